@@ -1,8 +1,51 @@
 //! pipi: log in to a Sngine site ("Log in With PipiTrend") from the terminal.
+//!
+//! The flow, file by file: `cli` parses, `settings` resolves flags, environment and the
+//! `config` file, `commands` does the work; `browser` opens the login page, `callback`
+//! catches the redirect, `provider` is the only code that talks HTTP to the site, `cache`
+//! keeps the token, and `emulator` is a stand-in site for tests and offline use.
 
+pub mod browser;
+pub mod cache;
+pub mod callback;
+pub mod cli;
+pub mod commands;
+pub mod config;
 pub mod emulator;
+pub mod error;
+pub mod fsutil;
+pub mod provider;
+pub mod secret;
+pub mod settings;
+pub mod ui;
+pub mod user;
 
-/// Entry point of the binary.
-pub fn main() -> std::process::ExitCode {
-    std::process::ExitCode::SUCCESS
+use std::process::ExitCode;
+
+/// Entry point of the binary: parse, run, and turn the outcome into an exit code. Errors
+/// print once, here.
+pub fn main() -> ExitCode {
+    use clap::Parser;
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+        }
+    };
+    match commands::run(cli) {
+        Ok(code) => code,
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            error::report(&e);
+            ExitCode::from(error::exit_code(&e))
+        }
+    }
+}
+
+/// A reader that closed stdout early (`pipi whoami | head -1`) is no error.
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain()
+        .filter_map(|e| e.downcast_ref::<std::io::Error>())
+        .any(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
 }

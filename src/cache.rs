@@ -1,0 +1,195 @@
+//! The token cache: one private JSON file per profile with the token, its times, the site and
+//! app it belongs to, and the profile snapshot taken at login.
+
+use crate::fsutil;
+use crate::secret::Secret;
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+/// What a successful login leaves behind.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CachedToken {
+    pub access_token: Secret,
+    #[serde(with = "rfc3339")]
+    pub obtained_at: SystemTime,
+    #[serde(with = "rfc3339")]
+    pub expires_at: SystemTime,
+    pub base_url: String,
+    pub app_id: String,
+    /// The `user_info` object at login, entity-decoded; null if it was never fetched.
+    pub user: Option<serde_json::Value>,
+}
+
+impl CachedToken {
+    /// Time left by the local clock; `None` once expired.
+    pub fn time_left(&self, now: SystemTime) -> Option<Duration> {
+        self.expires_at
+            .duration_since(now)
+            .ok()
+            .filter(|d| !d.is_zero())
+    }
+}
+
+/// What reading the cache found.
+#[derive(Debug)]
+pub enum Lookup {
+    Missing,
+    Found(CachedToken),
+    /// The file exists but cannot be read or parsed; the message names it. It counts as
+    /// "not logged in" and is replaced by the next login.
+    Unusable(String),
+}
+
+/// The cache file of one profile.
+#[derive(Debug, Clone)]
+pub struct TokenCache {
+    path: PathBuf,
+}
+
+impl TokenCache {
+    pub fn new(cache_dir: &Path, profile: &str) -> TokenCache {
+        TokenCache {
+            path: cache_dir.join(format!("{profile}.json")),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn load(&self) -> Lookup {
+        let bytes = match std::fs::read(&self.path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Lookup::Missing,
+            Err(e) => {
+                return Lookup::Unusable(format!(
+                    "failed to read token cache {}: {e}",
+                    self.path.display()
+                ));
+            }
+        };
+        match serde_json::from_slice(&bytes) {
+            Ok(token) => Lookup::Found(token),
+            Err(e) => Lookup::Unusable(format!(
+                "ignoring unreadable token cache {}: {e}",
+                self.path.display()
+            )),
+        }
+    }
+
+    /// The cached token, if there is a usable one; an unusable file is reported as a warning.
+    pub fn load_or_warn(&self) -> Option<CachedToken> {
+        match self.load() {
+            Lookup::Found(token) => Some(token),
+            Lookup::Missing => None,
+            Lookup::Unusable(message) => {
+                crate::ui::warn(&message);
+                None
+            }
+        }
+    }
+
+    pub fn store(&self, token: &CachedToken) -> Result<()> {
+        let mut json =
+            serde_json::to_vec_pretty(token).context("failed to encode the token cache")?;
+        json.push(b'\n');
+        fsutil::write_private_atomic(&self.path, &json)
+            .with_context(|| format!("failed to write token cache {}", self.path.display()))
+    }
+
+    /// Deletes the file; `false` if there was none.
+    pub fn remove(&self) -> Result<bool> {
+        match std::fs::remove_file(&self.path) {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(e)
+                .with_context(|| format!("failed to remove token cache {}", self.path.display())),
+        }
+    }
+}
+
+/// Times as RFC 3339 UTC strings; Unix seconds are read too.
+pub mod rfc3339 {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+    use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+    pub fn format(t: SystemTime) -> String {
+        humantime::format_rfc3339_seconds(t).to_string()
+    }
+
+    pub fn serialize<S: Serializer>(t: &SystemTime, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format(*t))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<SystemTime, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Time {
+            Text(String),
+            Unix(u64),
+        }
+        match Time::deserialize(d)? {
+            Time::Text(s) => humantime::parse_rfc3339_weak(&s).map_err(D::Error::custom),
+            Time::Unix(n) => Ok(UNIX_EPOCH + Duration::from_secs(n)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> CachedToken {
+        let t = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        CachedToken {
+            access_token: Secret::new("0123456789abcdef0123456789abcdef"),
+            obtained_at: t,
+            expires_at: t + Duration::from_secs(60),
+            base_url: "https://pipichat.com".into(),
+            app_id: "7".into(),
+            user: Some(serde_json::json!({"user_name": "jose"})),
+        }
+    }
+
+    #[test]
+    fn round_trips_with_rfc3339_times() {
+        let tmp = tempfile::tempdir().unwrap();
+        let cache = TokenCache::new(tmp.path(), "default");
+        assert!(matches!(cache.load(), Lookup::Missing));
+        cache.store(&sample()).unwrap();
+        let text = std::fs::read_to_string(cache.path()).unwrap();
+        assert!(
+            text.contains("\"expires_at\": \"2027-01-15T08:01:00Z\""),
+            "{text}"
+        );
+        let Lookup::Found(back) = cache.load() else {
+            panic!("not found")
+        };
+        assert_eq!(back.expires_at, sample().expires_at);
+        assert_eq!(back.access_token, sample().access_token);
+        assert!(cache.remove().unwrap());
+        assert!(!cache.remove().unwrap());
+    }
+
+    #[test]
+    fn corrupt_files_are_unusable_not_fatal() {
+        let tmp = tempfile::tempdir().unwrap();
+        let cache = TokenCache::new(tmp.path(), "default");
+        std::fs::write(cache.path(), "{\"access_token\": 12").unwrap();
+        let Lookup::Unusable(msg) = cache.load() else {
+            panic!("expected unusable")
+        };
+        assert!(msg.contains("default.json"), "{msg}");
+    }
+
+    #[test]
+    fn unix_seconds_are_read() {
+        let json = r#"{"access_token":"x","obtained_at":1800000000,"expires_at":1800000060,
+            "base_url":"https://a.org","app_id":"1","user":null}"#;
+        let t: CachedToken = serde_json::from_str(json).unwrap();
+        assert_eq!(t.time_left(t.obtained_at), Some(Duration::from_secs(60)));
+        assert_eq!(t.time_left(t.expires_at), None);
+    }
+}

@@ -1,0 +1,39 @@
+//! `pipi logout`: forgets the profile's token and snapshot. Sngine has no way to revoke a
+//! token, so the person is told when the old one dies by itself.
+
+use crate::cache::{Lookup, rfc3339};
+use crate::settings::Settings;
+use crate::ui;
+use anyhow::Result;
+use std::process::ExitCode;
+use std::time::SystemTime;
+
+pub fn run(settings: &Settings) -> Result<ExitCode> {
+    let cache = super::token_cache(settings);
+    let profile = settings.profile();
+    let previous = cache.load();
+    if !cache.remove()? {
+        ui::say(&format!(
+            "Not logged in (profile '{profile}'): nothing to forget."
+        ));
+        return Ok(ExitCode::SUCCESS);
+    }
+    ui::say(&format!(
+        "Logged out (profile '{profile}'): the token is forgotten."
+    ));
+    let note = "The site has no way to revoke a token";
+    match previous {
+        Lookup::Found(token) => match token.time_left(SystemTime::now()) {
+            Some(left) => ui::say(&format!(
+                "{note}: the old one keeps working until it expires at {} (in {}).",
+                rfc3339::format(token.expires_at),
+                ui::duration(left)
+            )),
+            None => ui::say(&format!("{note}; the old one had already expired.")),
+        },
+        _ => ui::say(&format!(
+            "{note}; tokens die by themselves within their lifetime."
+        )),
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,99 @@
+//! One module per subcommand; this one dispatches and holds what several of them share.
+
+mod login;
+mod logout;
+mod status;
+mod token;
+mod whoami;
+
+use crate::cache::{CachedToken, TokenCache};
+use crate::cli::{Cli, Command};
+use crate::error;
+use crate::secret::Secret;
+use crate::settings::{Flags, Settings, Source, process_env};
+use anyhow::Result;
+use std::process::ExitCode;
+use std::time::SystemTime;
+
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    let flags = Flags {
+        profile: cli.profile,
+        base_url: cli.base_url,
+    };
+    let settings = Settings::resolve(&flags, &process_env)?;
+    match cli.command {
+        Command::Login(args) => login::run(&settings, &args),
+        Command::Whoami(args) => whoami::run(&settings, &args),
+        Command::Token => token::run(&settings),
+        Command::Status(args) => status::run(&settings, &args),
+        Command::Logout => logout::run(&settings),
+    }
+}
+
+/// The token to use and the site it belongs to.
+pub struct CurrentToken {
+    pub token: Secret,
+    pub base_url: String,
+    /// `None` when it came from `PIPI_ACCESS_TOKEN`.
+    pub cached: Option<CachedToken>,
+}
+
+pub fn token_cache(settings: &Settings) -> TokenCache {
+    TokenCache::new(&settings.cache_dir, settings.profile())
+}
+
+/// `PIPI_ACCESS_TOKEN`, else the profile's cached token if the local clock says it is alive
+/// and it belongs to the site in use. Never touches the network.
+pub fn current_token(settings: &Settings) -> Result<CurrentToken> {
+    let profile = settings.profile();
+    if let Some(token) = &settings.env_token {
+        return Ok(CurrentToken {
+            token: token.clone(),
+            base_url: settings.base_url()?,
+            cached: None,
+        });
+    }
+    let Some(cached) = token_cache(settings).load_or_warn() else {
+        return Err(error::auth_needed(
+            format!("not logged in (profile '{profile}')"),
+            profile,
+        ));
+    };
+    let base_url = cached_site(settings, &cached)?;
+    let now = SystemTime::now();
+    if cached.time_left(now).is_none() {
+        let ago = now.duration_since(cached.expires_at).unwrap_or_default();
+        return Err(error::auth_needed(
+            format!(
+                "the token of profile '{profile}' expired {} ago",
+                crate::ui::duration(ago)
+            ),
+            profile,
+        ));
+    }
+    Ok(CurrentToken {
+        token: cached.access_token.clone(),
+        base_url,
+        cached: Some(cached),
+    })
+}
+
+/// The site a cached token is used with: the one it came from, unless a base URL was given
+/// explicitly, which must then be the same (a token is never sent to another site).
+pub fn cached_site(settings: &Settings, cached: &CachedToken) -> Result<String> {
+    if settings.base_url_raw.source == Source::Default {
+        return Ok(cached.base_url.clone());
+    }
+    let wanted = settings.base_url()?;
+    if wanted != cached.base_url {
+        return Err(error::auth_needed(
+            format!(
+                "the token of profile '{}' is for {}, not {wanted}",
+                settings.profile(),
+                cached.base_url
+            ),
+            settings.profile(),
+        ));
+    }
+    Ok(wanted)
+}

@@ -1,0 +1,110 @@
+//! `pipi status`: who is logged in, on which site and profile, and for how long. It reads
+//! only the cache: no network, no HTTP client, and never the token itself.
+
+use crate::cache::rfc3339;
+use crate::cli::StatusArgs;
+use crate::settings::{Settings, site_label};
+use crate::ui;
+use anyhow::Result;
+use serde_json::{Value, json};
+use std::process::ExitCode;
+use std::time::SystemTime;
+
+pub fn run(settings: &Settings, args: &StatusArgs) -> Result<ExitCode> {
+    let profile = settings.profile();
+    let now = SystemTime::now();
+    let report = if settings.env_token.is_some() {
+        Report {
+            logged_in: true,
+            base_url: settings.base_url()?,
+            source: "PIPI_ACCESS_TOKEN",
+            expires_at: None,
+            seconds_left: None,
+            user: Value::Null,
+        }
+    } else {
+        let cached = super::token_cache(settings).load_or_warn();
+        match cached {
+            Some(cached) => {
+                let left = cached.time_left(now);
+                Report {
+                    logged_in: left.is_some(),
+                    base_url: super::cached_site(settings, &cached)?,
+                    source: "cache",
+                    expires_at: Some(cached.expires_at),
+                    seconds_left: Some(left.map_or(0, |d| d.as_secs())),
+                    user: cached.user.clone().unwrap_or(Value::Null),
+                }
+            }
+            None => Report {
+                logged_in: false,
+                base_url: settings
+                    .base_url()
+                    .unwrap_or_else(|_| settings.base_url_raw.value.clone()),
+                source: "none",
+                expires_at: None,
+                seconds_left: None,
+                user: Value::Null,
+            },
+        }
+    };
+
+    if args.json {
+        ui::print_json(&json!({
+            "logged_in": report.logged_in,
+            "profile": profile,
+            "base_url": report.base_url,
+            "token_source": report.source,
+            "expires_at": report.expires_at.map(rfc3339::format),
+            "seconds_left": report.seconds_left,
+            "user": report.user,
+        }))?;
+    } else {
+        say_status(settings, &report, now);
+    }
+    Ok(if report.logged_in {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(crate::error::Kind::AuthNeeded.exit_code())
+    })
+}
+
+struct Report {
+    logged_in: bool,
+    base_url: String,
+    source: &'static str,
+    expires_at: Option<SystemTime>,
+    seconds_left: Option<u64>,
+    user: Value,
+}
+
+fn say_status(settings: &Settings, report: &Report, now: SystemTime) {
+    let site = site_label(&report.base_url);
+    let profile = settings.profile();
+    ui::say(&format!("{site} (profile '{profile}')"));
+    if !report.user.is_null() {
+        ui::say(&format!(
+            "  account: {}",
+            crate::user::display_name(&report.user)
+        ));
+    }
+    match (report.source, report.expires_at) {
+        ("PIPI_ACCESS_TOKEN", _) => {
+            ui::say("  logged in with the token in PIPI_ACCESS_TOKEN (its lifetime is unknown)")
+        }
+        (_, Some(at)) if report.logged_in => ui::say(&format!(
+            "  logged in; the token expires in {} (at {})",
+            ui::duration(at.duration_since(now).unwrap_or_default()),
+            rfc3339::format(at)
+        )),
+        (_, Some(at)) => ui::say(&format!(
+            "  not logged in: the token expired {} ago (at {})",
+            ui::duration(now.duration_since(at).unwrap_or_default()),
+            rfc3339::format(at)
+        )),
+        _ => ui::say("  not logged in"),
+    }
+    if !report.logged_in {
+        ui::say(&format!("hint: {}", crate::error::login_hint(profile)));
+    }
+}

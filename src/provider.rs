@@ -1,0 +1,308 @@
+//! The one file that talks HTTP to a Sngine site: the key exchange and the profile, with every
+//! answer checked, since errors come with HTTP 200 and proxies in front send anything.
+
+use crate::error;
+use crate::secret::Secret;
+use anyhow::{Context, Result, anyhow};
+use reqwest::blocking::{Client, Response};
+use serde_json::{Map, Value};
+use std::io::Read;
+use std::time::Duration;
+
+/// Bodies larger than this are not the API speaking; reading stops there.
+const MAX_BODY: u64 = 1 << 20;
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The login page of a site for an app. Needs no HTTP client.
+pub fn oauth_url(base_url: &str, app_id: &str) -> String {
+    let mut url = format!("{base_url}/api/oauth?");
+    url.push_str(
+        &url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("app_id", app_id)
+            .finish(),
+    );
+    url
+}
+
+/// An error the server itself reported, as `{"error":true,"message":"..."}`.
+#[derive(Debug)]
+pub struct ServerError {
+    pub message: String,
+}
+
+impl std::fmt::Display for ServerError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the server said: {}", self.message)
+    }
+}
+
+impl std::error::Error for ServerError {}
+
+/// What `get_user_info` answered.
+#[derive(Debug)]
+pub enum UserInfo {
+    /// The body as received, and the `user_info` object in the server's order.
+    Found {
+        raw: String,
+        user: Map<String, Value>,
+    },
+    /// The body was `[]`: the user behind the token no longer exists.
+    Deleted { raw: String },
+}
+
+/// A client for one site.
+pub struct Provider {
+    http: Client,
+    base_url: String,
+}
+
+impl Provider {
+    pub fn new(base_url: &str, timeout: Duration) -> Result<Provider> {
+        let http = Client::builder()
+            // A redirect on an API call means a wrong base URL, not something to follow.
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(CONNECT_TIMEOUT.min(timeout))
+            .timeout(timeout)
+            .user_agent(concat!("pipi/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .context("failed to set up the HTTP client")?;
+        Ok(Provider {
+            http,
+            base_url: base_url.to_string(),
+        })
+    }
+
+    fn endpoint(&self, name: &str) -> String {
+        format!("{}/api/{name}", self.base_url)
+    }
+
+    /// Trades a one-time auth key for an access token. Sends a form POST first, as Sngine
+    /// 4.0.4 and later read only that; an older server, which reads only the query string,
+    /// answers `invalid app_id` without using up the key, and then the same request goes as
+    /// a GET with the values in the URL.
+    pub fn exchange_auth_key(
+        &self,
+        app_id: &str,
+        app_secret: &Secret,
+        auth_key: &Secret,
+    ) -> Result<Secret> {
+        let form = [
+            ("app_id", app_id),
+            ("app_secret", app_secret.expose()),
+            ("auth_key", auth_key.expose()),
+        ];
+        let url = self.endpoint("authorize");
+        let posted = self.http.post(&url).form(&form).send();
+        let answer = match self.read_json(posted, "authorize") {
+            Err(e) if refused_app_id(&e) => {
+                let got = self.http.get(&url).query(&form).send();
+                self.read_json(got, "authorize")?
+            }
+            other => other?,
+        };
+        match answer.get("access_token").and_then(Value::as_str) {
+            Some(token) if !token.trim().is_empty() => Ok(Secret::new(token.trim())),
+            _ => Err(anyhow!(
+                "the server's answer to authorize has no access_token ({} bytes of JSON)",
+                answer.to_string().len()
+            )),
+        }
+    }
+
+    /// Fetches the profile of the person the token belongs to.
+    pub fn user_info(&self, token: &Secret) -> Result<UserInfo> {
+        let sent = self
+            .http
+            .get(self.endpoint("get_user_info"))
+            .query(&[("access_token", token.expose())])
+            .send();
+        let (raw, json) = self.read_answer(sent, "get_user_info")?;
+        match json {
+            Value::Array(items) if items.is_empty() => Ok(UserInfo::Deleted { raw }),
+            Value::Object(mut obj) => match obj.remove("user_info") {
+                Some(Value::Object(user)) => Ok(UserInfo::Found { raw, user }),
+                _ => Err(anyhow!(
+                    "the server's answer to get_user_info has no user_info object"
+                )),
+            },
+            _ => Err(anyhow!(
+                "the server's answer to get_user_info is not a JSON object"
+            )),
+        }
+    }
+
+    fn read_json(&self, sent: reqwest::Result<Response>, endpoint: &str) -> Result<Value> {
+        self.read_answer(sent, endpoint).map(|(_, json)| json)
+    }
+
+    /// Checks an answer from the API and returns its body and JSON. Every failure becomes a
+    /// short message: no HTML page, no URL (it may hold a secret), at most a short excerpt.
+    fn read_answer(
+        &self,
+        sent: reqwest::Result<Response>,
+        endpoint: &str,
+    ) -> Result<(String, Value)> {
+        let what = format!("{} {endpoint}", crate::settings::site_label(&self.base_url));
+        let resp = sent.map_err(|e| transport_error(e, &what))?;
+        let status = resp.status();
+        let content_type = resp
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("no content type")
+            .to_string();
+        if status.is_redirection() {
+            let location = resp
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("nowhere")
+                .to_string();
+            return Err(error::hinted(
+                format!("{what}: the server answered with a redirect ({status}) to {location}"),
+                "is the base URL right? check http vs https and the host name the site uses",
+            ));
+        }
+        let mut body = Vec::new();
+        resp.take(MAX_BODY)
+            .read_to_end(&mut body)
+            .map_err(|e| anyhow!("{what}: the connection broke while reading the answer: {e}"))?;
+        let text = String::from_utf8_lossy(&body).into_owned();
+        let size = body.len();
+        if !status.is_success() {
+            return Err(anyhow!(
+                "{what}: the server answered HTTP {status} ({content_type}, {size} bytes){}",
+                excerpt(&text)
+            ));
+        }
+        if text.trim().is_empty() {
+            return Err(anyhow!(
+                "{what}: the server sent an empty answer (HTTP {status})"
+            ));
+        }
+        let json: Value = serde_json::from_str(&text).map_err(|_| {
+            anyhow!(
+                "{what}: the server's answer is not JSON ({content_type}, {size} bytes){}",
+                excerpt(&text)
+            )
+        })?;
+        if json.get("error").is_some_and(is_truthy) {
+            let message = json
+                .get("message")
+                .and_then(Value::as_str)
+                .map(|m| html_escape::decode_html_entities(m).trim().to_string())
+                .unwrap_or_else(|| "an error without a message".to_string());
+            return Err(ServerError { message }).context(what);
+        }
+        Ok((text, json))
+    }
+}
+
+/// PHP encodes `true` as `true`, but forks send `1` or `"1"` too.
+fn is_truthy(v: &Value) -> bool {
+    match v {
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_u64() != Some(0),
+        Value::String(s) => !s.is_empty() && s != "0",
+        _ => false,
+    }
+}
+
+/// The server's own error message, if the error is one.
+pub fn server_message(err: &anyhow::Error) -> Option<&str> {
+    err.chain()
+        .find_map(|e| e.downcast_ref::<ServerError>())
+        .map(|e| e.message.as_str())
+}
+
+fn refused_app_id(err: &anyhow::Error) -> bool {
+    server_message(err).is_some_and(|m| m.to_ascii_lowercase().contains("invalid app_id"))
+}
+
+/// Whether the server refused the token itself (missing, unknown or expired).
+pub fn refused_token(err: &anyhow::Error) -> bool {
+    server_message(err).is_some_and(|m| m.contains("access_token"))
+}
+
+fn transport_error(e: reqwest::Error, what: &str) -> anyhow::Error {
+    // The URL may carry a token or a secret in its query: never show it.
+    let e = e.without_url();
+    let kind = if e.is_timeout() {
+        "the server did not answer in time"
+    } else if e.is_connect() {
+        "could not connect to the server"
+    } else {
+        "the request failed"
+    };
+    let mut cause = String::new();
+    let mut source = std::error::Error::source(&e);
+    while let Some(s) = source {
+        cause = s.to_string();
+        source = s.source();
+    }
+    if cause.is_empty() {
+        anyhow!("{what}: {kind}")
+    } else {
+        anyhow!("{what}: {kind}: {cause}")
+    }
+}
+
+/// A short, single-line taste of a body for an error message: an HTML page's title, or the
+/// first characters of anything else.
+fn excerpt(text: &str) -> String {
+    let lower = text.to_ascii_lowercase();
+    let source = match (lower.find("<title>"), lower.find("</title>")) {
+        (Some(a), Some(b)) if a + 7 <= b => &text[a + 7..b],
+        _ if lower.contains("<html") || lower.contains("<!doctype") => "",
+        _ => text,
+    };
+    let flat: String = source
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .filter(|c| !c.is_control())
+        .collect();
+    if flat.is_empty() {
+        return String::new();
+    }
+    let short: String = flat.chars().take(80).collect();
+    let more = if flat.chars().count() > 80 { "..." } else { "" };
+    format!(": \"{short}{more}\"")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn oauth_url_encodes_the_app_id() {
+        assert_eq!(
+            oauth_url("https://a.org", "12"),
+            "https://a.org/api/oauth?app_id=12"
+        );
+        assert_eq!(
+            oauth_url("https://a.org", "1&x=2"),
+            "https://a.org/api/oauth?app_id=1%26x%3D2"
+        );
+    }
+
+    #[test]
+    fn excerpts_are_short_and_plain() {
+        assert_eq!(
+            excerpt("<html><title>502 Bad\n Gateway</title><body>x"),
+            ": \"502 Bad Gateway\""
+        );
+        assert_eq!(excerpt("<!DOCTYPE html><body>nothing</body>"), "");
+        let long = "x".repeat(200);
+        assert_eq!(excerpt(&long).len(), ": \"".len() + 80 + "...\"".len());
+    }
+
+    #[test]
+    fn truthy_error_flags() {
+        assert!(is_truthy(&Value::Bool(true)));
+        assert!(is_truthy(&serde_json::json!("1")));
+        assert!(!is_truthy(&serde_json::json!(0)));
+        assert!(!is_truthy(&Value::Bool(false)));
+    }
+}
