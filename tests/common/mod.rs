@@ -1,0 +1,321 @@
+//! The test bed: a real emulator of the site in this process on 127.0.0.1:0, temporary config
+//! and cache directories, the real pipi binary with a cleared environment, and a "browser"
+//! that is a real HTTP client following the site's redirects into pipi's listener.
+
+#![allow(dead_code)]
+
+use pipi::emulator::{Config, Emulator};
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_pipi");
+
+/// A port nobody listens on right now.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+pub struct Bed {
+    pub site: Emulator,
+    pub dir: tempfile::TempDir,
+    pub vars: BTreeMap<String, String>,
+}
+
+/// What the browser saw at the end of the redirects: pipi's page.
+#[derive(Debug)]
+pub struct Visit {
+    pub url: String,
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: String,
+}
+
+/// A finished `pipi login`, and what its browser saw.
+#[derive(Debug)]
+pub struct Login {
+    pub output: Output,
+    pub visit: Option<Visit>,
+}
+
+impl Login {
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.output.stderr).into_owned()
+    }
+    pub fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.output.stdout).into_owned()
+    }
+    pub fn code(&self) -> i32 {
+        self.output.status.code().unwrap_or(-1)
+    }
+}
+
+impl Bed {
+    /// A site whose browser session is signed in and has approved the app: `/api/oauth`
+    /// redirects at once, as the real site does on a second visit.
+    pub fn new() -> Bed {
+        Bed::with(|_| {})
+    }
+
+    pub fn with(tweak: impl FnOnce(&mut Config)) -> Bed {
+        let mut config = Config {
+            auto_approve: true,
+            redirect_url: format!("http://127.0.0.1:{}/callback", free_port()),
+            ..Config::default()
+        };
+        tweak(&mut config);
+        let site = Emulator::start(config, TcpListener::bind("127.0.0.1:0").unwrap()).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let browser = dir.path().join("browser.sh");
+        std::fs::write(
+            &browser,
+            "#!/bin/sh\nprintf '%s\\n' \"$1\" >> \"$(dirname \"$0\")/opened-urls\"\n",
+        )
+        .unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&browser, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        let mut vars = BTreeMap::new();
+        let d = dir.path();
+        for (k, v) in [
+            ("PIPI_CONFIG_DIR", d.join("config").display().to_string()),
+            ("PIPI_CACHE_DIR", d.join("cache").display().to_string()),
+            ("HOME", d.join("home").display().to_string()),
+            ("PIPI_BASE_URL", site.base_url()),
+            ("PIPI_APP_ID", site.config().app_id.clone()),
+            ("PIPI_APP_SECRET", site.config().app_secret.clone()),
+            ("PIPI_REDIRECT_URL", site.config().redirect_url.clone()),
+            ("PIPI_BROWSER", browser.display().to_string()),
+            ("PATH", std::env::var("PATH").unwrap_or_default()),
+        ] {
+            vars.insert(k.to_string(), v);
+        }
+        Bed { site, dir, vars }
+    }
+
+    pub fn set(&mut self, key: &str, value: impl Into<String>) -> &mut Bed {
+        self.vars.insert(key.to_string(), value.into());
+        self
+    }
+
+    pub fn unset(&mut self, key: &str) -> &mut Bed {
+        self.vars.remove(key);
+        self
+    }
+
+    /// pipi with exactly this bed's environment.
+    pub fn pipi(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(BIN);
+        cmd.args(args).env_clear().envs(&self.vars).stdin(Stdio::null());
+        cmd
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.pipi(args).output().unwrap()
+    }
+
+    pub fn cache_dir(&self) -> PathBuf {
+        self.dir.path().join("cache")
+    }
+
+    pub fn cache_file(&self, profile: &str) -> PathBuf {
+        self.cache_dir().join(format!("{profile}.json"))
+    }
+
+    pub fn cache_json(&self, profile: &str) -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(self.cache_file(profile)).unwrap()).unwrap()
+    }
+
+    /// The cached token of the default profile.
+    pub fn token(&self) -> String {
+        self.cache_json("default")["access_token"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    /// Runs `pipi login ARGS`, plays the browser on the URL that pipi opened, and waits.
+    pub fn login(&self, args: &[&str]) -> Login {
+        self.login_with(args, Browser::Follow)
+    }
+
+    pub fn login_with(&self, args: &[&str], browser: Browser) -> Login {
+        let mut all = vec!["login"];
+        all.extend_from_slice(args);
+        let child = self
+            .pipi(&all)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let running = Running::new(child);
+        let visit = match browser {
+            Browser::Follow => self.opened_url(&running).map(|url| follow(&url)),
+            Browser::None => None,
+        };
+        Login {
+            output: running.finish(),
+            visit,
+        }
+    }
+
+    /// The URL pipi asked the browser to open: from the browser command, or, when that
+    /// could not run, from the line pipi printed on stderr.
+    pub fn opened_url(&self, running: &Running) -> Option<String> {
+        let file = self.dir.path().join("opened-urls");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if let Ok(text) = std::fs::read_to_string(&file)
+                && let Some(line) = text.lines().last()
+            {
+                let _ = std::fs::remove_file(&file);
+                return Some(line.to_string());
+            }
+            if let Some(url) = running.stderr_url() {
+                return Some(url);
+            }
+            if running.exited() {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        None
+    }
+}
+
+pub enum Browser {
+    /// Open the URL and follow every redirect, as a browser would.
+    Follow,
+    /// Never come back.
+    None,
+}
+
+/// A pipi process whose stderr is read as it comes.
+pub struct Running {
+    pub child: Child,
+    lines: mpsc::Receiver<String>,
+    seen: std::cell::RefCell<Vec<String>>,
+    stdout: std::thread::JoinHandle<Vec<u8>>,
+}
+
+impl Running {
+    pub fn new(mut child: Child) -> Running {
+        let stderr = child.stderr.take().unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let stdout = std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = std::io::Read::read_to_end(&mut stdout, &mut buf);
+            buf
+        });
+        Running {
+            child,
+            lines,
+            seen: Default::default(),
+            stdout,
+        }
+    }
+
+    fn drain(&self) {
+        while let Ok(line) = self.lines.try_recv() {
+            self.seen.borrow_mut().push(line);
+        }
+    }
+
+    /// Waits until a stderr line contains `needle`.
+    pub fn wait_for(&self, needle: &str) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            self.drain();
+            if self.seen.borrow().iter().any(|l| l.contains(needle)) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        false
+    }
+
+    fn stderr_url(&self) -> Option<String> {
+        self.drain();
+        self.seen
+            .borrow()
+            .iter()
+            .find_map(|l| l.strip_prefix("Open this URL to log in: "))
+            .map(str::to_string)
+    }
+
+    pub fn exited(&self) -> bool {
+        // try_wait needs &mut self; /proc tells as well.
+        is_gone(self.child.id())
+    }
+
+    pub fn finish(mut self) -> Output {
+        let status = self.child.wait().unwrap();
+        let stdout = self.stdout.join().unwrap();
+        // The reader thread ends at EOF, once the process is gone.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while let Ok(line) = self.lines.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            self.seen.borrow_mut().push(line);
+        }
+        let mut stderr = self.seen.into_inner().join("\n");
+        stderr.push('\n');
+        Output {
+            status,
+            stdout,
+            stderr: stderr.into_bytes(),
+        }
+    }
+}
+
+/// Whether process `pid` is gone or a zombie, read from /proc.
+fn is_gone(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => stat
+            .rsplit_once(')')
+            .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')),
+        Err(_) => true,
+    }
+}
+
+/// A browser: GET the URL and follow redirects (the site's 302 into pipi's listener).
+pub fn follow(url: &str) -> Visit {
+    let client = reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap();
+    let resp = client.get(url).send().unwrap();
+    Visit {
+        url: resp.url().to_string(),
+        status: resp.status().as_u16(),
+        headers: resp.headers().clone(),
+        body: resp.text().unwrap(),
+    }
+}
+
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Mode bits of a file or directory.
+pub fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
