@@ -14,7 +14,9 @@ fn login_caches_the_token_with_the_profile_and_says_who() {
     assert_eq!(login.code(), 0, "{}", login.stderr());
     let site = pipi::settings::site_label(&bed.site.base_url());
     assert!(
-        login.stderr().contains(&format!("Logged in as José O'Brien (@jose) on {site}")),
+        login
+            .stderr()
+            .contains(&format!("Logged in as José O'Brien (@jose) on {site}")),
         "{}",
         login.stderr()
     );
@@ -29,16 +31,27 @@ fn login_caches_the_token_with_the_profile_and_says_who() {
     assert_eq!(cache["user"]["user_firstname"], "José");
     let obtained = humantime::parse_rfc3339(cache["obtained_at"].as_str().unwrap()).unwrap();
     let expires = humantime::parse_rfc3339(cache["expires_at"].as_str().unwrap()).unwrap();
-    assert_eq!(expires.duration_since(obtained).unwrap(), Duration::from_secs(60));
+    assert_eq!(
+        expires.duration_since(obtained).unwrap(),
+        Duration::from_secs(60)
+    );
     assert_eq!(mode(&bed.cache_file("default")), 0o600);
     assert_eq!(mode(&bed.cache_dir()), 0o700);
 
     // The browser landed on pipi's page, which names the person and shows no key or token.
     let visit = login.visit.unwrap();
-    assert!(visit.url.starts_with(&bed.site.config().redirect_url), "{}", visit.url);
+    assert!(
+        visit.url.starts_with(&bed.site.config().redirect_url),
+        "{}",
+        visit.url
+    );
     assert!(visit.url.contains("auth_key="));
     assert_eq!(visit.status, 200);
-    assert!(visit.body.contains("Jos&eacute;") || visit.body.contains("José"), "{}", visit.body);
+    assert!(
+        visit.body.contains("Jos&eacute;") || visit.body.contains("José"),
+        "{}",
+        visit.body
+    );
     let key = visit.url.split("auth_key=").nth(1).unwrap();
     assert!(!visit.body.contains(key) && !visit.body.contains(token));
     assert_eq!(visit.headers["cache-control"], "no-store");
@@ -47,7 +60,10 @@ fn login_caches_the_token_with_the_profile_and_says_who() {
     // The key went in a POST body, never in a URL; the secret neither.
     let secret = &bed.site.config().app_secret;
     let requests = bed.site.requests();
-    let authorize: Vec<_> = requests.iter().filter(|r| r.path == "/api/authorize").collect();
+    let authorize: Vec<_> = requests
+        .iter()
+        .filter(|r| r.path == "/api/authorize")
+        .collect();
     assert_eq!(authorize.len(), 1);
     assert_eq!(authorize[0].method, "POST");
     assert!(authorize[0].body.contains(secret.as_str()));
@@ -97,7 +113,10 @@ fn a_second_login_within_the_minute_keeps_the_first_times() {
     let again = bed.login(&[]);
     assert_eq!(again.code(), 0, "{}", again.stderr());
     let second = bed.cache_json("default");
-    assert_eq!(first["access_token"], second["access_token"], "the server hands back the same token");
+    assert_eq!(
+        first["access_token"], second["access_token"],
+        "the server hands back the same token"
+    );
     assert_eq!(first["obtained_at"], second["obtained_at"]);
     assert_eq!(first["expires_at"], second["expires_at"]);
 }
@@ -112,7 +131,10 @@ fn a_failed_login_leaves_the_working_token_alone() {
     let login = bed.login(&[]);
     assert_eq!(login.code(), 1);
     let err = login.stderr();
-    assert!(err.contains("pipi: error:") && err.contains("invalid app_secret"), "{err}");
+    assert!(
+        err.contains("pipi: error:") && err.contains("invalid app_secret"),
+        "{err}"
+    );
     assert!(err.contains("hint: check the app secret"), "{err}");
     assert_eq!(login.visit.unwrap().status, 500);
     assert_eq!(std::fs::read(bed.cache_file("default")).unwrap(), before);
@@ -125,7 +147,7 @@ fn server_faults_fail_the_login_clearly_and_write_nothing() {
         ("authorize=badjson", "not JSON"),
         ("authorize=empty", "empty answer"),
         ("authorize=redirect", "redirect"),
-        ("user_info=deleted", "no user"),
+        ("user_info=deleted", "no user for this token"),
         ("user_info=html500", "HTTP 500"),
     ] {
         let bed = Bed::with(|c| c.faults = vec![fault.parse::<Fault>().unwrap()]);
@@ -133,7 +155,10 @@ fn server_faults_fail_the_login_clearly_and_write_nothing() {
         let err = login.stderr();
         assert_eq!(login.code(), 1, "{fault}: {err}");
         assert!(err.contains(expect), "{fault}: {err}");
-        assert!(!err.contains("<html") && !err.contains("<!DOCTYPE"), "{fault}: {err}");
+        assert!(
+            !err.contains("<html") && !err.contains("<!DOCTYPE"),
+            "{fault}: {err}"
+        );
         assert!(!bed.cache_file("default").exists(), "{fault}");
     }
 }
@@ -145,7 +170,11 @@ fn a_redirect_url_with_a_query_is_joined_plainly_and_still_caught() {
     let login = bed.login(&[]);
     assert_eq!(login.code(), 0, "{}", login.stderr());
     let visit = login.visit.unwrap();
-    assert!(visit.url.contains("/callback?src=cli?auth_key="), "{}", visit.url);
+    assert!(
+        visit.url.contains("/callback?src=cli?auth_key="),
+        "{}",
+        visit.url
+    );
 }
 
 #[test]
@@ -156,7 +185,10 @@ fn missing_credentials_are_named_before_anything_starts() {
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
     assert!(err.contains("no app secret for profile 'default'"), "{err}");
-    assert!(err.contains("PIPI_APP_SECRET") && err.contains("config.toml"), "{err}");
+    assert!(
+        err.contains("PIPI_APP_SECRET") && err.contains("config.toml"),
+        "{err}"
+    );
     assert!(bed.site.requests().is_empty());
 }
 
@@ -172,16 +204,28 @@ fn credentials_and_settings_come_from_the_config_file() {
     );
     std::fs::create_dir_all(bed.dir.path().join("config")).unwrap();
     std::fs::write(bed.dir.path().join("config/config.toml"), config).unwrap();
-    for var in ["PIPI_BASE_URL", "PIPI_APP_ID", "PIPI_APP_SECRET", "PIPI_REDIRECT_URL"] {
+    for var in [
+        "PIPI_BASE_URL",
+        "PIPI_APP_ID",
+        "PIPI_APP_SECRET",
+        "PIPI_REDIRECT_URL",
+    ] {
         bed.unset(var);
     }
     let login = bed.login(&["--profile", "work"]);
     assert_eq!(login.code(), 0, "{}", login.stderr());
-    assert!(login.stderr().contains("(profile 'work')"), "{}", login.stderr());
+    assert!(
+        login.stderr().contains("(profile 'work')"),
+        "{}",
+        login.stderr()
+    );
     let cache = bed.cache_json("work");
     let obtained = humantime::parse_rfc3339(cache["obtained_at"].as_str().unwrap()).unwrap();
     let expires = humantime::parse_rfc3339(cache["expires_at"].as_str().unwrap()).unwrap();
-    assert_eq!(expires.duration_since(obtained).unwrap(), Duration::from_secs(3600));
+    assert_eq!(
+        expires.duration_since(obtained).unwrap(),
+        Duration::from_secs(3600)
+    );
     assert!(!bed.cache_file("default").exists());
 }
 
@@ -207,7 +251,10 @@ fn a_taken_port_is_reported_at_once() {
     assert!(started.elapsed() < Duration::from_secs(5));
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
-    assert!(err.contains(&addr) && err.contains("already in use"), "{err}");
+    assert!(
+        err.contains(&addr) && err.contains("already in use"),
+        "{err}"
+    );
     assert!(err.contains("PIPI_REDIRECT_URL"), "{err}");
 }
 
@@ -217,7 +264,10 @@ fn the_timeout_ends_the_wait_and_says_for_what() {
     let login = bed.login_with(&["--timeout", "1"], Browser::None);
     assert_eq!(login.code(), 1);
     let err = login.stderr();
-    assert!(err.contains("timed out after 1s waiting for the browser"), "{err}");
+    assert!(
+        err.contains("timed out after 1s waiting for the browser"),
+        "{err}"
+    );
     assert!(!bed.cache_file("default").exists());
 }
 
@@ -233,7 +283,10 @@ fn ctrl_c_stops_the_wait_with_130_and_writes_nothing() {
     let running = Running::new(child);
     assert!(running.wait_for("Waiting up to"));
     let pid = running.child.id().to_string();
-    let killed = std::process::Command::new("kill").args(["-INT", &pid]).status().unwrap();
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap();
     assert!(killed.success());
     let out = running.finish();
     assert_eq!(out.status.code(), Some(130), "{}", text(&out.stderr));
@@ -259,7 +312,11 @@ fn junk_before_the_redirect_is_refused_and_the_wait_goes_on() {
     assert_eq!(status(client.get(format!("{origin}/favicon.ico"))), 404);
     assert_eq!(status(client.post(format!("{redirect}?auth_key=abc"))), 405);
     assert_eq!(
-        status(client.get(format!("{redirect}?auth_key=abc")).header("Host", "evil.example")),
+        status(
+            client
+                .get(format!("{redirect}?auth_key=abc"))
+                .header("Host", "evil.example")
+        ),
         400
     );
     assert_eq!(status(client.get(format!("{redirect}?nothing=here"))), 400);
@@ -277,5 +334,11 @@ fn without_a_browser_the_url_is_printed_and_the_wait_goes_on() {
     assert_eq!(login.code(), 0, "{}", login.stderr());
     let err = login.stderr();
     assert!(err.contains("could not open a browser"), "{err}");
-    assert!(err.contains(&format!("Open this URL to log in: {}", bed.site.oauth_url())), "{err}");
+    assert!(
+        err.contains(&format!(
+            "Open this URL to log in: {}",
+            bed.site.oauth_url()
+        )),
+        "{err}"
+    );
 }

@@ -42,7 +42,10 @@ fn token_and_status_need_a_live_token() {
     assert_eq!(out.status.code(), Some(4));
     let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(status["logged_in"], false);
-    assert_eq!(status["user"]["user_name"], "jose", "the snapshot is still shown");
+    assert_eq!(
+        status["user"]["user_name"], "jose",
+        "the snapshot is still shown"
+    );
 }
 
 #[test]
@@ -55,7 +58,10 @@ fn status_says_who_where_and_how_long_and_never_the_token() {
     let out = bed.run(&["status"]);
     assert_eq!(out.status.code(), Some(0));
     let err = text(&out.stderr);
-    assert!(err.contains("José O'Brien (@jose)") && err.contains("profile 'default'"), "{err}");
+    assert!(
+        err.contains("José O'Brien (@jose)") && err.contains("profile 'default'"),
+        "{err}"
+    );
     assert!(err.contains("expires in"), "{err}");
     assert_eq!(out.stdout, b"");
 
@@ -95,7 +101,10 @@ fn logout_forgets_the_token_and_says_it_cannot_be_revoked() {
     let out = bed.run(&["logout"]);
     assert_eq!(out.status.code(), Some(0));
     let err = text(&out.stderr);
-    assert!(err.contains("Logged out") && err.contains("no way to revoke"), "{err}");
+    assert!(
+        err.contains("Logged out") && err.contains("no way to revoke"),
+        "{err}"
+    );
     assert!(err.contains("keeps working until"), "{err}");
     assert!(!bed.cache_file("default").exists());
     assert_eq!(bed.run(&["token"]).status.code(), Some(4));
@@ -123,7 +132,10 @@ fn profiles_keep_separate_tokens() {
     let b: serde_json::Value =
         serde_json::from_slice(&work.run(&["whoami", "--profile", "work"]).stdout).unwrap();
     assert_ne!(a["user_id"], b["user_id"]);
-    assert_eq!(work.run(&["logout", "--profile", "work"]).status.code(), Some(0));
+    assert_eq!(
+        work.run(&["logout", "--profile", "work"]).status.code(),
+        Some(0)
+    );
     assert!(bed.cache_file("default").exists());
 }
 
@@ -132,11 +144,19 @@ fn usage_errors_exit_2_and_help_lists_exit_codes() {
     let bed = Bed::new();
     assert_eq!(bed.run(&["frobnicate"]).status.code(), Some(2));
     assert_eq!(bed.run(&["login", "--timeout", "0"]).status.code(), Some(2));
-    assert_eq!(bed.run(&["--profile", "../etc", "token"]).status.code(), Some(1));
+    assert_eq!(
+        bed.run(&["--profile", "../etc", "token"]).status.code(),
+        Some(1)
+    );
     let help = bed.run(&["--help"]);
     assert_eq!(help.status.code(), Some(0));
     let help = text(&help.stdout);
-    for needle in ["Exit codes:", "4    authentication needed", "PIPI_APP_SECRET", "130"] {
+    for needle in [
+        "Exit codes:",
+        "4    authentication needed",
+        "PIPI_APP_SECRET",
+        "130",
+    ] {
         assert!(help.contains(needle), "{needle}");
     }
 }

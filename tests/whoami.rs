@@ -28,7 +28,12 @@ fn whoami_prints_the_decoded_profile_in_the_servers_order() {
     assert!(obj.values().all(|v| v.is_string() || v.is_null()));
     let raw = bed.run(&["whoami", "--raw"]);
     let raw: serde_json::Value = serde_json::from_slice(&raw.stdout).unwrap();
-    let server_keys: Vec<_> = raw["user_info"].as_object().unwrap().keys().cloned().collect();
+    let server_keys: Vec<_> = raw["user_info"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
     let our_keys: Vec<_> = obj.keys().cloned().collect();
     assert_eq!(server_keys, our_keys);
 }
@@ -41,7 +46,10 @@ fn whoami_raw_prints_the_body_as_received() {
     assert_eq!(out.status.code(), Some(0));
     let body = text(&out.stdout);
     assert!(body.starts_with("{\"user_info\":{"), "{body}");
-    assert!(body.contains("Jos&eacute;") && body.contains("O&#039;Brien"), "{body}");
+    assert!(
+        body.contains("Jos&eacute;") && body.contains("O&#039;Brien"),
+        "{body}"
+    );
     assert!(body.ends_with('\n'));
 }
 
@@ -64,7 +72,10 @@ fn a_token_the_server_calls_expired_needs_authentication() {
     let out = bed.run(&["whoami"]);
     assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
     let err = text(&out.stderr);
-    assert!(err.contains("expired access_token") && err.contains("pipi login"), "{err}");
+    assert!(
+        err.contains("expired access_token") && err.contains("pipi login"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -77,7 +88,11 @@ fn a_token_expired_by_the_local_clock_is_not_sent() {
     let before = bed.site.requests().len();
     let out = bed.run(&["whoami"]);
     assert_eq!(out.status.code(), Some(4));
-    assert!(text(&out.stderr).contains("expired"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("expired"),
+        "{}",
+        text(&out.stderr)
+    );
     assert_eq!(bed.site.requests().len(), before);
 }
 
@@ -85,11 +100,18 @@ fn a_token_expired_by_the_local_clock_is_not_sent() {
 fn a_deleted_user_is_reported() {
     let bed = Bed::new();
     logged_in(&bed);
-    let id = bed.cache_json("default")["user"]["user_id"].as_str().unwrap().to_string();
+    let id = bed.cache_json("default")["user"]["user_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     bed.site.delete_user(&id);
     let out = bed.run(&["whoami"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("account was deleted"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("account was deleted"),
+        "{}",
+        text(&out.stderr)
+    );
     assert_eq!(out.stdout, b"");
 }
 
@@ -116,7 +138,10 @@ fn a_corrupt_cache_means_not_logged_in_with_a_warning() {
     let out = bed.run(&["whoami"]);
     assert_eq!(out.status.code(), Some(4));
     let err = text(&out.stderr);
-    assert!(err.contains("pipi: warning:") && err.contains("default.json"), "{err}");
+    assert!(
+        err.contains("pipi: warning:") && err.contains("default.json"),
+        "{err}"
+    );
     assert!(!err.contains("panicked"));
     // A login replaces it.
     assert_eq!(bed.login(&[]).code(), 0);
@@ -131,7 +156,11 @@ fn a_token_is_never_sent_to_another_site() {
     bed.set("PIPI_BASE_URL", other.site.base_url());
     let out = bed.run(&["whoami"]);
     assert_eq!(out.status.code(), Some(4));
-    assert!(text(&out.stderr).contains("is for"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("is for"),
+        "{}",
+        text(&out.stderr)
+    );
     assert!(other.site.requests().is_empty());
     // Without an explicit base URL, the token goes back to the site it came from.
     bed.unset("PIPI_BASE_URL");
@@ -162,8 +191,17 @@ fn broken_answers_get_short_clear_errors() {
         let err = text(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{fault}: {err}");
         assert!(err.contains(expect), "{fault}: {err}");
-        assert_eq!(err.lines().filter(|l| l.starts_with("pipi: error:")).count(), 1, "{err}");
-        assert!(!err.contains("<") && !err.contains(&token), "{fault}: {err}");
+        assert_eq!(
+            err.lines()
+                .filter(|l| l.starts_with("pipi: error:"))
+                .count(),
+            1,
+            "{err}"
+        );
+        assert!(
+            !err.contains("<") && !err.contains(&token),
+            "{fault}: {err}"
+        );
         assert_eq!(out.stdout, b"");
     }
 }
@@ -174,7 +212,10 @@ fn an_error_from_the_server_is_shown_with_its_message() {
     bed.set("PIPI_ACCESS_TOKEN", "not-a-token");
     let out = bed.run(&["whoami"]);
     assert_eq!(out.status.code(), Some(4));
-    assert!(text(&out.stderr).contains("the server refused the token: Bad Request, invalid access_token"));
+    assert!(
+        text(&out.stderr)
+            .contains("the server refused the token: Bad Request, invalid access_token")
+    );
 }
 
 #[test]

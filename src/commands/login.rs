@@ -7,7 +7,7 @@ use crate::cache::CachedToken;
 use crate::callback::{self, CallbackListener, RedirectTarget, Verdict};
 use crate::cli::LoginArgs;
 use crate::error;
-use crate::provider::{self, Provider, UserInfo};
+use crate::provider::{self, Provider};
 use crate::secret::Secret;
 use crate::settings::{Settings, process_env, site_label};
 use crate::ui;
@@ -24,6 +24,30 @@ enum Event {
 }
 
 pub fn run(settings: &Settings, args: &LoginArgs) -> Result<ExitCode> {
+    let opener = browser::choose(&process_env);
+    let options = Options {
+        timeout: Duration::from_secs(args.timeout),
+        open_browser: &|url| browser::open(&opener, url),
+    };
+    let user = perform(settings, &options)?;
+    if args.json {
+        ui::print_json(&user)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// How a login runs.
+pub struct Options<'a> {
+    /// How long to wait for the browser to come back.
+    pub timeout: Duration,
+    /// Sends a browser to the login URL; an error means none could be started, and the
+    /// person is asked to open the URL by hand.
+    pub open_browser: &'a dyn Fn(&str) -> Result<()>,
+}
+
+/// Runs the whole flow and returns the logged-in person's profile, entity-decoded, once the
+/// token and profile are cached.
+pub fn perform(settings: &Settings, options: &Options) -> Result<Value> {
     let base_url = settings.base_url()?;
     let (app_id, app_secret) = settings.app_credentials()?;
     let target = RedirectTarget::parse(&settings.redirect_url.value)?;
@@ -38,20 +62,19 @@ pub fn run(settings: &Settings, args: &LoginArgs) -> Result<ExitCode> {
     .context("failed to set up the Ctrl-C handler")?;
 
     let login_url = provider::oauth_url(&base_url, app_id);
-    let opener = browser::choose(&process_env);
     ui::say(&format!("Opening {login_url} in your browser."));
-    if let Err(e) = browser::open(&opener, &login_url) {
+    if let Err(e) = (options.open_browser)(&login_url) {
         ui::warn(&format!("could not open a browser: {e:#}"));
         ui::say(&format!("Open this URL to log in: {login_url}"));
     }
     ui::say(&format!(
         "Waiting up to {} for the site to send the browser back to {} (Ctrl-C to stop)...",
-        ui::duration(Duration::from_secs(args.timeout)),
+        ui::duration(options.timeout),
         listener.target().url
     ));
 
-    let deadline = Instant::now() + Duration::from_secs(args.timeout);
-    let (auth_key, request) = wait_for_key(&listener, &rx, deadline, args.timeout)?;
+    let deadline = Instant::now() + options.timeout;
+    let (auth_key, request) = wait_for_key(&listener, &rx, deadline, options.timeout)?;
     drop(listener);
 
     match complete(
@@ -73,10 +96,7 @@ pub fn run(settings: &Settings, args: &LoginArgs) -> Result<ExitCode> {
                 line.push_str(&format!(" (profile '{}')", settings.profile()));
             }
             ui::say(&format!("{line}."));
-            if args.json {
-                ui::print_json(&user)?;
-            }
-            Ok(ExitCode::SUCCESS)
+            Ok(user)
         }
         Err(e) => {
             callback::respond(
@@ -95,7 +115,7 @@ fn wait_for_key(
     listener: &CallbackListener,
     rx: &Receiver<Event>,
     deadline: Instant,
-    timeout_secs: u64,
+    timeout: Duration,
 ) -> Result<(Secret, tiny_http::Request)> {
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
@@ -111,7 +131,7 @@ fn wait_for_key(
                 return Err(error::hinted(
                     format!(
                         "timed out after {} waiting for the browser to come back to {}",
-                        ui::duration(Duration::from_secs(timeout_secs)),
+                        ui::duration(timeout),
                         listener.target().url
                     ),
                     "run 'pipi login' again and approve in the browser, or give it longer with --timeout SECS",
@@ -139,15 +159,9 @@ fn complete(
         .exchange_auth_key(app_id, app_secret, auth_key)
         .map_err(explain_exchange_error)
         .context("failed to exchange the auth key for a token")?;
-    let user = match provider
-        .user_info(&token)
-        .context("failed to fetch the profile with the new token")?
-    {
-        UserInfo::Found { user, .. } => Value::Object(crate::user::decode(user)),
-        UserInfo::Deleted { .. } => {
-            return Err(anyhow!("the server has no user for the new token"));
-        }
-    };
+    let (_, user) = super::whoami::fetch(provider, &token, settings.profile())
+        .context("failed to fetch the profile with the new token")?;
+    let user = Value::Object(crate::user::decode(user));
 
     let cache = super::token_cache(settings);
     let ttl = settings.token_ttl.value;

@@ -1,10 +1,10 @@
 //! One module per subcommand; this one dispatches and holds what several of them share.
 
-mod login;
+pub mod login;
 mod logout;
 mod status;
 mod token;
-mod whoami;
+pub mod whoami;
 
 use crate::cache::{CachedToken, TokenCache};
 use crate::cli::{Cli, Command};

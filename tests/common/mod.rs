@@ -116,7 +116,10 @@ impl Bed {
     /// pipi with exactly this bed's environment.
     pub fn pipi(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(BIN);
-        cmd.args(args).env_clear().envs(&self.vars).stdin(Stdio::null());
+        cmd.args(args)
+            .env_clear()
+            .envs(&self.vars)
+            .stdin(Stdio::null());
         cmd
     }
 
@@ -272,7 +275,10 @@ impl Running {
         let stdout = self.stdout.join().unwrap();
         // The reader thread ends at EOF, once the process is gone.
         let deadline = Instant::now() + Duration::from_secs(5);
-        while let Ok(line) = self.lines.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+        while let Ok(line) = self
+            .lines
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+        {
             self.seen.borrow_mut().push(line);
         }
         let mut stderr = self.seen.into_inner().join("\n");
