@@ -1,0 +1,128 @@
+//! What an emulated site is: its one registered app, its people, its clock and its faults.
+
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+
+use super::faults::Fault;
+use super::users::seed_users;
+
+/// The app secret an emulator hands out unless told otherwise. Fixed so that a command line
+/// and a test can agree on it without talking to each other.
+pub const DEFAULT_APP_SECRET: &str = "5ebe2294ecd0e0f08eab7690d2a6ee69";
+
+/// How an emulated site is set up. Every field has a default that works out of the box, so
+/// callers write `Config { auto_approve: true, ..Config::default() }`.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The registered app's id (digits), as the site's developer dashboard shows it.
+    pub app_id: String,
+    /// The registered app's secret (32 lowercase hex on real sites).
+    pub app_secret: String,
+    /// The app's name, shown on the consent page.
+    pub app_name: String,
+    /// The redirect URL fixed at registration; `?auth_key=KEY` is glued to it as is.
+    pub redirect_url: String,
+    /// How long a token stays valid after it was issued (real servers: 60 s).
+    pub token_ttl: Duration,
+    /// Which Sngine generation `/api/authorize` behaves like.
+    pub generation: Generation,
+    /// Skip the sign-in and consent pages: `/api/oauth` redirects at once, as the signed-in
+    /// person, `signed_in_user`, or else the first person in `users`.
+    pub auto_approve: bool,
+    /// A `user_id`: every browser counts as signed in as this person already.
+    pub signed_in_user: Option<String>,
+    /// The people of the site, each a `user_info` object as `get_user_info` returns it.
+    pub users: Vec<Map<String, Value>>,
+    /// Misbehaviours of the API endpoints, as proxies and broken servers produce them.
+    pub faults: Vec<Fault>,
+    /// Added before every answer.
+    pub latency: Duration,
+    /// How long a `slow` fault holds its answer back.
+    pub slow_delay: Duration,
+    /// One line per request on stderr, with keys, secrets and tokens redacted.
+    pub log_requests: bool,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            app_id: "4242".to_owned(),
+            app_secret: DEFAULT_APP_SECRET.to_owned(),
+            app_name: "pipi".to_owned(),
+            redirect_url: "http://127.0.0.1:8765/callback".to_owned(),
+            token_ttl: Duration::from_secs(60),
+            generation: Generation::Both,
+            auto_approve: false,
+            signed_in_user: None,
+            users: seed_users(),
+            faults: Vec::new(),
+            latency: Duration::ZERO,
+            slow_delay: Duration::from_secs(30),
+            log_requests: false,
+        }
+    }
+}
+
+/// Where `/api/authorize` reads its parameters from, which is what tells Sngine versions
+/// apart on the wire.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Generation {
+    /// Sngine up to 4.0.3: the query string only, whatever the method.
+    Get,
+    /// Sngine 4.0.4 and later: a form-encoded POST body only.
+    Post,
+    /// Either, the body winning over the query string as in PHP's `$_REQUEST`.
+    Both,
+}
+
+impl FromStr for Generation {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Generation, String> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "get" => Ok(Generation::Get),
+            "post" => Ok(Generation::Post),
+            "both" => Ok(Generation::Both),
+            _ => Err(format!(
+                "unknown generation {text:?} (expected get, post or both)"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for Generation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Generation::Get => "get",
+            Generation::Post => "post",
+            Generation::Both => "both",
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generation_round_trips_through_text() {
+        for generation in [Generation::Get, Generation::Post, Generation::Both] {
+            assert_eq!(generation.to_string().parse(), Ok(generation));
+        }
+        assert_eq!(" POST ".parse(), Ok(Generation::Post));
+        assert!("put".parse::<Generation>().is_err());
+    }
+
+    #[test]
+    fn default_secret_looks_like_a_real_one() {
+        assert_eq!(DEFAULT_APP_SECRET.len(), 32);
+        assert!(
+            DEFAULT_APP_SECRET
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        );
+    }
+}

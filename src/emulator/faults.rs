@@ -1,0 +1,192 @@
+//! Misbehaviours an API endpoint can be told to show: what web servers, proxies, CDNs and
+//! broken PHP put between a client and a healthy Sngine answer.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// The API endpoints a fault can be attached to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Endpoint {
+    /// `/api/authorize`
+    Authorize,
+    /// `/api/get_user_info`
+    UserInfo,
+}
+
+/// What goes wrong.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FaultKind {
+    /// A 500 with an HTML page, as a web server in front of a crashed PHP answers.
+    /// The request never reaches the site, so no key is used up.
+    Html500,
+    /// The connection is closed without any answer.
+    Reset,
+    /// The right answer, but only after `Config::slow_delay`.
+    Slow,
+    /// The right answer with a PHP warning printed before it, as a site with
+    /// `display_errors` on sends; the request did reach the site.
+    BadJson,
+    /// Status 200, `application/json`, and an empty body. The request never reaches the site.
+    Empty,
+    /// `get_user_info` only: the body `[]`, as for a deleted person.
+    Deleted,
+    /// A 302 to the home page, as a host or scheme mismatch produces.
+    Redirect,
+}
+
+/// One fault on one endpoint, written `ENDPOINT=KIND` on a command line
+/// (`authorize=html500`, `user_info=deleted`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fault {
+    pub endpoint: Endpoint,
+    pub kind: FaultKind,
+}
+
+const ENDPOINT_NAMES: &str = "authorize, user_info";
+const KIND_NAMES: &str = "html500, reset, slow, bad_json, empty, deleted, redirect";
+
+impl FromStr for Endpoint {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Endpoint, String> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "authorize" => Ok(Endpoint::Authorize),
+            "user_info" | "get_user_info" => Ok(Endpoint::UserInfo),
+            _ => Err(format!(
+                "unknown endpoint {text:?} (expected one of: {ENDPOINT_NAMES})"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Endpoint::Authorize => "authorize",
+            Endpoint::UserInfo => "user_info",
+        })
+    }
+}
+
+impl FromStr for FaultKind {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<FaultKind, String> {
+        match text.trim().to_ascii_lowercase().replace('-', "_").as_str() {
+            "html500" | "html_500" => Ok(FaultKind::Html500),
+            "reset" => Ok(FaultKind::Reset),
+            "slow" => Ok(FaultKind::Slow),
+            "bad_json" | "badjson" => Ok(FaultKind::BadJson),
+            "empty" => Ok(FaultKind::Empty),
+            "deleted" => Ok(FaultKind::Deleted),
+            "redirect" => Ok(FaultKind::Redirect),
+            _ => Err(format!(
+                "unknown fault {text:?} (expected one of: {KIND_NAMES})"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for FaultKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            FaultKind::Html500 => "html500",
+            FaultKind::Reset => "reset",
+            FaultKind::Slow => "slow",
+            FaultKind::BadJson => "bad_json",
+            FaultKind::Empty => "empty",
+            FaultKind::Deleted => "deleted",
+            FaultKind::Redirect => "redirect",
+        })
+    }
+}
+
+impl FromStr for Fault {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Fault, String> {
+        let Some((endpoint, kind)) = text.split_once('=') else {
+            return Err(format!(
+                "invalid fault {text:?} (expected ENDPOINT=KIND, e.g. authorize=html500)"
+            ));
+        };
+        let endpoint: Endpoint = endpoint.parse()?;
+        let kind: FaultKind = kind.parse()?;
+        // An empty array is what get_user_info sends for a deleted person; no other endpoint
+        // has such an answer, so accepting it elsewhere would emulate nothing real.
+        if kind == FaultKind::Deleted && endpoint != Endpoint::UserInfo {
+            return Err(format!(
+                "the fault \"deleted\" only applies to user_info, not {endpoint}"
+            ));
+        }
+        Ok(Fault { endpoint, kind })
+    }
+}
+
+impl fmt::Display for Fault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}={}", self.endpoint, self.kind)
+    }
+}
+
+/// The HTML a web server sends when PHP behind it crashed.
+pub(crate) const HTML_500_BODY: &str = "<html>\r\n<head><title>500 Internal Server Error</title></head>\r\n<body>\r\n<center><h1>500 Internal Server Error</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
+
+/// What PHP prints before the answer when `display_errors` is on and something is sloppy.
+pub(crate) const PHP_WARNING: &str = "<br />\n<b>Warning</b>:  Undefined array key \"user_id\" in <b>/var/www/html/includes/class-user.php</b> on line <b>2514</b><br />\n";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn faults_parse_and_print_back() {
+        let table = [
+            ("authorize=html500", Endpoint::Authorize, FaultKind::Html500),
+            ("authorize=reset", Endpoint::Authorize, FaultKind::Reset),
+            ("authorize=slow", Endpoint::Authorize, FaultKind::Slow),
+            (
+                "authorize=bad_json",
+                Endpoint::Authorize,
+                FaultKind::BadJson,
+            ),
+            ("authorize=empty", Endpoint::Authorize, FaultKind::Empty),
+            (
+                "authorize=redirect",
+                Endpoint::Authorize,
+                FaultKind::Redirect,
+            ),
+            ("user_info=deleted", Endpoint::UserInfo, FaultKind::Deleted),
+            ("user_info=html500", Endpoint::UserInfo, FaultKind::Html500),
+        ];
+        for (text, endpoint, kind) in table {
+            let fault: Fault = text.parse().unwrap();
+            assert_eq!(fault, Fault { endpoint, kind });
+            assert_eq!(fault.to_string(), text);
+        }
+    }
+
+    #[test]
+    fn spellings_are_forgiving() {
+        let fault: Fault = "get_user_info=BadJson".parse().unwrap();
+        assert_eq!(fault.endpoint, Endpoint::UserInfo);
+        assert_eq!(fault.kind, FaultKind::BadJson);
+        assert_eq!(
+            "Authorize=HTML500".parse::<Fault>().unwrap().kind,
+            FaultKind::Html500
+        );
+    }
+
+    #[test]
+    fn nonsense_is_refused_with_a_reason() {
+        for (text, reason) in [
+            ("authorize", "ENDPOINT=KIND"),
+            ("token=slow", "unknown endpoint"),
+            ("authorize=explode", "unknown fault"),
+            ("authorize=deleted", "only applies to user_info"),
+        ] {
+            let error = text.parse::<Fault>().unwrap_err();
+            assert!(error.contains(reason), "{text}: {error}");
+        }
+    }
+}
