@@ -85,9 +85,12 @@ pub fn login_hint(profile: &str) -> String {
     }
 }
 
-/// The first classified error in the chain, if any.
+/// The outermost classified error, whether raised as an error or added as context.
 pub fn classification(err: &anyhow::Error) -> Option<&Classified> {
-    err.chain().find_map(|e| e.downcast_ref::<Classified>())
+    // anyhow finds context types through `downcast_ref` only, and root errors of inner
+    // `anyhow::Error`s through the chain.
+    err.downcast_ref::<Classified>()
+        .or_else(|| err.chain().find_map(|e| e.downcast_ref::<Classified>()))
 }
 
 /// The exit code for an error.
@@ -118,6 +121,19 @@ mod tests {
         let hint = classification(&err).and_then(|c| c.hint.clone());
         assert_eq!(hint.as_deref(), Some("run 'pipi login --profile work'"));
         assert_eq!(format!("{err:#}"), "cannot show the profile: token expired");
+    }
+
+    #[test]
+    fn classification_added_as_context_is_found() {
+        let err = Err::<(), _>(anyhow::anyhow!("the server said no"))
+            .context(Classified {
+                kind: Kind::AuthNeeded,
+                message: "refused".into(),
+                hint: Some("try again".into()),
+            })
+            .context("failed to log in")
+            .unwrap_err();
+        assert_eq!(exit_code(&err), 4);
     }
 
     #[test]

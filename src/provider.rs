@@ -248,7 +248,7 @@ fn transport_error(e: reqwest::Error, what: &str) -> anyhow::Error {
 }
 
 /// A short, single-line taste of a body for an error message: an HTML page's title, or the
-/// first characters of anything else.
+/// first characters of anything else, with markup taken out (PHP prints its warnings as HTML).
 fn excerpt(text: &str) -> String {
     let lower = text.to_ascii_lowercase();
     let source = match (lower.find("<title>"), lower.find("</title>")) {
@@ -256,13 +256,21 @@ fn excerpt(text: &str) -> String {
         _ if lower.contains("<html") || lower.contains("<!doctype") => "",
         _ => text,
     };
-    let flat: String = source
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .chars()
-        .filter(|c| !c.is_control())
-        .collect();
+    let mut plain = String::new();
+    let mut in_tag = false;
+    for c in source.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                plain.push(' ');
+            }
+            c if !in_tag && !c.is_control() => plain.push(c),
+            c if !in_tag => plain.push(' '),
+            _ => {}
+        }
+    }
+    let flat = plain.split_whitespace().collect::<Vec<_>>().join(" ");
     if flat.is_empty() {
         return String::new();
     }
@@ -294,6 +302,10 @@ mod tests {
             ": \"502 Bad Gateway\""
         );
         assert_eq!(excerpt("<!DOCTYPE html><body>nothing</body>"), "");
+        assert_eq!(
+            excerpt("<br />\n<b>Warning</b>: x in <b>f.php</b>"),
+            ": \"Warning : x in f.php\""
+        );
         let long = "x".repeat(200);
         assert_eq!(excerpt(&long).len(), ": \"".len() + 80 + "...\"".len());
     }

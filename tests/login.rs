@@ -39,7 +39,7 @@ fn login_caches_the_token_with_the_profile_and_says_who() {
     assert_eq!(mode(&bed.cache_dir()), 0o700);
 
     // The browser landed on pipi's page, which names the person and shows no key or token.
-    let visit = login.visit.unwrap();
+    let visit = login.visit.as_ref().unwrap();
     assert!(
         visit.url.starts_with(&bed.site.config().redirect_url),
         "{}",
