@@ -266,7 +266,7 @@ fn excerpt(text: &str) -> String {
                 plain.push(' ');
             }
             c if !in_tag && !c.is_control() => plain.push(c),
-            c if !in_tag => plain.push(' '),
+            _ if !in_tag => plain.push(' '),
             _ => {}
         }
     }
