@@ -57,6 +57,18 @@ pub enum Command {
     Status(StatusArgs),
     /// Forget the cached token and profile snapshot
     Logout,
+    /// Run an emulated Sngine site on this machine, to develop and test against offline
+    #[command(
+        after_help = "Example:\n  pipi mock --port 0 --fault user_info=slow\n\n\
+        It prints the export lines that point pipi at it."
+    )]
+    Mock(MockArgs),
+    /// Show the whole login flow against a built-in emulated site, offline
+    #[command(
+        after_help = "Example:\n  pipi demo --no-browser | jq -r .user_name\n\n\
+        It never touches your config or token cache."
+    )]
+    Demo(DemoArgs),
 }
 
 #[derive(Debug, Args)]
@@ -75,6 +87,67 @@ pub struct WhoamiArgs {
     /// Print the server's answer as received, entities and all
     #[arg(long)]
     pub raw: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MockArgs {
+    /// Port to listen on, on 127.0.0.1; 0 picks a free one
+    #[arg(long, default_value_t = MOCK_PORT)]
+    pub port: u16,
+
+    /// Seconds a token lives (real servers: 60)
+    #[arg(long, value_name = "SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+    pub token_ttl: u64,
+
+    /// Which Sngine generation /api/authorize behaves like: get (up to 4.0.3), post (4.0.4 and later) or both
+    #[arg(long, value_name = "GEN", default_value = "both", value_parser = ["get", "post", "both"])]
+    pub generation: String,
+
+    /// The registered app's id
+    #[arg(long, value_name = "ID")]
+    pub app_id: Option<String>,
+
+    /// The registered app's secret (a fake one: this is the emulator's own)
+    #[arg(long, value_name = "SECRET")]
+    pub app_secret: Option<String>,
+
+    /// The app's registered redirect URL, where the site sends the browser
+    #[arg(long, value_name = "URL")]
+    pub redirect_url: Option<String>,
+
+    /// Count every browser as signed in as this person (a user_id or handle)
+    #[arg(long, value_name = "ID")]
+    pub user: Option<String>,
+
+    /// Skip the sign-in and consent pages: /api/oauth redirects at once
+    #[arg(long)]
+    pub auto_approve: bool,
+
+    /// Load the people from a JSON file (an array of user_info objects)
+    #[arg(long, value_name = "FILE")]
+    pub users: Option<std::path::PathBuf>,
+
+    /// Make an endpoint misbehave: authorize or user_info = html500, reset, slow, badjson, empty, redirect, or deleted (user_info)
+    #[arg(long, value_name = "ENDPOINT=KIND")]
+    pub fault: Vec<String>,
+
+    /// Milliseconds added before every answer
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub latency: u64,
+}
+
+/// The port `pipi mock` listens on by default, next to the default redirect URL's 8765.
+pub const MOCK_PORT: u16 = 8764;
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Walk the sign-in and consent pages with the built-in HTTP client, even if a browser could be opened
+    #[arg(long)]
+    pub no_browser: bool,
+
+    /// Seconds to wait for the browser to come back
+    #[arg(long, value_name = "SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
+    pub timeout: u64,
 }
 
 #[derive(Debug, Args)]

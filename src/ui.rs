@@ -5,14 +5,15 @@
 
 use std::io::Write;
 
-/// A line for the person on stderr.
+/// A line for the person on stderr. A closed stderr is no reason to stop (nor to panic, as
+/// `eprintln!` would).
 pub fn say(message: &str) {
-    eprintln!("{message}");
+    let _ = writeln!(std::io::stderr().lock(), "{message}");
 }
 
 /// A warning on stderr: something was wrong but the command goes on.
 pub fn warn(message: &str) {
-    eprintln!("pipi: warning: {message}");
+    say(&format!("pipi: warning: {message}"));
 }
 
 /// One JSON document on stdout, pretty-printed, ending with a newline.

@@ -1,7 +1,9 @@
 //! One module per subcommand; this one dispatches and holds what several of them share.
 
+mod demo;
 pub mod login;
 mod logout;
+mod mock;
 mod status;
 mod token;
 pub mod whoami;
@@ -20,13 +22,17 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         profile: cli.profile,
         base_url: cli.base_url,
     };
-    let settings = Settings::resolve(&flags, &process_env)?;
+    // Resolved only by the commands that use them: the emulator commands stand apart from
+    // the person's settings and files.
+    let settings = || Settings::resolve(&flags, &process_env);
     match cli.command {
-        Command::Login(args) => login::run(&settings, &args),
-        Command::Whoami(args) => whoami::run(&settings, &args),
-        Command::Token => token::run(&settings),
-        Command::Status(args) => status::run(&settings, &args),
-        Command::Logout => logout::run(&settings),
+        Command::Login(args) => login::run(&settings()?, &args),
+        Command::Whoami(args) => whoami::run(&settings()?, &args),
+        Command::Token => token::run(&settings()?),
+        Command::Status(args) => status::run(&settings()?, &args),
+        Command::Logout => logout::run(&settings()?),
+        Command::Mock(args) => mock::run(&args),
+        Command::Demo(args) => demo::run(&args),
     }
 }
 

@@ -256,6 +256,12 @@ impl Running {
         false
     }
 
+    /// The stderr lines seen so far.
+    pub fn lines(&self) -> Vec<String> {
+        self.drain();
+        self.seen.borrow().clone()
+    }
+
     fn stderr_url(&self) -> Option<String> {
         self.drain();
         self.seen

@@ -1,0 +1,145 @@
+//! `pipi demo`: the real login flow against an emulated site started in-process, with a
+//! throwaway profile and directories, then the profile it yields on stdout. It never touches
+//! the person's config or token cache.
+
+use super::login::{self, Options};
+use crate::browser;
+use crate::cli::DemoArgs;
+use crate::emulator::{self, Emulator};
+use crate::provider::Provider;
+use crate::secret::Secret;
+use crate::settings::{Settings, Source, Sourced, process_env};
+use crate::ui;
+use anyhow::{Context, Result};
+use serde_json::Value;
+use std::net::TcpListener;
+use std::process::ExitCode;
+use std::time::Duration;
+
+const DEMO_PROFILE: &str = "demo";
+
+pub fn run(args: &DemoArgs) -> Result<ExitCode> {
+    let scratch = tempfile::Builder::new()
+        .prefix("pipi-demo-")
+        .tempdir()
+        .context("failed to create a temporary directory for the demo")?;
+    let redirect_url = format!("http://127.0.0.1:{}/callback", free_loopback_port()?);
+    let site = Emulator::start(
+        emulator::Config {
+            app_name: "pipi demo".to_string(),
+            redirect_url: redirect_url.clone(),
+            ..emulator::Config::default()
+        },
+        TcpListener::bind("127.0.0.1:0").context("failed to start the emulated site")?,
+    )
+    .context("failed to start the emulated site")?;
+    let config = site.config();
+    ui::say(&format!(
+        "pipi demo: an emulated Sngine site runs at {}, with app {} registered for {redirect_url}.",
+        site.base_url(),
+        config.app_id
+    ));
+
+    let demo = |value: String| Sourced {
+        value,
+        source: Source::Default,
+    };
+    let settings = Settings {
+        profile: demo(DEMO_PROFILE.to_string()),
+        base_url_raw: demo(site.base_url()),
+        app_id: Some(demo(config.app_id.clone())),
+        app_secret: Some(Sourced {
+            value: Secret::new(config.app_secret.clone()),
+            source: Source::Default,
+        }),
+        redirect_url: demo(redirect_url),
+        token_ttl: Sourced {
+            value: config.token_ttl,
+            source: Source::Default,
+        },
+        env_token: None,
+        config_path: scratch.path().join("config.toml"),
+        cache_dir: scratch.path().join("cache"),
+        http_timeout: Duration::from_secs(30),
+    };
+
+    let opener = browser::choose(&process_env);
+    let open_browser = |url: &str| -> Result<()> {
+        if !args.no_browser {
+            match browser::open(&opener, url) {
+                Ok(()) => {
+                    ui::say("Sign in and approve the app in the browser window.");
+                    return Ok(());
+                }
+                Err(e) => ui::say(&format!("No browser could be opened ({e:#}).")),
+            }
+        }
+        ui::say("Walking the sign-in and consent pages with the built-in HTTP client.");
+        walk_in_background(url.to_string());
+        Ok(())
+    };
+    login::perform(
+        &settings,
+        &Options {
+            timeout: Duration::from_secs(args.timeout),
+            open_browser: &open_browser,
+        },
+    )?;
+
+    // What `pipi whoami` does: the cached token, then the profile, fresh from the site.
+    let current = super::current_token(&settings)?;
+    let provider = Provider::new(&current.base_url, settings.http_timeout)?;
+    let (_, user) = super::whoami::fetch(&provider, &current.token, DEMO_PROFILE)?;
+    ui::print_json(&Value::Object(crate::user::decode(user)))?;
+    explain(&site);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The headless browser runs beside the login, which waits for it at the redirect URL.
+fn walk_in_background(url: String) {
+    std::thread::spawn(move || {
+        if let Err(e) = emulator::walk(&url, None) {
+            ui::warn(&format!("the built-in browser failed: {e:#}"));
+        }
+    });
+}
+
+/// A port free right now, for the demo's redirect URL; the emulator must know the redirect
+/// URL before pipi's listener binds it.
+fn free_loopback_port() -> Result<u16> {
+    let probe = TcpListener::bind("127.0.0.1:0").context("failed to find a free port")?;
+    Ok(probe.local_addr()?.port())
+}
+
+fn explain(site: &Emulator) {
+    let c = site.config();
+    let lines = [
+        String::new(),
+        "What just happened:".to_string(),
+        format!(
+            "  1. pipi listened on {} and sent a browser to {}.",
+            c.redirect_url,
+            site.oauth_url()
+        ),
+        "  2. The site signed the person in, asked for consent, and redirected to the".to_string(),
+        "     redirect URL with a one-time auth_key.".to_string(),
+        "  3. pipi traded the key for a token at /api/authorize (a form POST) and fetched"
+            .to_string(),
+        "     /api/get_user_info at once: Sngine tokens live 60 seconds.".to_string(),
+        "  4. The token was cached in a throwaway directory (now deleted), and the profile"
+            .to_string(),
+        "     above came from the site with it, HTML entities decoded.".to_string(),
+        String::new(),
+        "To do the same against a real site:".to_string(),
+        "  1. Register an app in the site's developers dashboard (on pipichat.com:".to_string(),
+        "     https://pipichat.com), with the redirect URL http://127.0.0.1:8765/callback."
+            .to_string(),
+        "  2. export PIPI_APP_ID=<app id> PIPI_APP_SECRET=<app secret>".to_string(),
+        "     (and PIPI_BASE_URL=https://your.site for another Sngine site)".to_string(),
+        "  3. pipi login, then: pipi whoami | jq -r .user_name".to_string(),
+        "To develop against a local site instead: pipi mock".to_string(),
+    ];
+    for line in lines {
+        ui::say(&line);
+    }
+}
