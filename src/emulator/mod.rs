@@ -215,7 +215,12 @@ fn serve_connection(site: &Site, stream: &TcpStream) {
     if site.is_stopped() {
         return;
     }
-    let outcome = match site::answer(site, &request) {
+    let answer = site::answer(site, &request);
+    // An answer held back by a slow fault is dropped if the emulator stopped meanwhile.
+    if site.is_stopped() {
+        return;
+    }
+    let outcome = match answer {
         Answer::Respond(response) => {
             let _ = http::write_response(stream, &response, request.method == "HEAD");
             response.status.to_string()
