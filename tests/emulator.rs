@@ -1304,3 +1304,101 @@ fn the_walker_explains_where_it_got_stuck() {
     let requests = emulator.requests();
     assert_eq!(requests.len(), 1);
 }
+
+#[test]
+fn a_disabled_developers_module_refuses_everything() {
+    let emulator = start_auto(Config {
+        developers_disabled: true,
+        ..Config::default()
+    });
+    let base = emulator.base_url();
+    let disabled =
+        r#"{"error":true,"message":"The developers module has been disabled by the admin"}"#;
+    for path in [
+        "/api/authorize",
+        "/api/get_user_info?access_token=x",
+        "/api/nope",
+    ] {
+        assert_json(&get(&format!("{base}{path}")), disabled);
+    }
+    let page = get(&emulator.oauth_url());
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body
+            .contains("The developers module has been disabled by the admin")
+    );
+}
+
+/// Sends raw bytes and returns the raw answer.
+fn raw_exchange(emulator: &Emulator, bytes: &[u8]) -> String {
+    let mut stream = TcpStream::connect(emulator.local_addr()).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    stream.write_all(bytes).unwrap();
+    // Half-closing says "that is all", so a request cut short is not waited on.
+    stream.shutdown(std::net::Shutdown::Write).unwrap();
+    let mut answer = Vec::new();
+    let _ = std::io::Read::read_to_end(&mut stream, &mut answer);
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+#[test]
+fn garbage_is_refused_and_the_emulator_carries_on() {
+    let emulator = start_auto(Config::default());
+    for garbage in [
+        &b"\r\n\r\n"[..],
+        b"GET\r\n\r\n",
+        b"GET / HTTP/1.1\r\nno colon\r\n\r\n",
+        b"POST /api/authorize HTTP/1.1\r\nContent-Length: -1\r\n\r\n",
+        b"POST /api/authorize HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+        b"\xff\xfe\xfd\r\n\r\n",
+        b"",
+    ] {
+        let answer = raw_exchange(&emulator, garbage);
+        assert!(
+            answer.is_empty() || answer.starts_with("HTTP/1.1 4"),
+            "{answer}"
+        );
+    }
+    let mut long_header = b"GET / HTTP/1.1\r\nX: ".to_vec();
+    long_header.extend(std::iter::repeat_n(b'a', 70_000));
+    long_header.extend(b"\r\n\r\n");
+    assert!(raw_exchange(&emulator, &long_header).starts_with("HTTP/1.1 431"));
+    new_token(&emulator);
+}
+
+#[test]
+fn a_chunked_form_body_is_read() {
+    let emulator = start_auto(Config {
+        generation: Generation::Post,
+        ..Config::default()
+    });
+    let key = new_key(&emulator);
+    let body = format!("app_id=4242&app_secret={DEFAULT_APP_SECRET}&auth_key={key}");
+    let (first, second) = body.split_at(10);
+    let request = format!(
+        "POST /api/authorize HTTP/1.1\r\nHost: {}\r\nContent-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n{:x}\r\n{first}\r\n{:x}\r\n{second}\r\n0\r\n\r\n",
+        emulator.local_addr(),
+        first.len(),
+        second.len(),
+    );
+    let answer = raw_exchange(&emulator, request.as_bytes());
+    assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
+    assert!(
+        answer.contains("\r\nContent-Type: application/json\r\n"),
+        "{answer}"
+    );
+    assert!(answer.contains(r#"{"access_token":""#), "{answer}");
+}
+
+#[test]
+fn a_non_blocking_listener_is_served_too() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let emulator = Emulator::start(Config::default(), listener).unwrap();
+    assert_json(
+        &get(&format!("{}/api/x", emulator.base_url())),
+        INVALID_PARAMETERS,
+    );
+}
