@@ -1402,3 +1402,40 @@ fn a_non_blocking_listener_is_served_too() {
         INVALID_PARAMETERS,
     );
 }
+
+#[test]
+fn the_walker_consents_for_a_browser_signed_in_already() {
+    let callback = Callback::start();
+    let emulator = start(Config {
+        redirect_url: callback.url.clone(),
+        signed_in_user: Some("3".to_owned()),
+        ..Config::default()
+    });
+    let outcome = emulator::walk(&emulator.oauth_url(), None).unwrap();
+    let key = outcome
+        .final_url
+        .rsplit("auth_key=")
+        .next()
+        .unwrap()
+        .to_owned();
+    let token = token_from(&exchange_post(&emulator, &key));
+    assert!(
+        user_info(&emulator, &token)
+            .body
+            .contains(r#""user_name":"amira""#)
+    );
+    let paths: Vec<String> = emulator
+        .requests()
+        .into_iter()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "GET /api/oauth",
+            "POST /oauth/approve",
+            "POST /api/authorize",
+            "GET /api/get_user_info"
+        ]
+    );
+}

@@ -1,6 +1,6 @@
 //! An emulator of a Sngine site's "Log in With" API, for tests, demos and offline development.
 //!
-//! It behaves as real servers do, quirks included (see the protocol notes): every API answer
+//! It behaves as Sngine 2.7 to 4.2.1 servers do, quirks included: every API answer
 //! is a 200 with PHP-encoded JSON, `/api/authorize` reads the query string or a form body
 //! depending on the generation emulated, keys work once, tokens die after a minute by the
 //! emulator's own clock, and a wrong `Host` is sent to the home page.
