@@ -18,6 +18,8 @@ pub(crate) const UNKNOWN_APP: &str =
     "We're sorry, but the application you're trying to use doesn't exist or has been disabled";
 pub(crate) const INVALID_ACCESS_TOKEN: &str = "Bad Request, invalid access_token";
 pub(crate) const EXPIRED_ACCESS_TOKEN: &str = "Bad Request, expired access_token";
+/// Sngine 4.x's wording; 2.7 said "This feature has been disabled by the admin".
+pub(crate) const DEVELOPERS_DISABLED: &str = "The developers module has been disabled by the admin";
 
 /// Every API answer: status 200 and JSON, errors included.
 pub(crate) fn json_response(value: &Value) -> Response {

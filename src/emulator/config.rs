@@ -38,6 +38,9 @@ pub struct Config {
     pub users: Vec<Map<String, Value>>,
     /// Misbehaviours of the API endpoints, as proxies and broken servers produce them.
     pub faults: Vec<Fault>,
+    /// The admin turned the developers module off: every API endpoint refuses with
+    /// `The developers module has been disabled by the admin`.
+    pub developers_disabled: bool,
     /// Added before every answer.
     pub latency: Duration,
     /// How long a `slow` fault holds its answer back.
@@ -59,6 +62,7 @@ impl Default for Config {
             signed_in_user: None,
             users: seed_users(),
             faults: Vec::new(),
+            developers_disabled: false,
             latency: Duration::ZERO,
             slow_delay: Duration::from_secs(30),
             log_requests: false,

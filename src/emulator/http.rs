@@ -176,7 +176,8 @@ fn read_chunked(reader: &mut impl BufRead) -> Result<Vec<u8>, ReadError> {
                 }
             }
         }
-        if body.len() + size > MAX_BODY {
+        // body.len() never exceeds MAX_BODY, so this cannot overflow.
+        if size > MAX_BODY - body.len() {
             return Err(ReadError::Refuse(413));
         }
         let start = body.len();
@@ -299,6 +300,14 @@ mod tests {
             parse(b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n4\r\napp_\r\n5\r\nid=42\r\n0\r\n\r\n")
                 .unwrap();
         assert_eq!(request.body_text(), "app_id=42");
+    }
+
+    #[test]
+    fn refuses_a_huge_chunk() {
+        assert!(matches!(
+            parse(b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffff\r\n"),
+            Err(ReadError::Refuse(413))
+        ));
     }
 
     #[test]

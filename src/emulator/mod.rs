@@ -1,6 +1,6 @@
 //! An emulator of a Sngine site's "Log in With" API, for tests, demos and offline development.
 //!
-//! It behaves as real servers do, quirks included (see the protocol notes): every API answer
+//! It behaves as Sngine 2.7 to 4.2.1 servers do, quirks included: every API answer
 //! is a 200 with PHP-encoded JSON, `/api/authorize` reads the query string or a form body
 //! depending on the generation emulated, keys work once, tokens die after a minute by the
 //! emulator's own clock, and a wrong `Host` is sent to the home page.
@@ -44,6 +44,10 @@ use site::{Answer, Site};
 /// must not hold a thread forever.
 const SOCKET_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// How many requests the record keeps (the newest), so that a long-running emulator does not
+/// grow without end.
+const MAX_RECORDED: usize = 10_000;
+
 /// A request as the emulator saw it, secrets included, so that tests can check what a
 /// client sent (for example that the app secret never appeared in a URL).
 #[derive(Clone, Debug)]
@@ -69,6 +73,8 @@ pub struct Emulator {
 impl Emulator {
     /// Serves on an already-bound listener, in background threads; returns at once.
     pub fn start(config: Config, listener: TcpListener) -> io::Result<Emulator> {
+        // The accept loop blocks on the listener; a non-blocking one would make it spin.
+        listener.set_nonblocking(false)?;
         let local_addr = listener.local_addr()?;
         // A listener on every interface is still reached, and named, through loopback.
         let reachable = match local_addr.ip() {
@@ -136,7 +142,7 @@ impl Emulator {
 
     /// Every request seen so far, oldest first.
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.site.state().requests.clone()
+        self.site.state().requests.iter().cloned().collect()
     }
 
     /// Blocks until the emulator is shut down (from another thread, or by Ctrl-C handling
@@ -199,23 +205,40 @@ fn serve_connection(site: &Site, stream: &TcpStream) {
         Err(ReadError::Refuse(status)) => {
             let response = http::Response::new(status, "text/plain", "bad request\n");
             let _ = http::write_response(stream, &response, false);
+            if site.config.log_requests {
+                eprintln!(
+                    "(unreadable request) {status} {}ms",
+                    started.elapsed().as_millis()
+                );
+            }
             return;
         }
     };
     let content_type = request.header("content-type").map(str::to_owned);
-    site.state().requests.push(RecordedRequest {
-        method: request.method.clone(),
-        path: request.path.clone(),
-        query: request.query.clone(),
-        body: request.body_text(),
-        host: request.header("host").map(str::to_owned),
-        content_type: content_type.clone(),
-    });
+    {
+        let mut state = site.state();
+        if state.requests.len() >= MAX_RECORDED {
+            state.requests.pop_front();
+        }
+        state.requests.push_back(RecordedRequest {
+            method: request.method.clone(),
+            path: request.path.clone(),
+            query: request.query.clone(),
+            body: request.body_text(),
+            host: request.header("host").map(str::to_owned),
+            content_type: content_type.clone(),
+        });
+    }
     site.sleep(site.config.latency);
     if site.is_stopped() {
         return;
     }
-    let outcome = match site::answer(site, &request) {
+    let answer = site::answer(site, &request);
+    // An answer held back by a slow fault is dropped if the emulator stopped meanwhile.
+    if site.is_stopped() {
+        return;
+    }
+    let outcome = match answer {
         Answer::Respond(response) => {
             let _ = http::write_response(stream, &response, request.method == "HEAD");
             response.status.to_string()

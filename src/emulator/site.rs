@@ -111,6 +111,14 @@ pub(crate) fn answer(site: &Site, request: &Request) -> Answer {
     }
     let path = request.path.as_str();
     if let Some(endpoint) = api_endpoint(path) {
+        // The module switch is checked before anything else the API does.
+        if site.config.developers_disabled {
+            return Answer::Respond(if endpoint == "oauth" {
+                html(200, pages::error(api::DEVELOPERS_DISABLED))
+            } else {
+                api::json_response(&api::error(api::DEVELOPERS_DISABLED))
+            });
+        }
         return match endpoint {
             "authorize" => with_fault(site, Endpoint::Authorize, |_| {
                 match api::authorize(site, request) {

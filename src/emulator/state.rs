@@ -2,7 +2,7 @@
 //! app (approval, the current auth key, the current token and its date), deleted people,
 //! the clock, and the requests it saw.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::RecordedRequest;
@@ -41,7 +41,7 @@ pub(crate) struct State {
     grants: HashMap<String, Grant>,
     deleted: HashSet<String>,
     pub faults: Vec<Fault>,
-    pub requests: Vec<RecordedRequest>,
+    pub requests: VecDeque<RecordedRequest>,
 }
 
 impl State {

@@ -43,6 +43,8 @@ impl fmt::Debug for WalkOutcome {
 
 /// Walks from `oauth_url` to the app's redirect URL, signing in as `as_user` (a `user_id`
 /// or a handle; the first person offered when None) and approving the app if asked.
+/// `as_user` only matters if the sign-in page shows up: a site that counts the browser as
+/// signed in already, or approves at once, decides who it is.
 pub fn walk(oauth_url: &str, as_user: Option<&str>) -> anyhow::Result<WalkOutcome> {
     let start = Url::parse(oauth_url).with_context(|| format!("invalid oauth URL {oauth_url}"))?;
     if !matches!(start.scheme(), "http" | "https") {
