@@ -206,10 +206,10 @@ fn serve_connection(site: &Site, stream: &TcpStream) {
             let response = http::Response::new(status, "text/plain", "bad request\n");
             let _ = http::write_response(stream, &response, false);
             if site.config.log_requests {
-                eprintln!(
+                crate::ui::say(&format!(
                     "(unreadable request) {status} {}ms",
                     started.elapsed().as_millis()
-                );
+                ));
             }
             return;
         }
@@ -251,16 +251,13 @@ fn serve_connection(site: &Site, stream: &TcpStream) {
             .as_deref()
             .is_some_and(|kind| kind.starts_with("application/x-www-form-urlencoded"))
             .then(|| request.body_text());
-        eprintln!(
-            "{}",
-            request_log::line(
-                &request.method,
-                &request.path,
-                &request.query,
-                form_body.as_deref(),
-                &outcome,
-                started.elapsed(),
-            )
-        );
+        crate::ui::say(&request_log::line(
+            &request.method,
+            &request.path,
+            &request.query,
+            form_body.as_deref(),
+            &outcome,
+            started.elapsed(),
+        ));
     }
 }
