@@ -72,9 +72,19 @@ impl TokenCache {
         };
         match serde_json::from_slice(&bytes) {
             Ok(token) => Lookup::Found(token),
+            // serde_json's own message can quote the file, token included: say only what
+            // kind of trouble it is and where.
             Err(e) => Lookup::Unusable(format!(
-                "ignoring unreadable token cache {}: {e}",
-                self.path.display()
+                "ignoring unreadable token cache {}: {} at line {} column {}",
+                self.path.display(),
+                match e.classify() {
+                    serde_json::error::Category::Syntax => "not valid JSON",
+                    serde_json::error::Category::Eof => "cut short",
+                    serde_json::error::Category::Data => "missing or wrong fields",
+                    serde_json::error::Category::Io => "unreadable",
+                },
+                e.line(),
+                e.column()
             )),
         }
     }
@@ -110,13 +120,22 @@ impl TokenCache {
     }
 }
 
-/// Times as RFC 3339 UTC strings; Unix seconds are read too.
+/// Times as RFC 3339 UTC strings; Unix seconds are read too. Times run from 1970 to the end
+/// of year 9999, what RFC 3339 can write; anything else in a file is refused, not a panic.
 pub mod rfc3339 {
     use serde::{Deserialize, Deserializer, Serializer, de::Error};
     use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+    /// 9999-12-31T23:59:59Z.
+    const LAST_SECOND: u64 = 253_402_300_799;
+
+    /// The latest time that can be written.
+    pub fn latest() -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(LAST_SECOND)
+    }
+
     pub fn format(t: SystemTime) -> String {
-        humantime::format_rfc3339_seconds(t).to_string()
+        humantime::format_rfc3339_seconds(t.min(latest()).max(UNIX_EPOCH)).to_string()
     }
 
     pub fn serialize<S: Serializer>(t: &SystemTime, s: S) -> Result<S::Ok, S::Error> {
@@ -132,7 +151,8 @@ pub mod rfc3339 {
         }
         match Time::deserialize(d)? {
             Time::Text(s) => humantime::parse_rfc3339_weak(&s).map_err(D::Error::custom),
-            Time::Unix(n) => Ok(UNIX_EPOCH + Duration::from_secs(n)),
+            Time::Unix(n) if n <= LAST_SECOND => Ok(UNIX_EPOCH + Duration::from_secs(n)),
+            Time::Unix(n) => Err(D::Error::custom(format!("time {n} is past the year 9999"))),
         }
     }
 }
@@ -182,6 +202,27 @@ mod tests {
             panic!("expected unusable")
         };
         assert!(msg.contains("default.json"), "{msg}");
+    }
+
+    #[test]
+    fn times_out_of_range_are_refused_or_clamped() {
+        let json = r#"{"access_token":"x","obtained_at":1,"expires_at":300000000000,
+            "base_url":"https://a.org","app_id":"1","user":null}"#;
+        assert!(serde_json::from_str::<CachedToken>(json).is_err());
+        let far = rfc3339::latest() + Duration::from_secs(1_000_000);
+        assert_eq!(rfc3339::format(far), "9999-12-31T23:59:59Z");
+    }
+
+    #[test]
+    fn warnings_about_a_corrupt_cache_never_quote_it() {
+        let tmp = tempfile::tempdir().unwrap();
+        let cache = TokenCache::new(tmp.path(), "default");
+        std::fs::write(cache.path(), "\"0123456789abcdef0123456789abcdef\"").unwrap();
+        let Lookup::Unusable(msg) = cache.load() else {
+            panic!("expected unusable")
+        };
+        assert!(!msg.contains("0123456789abcdef"), "{msg}");
+        assert!(msg.contains("missing or wrong fields at line 1"), "{msg}");
     }
 
     #[test]

@@ -229,10 +229,15 @@ fn pick(
     })
 }
 
+/// The longest lifetime or timeout pipi takes: a year, far beyond what any site gives.
+pub const MAX_SECONDS: u64 = 365 * 24 * 3600;
+
 fn parse_seconds(value: &str, what: &str) -> Result<u64> {
     match value.trim().parse::<u64>() {
-        Ok(n) if n > 0 => Ok(n),
-        _ => bail!("invalid {what} '{value}': expected a whole number of seconds above 0"),
+        Ok(n) if (1..=MAX_SECONDS).contains(&n) => Ok(n),
+        _ => bail!(
+            "invalid {what} '{value}': expected a whole number of seconds from 1 to {MAX_SECONDS}"
+        ),
     }
 }
 
@@ -306,6 +311,12 @@ pub fn normalize_base_url(raw: &str) -> Result<String> {
                 hint,
             ));
         }
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(error::hinted(
+            "refusing a base URL with a user name or password in it: it would be shown and sent everywhere".to_string(),
+            hint,
+        ));
     }
     if url.host().is_none() || url.query().is_some() || url.fragment().is_some() {
         return Err(error::hinted(
@@ -388,6 +399,8 @@ mod tests {
     #[test]
     fn bad_values_are_refused() {
         assert!(resolve(Flags::default(), &[("PIPI_TOKEN_TTL", "0")], "").is_err());
+        let huge = u64::MAX.to_string();
+        assert!(resolve(Flags::default(), &[("PIPI_TOKEN_TTL", huge.as_str())], "").is_err());
         assert!(resolve(Flags::default(), &[("PIPI_PROFILE", "../x")], "").is_err());
     }
 
@@ -420,6 +433,8 @@ mod tests {
         assert!(normalize_base_url("ftp://x.org").is_err());
         assert!(normalize_base_url("pipichat.com").is_err());
         assert!(normalize_base_url("https://x.org/?a=1").is_err());
+        let err = normalize_base_url("https://me:pw@x.org").unwrap_err();
+        assert!(!format!("{err:#}").contains("pw"), "{err:#}");
     }
 
     #[test]

@@ -138,6 +138,23 @@ fn a_failed_login_leaves_the_working_token_alone() {
     assert!(err.contains("hint: check the app secret"), "{err}");
     assert_eq!(login.visit.unwrap().status, 500);
     assert_eq!(std::fs::read(bed.cache_file("default")).unwrap(), before);
+    // Only an `invalid app_id` refusal sends the exchange again as a GET, secret in the URL.
+    let methods: Vec<_> = bed
+        .site
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == "/api/authorize")
+        .map(|r| r.method)
+        .collect();
+    assert_eq!(methods, ["POST", "POST"]);
+
+    // A profile that cannot be fetched fails the login too, and the old token stays.
+    bed.set("PIPI_APP_SECRET", bed.site.config().app_secret.clone());
+    bed.site
+        .set_faults(vec!["user_info=html500".parse::<Fault>().unwrap()]);
+    let login = bed.login(&[]);
+    assert_eq!(login.code(), 1, "{}", login.stderr());
+    assert_eq!(std::fs::read(bed.cache_file("default")).unwrap(), before);
 }
 
 #[test]
@@ -147,10 +164,16 @@ fn server_faults_fail_the_login_clearly_and_write_nothing() {
         ("authorize=badjson", "not JSON"),
         ("authorize=empty", "empty answer"),
         ("authorize=redirect", "redirect"),
+        ("authorize=reset", "request failed"),
+        ("authorize=slow", "did not answer in time"),
         ("user_info=deleted", "no user for this token"),
         ("user_info=html500", "HTTP 500"),
     ] {
-        let bed = Bed::with(|c| c.faults = vec![fault.parse::<Fault>().unwrap()]);
+        let mut bed = Bed::with(|c| {
+            c.faults = vec![fault.parse::<Fault>().unwrap()];
+            c.slow_delay = Duration::from_secs(5);
+        });
+        bed.set("PIPI_HTTP_TIMEOUT", "1");
         let login = bed.login(&[]);
         let err = login.stderr();
         assert_eq!(login.code(), 1, "{fault}: {err}");
@@ -324,6 +347,30 @@ fn junk_before_the_redirect_is_refused_and_the_wait_goes_on() {
     assert_eq!(visit.status, 200);
     let out = running.finish();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}
+
+#[test]
+fn the_token_lifetime_comes_from_the_environment() {
+    let mut bed = Bed::new();
+    bed.set("PIPI_TOKEN_TTL", "45");
+    assert_eq!(bed.login(&[]).code(), 0);
+    let cache = bed.cache_json("default");
+    let obtained = humantime::parse_rfc3339(cache["obtained_at"].as_str().unwrap()).unwrap();
+    let expires = humantime::parse_rfc3339(cache["expires_at"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        expires.duration_since(obtained).unwrap(),
+        Duration::from_secs(45)
+    );
+}
+
+#[test]
+fn browser_is_used_when_pipi_browser_is_unset() {
+    let mut bed = Bed::new();
+    let script = bed.vars["PIPI_BROWSER"].clone();
+    bed.unset("PIPI_BROWSER").set("BROWSER", script);
+    let login = bed.login(&[]);
+    assert_eq!(login.code(), 0, "{}", login.stderr());
+    assert!(!login.stderr().contains("could not open a browser"));
 }
 
 #[test]

@@ -21,8 +21,11 @@ fn bare(dir: &std::path::Path, args: &[&str]) -> Command {
 #[test]
 fn demo_runs_the_whole_flow_and_leaves_nothing_behind() {
     let dir = tempfile::tempdir().unwrap();
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
     for args in [vec!["demo", "--no-browser"], vec!["demo"]] {
         let mut cmd = bare(dir.path(), &args);
+        cmd.env("TMPDIR", &tmp);
         // With no --no-browser, a browser that cannot start sends the demo to its own walker.
         cmd.env("PIPI_BROWSER", "/nonexistent/browser");
         let out = cmd.output().unwrap();
@@ -44,10 +47,11 @@ fn demo_runs_the_whole_flow_and_leaves_nothing_behind() {
             assert!(err.contains("No browser could be opened"), "{err}");
         }
     }
-    // The person's own config and cache were never touched.
+    // The person's own config and cache were never touched, and the scratch space is gone.
     for sub in ["config", "cache", "home"] {
         assert!(!dir.path().join(sub).exists(), "{sub} was created");
     }
+    assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0);
 }
 
 /// A running `pipi mock`, and what it announced.

@@ -82,6 +82,31 @@ fn status_says_who_where_and_how_long_and_never_the_token() {
 }
 
 #[test]
+fn status_json_always_answers_even_for_another_site() {
+    let mut bed = Bed::new();
+    logged_in(&bed, &[]);
+    bed.set("PIPI_BASE_URL", "https://other.example");
+    let out = bed.run(&["status", "--json"]);
+    assert_eq!(out.status.code(), Some(4));
+    let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(status["logged_in"], false);
+    assert_eq!(status["base_url"], "https://other.example");
+    assert!(
+        status["reason"].as_str().unwrap().contains("is for"),
+        "{status}"
+    );
+}
+
+#[test]
+fn token_prints_the_access_token_variable() {
+    let mut bed = Bed::new();
+    bed.set("PIPI_ACCESS_TOKEN", "b".repeat(32));
+    let out = bed.run(&["token"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(text(&out.stdout), format!("{}\n", "b".repeat(32)));
+}
+
+#[test]
 fn status_with_the_access_token_variable() {
     let mut bed = Bed::new();
     bed.set("PIPI_ACCESS_TOKEN", "a".repeat(32));

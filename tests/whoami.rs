@@ -127,7 +127,10 @@ fn the_access_token_variable_overrides_the_cache() {
     bed.set("PIPI_ACCESS_TOKEN", "f".repeat(32));
     let out = bed.run(&["whoami"]);
     assert_eq!(out.status.code(), Some(4));
-    assert!(text(&out.stderr).contains("invalid access_token"));
+    let err = text(&out.stderr);
+    assert!(err.contains("invalid access_token"), "{err}");
+    // Logging in would not help while the variable is set: the hint says so.
+    assert!(err.contains("hint: unset PIPI_ACCESS_TOKEN"), "{err}");
 }
 
 #[test]

@@ -7,8 +7,7 @@ use crate::browser;
 use crate::cli::DemoArgs;
 use crate::emulator::{self, Emulator};
 use crate::provider::Provider;
-use crate::secret::Secret;
-use crate::settings::{Settings, Source, Sourced, process_env};
+use crate::settings::{Flags, Settings, process_env};
 use crate::ui;
 use anyhow::{Context, Result};
 use serde_json::Value;
@@ -40,28 +39,20 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
         config.app_id
     ));
 
-    let demo = |value: String| Sourced {
-        value,
-        source: Source::Default,
-    };
-    let settings = Settings {
-        profile: demo(DEMO_PROFILE.to_string()),
-        base_url_raw: demo(site.base_url()),
-        app_id: Some(demo(config.app_id.clone())),
-        app_secret: Some(Sourced {
-            value: Secret::new(config.app_secret.clone()),
-            source: Source::Default,
-        }),
-        redirect_url: demo(redirect_url),
-        token_ttl: Sourced {
-            value: config.token_ttl,
-            source: Source::Default,
-        },
-        env_token: None,
-        config_path: scratch.path().join("config.toml"),
-        cache_dir: scratch.path().join("cache"),
-        http_timeout: Duration::from_secs(30),
-    };
+    // The demo's settings are resolved as anyone's are, from an environment of its own that
+    // points at the emulated site and the scratch directory, and nothing else.
+    let scratch_dir = scratch.path().display().to_string();
+    let env: Vec<(&str, String)> = vec![
+        ("PIPI_PROFILE", DEMO_PROFILE.to_string()),
+        ("PIPI_BASE_URL", site.base_url()),
+        ("PIPI_APP_ID", config.app_id.clone()),
+        ("PIPI_APP_SECRET", config.app_secret.clone()),
+        ("PIPI_REDIRECT_URL", redirect_url),
+        ("PIPI_CONFIG_DIR", format!("{scratch_dir}/config")),
+        ("PIPI_CACHE_DIR", format!("{scratch_dir}/cache")),
+    ];
+    let lookup = |name: &str| env.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone());
+    let settings = Settings::resolve(&Flags::default(), &lookup)?;
 
     let opener = browser::choose(&process_env);
     let open_browser = |url: &str| -> Result<()> {

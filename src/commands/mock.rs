@@ -147,9 +147,46 @@ fn announce(site: &Emulator) {
         ui::say(&format!("  latency       {} ms", c.latency.as_millis()));
     }
     ui::say("Point pipi at it:");
-    ui::say(&format!("  export PIPI_BASE_URL={base}"));
-    ui::say(&format!("  export PIPI_APP_ID={}", c.app_id));
-    ui::say(&format!("  export PIPI_APP_SECRET={}", c.app_secret));
-    ui::say(&format!("  export PIPI_REDIRECT_URL={}", c.redirect_url));
+    for (name, value) in [
+        ("PIPI_BASE_URL", base.as_str()),
+        ("PIPI_APP_ID", c.app_id.as_str()),
+        ("PIPI_APP_SECRET", c.app_secret.as_str()),
+        ("PIPI_REDIRECT_URL", c.redirect_url.as_str()),
+    ] {
+        ui::say(&format!("  export {name}={}", shell_quote(value)));
+    }
     ui::say("Requests:");
+}
+
+/// A value as one shell word: left alone when it is plainly safe, else single-quoted, so an
+/// export line pastes as it reads (a redirect URL may hold `?` and `&`).
+fn shell_quote(value: &str) -> String {
+    let plain = !value.is_empty()
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:@%+=,".contains(c));
+    if plain {
+        value.to_string()
+    } else {
+        format!("'{}'", value.replace('\'', "'\\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shell_quote;
+
+    #[test]
+    fn export_values_paste_as_one_word() {
+        assert_eq!(
+            shell_quote("http://127.0.0.1:8764"),
+            "http://127.0.0.1:8764"
+        );
+        assert_eq!(
+            shell_quote("http://h/cb?src=cli&x=1"),
+            "'http://h/cb?src=cli&x=1'"
+        );
+        assert_eq!(shell_quote("it's"), "'it'\\''s'");
+        assert_eq!(shell_quote(""), "''");
+    }
 }

@@ -21,31 +21,39 @@ pub fn run(settings: &Settings, args: &StatusArgs) -> Result<ExitCode> {
             expires_at: None,
             seconds_left: None,
             user: Value::Null,
+            reason: None,
         }
     } else {
         let cached = super::token_cache(settings).load_or_warn();
+        let not_logged_in = |reason: Option<String>| Report {
+            logged_in: false,
+            base_url: settings
+                .base_url()
+                .unwrap_or_else(|_| settings.base_url_raw.value.clone()),
+            source: "none",
+            expires_at: None,
+            seconds_left: None,
+            user: Value::Null,
+            reason,
+        };
         match cached {
-            Some(cached) => {
-                let left = cached.time_left(now);
-                Report {
-                    logged_in: left.is_some(),
-                    base_url: super::cached_site(settings, &cached)?,
-                    source: "cache",
-                    expires_at: Some(cached.expires_at),
-                    seconds_left: Some(left.map_or(0, |d| d.as_secs())),
-                    user: cached.user.clone().unwrap_or(Value::Null),
+            Some(cached) => match super::cached_site(settings, &cached) {
+                Ok(base_url) => {
+                    let left = cached.time_left(now);
+                    Report {
+                        logged_in: left.is_some(),
+                        base_url,
+                        source: "cache",
+                        expires_at: Some(cached.expires_at),
+                        seconds_left: Some(left.map_or(0, |d| d.as_secs())),
+                        reason: left.is_none().then(|| "the token expired".to_string()),
+                        user: cached.user.clone().unwrap_or(Value::Null),
+                    }
                 }
-            }
-            None => Report {
-                logged_in: false,
-                base_url: settings
-                    .base_url()
-                    .unwrap_or_else(|_| settings.base_url_raw.value.clone()),
-                source: "none",
-                expires_at: None,
-                seconds_left: None,
-                user: Value::Null,
+                // The cached token belongs to another site than the one asked about.
+                Err(e) => not_logged_in(Some(format!("{e:#}"))),
             },
+            None => not_logged_in(Some("no token is cached".to_string())),
         }
     };
 
@@ -58,6 +66,7 @@ pub fn run(settings: &Settings, args: &StatusArgs) -> Result<ExitCode> {
             "expires_at": report.expires_at.map(rfc3339::format),
             "seconds_left": report.seconds_left,
             "user": report.user,
+            "reason": report.reason,
         }))?;
     } else {
         say_status(settings, &report, now);
@@ -76,6 +85,8 @@ struct Report {
     expires_at: Option<SystemTime>,
     seconds_left: Option<u64>,
     user: Value,
+    /// Why not logged in.
+    reason: Option<String>,
 }
 
 fn say_status(settings: &Settings, report: &Report, now: SystemTime) {
@@ -102,7 +113,10 @@ fn say_status(settings: &Settings, report: &Report, now: SystemTime) {
             ui::duration(now.duration_since(at).unwrap_or_default()),
             rfc3339::format(at)
         )),
-        _ => ui::say("  not logged in"),
+        _ => ui::say(&format!(
+            "  not logged in: {}",
+            report.reason.as_deref().unwrap_or("no token")
+        )),
     }
     if !report.logged_in {
         ui::say(&format!("hint: {}", crate::error::login_hint(profile)));

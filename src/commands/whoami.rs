@@ -12,7 +12,21 @@ use std::process::ExitCode;
 pub fn run(settings: &Settings, args: &WhoamiArgs) -> Result<ExitCode> {
     let current = super::current_token(settings)?;
     let provider = Provider::new(&current.base_url, settings.http_timeout)?;
-    let (raw, user) = fetch(&provider, &current.token, settings.profile())?;
+    let (raw, user) = fetch(&provider, &current.token, settings.profile()).map_err(|e| {
+        if current.cached.is_none() && error::exit_code(&e) == error::Kind::AuthNeeded.exit_code() {
+            // Logging in would not help: the variable wins over the cache.
+            e.context(error::Classified {
+                kind: error::Kind::AuthNeeded,
+                message: "PIPI_ACCESS_TOKEN holds a token the site refuses".to_string(),
+                hint: Some(
+                    "unset PIPI_ACCESS_TOKEN to use the cached token, or set a fresh one"
+                        .to_string(),
+                ),
+            })
+        } else {
+            e
+        }
+    })?;
     if args.raw {
         let newline = if raw.ends_with('\n') { "" } else { "\n" };
         crate::ui::print_data(&format!("{raw}{newline}"))?;

@@ -55,6 +55,8 @@ pub fn walk(oauth_url: &str, as_user: Option<&str>) -> anyhow::Result<WalkOutcom
     }
     let client = Client::builder()
         .redirect(Policy::none())
+        // The emulator is on loopback: a proxy from the environment would not reach it.
+        .no_proxy()
         .timeout(TIMEOUT)
         .build()
         .context("failed to set up the HTTP client")?;
@@ -73,6 +75,8 @@ pub fn walk(oauth_url: &str, as_user: Option<&str>) -> anyhow::Result<WalkOutcom
         }
         let response = request
             .send()
+            // reqwest's own message repeats the URL, auth_key and all.
+            .map_err(reqwest::Error::without_url)
             .with_context(|| format!("failed to reach {}", redact_url(url.as_str())))?;
         let status = response.status().as_u16();
         let location = response
