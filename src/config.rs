@@ -72,8 +72,22 @@ impl ConfigFile {
                     .with_context(|| format!("failed to read config file {}", path.display()));
             }
         };
-        let profiles = toml::from_str(&text)
-            .with_context(|| format!("failed to parse config file {}", path.display()))?;
+        // toml's own message quotes the offending line, which may hold the app secret: give
+        // only where and what.
+        let profiles = toml::from_str(&text).map_err(|e| {
+            let place = e
+                .span()
+                .map(|span| {
+                    let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
+                    format!(" at line {line}")
+                })
+                .unwrap_or_default();
+            anyhow::anyhow!(
+                "failed to parse config file {}{place}: {}",
+                path.display(),
+                e.message()
+            )
+        })?;
         Ok(ConfigFile {
             path: path.to_path_buf(),
             profiles,
@@ -125,6 +139,22 @@ mod tests {
             err.contains("config.toml") && err.contains("app-idd"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn parse_errors_never_quote_the_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("config.toml");
+        let secret = "0123456789abcdef0123456789abcdef";
+        for text in [
+            format!("[default]\napp_secret = \"{secret}\"\n"),
+            format!("[default]\napp-secret = {secret}\n"),
+        ] {
+            std::fs::write(&path, text).unwrap();
+            let err = format!("{:#}", ConfigFile::load(&path).unwrap_err());
+            assert!(!err.contains(secret), "{err}");
+            assert!(err.contains("at line 2"), "{err}");
+        }
     }
 
     #[test]
