@@ -12,6 +12,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod emulator;
+pub mod environment;
 pub mod error;
 pub mod fsutil;
 pub mod provider;
