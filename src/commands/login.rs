@@ -4,9 +4,10 @@
 
 use crate::browser;
 use crate::cache::CachedToken;
-use crate::callback::{self, CallbackListener, RedirectTarget, Verdict};
+use crate::callback::{self, CallbackListener, Caught, RedirectTarget};
 use crate::cli::LoginArgs;
 use crate::error;
+use crate::listener::Connection;
 use crate::provider::{self, Provider};
 use crate::secret::Secret;
 use crate::settings::{Settings, process_env, site_label};
@@ -19,7 +20,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 /// What can happen while waiting for the browser.
 enum Event {
-    Request(tiny_http::Request),
+    /// The browser came back to the listener with a key.
+    Redirect(Caught),
     Interrupted,
 }
 
@@ -53,9 +55,14 @@ pub fn perform(settings: &Settings, options: &Options) -> Result<Value> {
     let target = RedirectTarget::parse(&settings.redirect_url.value)?;
     let provider = Provider::new(&base_url, settings.http_timeout)?;
 
-    let listener = CallbackListener::bind(target)?;
     let (tx, rx) = mpsc::channel();
-    listener.forward(tx.clone(), Event::Request);
+    let on_redirect = {
+        let tx = tx.clone();
+        move |caught| {
+            let _ = tx.send(Event::Redirect(caught));
+        }
+    };
+    let listener = CallbackListener::bind(target, on_redirect)?;
     ctrlc::set_handler(move || {
         let _ = tx.send(Event::Interrupted);
     })
@@ -74,7 +81,7 @@ pub fn perform(settings: &Settings, options: &Options) -> Result<Value> {
     ));
 
     let deadline = Instant::now() + options.timeout;
-    let (auth_key, request) = wait_for_key(&listener, &rx, deadline, options.timeout)?;
+    let (auth_key, browser) = wait_for_key(&listener, &rx, deadline, options.timeout)?;
     drop(listener);
 
     match complete(
@@ -83,7 +90,7 @@ pub fn perform(settings: &Settings, options: &Options) -> Result<Value> {
         Ok(user) => {
             let name = crate::user::display_name(&user);
             callback::respond(
-                request,
+                browser,
                 200,
                 "Logged in",
                 &format!(
@@ -100,7 +107,7 @@ pub fn perform(settings: &Settings, options: &Options) -> Result<Value> {
         }
         Err(e) => {
             callback::respond(
-                request,
+                browser,
                 500,
                 "Login failed",
                 "pipi could not complete the login. The terminal says why.",
@@ -110,36 +117,26 @@ pub fn perform(settings: &Settings, options: &Options) -> Result<Value> {
     }
 }
 
-/// Waits for the redirect, answering and ignoring every request that is not it.
+/// Waits for the redirect; the listener answers every request that is not it.
 fn wait_for_key(
     listener: &CallbackListener,
     rx: &Receiver<Event>,
     deadline: Instant,
     timeout: Duration,
-) -> Result<(Secret, tiny_http::Request)> {
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        match rx.recv_timeout(left) {
-            Ok(Event::Request(req)) => match listener.inspect(&req) {
-                Verdict::Key(key) => return Ok((key, req)),
-                Verdict::Reject { status, message } => {
-                    callback::respond(req, status, "Not the login redirect", message)
-                }
-            },
-            Ok(Event::Interrupted) => return Err(error::interrupted()),
-            Err(RecvTimeoutError::Timeout) => {
-                return Err(error::hinted(
-                    format!(
-                        "timed out after {} waiting for the browser to come back to {}",
-                        ui::duration(timeout),
-                        listener.target().url
-                    ),
-                    "run 'pipi login' again and approve in the browser, or give it longer with --timeout SECS",
-                ));
-            }
-            Err(RecvTimeoutError::Disconnected) => {
-                return Err(anyhow!("the redirect listener stopped unexpectedly"));
-            }
+) -> Result<(Secret, Connection)> {
+    match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+        Ok(Event::Redirect(caught)) => Ok((caught.key, caught.browser)),
+        Ok(Event::Interrupted) => Err(error::interrupted()),
+        Err(RecvTimeoutError::Timeout) => Err(error::hinted(
+            format!(
+                "timed out after {} waiting for the browser to come back to {}",
+                ui::duration(timeout),
+                listener.target().url
+            ),
+            "run 'pipi login' again and approve in the browser, or give it longer with --timeout SECS",
+        )),
+        Err(RecvTimeoutError::Disconnected) => {
+            Err(anyhow!("the redirect listener stopped unexpectedly"))
         }
     }
 }
