@@ -3,9 +3,10 @@
 //! The flow, file by file: `cli` parses, `settings` resolves flags, environment and the
 //! `config` file, `commands` does the work; `environment` tells where pipi runs (SSH, a
 //! display, WSL), `browser` decides how to open the login page and opens it, `callback`
-//! catches the redirect on a `listener` that no client can hold up, `provider` is the only
-//! code that talks HTTP to the site, `cache` keeps the token, and `emulator` is a stand-in
-//! site for tests and offline use.
+//! catches the redirect on a `listener` that no client can hold up, `paste` takes the
+//! address from stdin when no listener can, `provider` is the only code that talks HTTP to
+//! the site, `cache` keeps the token, and `emulator` is a stand-in site for tests and
+//! offline use.
 
 pub mod browser;
 pub mod cache;
@@ -18,6 +19,7 @@ pub mod environment;
 pub mod error;
 pub mod fsutil;
 pub mod listener;
+pub mod paste;
 pub mod provider;
 pub mod secret;
 pub mod settings;
