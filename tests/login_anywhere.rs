@@ -78,9 +78,10 @@ fn bad_pastes_are_explained_and_the_bare_key_is_enough() {
 #[test]
 fn the_listener_wins_while_stdin_stays_open() {
     let bed = Bed::new();
-    let running = bed.start_login(&["--no-browser"]);
+    let mut running = bed.start_login(&["--no-browser"]);
     // The browser is on this machine after all: it comes back to the listener while stdin
-    // is still open and empty.
+    // is still open and empty (held here: waiting on the child would close it).
+    let _stdin = running.child.stdin.take();
     let url = bed.opened_url(&running).unwrap();
     let visit = common::follow(&url);
     assert_eq!(visit.status, 200);
@@ -486,7 +487,9 @@ fn the_listener_outlives_running_out_of_file_descriptors() {
 #[test]
 fn ctrl_c_ends_the_wait_at_once_even_while_stdin_is_read() {
     let bed = Bed::new();
-    let running = bed.start_login(&["--no-browser"]);
+    let mut running = bed.start_login(&["--no-browser"]);
+    // Held open, so that the paste reader stays blocked on it.
+    let _stdin = running.child.stdin.take();
     assert!(running.wait_for("Waiting up to"));
     let addr = listener_addr(&bed);
     let _stalled = TcpStream::connect(&addr).unwrap();
@@ -509,7 +512,8 @@ fn ctrl_c_ends_the_wait_at_once_even_while_stdin_is_read() {
 #[test]
 fn the_timeout_says_how_long_and_for_what() {
     let bed = Bed::new();
-    let running = bed.start_login(&["--no-browser", "--timeout", "1"]);
+    let mut running = bed.start_login(&["--no-browser", "--timeout", "1"]);
+    let _stdin = running.child.stdin.take();
     let started = Instant::now();
     let out = running.finish();
     assert!(started.elapsed() < Duration::from_secs(4));

@@ -288,8 +288,9 @@ struct Waiting {
 }
 
 impl Waiting {
-    fn what(&self) -> String {
-        match (&self.redirect_url, self.paste) {
+    /// What is waited for; `stdin_open` is false once stdin has ended.
+    fn what(&self, stdin_open: bool) -> String {
+        match (&self.redirect_url, self.paste && stdin_open) {
             (Some(url), false) => format!("the browser to come back to {url}"),
             (Some(url), true) => {
                 format!("the browser to come back to {url}, or for a pasted address or key")
@@ -306,7 +307,7 @@ impl Waiting {
             ),
             _ => format!(
                 "Waiting up to {how_long} for {} (Ctrl-C to stop)...",
-                self.what()
+                self.what(true)
             ),
         }
     }
@@ -354,7 +355,7 @@ fn wait_for_key(
                     format!(
                         "timed out after {} waiting for {}",
                         ui::duration(waiting.timeout),
-                        waiting.what()
+                        waiting.what(stdin_open)
                     ),
                     if waiting.paste {
                         "run 'pipi login' again and approve in the browser, or give it longer with --timeout SECS"
