@@ -206,15 +206,15 @@ fn serve(stream: TcpStream, open: &Arc<OpenConnections>, handler: &Arc<Handler>)
                     open_for_thread.done();
                     return handler(head, connection);
                 }
-                Err(HeadError::TooLarge) => 431,
-                Err(HeadError::Malformed) => 400,
-                Err(HeadError::TimedOut) => 408,
-                Err(HeadError::Closed) => 0,
+                Err(HeadError::TooLarge) => Some(431),
+                Err(HeadError::Malformed) => Some(400),
+                Err(HeadError::TimedOut) => Some(408),
+                Err(HeadError::Closed) => None,
             };
-            if status != 0 {
-                connection.answer(status, &[], "");
-            } else {
-                drop(connection);
+            // Closed before counting it done, so that a closing server can wait for it.
+            match status {
+                Some(status) => connection.answer(status, &[], ""),
+                None => drop(connection),
             }
             open_for_thread.done();
         });
