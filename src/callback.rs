@@ -1,17 +1,83 @@
 //! The temporary listener on the loopback interface that catches the browser when the site
-//! sends it back to the app's redirect URL with a one-time `auth_key`.
+//! sends it back to the app's redirect URL with a one-time `auth_key`, and what to do when
+//! the redirect URL is one no listener here can catch.
 //!
 //! The protocol has no `state` parameter, so the listener is strict about everything else:
 //! only a GET on the exact redirect path, with a Host header naming the listener (a guard
-//! against DNS rebinding), is taken; anything else is answered and ignored.
+//! against DNS rebinding), is taken; anything else is answered and ignored. How connections
+//! are read, and kept from holding the listener up, is `listener`'s job.
 
 use crate::error;
+use crate::listener::{self, Connection, Head};
 use crate::secret::Secret;
 use anyhow::{Result, bail};
-use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener};
+use std::io::ErrorKind;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener};
 use std::sync::Arc;
-use std::sync::mpsc::Sender;
 use url::{Host, Url};
+
+/// How the redirect reaches pipi.
+#[derive(Debug, Clone)]
+pub enum Catch {
+    /// A listener on this machine catches the browser.
+    Listen(RedirectTarget),
+    /// No listener here can: the person pastes the address the browser was sent to.
+    Paste { url: String, why: Uncatchable },
+}
+
+/// Why a redirect URL cannot be caught by a listener here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Uncatchable {
+    /// `https://` on this machine: answering it takes a certificate the browser trusts.
+    Https,
+    /// Another machine's address, such as a web app's real page.
+    Elsewhere,
+}
+
+impl Catch {
+    /// Reads the app's redirect URL: an `http://` URL on a loopback host is listened on,
+    /// anything else can only be pasted.
+    pub fn from_redirect_url(redirect_url: &str) -> Result<Catch> {
+        let url = parse_redirect_url(redirect_url)?;
+        if url.scheme() == "http" && crate::settings::is_loopback(&url) {
+            return RedirectTarget::parse(redirect_url).map(Catch::Listen);
+        }
+        let why = if url.scheme() == "https" && crate::settings::is_loopback(&url) {
+            Uncatchable::Https
+        } else {
+            Uncatchable::Elsewhere
+        };
+        Ok(Catch::Paste {
+            url: redirect_url.to_string(),
+            why,
+        })
+    }
+}
+
+impl Uncatchable {
+    /// One line for the person, naming the redirect URL.
+    pub fn explain(self, redirect_url: &str) -> String {
+        match self {
+            Uncatchable::Https => format!(
+                "The app's redirect URL {redirect_url} is https, which pipi's plain HTTP listener \
+                 cannot answer, so the browser will show an error page there: that is expected."
+            ),
+            Uncatchable::Elsewhere => format!(
+                "The app's redirect URL {redirect_url} is not an http:// address on this machine, \
+                 so pipi cannot catch the browser there."
+            ),
+        }
+    }
+}
+
+fn parse_redirect_url(redirect_url: &str) -> Result<Url> {
+    Url::parse(redirect_url).map_err(|e| {
+        error::hinted(
+            format!("invalid redirect URL '{redirect_url}': {e}"),
+            "set PIPI_REDIRECT_URL to the redirect URL registered for the app, such as http://127.0.0.1:8765/callback",
+        )
+    })
+}
 
 /// Where the browser will be sent: the app's registered redirect URL, taken apart.
 #[derive(Debug, Clone)]
@@ -25,12 +91,7 @@ pub struct RedirectTarget {
 impl RedirectTarget {
     /// Accepts an `http://` URL on a loopback host, the only kind a local listener can catch.
     pub fn parse(redirect_url: &str) -> Result<RedirectTarget> {
-        let url = Url::parse(redirect_url).map_err(|e| {
-            error::hinted(
-                format!("invalid redirect URL '{redirect_url}': {e}"),
-                "set PIPI_REDIRECT_URL to the redirect URL registered for the app, such as http://127.0.0.1:8765/callback",
-            )
-        })?;
+        let url = parse_redirect_url(redirect_url)?;
         if url.scheme() != "http" || !crate::settings::is_loopback(&url) {
             return Err(error::hinted(
                 format!(
@@ -50,13 +111,24 @@ impl RedirectTarget {
         })
     }
 
-    fn bind_addr(&self) -> SocketAddr {
-        let ip = match &self.host {
-            Host::Ipv4(ip) => IpAddr::V4(*ip),
-            Host::Ipv6(ip) => IpAddr::V6(*ip),
-            Host::Domain(_) => IpAddr::V4(Ipv4Addr::LOCALHOST),
+    /// The addresses to listen on: the URL's own, or for `localhost` both loopback
+    /// addresses, since a browser may resolve it to either.
+    fn bind_addrs(&self) -> Vec<SocketAddr> {
+        let ips = match &self.host {
+            Host::Ipv4(ip) => vec![IpAddr::V4(*ip)],
+            Host::Ipv6(ip) => vec![IpAddr::V6(*ip)],
+            Host::Domain(_) => vec![
+                IpAddr::V4(Ipv4Addr::LOCALHOST),
+                IpAddr::V6(Ipv6Addr::LOCALHOST),
+            ],
         };
-        SocketAddr::new(ip, self.port)
+        ips.into_iter()
+            .map(|ip| SocketAddr::new(ip, self.port))
+            .collect()
+    }
+
+    fn is_localhost(&self) -> bool {
+        matches!(self.host, Host::Domain(_))
     }
 
     /// Whether a Host header names this listener: `host:port`, or `host` alone on port 80.
@@ -64,6 +136,16 @@ impl RedirectTarget {
         let header = header.trim().to_ascii_lowercase();
         let host = self.host.to_string().to_ascii_lowercase();
         header == format!("{host}:{}", self.port) || (self.port == 80 && header == host)
+    }
+
+    /// The same URL on the next port: what to suggest when this one is taken.
+    fn next_port_url(&self) -> String {
+        let port = self
+            .port
+            .checked_add(1)
+            .filter(|p| *p >= 1024)
+            .unwrap_or(8766);
+        format!("http://{}:{port}{}", self.host, self.path)
     }
 }
 
@@ -76,83 +158,86 @@ pub enum Verdict {
     Reject { status: u16, message: &'static str },
 }
 
+/// The redirect, caught: its key, and the browser waiting for a page.
+pub struct Caught {
+    pub key: Secret,
+    pub browser: Connection,
+}
+
 /// Bound listening sockets, served by background threads until dropped.
 pub struct CallbackListener {
     target: RedirectTarget,
-    servers: Vec<Arc<tiny_http::Server>>,
+    _server: listener::Server,
 }
 
 impl CallbackListener {
-    /// Binds the redirect URL's host and port, or says at once why it cannot.
-    pub fn bind(target: RedirectTarget) -> Result<CallbackListener> {
-        let addr = target.bind_addr();
-        let listener = TcpListener::bind(addr).map_err(|e| {
-            let why = match e.kind() {
-                std::io::ErrorKind::AddrInUse => {
-                    "the port is already in use (another 'pipi login' still waiting?)".to_string()
+    /// Binds the redirect URL's host and port (both loopback addresses for `localhost`, the
+    /// IPv6 one where the machine has IPv6), or says at once why it cannot, then serves.
+    /// `on_redirect` gets each request that carries a key; everything else is answered and
+    /// dropped here.
+    pub fn bind(
+        target: RedirectTarget,
+        on_redirect: impl Fn(Caught) + Send + Sync + 'static,
+    ) -> Result<CallbackListener> {
+        let mut sockets = Vec::new();
+        for addr in target.bind_addrs() {
+            match TcpListener::bind(addr) {
+                Ok(socket) => sockets.push(socket),
+                // No IPv6 on this machine: browsers then resolve localhost to 127.0.0.1.
+                Err(e)
+                    if addr.is_ipv6()
+                        && target.is_localhost()
+                        && !matches!(
+                            e.kind(),
+                            ErrorKind::AddrInUse | ErrorKind::PermissionDenied
+                        ) => {}
+                Err(e) => return Err(bind_error(&target, addr, &e)),
+            }
+        }
+        let shared = Arc::new(target.clone());
+        let handler = move |head: Head, browser: Connection| {
+            let is_get = head.method == "GET";
+            match inspect(&shared, is_get, head.host.as_deref(), &head.target) {
+                Verdict::Key(key) => on_redirect(Caught { key, browser }),
+                Verdict::Reject { status, message } => {
+                    respond(browser, status, "Not the login redirect", message)
                 }
-                std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-                _ => e.to_string(),
-            };
-            error::hinted(
-                format!("cannot listen on {addr} for the login redirect: {why}"),
-                format!(
-                    "stop what holds {addr}, or register another redirect URL for the app \
-                     (such as http://127.0.0.1:{}/callback) and set PIPI_REDIRECT_URL to it",
-                    target.port.wrapping_add(1).max(1024)
-                ),
-            )
+            }
+        };
+        let server = listener::Server::start(sockets, Arc::new(handler)).map_err(|e| {
+            anyhow::anyhow!("cannot serve the login redirect on {}: {e}", target.url)
         })?;
-        let server = tiny_http::Server::from_listener(listener, None)
-            .map_err(|e| anyhow::anyhow!("cannot serve on {addr}: {e}"))?;
         Ok(CallbackListener {
             target,
-            servers: vec![Arc::new(server)],
+            _server: server,
         })
     }
 
     pub fn target(&self) -> &RedirectTarget {
         &self.target
     }
-
-    /// Sends every request that arrives into `tx`, from background threads. tiny_http reads
-    /// each connection on its own thread, so a stalled client never holds up the others.
-    pub fn forward<E: Send + 'static>(&self, tx: Sender<E>, wrap: fn(tiny_http::Request) -> E) {
-        for server in &self.servers {
-            let server = Arc::clone(server);
-            let tx = tx.clone();
-            std::thread::spawn(move || {
-                while let Ok(req) = server.recv() {
-                    if tx.send(wrap(req)).is_err() {
-                        break;
-                    }
-                }
-            });
-        }
-    }
-
-    /// Decides what a request is: the redirect with its key, or something to refuse.
-    pub fn inspect(&self, req: &tiny_http::Request) -> Verdict {
-        let host = req
-            .headers()
-            .iter()
-            .find(|h| h.field.equiv("Host"))
-            .map(|h| h.value.as_str());
-        inspect(
-            &self.target,
-            req.method() == &tiny_http::Method::Get,
-            host,
-            req.url(),
-        )
-    }
 }
 
-impl Drop for CallbackListener {
-    fn drop(&mut self) {
-        for server in &self.servers {
-            server.unblock();
+fn bind_error(target: &RedirectTarget, addr: SocketAddr, e: &std::io::Error) -> anyhow::Error {
+    let why = match e.kind() {
+        ErrorKind::AddrInUse => {
+            "the port is already in use (another 'pipi login' still waiting?)".to_string()
         }
-    }
+        ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => e.to_string(),
+    };
+    error::hinted(
+        format!(
+            "cannot listen on {addr} for the login redirect to {}: {why}",
+            target.url
+        ),
+        format!(
+            "stop what holds {addr}, or register another redirect URL for the app in the site's \
+             developers dashboard (such as {}) and set PIPI_REDIRECT_URL, or redirect-url in the \
+             config file, to it",
+            target.next_port_url()
+        ),
+    )
 }
 
 fn inspect(target: &RedirectTarget, is_get: bool, host: Option<&str>, url: &str) -> Verdict {
@@ -202,7 +287,7 @@ pub fn find_auth_key(query: &str) -> Option<Secret> {
 
 /// Answers the browser with a small page. Everything echoed is escaped, nothing secret is on
 /// it, and the browser is told neither to keep it nor to pass the address on.
-pub fn respond(req: tiny_http::Request, status: u16, title: &str, message: &str) {
+pub fn respond(browser: Connection, status: u16, title: &str, message: &str) {
     let esc = |s: &str| html_escape::encode_text(s).into_owned();
     let html = format!(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{t} - pipi</title>\
@@ -211,7 +296,7 @@ pub fn respond(req: tiny_http::Request, status: u16, title: &str, message: &str)
         t = esc(title),
         m = esc(message),
     );
-    let headers = [
+    let mut headers = vec![
         ("Content-Type", "text/html; charset=utf-8"),
         ("Cache-Control", "no-store"),
         ("Referrer-Policy", "no-referrer"),
@@ -221,19 +306,10 @@ pub fn respond(req: tiny_http::Request, status: u16, title: &str, message: &str)
             "default-src 'none'; style-src 'unsafe-inline'",
         ),
     ];
-    let mut response = tiny_http::Response::from_string(html).with_status_code(status);
-    for (name, value) in headers {
-        if let Ok(h) = tiny_http::Header::from_bytes(name, value) {
-            response.add_header(h);
-        }
+    if status == 405 {
+        headers.push(("Allow", "GET"));
     }
-    if status == 405
-        && let Ok(h) = tiny_http::Header::from_bytes("Allow", "GET")
-    {
-        response.add_header(h);
-    }
-    // A browser that went away is no reason to fail the login.
-    let _ = req.respond(response);
+    browser.answer(status, &headers, &html);
 }
 
 #[cfg(test)]
@@ -304,10 +380,53 @@ mod tests {
     }
 
     #[test]
-    fn only_loopback_http_redirects_can_be_caught() {
+    fn only_loopback_http_redirects_are_listened_on() {
         assert!(RedirectTarget::parse("https://127.0.0.1:8765/cb").is_err());
         assert!(RedirectTarget::parse("http://example.com/cb").is_err());
         assert!(RedirectTarget::parse("not a url").is_err());
         assert_eq!(target("http://127.0.0.1/cb").port, 80);
+    }
+
+    #[test]
+    fn other_redirect_urls_are_left_to_a_paste() {
+        let why = |url: &str| match Catch::from_redirect_url(url).unwrap() {
+            Catch::Listen(_) => None,
+            Catch::Paste { why, .. } => Some(why),
+        };
+        assert_eq!(why("http://127.0.0.1:8765/cb"), None);
+        assert_eq!(why("http://localhost:8765/cb"), None);
+        assert_eq!(why("http://[::1]:8765/cb"), None);
+        assert_eq!(why("https://127.0.0.1:8765/cb"), Some(Uncatchable::Https));
+        assert_eq!(why("https://localhost/cb"), Some(Uncatchable::Https));
+        assert_eq!(why("https://app.example/cb"), Some(Uncatchable::Elsewhere));
+        assert_eq!(why("http://app.example/cb"), Some(Uncatchable::Elsewhere));
+        assert_eq!(why("myapp:/callback"), Some(Uncatchable::Elsewhere));
+        assert!(Catch::from_redirect_url("not a url").is_err());
+    }
+
+    #[test]
+    fn localhost_is_listened_on_over_both_families() {
+        let addrs = |url: &str| -> Vec<String> {
+            target(url)
+                .bind_addrs()
+                .iter()
+                .map(ToString::to_string)
+                .collect()
+        };
+        assert_eq!(addrs("http://localhost:9/cb"), ["127.0.0.1:9", "[::1]:9"]);
+        assert_eq!(addrs("http://127.0.0.1:9/cb"), ["127.0.0.1:9"]);
+        assert_eq!(addrs("http://[::1]:9/cb"), ["[::1]:9"]);
+    }
+
+    #[test]
+    fn a_taken_port_suggests_the_next_one() {
+        assert_eq!(
+            target("http://127.0.0.1:8765/callback?src=cli").next_port_url(),
+            "http://127.0.0.1:8766/callback"
+        );
+        assert_eq!(
+            target("http://localhost:65535/cb").next_port_url(),
+            "http://localhost:8766/cb"
+        );
     }
 }

@@ -80,6 +80,11 @@ pub struct LoginArgs {
     /// Also print the profile as JSON on stdout
     #[arg(long)]
     pub json: bool,
+
+    /// Start no browser: print the login URL to open anywhere (a laptop, a phone), then
+    /// take the address the browser was sent to, or its key, pasted on stdin
+    #[arg(long)]
+    pub no_browser: bool,
 }
 
 #[derive(Debug, Args)]

@@ -1,9 +1,12 @@
 //! pipi: log in to a Sngine site ("Log in With PipiTrend") from the terminal.
 //!
 //! The flow, file by file: `cli` parses, `settings` resolves flags, environment and the
-//! `config` file, `commands` does the work; `browser` opens the login page, `callback`
-//! catches the redirect, `provider` is the only code that talks HTTP to the site, `cache`
-//! keeps the token, and `emulator` is a stand-in site for tests and offline use.
+//! `config` file, `commands` does the work; `environment` tells where pipi runs (SSH, a
+//! display, WSL), `browser` decides how to open the login page and opens it, `callback`
+//! catches the redirect on a `listener` that no client can hold up, `paste` takes the
+//! address from stdin when no listener can, `provider` is the only code that talks HTTP to
+//! the site, `cache` keeps the token, and `emulator` is a stand-in site for tests and
+//! offline use.
 
 pub mod browser;
 pub mod cache;
@@ -12,8 +15,11 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod emulator;
+pub mod environment;
 pub mod error;
 pub mod fsutil;
+pub mod listener;
+pub mod paste;
 pub mod provider;
 pub mod secret;
 pub mod settings;

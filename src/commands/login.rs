@@ -1,12 +1,16 @@
 //! `pipi login`: the whole browser flow. Listen on the redirect URL, open the site's login
-//! page, catch the one-time key, trade it for a token, fetch the profile at once (the token
-//! may live only a minute), and only then replace the cached token.
+//! page (or ask the person to, anywhere), catch the one-time key from the listener or from a
+//! paste on stdin, whichever comes first, trade it for a token, fetch the profile at once
+//! (the token may live only a minute), and only then replace the cached token.
 
-use crate::browser;
+use crate::browser::{self, Choice};
 use crate::cache::CachedToken;
-use crate::callback::{self, CallbackListener, RedirectTarget, Verdict};
+use crate::callback::{self, CallbackListener, Catch, Caught, Uncatchable};
 use crate::cli::LoginArgs;
+use crate::environment::Environment;
 use crate::error;
+use crate::listener::Connection;
+use crate::paste::{self, Input};
 use crate::provider::{self, Provider};
 use crate::secret::Secret;
 use crate::settings::{Settings, process_env, site_label};
@@ -17,17 +21,39 @@ use std::process::ExitCode;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant, SystemTime};
 
-/// What can happen while waiting for the browser.
+/// What can happen while waiting for the key.
 enum Event {
-    Request(tiny_http::Request),
+    /// The browser came back to the listener with a key.
+    Redirect(Caught),
+    /// Something from stdin.
+    Pasted(Input),
     Interrupted,
 }
 
 pub fn run(settings: &Settings, args: &LoginArgs) -> Result<ExitCode> {
-    let opener = browser::choose(&process_env);
+    let place = Environment::current();
+    let (opener, no_browser) = if args.no_browser {
+        (None, Some(NoBrowser::Asked))
+    } else {
+        let on_path = |program: &str| browser::on_path(&process_env, program);
+        match browser::choose_for(&process_env, &place, &on_path) {
+            Choice::Open(opener) => (Some(opener), None),
+            Choice::Skip(why) => (None, Some(NoBrowser::Unusable(why))),
+        }
+    };
+    let open_browser = |url: &str| match &opener {
+        Some(opener) => browser::open(opener, url),
+        None => Err(anyhow!("no browser is to be started")),
+    };
     let options = Options {
         timeout: Duration::from_secs(args.timeout),
-        open_browser: &|url| browser::open(&opener, url),
+        open_browser: &open_browser,
+        no_browser,
+        paste: if place.stdin_is_terminal {
+            Paste::WhenNeeded
+        } else {
+            Paste::Always
+        },
     };
     let user = perform(settings, &options)?;
     if args.json {
@@ -43,6 +69,44 @@ pub struct Options<'a> {
     /// Sends a browser to the login URL; an error means none could be started, and the
     /// person is asked to open the URL by hand.
     pub open_browser: &'a dyn Fn(&str) -> Result<()>,
+    /// Set when no browser should be started at all: the URL is printed instead.
+    pub no_browser: Option<NoBrowser>,
+    /// When to read a pasted address or key from stdin.
+    pub paste: Paste,
+}
+
+impl<'a> Options<'a> {
+    /// A login that opens the browser with `open_browser` and reads stdin only if it has to
+    /// (the browser could not start, or the redirect cannot be caught here).
+    pub fn new(timeout: Duration, open_browser: &'a dyn Fn(&str) -> Result<()>) -> Options<'a> {
+        Options {
+            timeout,
+            open_browser,
+            no_browser: None,
+            paste: Paste::WhenNeeded,
+        }
+    }
+}
+
+/// Why no browser is started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoBrowser {
+    /// The person said so (`--no-browser`).
+    Asked,
+    /// None can work here; the reason, for one line.
+    Unusable(&'static str),
+}
+
+/// When a pasted address or key is read from stdin, racing the listener.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Paste {
+    /// Never: stdin is left alone.
+    Never,
+    /// When no browser was started, or the redirect cannot be caught here.
+    WhenNeeded,
+    /// In every case: for a stdin that is not a terminal, which may well carry the address
+    /// (a script, a container without a terminal, `ssh host pipi login`).
+    Always,
 }
 
 /// Runs the whole flow and returns the logged-in person's profile, entity-decoded, once the
@@ -50,47 +114,98 @@ pub struct Options<'a> {
 pub fn perform(settings: &Settings, options: &Options) -> Result<Value> {
     let base_url = settings.base_url()?;
     let (app_id, app_secret) = settings.app_credentials()?;
-    let target = RedirectTarget::parse(&settings.redirect_url.value)?;
+    let catch = Catch::from_redirect_url(&settings.redirect_url.value)?;
     let provider = Provider::new(&base_url, settings.http_timeout)?;
 
-    let listener = CallbackListener::bind(target)?;
     let (tx, rx) = mpsc::channel();
-    listener.forward(tx.clone(), Event::Request);
+    let listener = match &catch {
+        Catch::Listen(target) => {
+            let tx = tx.clone();
+            let on_redirect = move |caught| {
+                let _ = tx.send(Event::Redirect(caught));
+            };
+            Some(CallbackListener::bind(target.clone(), on_redirect)?)
+        }
+        Catch::Paste { .. } => None,
+    };
+    let interrupt = tx.clone();
     ctrlc::set_handler(move || {
-        let _ = tx.send(Event::Interrupted);
+        let _ = interrupt.send(Event::Interrupted);
     })
     .context("failed to set up the Ctrl-C handler")?;
 
-    let login_url = provider::oauth_url(&base_url, app_id);
-    ui::say(&format!("Opening {login_url} in your browser."));
-    if let Err(e) = (options.open_browser)(&login_url) {
-        ui::warn(&format!("could not open a browser: {e:#}"));
-        ui::say(&format!("Open this URL to log in: {login_url}"));
+    if listener.is_none() && options.paste == Paste::Never {
+        return Err(error::hinted(
+            format!(
+                "nothing can bring the key back: the redirect URL {} cannot be caught here, and no paste is read",
+                settings.redirect_url.value
+            ),
+            "register a redirect URL such as http://127.0.0.1:8765/callback for the app and set PIPI_REDIRECT_URL to it",
+        ));
     }
-    ui::say(&format!(
-        "Waiting up to {} for the site to send the browser back to {} (Ctrl-C to stop)...",
-        ui::duration(options.timeout),
-        listener.target().url
-    ));
+    let login_url = provider::oauth_url(&base_url, app_id);
+    if let Catch::Paste { url, why } = &catch {
+        ui::say(&why.explain(url));
+    }
+    let browser_started = start_browser(options, &login_url);
+    let paste_needed = !browser_started || listener.is_none();
+    let read_paste = match options.paste {
+        Paste::Never => false,
+        Paste::WhenNeeded => paste_needed,
+        Paste::Always => true,
+    };
+    let waiting = Waiting {
+        redirect_url: listener.as_ref().map(|l| l.target().url.clone()),
+        paste: read_paste,
+        timeout: options.timeout,
+    };
+    if read_paste {
+        if paste_needed {
+            ui::say(&paste_instructions(&catch));
+        } else {
+            ui::say("stdin is not a terminal: the address or key is also taken from it.");
+        }
+        paste::read_stdin(tx, Event::Pasted);
+    } else {
+        drop(tx);
+    }
+    ui::say(&waiting.describe());
 
     let deadline = Instant::now() + options.timeout;
-    let (auth_key, request) = wait_for_key(&listener, &rx, deadline, options.timeout)?;
+    let (auth_key, browser) = wait_for_key(&waiting, paste_needed, &rx, deadline)?;
+    // The key is in hand: nothing else is to be let in.
     drop(listener);
 
+    let pasted_past_a_page = browser.is_none()
+        && matches!(
+            catch,
+            Catch::Paste {
+                why: Uncatchable::Elsewhere,
+                ..
+            }
+        );
     match complete(
-        settings, &provider, &base_url, app_id, app_secret, &auth_key,
+        settings,
+        &provider,
+        &base_url,
+        app_id,
+        app_secret,
+        &auth_key,
+        pasted_past_a_page,
     ) {
         Ok(user) => {
             let name = crate::user::display_name(&user);
-            callback::respond(
-                request,
-                200,
-                "Logged in",
-                &format!(
-                    "pipi is now logged in as {name} on {}. You can close this tab.",
-                    site_label(&base_url)
-                ),
-            );
+            if let Some(browser) = browser {
+                callback::respond(
+                    browser,
+                    200,
+                    "Logged in",
+                    &format!(
+                        "pipi is now logged in as {name} on {}. You can close this tab.",
+                        site_label(&base_url)
+                    ),
+                );
+            }
             let mut line = format!("Logged in as {name} on {}", site_label(&base_url));
             if settings.profile() != crate::settings::DEFAULT_PROFILE {
                 line.push_str(&format!(" (profile '{}')", settings.profile()));
@@ -99,42 +214,155 @@ pub fn perform(settings: &Settings, options: &Options) -> Result<Value> {
             Ok(user)
         }
         Err(e) => {
-            callback::respond(
-                request,
-                500,
-                "Login failed",
-                "pipi could not complete the login. The terminal says why.",
-            );
+            if let Some(browser) = browser {
+                callback::respond(
+                    browser,
+                    500,
+                    "Login failed",
+                    "pipi could not complete the login. The terminal says why.",
+                );
+            }
             Err(e)
         }
     }
 }
 
-/// Waits for the redirect, answering and ignoring every request that is not it.
+/// Opens the browser unless told not to, and says what happened. Returns whether one was
+/// started; if not, the URL is on the terminal.
+fn start_browser(options: &Options, login_url: &str) -> bool {
+    let started = match options.no_browser {
+        Some(NoBrowser::Asked) => false,
+        Some(NoBrowser::Unusable(why)) => {
+            ui::say(&format!("No browser is started: {why}."));
+            false
+        }
+        None => {
+            ui::say(&format!("Opening {login_url} in your browser."));
+            match (options.open_browser)(login_url) {
+                Ok(()) => true,
+                Err(e) => {
+                    ui::warn(&format!("could not open a browser: {e:#}"));
+                    false
+                }
+            }
+        }
+    };
+    if !started {
+        ui::say(&format!("Open this URL to log in: {login_url}"));
+    }
+    started
+}
+
+/// What to paste, and from where, for this redirect URL.
+fn paste_instructions(catch: &Catch) -> String {
+    match catch {
+        Catch::Listen(target) => format!(
+            "Any browser will do, on this machine or another (a laptop, a phone).\n\
+             After you approve, paste here the address it was sent to ({}?auth_key=..., even \
+             if that page does not load) or just the key, and press Enter.",
+            target.url
+        ),
+        Catch::Paste {
+            why: Uncatchable::Https,
+            ..
+        } => "After you approve, copy the address from the browser's address bar (it contains \
+              auth_key=), paste it here (or just the key) and press Enter."
+            .to_string(),
+        Catch::Paste {
+            why: Uncatchable::Elsewhere,
+            ..
+        } => "After you approve, copy the address the browser lands on (it contains auth_key=), \
+              paste it here (or just the key) and press Enter. Copy it before that page can use \
+              the key: a key works once."
+            .to_string(),
+    }
+}
+
+/// What the wait is for, to say it before and after.
+struct Waiting {
+    /// The redirect URL the listener catches, if there is a listener.
+    redirect_url: Option<String>,
+    /// Whether stdin is read for a paste.
+    paste: bool,
+    timeout: Duration,
+}
+
+impl Waiting {
+    /// What is waited for; `stdin_open` is false once stdin has ended.
+    fn what(&self, stdin_open: bool) -> String {
+        match (&self.redirect_url, self.paste && stdin_open) {
+            (Some(url), false) => format!("the browser to come back to {url}"),
+            (Some(url), true) => {
+                format!("the browser to come back to {url}, or for a pasted address or key")
+            }
+            (None, _) => "a pasted address or key".to_string(),
+        }
+    }
+
+    fn describe(&self) -> String {
+        let how_long = ui::duration(self.timeout);
+        match (&self.redirect_url, self.paste) {
+            (Some(url), false) => format!(
+                "Waiting up to {how_long} for the site to send the browser back to {url} (Ctrl-C to stop)..."
+            ),
+            _ => format!(
+                "Waiting up to {how_long} for {} (Ctrl-C to stop)...",
+                self.what(true)
+            ),
+        }
+    }
+}
+
+/// Waits for the key, from the listener or from stdin, whichever gives one first. Bad
+/// pastes are explained and the wait goes on; the listener answers bad requests itself.
 fn wait_for_key(
-    listener: &CallbackListener,
+    waiting: &Waiting,
+    paste_needed: bool,
     rx: &Receiver<Event>,
     deadline: Instant,
-    timeout: Duration,
-) -> Result<(Secret, tiny_http::Request)> {
+) -> Result<(Secret, Option<Connection>)> {
+    let mut stdin_open = waiting.paste;
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         match rx.recv_timeout(left) {
-            Ok(Event::Request(req)) => match listener.inspect(&req) {
-                Verdict::Key(key) => return Ok((key, req)),
-                Verdict::Reject { status, message } => {
-                    callback::respond(req, status, "Not the login redirect", message)
-                }
+            Ok(Event::Redirect(caught)) => return Ok((caught.key, Some(caught.browser))),
+            Ok(Event::Pasted(Input::Line(line))) => match paste::parse(line.expose()) {
+                Ok(key) => return Ok((key, None)),
+                Err(why) => ui::warn(&format!("{why}; paste the address or the key again")),
             },
+            Ok(Event::Pasted(Input::TooLong)) => {
+                ui::warn("that line is too long to be an address or a key; paste it again")
+            }
+            Ok(Event::Pasted(Input::Closed)) if stdin_open => {
+                stdin_open = false;
+                match &waiting.redirect_url {
+                    None => {
+                        return Err(error::hinted(
+                            "stdin ended before an address or key was pasted",
+                            "run 'pipi login' in a terminal and paste the address the browser was sent to",
+                        ));
+                    }
+                    Some(url) if paste_needed => ui::say(&format!(
+                        "stdin is closed; still waiting for the browser to come back to {url}."
+                    )),
+                    Some(_) => {}
+                }
+            }
+            Ok(Event::Pasted(Input::Closed)) => {}
             Ok(Event::Interrupted) => return Err(error::interrupted()),
             Err(RecvTimeoutError::Timeout) => {
                 return Err(error::hinted(
                     format!(
-                        "timed out after {} waiting for the browser to come back to {}",
-                        ui::duration(timeout),
-                        listener.target().url
+                        "timed out after {} waiting for {}",
+                        ui::duration(waiting.timeout),
+                        waiting.what(stdin_open)
                     ),
-                    "run 'pipi login' again and approve in the browser, or give it longer with --timeout SECS",
+                    if waiting.paste {
+                        "run 'pipi login' again and approve in the browser, or give it longer with --timeout SECS"
+                    } else {
+                        "run 'pipi login' again and approve in the browser (with --no-browser, in any browser \
+                         on any machine), or give it longer with --timeout SECS"
+                    },
                 ));
             }
             Err(RecvTimeoutError::Disconnected) => {
@@ -153,11 +381,12 @@ fn complete(
     app_id: &str,
     app_secret: &Secret,
     auth_key: &Secret,
+    pasted_past_a_page: bool,
 ) -> Result<Value> {
     let obtained_at = SystemTime::now();
     let token = provider
         .exchange_auth_key(app_id, app_secret, auth_key)
-        .map_err(explain_exchange_error)
+        .map_err(|e| explain_exchange_error(e, pasted_past_a_page))
         .context("failed to exchange the auth key for a token")?;
     let (_, user) = super::whoami::fetch(provider, &token, settings.profile())
         .context("failed to fetch the profile with the new token")?;
@@ -186,14 +415,19 @@ fn complete(
     Ok(user)
 }
 
-/// Adds the next step to the server's refusals that have an obvious one.
-fn explain_exchange_error(err: anyhow::Error) -> anyhow::Error {
+/// Adds the next step to the server's refusals that have an obvious one. A key pasted from
+/// a web app's page may have been used by that page first.
+fn explain_exchange_error(err: anyhow::Error, pasted_past_a_page: bool) -> anyhow::Error {
     let Some(message) = provider::server_message(&err).map(str::to_string) else {
         return err;
     };
     let lower = message.to_ascii_lowercase();
     let hint = if lower.contains("app_secret") {
         "check the app secret (PIPI_APP_SECRET, or app-secret in the config file)"
+    } else if lower.contains("auth_key") && pasted_past_a_page {
+        "a key works once, and the page at the redirect URL may have used it before it was \
+         copied; run 'pipi login' again and copy the address before that page loads, or \
+         register an http://127.0.0.1 redirect URL that pipi can catch"
     } else if lower.contains("auth_key") {
         "a key works once, and only the newest; run 'pipi login' again"
     } else if lower.contains("application") || lower.contains("app_id") {

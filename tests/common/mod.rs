@@ -331,3 +331,106 @@ pub fn mode(path: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
+
+/// Whether this machine can listen on ::1.
+pub fn has_ipv6() -> bool {
+    TcpListener::bind("[::1]:0").is_ok()
+}
+
+/// A port nobody listens on right now, on 127.0.0.1 and, where there is IPv6, on ::1.
+pub fn free_port_both() -> u16 {
+    for _ in 0..50 {
+        let v4 = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = v4.local_addr().unwrap().port();
+        if !has_ipv6() || TcpListener::bind(("::1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no port free on both 127.0.0.1 and ::1");
+}
+
+impl Bed {
+    /// `pipi login ARGS` with stdin a pipe the test writes to, and stderr read as it comes.
+    pub fn start_login(&self, args: &[&str]) -> Running {
+        let mut all = vec!["login"];
+        all.extend_from_slice(args);
+        let child = self
+            .pipi(&all)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        Running::new(child)
+    }
+
+    /// What a browser's address bar shows after approving: the redirect URL with a fresh
+    /// key, which the site sends the browser to. Nothing follows it.
+    pub fn redirect_address(&self) -> String {
+        let client = reqwest::blocking::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(10))
+            .build()
+            .unwrap();
+        let resp = client.get(self.site.oauth_url()).send().unwrap();
+        assert_eq!(resp.status().as_u16(), 302);
+        resp.headers()["location"].to_str().unwrap().to_string()
+    }
+
+    /// A directory of stand-ins for the system's browser launchers (xdg-open, gio,
+    /// wslview, cmd.exe...), each writing its last argument where `opened_url` looks, put
+    /// first on PATH; PIPI_BROWSER is unset so that they are the only way to a browser.
+    pub fn fake_system_openers(&mut self) -> &mut Bed {
+        let bin = self.dir.path().join("fake-bin");
+        std::fs::create_dir_all(&bin).unwrap();
+        let script = format!(
+            "#!/bin/sh\nfor a in \"$@\"; do last=$a; done\nprintf '%s\\n' \"$last\" >> '{}'\n",
+            self.dir.path().join("opened-urls").display()
+        );
+        for name in [
+            "xdg-open",
+            "gio",
+            "gnome-open",
+            "kde-open6",
+            "kde-open5",
+            "kde-open",
+            "open",
+            "wslview",
+            "cmd.exe",
+            "powershell.exe",
+        ] {
+            let path = bin.join(name);
+            std::fs::write(&path, &script).unwrap();
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        let path = format!(
+            "{}:{}",
+            bin.display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        self.set("PATH", path);
+        self.unset("PIPI_BROWSER");
+        self
+    }
+
+    /// Whether any browser or launcher was started so far.
+    pub fn browser_was_started(&self) -> bool {
+        self.dir.path().join("opened-urls").exists()
+    }
+}
+
+impl Running {
+    /// Writes to the process's stdin, as a person pasting.
+    pub fn type_in(&mut self, text: &str) {
+        use std::io::Write;
+        let stdin = self.child.stdin.as_mut().expect("stdin is a pipe");
+        stdin.write_all(text.as_bytes()).unwrap();
+        stdin.flush().unwrap();
+    }
+
+    /// Closes the process's stdin (Ctrl-D).
+    pub fn close_stdin(&mut self) {
+        drop(self.child.stdin.take());
+    }
+}
