@@ -2,7 +2,7 @@
 //! throwaway profile and directories, then the profile it yields on stdout. It never touches
 //! the person's config or token cache.
 
-use super::login::{self, Options};
+use super::login::{self, Options, Paste};
 use crate::browser;
 use crate::cli::DemoArgs;
 use crate::emulator::{self, Emulator};
@@ -72,8 +72,9 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
     login::perform(
         &settings,
         &Options {
-            timeout: Duration::from_secs(args.timeout),
-            open_browser: &open_browser,
+            // The walker or the person's browser brings the key; stdin is not for the demo.
+            paste: Paste::Never,
+            ..Options::new(Duration::from_secs(args.timeout), &open_browser)
         },
     )?;
 
