@@ -101,9 +101,9 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
 /// Prints an error once, as `pipi: error: ...`, with its causes on the same line and the
 /// hint, if any, on the next.
 pub fn report(err: &anyhow::Error) {
-    eprintln!("pipi: error: {err:#}");
+    crate::ui::error(&format!("{err:#}"));
     if let Some(hint) = classification(err).and_then(|c| c.hint.as_deref()) {
-        eprintln!("hint: {hint}");
+        crate::ui::hint(hint);
     }
 }
 

@@ -3,7 +3,8 @@
 //! The flow, file by file: `cli` parses, `settings` resolves flags, environment and the
 //! `config` file, `commands` does the work; `browser` opens the login page, `callback`
 //! catches the redirect, `provider` is the only code that talks HTTP to the site, `cache`
-//! keeps the token, and `emulator` is a stand-in site for tests and offline use.
+//! keeps the token, and `emulator` is a stand-in site for tests and offline use. Everything
+//! said on stderr goes through `ui`, which masks secrets with `redact`.
 
 pub mod browser;
 pub mod cache;
@@ -15,6 +16,7 @@ pub mod emulator;
 pub mod error;
 pub mod fsutil;
 pub mod provider;
+pub mod redact;
 pub mod secret;
 pub mod settings;
 pub mod ui;

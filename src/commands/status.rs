@@ -105,6 +105,6 @@ fn say_status(settings: &Settings, report: &Report, now: SystemTime) {
         _ => ui::say("  not logged in"),
     }
     if !report.logged_in {
-        ui::say(&format!("hint: {}", crate::error::login_hint(profile)));
+        ui::hint(&crate::error::login_hint(profile));
     }
 }
