@@ -1,31 +1,102 @@
 //! The command line, as clap types only; `commands` turns them into work.
+//!
+//! The exit codes and environment variables are listed here once, as data, and the top-level
+//! `--help` is made from these lists.
 
-use clap::{Args, Parser, Subcommand};
+use clap::{ArgAction, Args, Parser, Subcommand};
 
-const AFTER_HELP: &str = "\
-Exit codes:
-  0    success
-  1    failure (network, server, config, files)
-  2    usage error
-  4    authentication needed: no token, an expired token, or one the server refuses
-  130  interrupted
+/// Every exit code pipi uses, and what it means. A `\n` breaks the line in `--help`, where
+/// lines are kept within 80 columns; the man page joins them.
+pub const EXIT_CODES: &[(&str, &str)] = &[
+    ("0", "success"),
+    ("1", "failure (network, server, config, files)"),
+    ("2", "usage error"),
+    (
+        "4",
+        "authentication needed: no token, an expired token, or one\nthe server refuses",
+    ),
+    ("130", "interrupted"),
+];
 
-Environment:
-  PIPI_BASE_URL       base URL of the Sngine site [default: https://pipichat.com]
-  PIPI_APP_ID         the app's id, from the site's developers dashboard
-  PIPI_APP_SECRET     the app's secret (never a flag: it would show in ps and history)
-  PIPI_REDIRECT_URL   the redirect URL registered for the app [default: http://127.0.0.1:8765/callback]
-  PIPI_PROFILE        profile to use [default: default]
-  PIPI_TOKEN_TTL      seconds a token lives [default: 60, what Sngine servers enforce]
-  PIPI_ACCESS_TOKEN   a token to use instead of the cache (whoami, token, status)
-  PIPI_BROWSER        command that opens the login page (the URL replaces %s or is appended); else BROWSER
-  PIPI_CONFIG_DIR     where config.toml lives
-  PIPI_CACHE_DIR      where tokens are cached
-  PIPI_HTTP_TIMEOUT   seconds to wait for the site's answers [default: 30]";
+/// Every environment variable pipi reads, and what it does; `\n` as in [`EXIT_CODES`].
+pub const ENVIRONMENT: &[(&str, &str)] = &[
+    (
+        "PIPI_BASE_URL",
+        "the Sngine site's address [default: https://pipichat.com]",
+    ),
+    (
+        "PIPI_APP_ID",
+        "the app's id, from the site's developers dashboard",
+    ),
+    (
+        "PIPI_APP_SECRET",
+        "the app's secret (never a flag: ps and the shell's history\nwould show it)",
+    ),
+    (
+        "PIPI_REDIRECT_URL",
+        "the redirect URL registered for the app\n[default: http://127.0.0.1:8765/callback]",
+    ),
+    ("PIPI_PROFILE", "profile to use [default: default]"),
+    (
+        "PIPI_TOKEN_TTL",
+        "seconds a token lives [default: 60, what Sngine enforces]",
+    ),
+    (
+        "PIPI_ACCESS_TOKEN",
+        "a token to use instead of the cache (whoami, token,\nstatus)",
+    ),
+    (
+        "PIPI_BROWSER",
+        "command that opens the login page (the URL replaces %s\nor is appended); else BROWSER",
+    ),
+    ("PIPI_CONFIG_DIR", "where config.toml lives"),
+    ("PIPI_CACHE_DIR", "where tokens are cached"),
+    (
+        "PIPI_HTTP_TIMEOUT",
+        "seconds to wait for the site's answers [default: 30]",
+    ),
+    (
+        "PIPI_DEBUG",
+        "1 logs each step on stderr as -v does, 2 as -vv;\nsecrets are always redacted",
+    ),
+    ("NO_COLOR", "set and not empty: no colour on stderr"),
+];
+
+/// A two-column list for `--help`, continuation lines indented under the text.
+fn columns(rows: &[(&str, &str)], width: usize) -> String {
+    let mut text = String::new();
+    for (name, meaning) in rows {
+        for (i, line) in meaning.split('\n').enumerate() {
+            let first = if i == 0 { *name } else { "" };
+            text.push_str(&format!("  {first:<width$}{line}\n"));
+        }
+    }
+    text
+}
+
+/// The top-level help's closing part: exit codes and environment variables.
+fn after_help() -> String {
+    let width = ENVIRONMENT
+        .iter()
+        .map(|(name, _)| name.len())
+        .max()
+        .unwrap_or(0)
+        + 2;
+    format!(
+        "Exit codes:\n{}\nEnvironment:\n{}\nSee 'pipi COMMAND --help' for examples.",
+        columns(EXIT_CODES, 5),
+        columns(ENVIRONMENT, width)
+    )
+}
 
 /// Log in to PipiChat, or any Sngine site, from the terminal.
+///
+/// 'pipi login' opens the site's login page in the browser, catches the redirect on this
+/// machine, trades the one-time key for an access token and caches it; 'pipi whoami' calls
+/// the site with it, and 'pipi token' prints it for scripts. Sngine tokens live one minute.
+/// Each profile has its own site, app and token.
 #[derive(Debug, Parser)]
-#[command(name = "pipi", version, after_help = AFTER_HELP)]
+#[command(name = "pipi", version, after_help = after_help())]
 pub struct Cli {
     /// Profile to use: each has its own site, app and token
     #[arg(long, global = true, value_name = "NAME")]
@@ -34,6 +105,10 @@ pub struct Cli {
     /// Base URL of the Sngine site [default: https://pipichat.com]
     #[arg(long, global = true, value_name = "URL")]
     pub base_url: Option<String>,
+
+    /// Log each step on stderr, secrets redacted; -vv also logs the server's answers
+    #[arg(short, long, global = true, action = ArgAction::Count)]
+    pub verbose: u8,
 
     #[command(subcommand)]
     pub command: Command,
@@ -56,6 +131,7 @@ pub enum Command {
     #[command(after_help = "Examples:\n  pipi status\n  pipi status --json | jq .expires_at")]
     Status(StatusArgs),
     /// Forget the cached token and profile snapshot
+    #[command(after_help = "Examples:\n  pipi logout\n  pipi logout --profile work")]
     Logout,
 }
 
@@ -92,5 +168,16 @@ mod tests {
     #[test]
     fn the_cli_is_well_formed() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn every_environment_variable_is_in_the_help_within_80_columns() {
+        let help = after_help();
+        for (name, _) in ENVIRONMENT {
+            assert!(help.contains(name), "{name}");
+        }
+        for line in help.lines() {
+            assert!(line.chars().count() <= 80, "{line}");
+        }
     }
 }

@@ -4,7 +4,8 @@
 //! `config` file, `commands` does the work; `browser` opens the login page, `callback`
 //! catches the redirect, `provider` is the only code that talks HTTP to the site, `cache`
 //! keeps the token, and `emulator` is a stand-in site for tests and offline use. Everything
-//! said on stderr goes through `ui`, which masks secrets with `redact`.
+//! said on stderr goes through `ui`, which masks secrets with `redact`; `debug` is the log
+//! that `-v` turns on.
 
 pub mod browser;
 pub mod cache;
@@ -12,6 +13,7 @@ pub mod callback;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod debug;
 pub mod emulator;
 pub mod error;
 pub mod fsutil;
@@ -35,12 +37,28 @@ pub fn main() -> ExitCode {
             return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
         }
     };
-    match commands::run(cli) {
-        Ok(code) => code,
+    let env_level = settings::process_env("PIPI_DEBUG");
+    debug::enable(debug::level_from(cli.verbose, env_level.as_deref()));
+    debug_log!(
+        "pipi {} on {}-{}",
+        env!("CARGO_PKG_VERSION"),
+        std::env::consts::OS,
+        std::env::consts::ARCH
+    );
+    let started = std::time::Instant::now();
+    let outcome = commands::run(cli);
+    let took = started.elapsed().as_millis();
+    match outcome {
+        Ok(code) => {
+            debug_log!("done in {took}ms");
+            code
+        }
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
+            let code = error::exit_code(&e);
+            debug_log!("failed in {took}ms, exit code {code}");
             error::report(&e);
-            ExitCode::from(error::exit_code(&e))
+            ExitCode::from(code)
         }
     }
 }

@@ -13,6 +13,7 @@ enum Tone {
     Error,
     Warning,
     Hint,
+    Debug,
 }
 
 impl Tone {
@@ -21,6 +22,7 @@ impl Tone {
             Tone::Error => "\x1b[1;31m",
             Tone::Warning => "\x1b[1;33m",
             Tone::Hint => "\x1b[36m",
+            Tone::Debug => "\x1b[2m",
         }
     }
 }
@@ -74,6 +76,11 @@ pub fn error(message: &str) {
 /// The next step to take, after an error or a status.
 pub fn hint(message: &str) {
     line(&format!("{} {message}", paint("hint:", Tone::Hint)));
+}
+
+/// A line of the debug log.
+pub fn debug(message: &str) {
+    line(&format!("pipi: {} {message}", paint("debug:", Tone::Debug)));
 }
 
 /// One JSON document on stdout, pretty-printed, ending with a newline.

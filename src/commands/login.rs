@@ -25,6 +25,7 @@ enum Event {
 
 pub fn run(settings: &Settings, args: &LoginArgs) -> Result<ExitCode> {
     let opener = browser::choose(&process_env);
+    crate::debug_log!("browser: {opener:?}");
     let options = Options {
         timeout: Duration::from_secs(args.timeout),
         open_browser: &|url| browser::open(&opener, url),
@@ -54,6 +55,7 @@ pub fn perform(settings: &Settings, options: &Options) -> Result<Value> {
     let provider = Provider::new(&base_url, settings.http_timeout)?;
 
     let listener = CallbackListener::bind(target)?;
+    crate::debug_log!("listener: waiting for GET {}", listener.target().url);
     let (tx, rx) = mpsc::channel();
     listener.forward(tx.clone(), Event::Request);
     ctrlc::set_handler(move || {
@@ -121,8 +123,16 @@ fn wait_for_key(
         let left = deadline.saturating_duration_since(Instant::now());
         match rx.recv_timeout(left) {
             Ok(Event::Request(req)) => match listener.inspect(&req) {
-                Verdict::Key(key) => return Ok((key, req)),
+                Verdict::Key(key) => {
+                    crate::debug_log!("listener: the redirect: {} {}", req.method(), req.url());
+                    return Ok((key, req));
+                }
                 Verdict::Reject { status, message } => {
+                    crate::debug_log!(
+                        "listener: answered {status}: {} {}",
+                        req.method(),
+                        req.url()
+                    );
                     callback::respond(req, status, "Not the login redirect", message)
                 }
             },

@@ -21,6 +21,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         base_url: cli.base_url,
     };
     let settings = Settings::resolve(&flags, &process_env)?;
+    settings.log();
     match cli.command {
         Command::Login(args) => login::run(&settings, &args),
         Command::Whoami(args) => whoami::run(&settings, &args),
