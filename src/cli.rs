@@ -3,7 +3,7 @@
 //! The exit codes and environment variables are listed here once, as data, and the top-level
 //! `--help` is made from these lists.
 
-use clap::{ArgAction, Args, Parser, Subcommand};
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 
 /// Every exit code pipi uses, and what it means. A `\n` breaks the line in `--help`, where
 /// lines are kept within 80 columns; the man page joins them.
@@ -133,6 +133,23 @@ pub enum Command {
     /// Forget the cached token and profile snapshot
     #[command(after_help = "Examples:\n  pipi logout\n  pipi logout --profile work")]
     Logout,
+    /// Show and change the config file's settings, per profile
+    #[command(after_help = "\
+Examples:
+  pipi config set base-url https://pipichat.com
+  pipi config set app-id 123
+  pipi config set app-secret          (asks for it, hidden)
+  pass pipichat/secret | pipi config set app-secret
+  pipi config list --profile work
+  pipi config get base-url
+  pipi config unset token-ttl
+  $EDITOR \"$(pipi config path)\"")]
+    Config(ConfigArgs),
+    /// List the profiles, who is logged in on each, and for how long (no network)
+    #[command(
+        after_help = "Examples:\n  pipi profiles\n  pipi profiles --json | jq -r '.[].profile'"
+    )]
+    Profiles(ProfilesArgs),
 }
 
 #[derive(Debug, Args)]
@@ -156,6 +173,78 @@ pub struct WhoamiArgs {
 #[derive(Debug, Args)]
 pub struct StatusArgs {
     /// Print the status as JSON on stdout
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    #[command(subcommand)]
+    pub action: ConfigAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigAction {
+    /// Print the profile's settings from the config file, one KEY = VALUE a line
+    #[command(
+        after_help = "Examples:\n  pipi config list\n  pipi config list --profile work --show-secrets"
+    )]
+    List {
+        /// Print the app secret instead of [redacted]
+        #[arg(long)]
+        show_secrets: bool,
+    },
+    /// Print one setting of the profile from the config file
+    #[command(
+        after_help = "Examples:\n  pipi config get base-url\n  pipi config get app-secret --show-secrets | wl-copy"
+    )]
+    Get {
+        key: ConfigKey,
+        /// Print the app secret instead of [redacted]
+        #[arg(long)]
+        show_secrets: bool,
+    },
+    /// Check a value and save it in the profile's table of the config file
+    #[command(after_help = "\
+With no VALUE, app-secret is read from standard input (hidden on a terminal),
+so that it never lands in the shell's history.
+
+Examples:
+  pipi config set base-url https://pipichat.com
+  pipi config set app-id 123 --profile work
+  pipi config set app-secret
+  pass pipichat/app-secret | pipi config set app-secret")]
+    Set {
+        key: ConfigKey,
+        /// The value; leave it out for app-secret to type or pipe it in
+        value: Option<String>,
+    },
+    /// Remove a setting from the profile's table of the config file
+    #[command(after_help = "Example:\n  pipi config unset token-ttl --profile work")]
+    Unset { key: ConfigKey },
+    /// Print the config file's path
+    #[command(after_help = "Example:\n  $EDITOR \"$(pipi config path)\"")]
+    Path,
+}
+
+/// The settings a profile keeps in the config file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ConfigKey {
+    /// The site's address, such as https://pipichat.com
+    BaseUrl,
+    /// The app's id (digits), from the site's developers dashboard
+    AppId,
+    /// The app's secret, from the site's developers dashboard
+    AppSecret,
+    /// The redirect URL registered for the app
+    RedirectUrl,
+    /// Seconds a token lives
+    TokenTtl,
+}
+
+#[derive(Debug, Args)]
+pub struct ProfilesArgs {
+    /// Print the profiles as a JSON array on stdout
     #[arg(long)]
     pub json: bool,
 }

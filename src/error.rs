@@ -56,6 +56,16 @@ pub fn hinted(message: impl Into<String>, hint: impl Into<String>) -> anyhow::Er
     .into()
 }
 
+/// The command line asked for something that cannot be (exit 2), and what would be right.
+pub fn usage(message: impl Into<String>, hint: impl Into<String>) -> anyhow::Error {
+    Classified {
+        kind: Kind::Usage,
+        message: message.into(),
+        hint: Some(hint.into()),
+    }
+    .into()
+}
+
 /// Authentication is needed (exit 4); the hint says how to log in on this profile.
 pub fn auth_needed(message: impl Into<String>, profile: &str) -> anyhow::Error {
     Classified {

@@ -20,6 +20,7 @@ pub mod fsutil;
 pub mod provider;
 pub mod redact;
 pub mod secret;
+pub mod secret_input;
 pub mod settings;
 pub mod ui;
 pub mod user;

@@ -5,6 +5,7 @@ mod common;
 
 use common::{BIN, Bed, text};
 use pipi::emulator::{Fault, Generation};
+use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
 /// The secrets of a bed after a login: the app secret, the auth key the browser carried, and
@@ -117,6 +118,21 @@ fn every_command_logs_its_steps_and_no_secret() {
         &["-vv", "whoami", "--raw"],
         &["-vv", "status"],
         &["-v", "status", "--json"],
+        &["-v", "profiles"],
+        &["-v", "profiles", "--json"],
+        &["-v", "config", "list", "--profile", "filed"],
+        &["-v", "config", "get", "app-secret", "--profile", "filed"],
+        &[
+            "-v",
+            "config",
+            "set",
+            "token-ttl",
+            "30",
+            "--profile",
+            "filed",
+        ],
+        &["-v", "config", "unset", "token-ttl", "--profile", "filed"],
+        &["-v", "config", "path"],
         &["-vv", "whoami", "--profile", "filed"],
     ];
     for args in commands {
@@ -131,6 +147,14 @@ fn every_command_logs_its_steps_and_no_secret() {
     let out = bed.run(&["-vv", "token"]);
     assert_eq!(text(&out.stdout), format!("{}\n", secrets.token));
     secrets.assert_absent("token", &out, true);
+
+    let out = with_stdin(
+        &bed,
+        &["-vv", "config", "set", "app-secret", "--profile", "filed"],
+        &app_secret,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    secrets.assert_absent("config set app-secret", &out, false);
 
     // PIPI_DEBUG does what -v does, and a server error's body is logged masked too.
     bed.set("PIPI_DEBUG", "2");
@@ -157,6 +181,23 @@ fn without_the_flag_nothing_is_logged() {
     bed.set("PIPI_DEBUG", "0");
     let out = bed.run(&["status"]);
     assert!(!text(&out.stderr).contains("debug"));
+}
+
+fn with_stdin(bed: &Bed, args: &[&str], input: &str) -> Output {
+    let mut child = bed
+        .pipi(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
 }
 
 /// Runs pipi on a terminal (a pty from `script`) and returns what the terminal showed.
@@ -200,6 +241,6 @@ fn stderr_is_coloured_on_a_terminal_unless_no_color() {
     assert!(!screen.contains('\x1b'), "{screen:?}");
 
     // Data on stdout is never coloured, even on a terminal.
-    let screen = on_a_terminal(&bed, "status --json", &[]).unwrap();
+    let screen = on_a_terminal(&bed, "config path", &[]).unwrap();
     assert!(!screen.contains('\x1b'), "{screen:?}");
 }

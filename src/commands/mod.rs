@@ -1,7 +1,9 @@
 //! One module per subcommand; this one dispatches and holds what several of them share.
 
+mod config;
 pub mod login;
 mod logout;
+mod profiles;
 mod status;
 mod token;
 pub mod whoami;
@@ -10,25 +12,40 @@ use crate::cache::{CachedToken, TokenCache};
 use crate::cli::{Cli, Command};
 use crate::error;
 use crate::secret::Secret;
-use crate::settings::{Flags, Settings, Source, process_env};
+use crate::settings::{Flags, Locations, Settings, Source, process_env};
 use anyhow::Result;
 use std::process::ExitCode;
 use std::time::SystemTime;
 
+/// Runs a command. Settings are resolved only for the commands that use them: `config` and
+/// `profiles` need only to know where the files are, so that they work while a setting is
+/// broken (that is when they are needed).
 pub fn run(cli: Cli) -> Result<ExitCode> {
     let flags = Flags {
         profile: cli.profile,
         base_url: cli.base_url,
     };
-    let settings = Settings::resolve(&flags, &process_env)?;
-    settings.log();
     match cli.command {
-        Command::Login(args) => login::run(&settings, &args),
-        Command::Whoami(args) => whoami::run(&settings, &args),
-        Command::Token => token::run(&settings),
-        Command::Status(args) => status::run(&settings, &args),
-        Command::Logout => logout::run(&settings),
+        Command::Config(args) => config::run(&locations(&flags)?, &args),
+        Command::Profiles(args) => profiles::run(&locations(&flags)?, &args),
+        Command::Login(args) => login::run(&settings(&flags)?, &args),
+        Command::Whoami(args) => whoami::run(&settings(&flags)?, &args),
+        Command::Token => token::run(&settings(&flags)?),
+        Command::Status(args) => status::run(&settings(&flags)?, &args),
+        Command::Logout => logout::run(&settings(&flags)?),
     }
+}
+
+fn settings(flags: &Flags) -> Result<Settings> {
+    let settings = Settings::resolve(flags, &process_env)?;
+    settings.log();
+    Ok(settings)
+}
+
+fn locations(flags: &Flags) -> Result<Locations> {
+    let locations = Locations::resolve(flags, &process_env)?;
+    locations.log();
+    Ok(locations)
 }
 
 /// The token to use and the site it belongs to.
