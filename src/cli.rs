@@ -43,7 +43,7 @@ pub const ENVIRONMENT: &[(&str, &str)] = &[
     ),
     (
         "PIPI_ACCESS_TOKEN",
-        "a token to use instead of the cache (whoami, token,\nstatus)",
+        "a token to use instead of the cache (whoami, token,\nstatus, api)",
     ),
     (
         "PIPI_BROWSER",
@@ -92,9 +92,9 @@ fn after_help() -> String {
 /// Log in to PipiChat, or any Sngine site, from the terminal.
 ///
 /// 'pipi login' opens the site's login page in the browser, catches the redirect on this
-/// machine, trades the one-time key for an access token and caches it; 'pipi whoami' calls
-/// the site with it, and 'pipi token' prints it for scripts. Sngine tokens live one minute.
-/// Each profile has its own site, app and token.
+/// machine, trades the one-time key for an access token and caches it; 'pipi whoami' and 'pipi
+/// api' call the site with it, and 'pipi token' prints it for scripts. Sngine tokens live one
+/// minute. Each profile has its own site, app and token.
 #[derive(Debug, Parser)]
 #[command(name = "pipi", version, after_help = after_help())]
 pub struct Cli {
@@ -133,6 +133,14 @@ pub enum Command {
     /// Forget the cached token and profile snapshot
     #[command(after_help = "Examples:\n  pipi logout\n  pipi logout --profile work")]
     Logout,
+    /// Call an endpoint of the site's API with the cached token and print its JSON answer
+    #[command(after_help = "\
+Examples:
+  pipi api get_user_info
+  pipi api get_user_info | jq -r .user_info.user_name
+  pipi api some_fork_endpoint -f page=2 -f q=hello
+  pipi api some_fork_endpoint --method POST -f text='hi there'")]
+    Api(ApiArgs),
     /// Show and change the config file's settings, per profile
     #[command(after_help = "\
 Examples:
@@ -175,6 +183,50 @@ pub struct StatusArgs {
     /// Print the status as JSON on stdout
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ApiArgs {
+    /// The endpoint, as in BASE/api/ENDPOINT: get_user_info, or one a fork of Sngine adds
+    #[arg(value_name = "ENDPOINT")]
+    pub endpoint: String,
+
+    /// A parameter to send, as KEY=VALUE; repeat for more
+    #[arg(short = 'f', long = "field", value_name = "KEY=VALUE", value_parser = parse_field)]
+    pub fields: Vec<(String, String)>,
+
+    /// GET sends the parameters in the query string, as Sngine's API reads them; POST sends
+    /// them as a form (the token stays in the query string)
+    #[arg(short = 'X', long, value_enum, default_value_t = ApiMethod::Get)]
+    pub method: ApiMethod,
+
+    /// Print the server's answer as received instead of pretty-printed
+    #[arg(long)]
+    pub raw: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[value(rename_all = "UPPER")]
+pub enum ApiMethod {
+    Get,
+    Post,
+}
+
+/// `KEY=VALUE`, with a key that is not the token pipi adds itself.
+fn parse_field(raw: &str) -> Result<(String, String), String> {
+    let Some((key, value)) = raw.split_once('=') else {
+        return Err(format!("expected KEY=VALUE, such as page=2, not '{raw}'"));
+    };
+    if key.is_empty() {
+        return Err(format!("the key is empty in '{raw}': expected KEY=VALUE"));
+    }
+    if key == "access_token" {
+        return Err(
+            "pipi adds access_token itself from the cache; to use another token set PIPI_ACCESS_TOKEN"
+                .to_string(),
+        );
+    }
+    Ok((key.to_string(), value.to_string()))
 }
 
 #[derive(Debug, Args)]
@@ -257,6 +309,15 @@ mod tests {
     #[test]
     fn the_cli_is_well_formed() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn fields_are_key_value_pairs() {
+        assert_eq!(parse_field("a=b=c"), Ok(("a".into(), "b=c".into())));
+        assert_eq!(parse_field("a="), Ok(("a".into(), String::new())));
+        assert!(parse_field("a").is_err());
+        assert!(parse_field("=b").is_err());
+        assert!(parse_field("access_token=x").is_err());
     }
 
     #[test]

@@ -1,6 +1,6 @@
-//! The one file that talks HTTP to a Sngine site: the key exchange and the profile, with every
-//! answer checked, since errors come with HTTP 200 and proxies in front send anything. In
-//! debug mode each request and answer is logged, secrets redacted.
+//! The one file that talks HTTP to a Sngine site: the key exchange, the profile and any other
+//! endpoint, with every answer checked, since errors come with HTTP 200 and proxies in front
+//! send anything. In debug mode each request and answer is logged, secrets redacted.
 
 use crate::debug_log;
 use crate::error;
@@ -50,6 +50,15 @@ pub enum UserInfo {
     },
     /// The body was `[]`: the user behind the token no longer exists.
     Deleted { raw: String },
+}
+
+/// How `pipi api` sends its parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// In the query string, as Sngine's API reads them.
+    Get,
+    /// As a form body; the token stays in the query string, where every version reads it.
+    Post,
 }
 
 /// A client for one site.
@@ -132,6 +141,24 @@ impl Provider {
                 "the server's answer to get_user_info is not a JSON object"
             )),
         }
+    }
+
+    /// Calls any endpoint with the token and the given parameters, and returns the answer's
+    /// body and JSON, checked as every answer is. `endpoint` is one or more path segments.
+    pub fn call(
+        &self,
+        method: Method,
+        endpoint: &str,
+        token: &Secret,
+        fields: &[(String, String)],
+    ) -> Result<(String, Value)> {
+        let url = self.endpoint(endpoint);
+        let token = [("access_token", token.expose())];
+        let request = match method {
+            Method::Get => self.http.get(url).query(&token).query(fields),
+            Method::Post => self.http.post(url).query(&token).form(fields),
+        };
+        self.send(request, endpoint)
     }
 
     /// Sends one request and checks its answer, logging both in debug mode.

@@ -1,5 +1,6 @@
 //! One module per subcommand; this one dispatches and holds what several of them share.
 
+mod api;
 mod config;
 pub mod login;
 mod logout;
@@ -11,6 +12,7 @@ pub mod whoami;
 use crate::cache::{CachedToken, TokenCache};
 use crate::cli::{Cli, Command};
 use crate::error;
+use crate::provider;
 use crate::secret::Secret;
 use crate::settings::{Flags, Locations, Settings, Source, process_env};
 use anyhow::Result;
@@ -33,6 +35,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Token => token::run(&settings(&flags)?),
         Command::Status(args) => status::run(&settings(&flags)?, &args),
         Command::Logout => logout::run(&settings(&flags)?),
+        Command::Api(args) => api::run(&settings(&flags)?, &args),
     }
 }
 
@@ -46,6 +49,17 @@ fn locations(flags: &Flags) -> Result<Locations> {
     let locations = Locations::resolve(flags, &process_env)?;
     locations.log();
     Ok(locations)
+}
+
+/// A token the server refuses (missing, unknown, expired) means logging in again: exit 4
+/// with the hint, whichever endpoint refused it.
+pub fn login_again_if_refused(err: anyhow::Error, profile: &str) -> anyhow::Error {
+    if provider::refused_token(&err) {
+        let message = provider::server_message(&err).unwrap_or_default();
+        error::auth_needed(format!("the server refused the token: {message}"), profile)
+    } else {
+        err
+    }
 }
 
 /// The token to use and the site it belongs to.

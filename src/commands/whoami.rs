@@ -1,8 +1,7 @@
 //! `pipi whoami`: the logged-in person's profile, fresh from the server, as one JSON document.
 
 use crate::cli::WhoamiArgs;
-use crate::error;
-use crate::provider::{self, Provider, UserInfo};
+use crate::provider::{Provider, UserInfo};
 use crate::secret::Secret;
 use crate::settings::Settings;
 use anyhow::{Result, anyhow};
@@ -29,14 +28,9 @@ pub fn fetch(
     token: &Secret,
     profile: &str,
 ) -> Result<(String, Map<String, Value>)> {
-    let answer = provider.user_info(token).map_err(|e| {
-        if provider::refused_token(&e) {
-            let message = provider::server_message(&e).unwrap_or_default();
-            error::auth_needed(format!("the server refused the token: {message}"), profile)
-        } else {
-            e
-        }
-    })?;
+    let answer = provider
+        .user_info(token)
+        .map_err(|e| super::login_again_if_refused(e, profile))?;
     match answer {
         UserInfo::Found { raw, user } => Ok((raw, user)),
         UserInfo::Deleted { .. } => Err(anyhow!(
