@@ -1,7 +1,7 @@
 //! The command line, as clap types only; `commands` turns them into work.
 //!
-//! The exit codes and environment variables are listed here once, as data, and the top-level
-//! `--help` is made from these lists.
+//! The exit codes and environment variables are listed here once, as data: the top-level
+//! `--help` and the man page are both made from these lists.
 
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 
@@ -83,7 +83,7 @@ fn after_help() -> String {
         .unwrap_or(0)
         + 2;
     format!(
-        "Exit codes:\n{}\nEnvironment:\n{}\nSee 'pipi COMMAND --help' for examples.",
+        "Exit codes:\n{}\nEnvironment:\n{}\nSee 'pipi COMMAND --help' for examples, and 'pipi man' for the whole manual.",
         columns(EXIT_CODES, 5),
         columns(ENVIRONMENT, width)
     )
@@ -158,6 +158,21 @@ Examples:
         after_help = "Examples:\n  pipi profiles\n  pipi profiles --json | jq -r '.[].profile'"
     )]
     Profiles(ProfilesArgs),
+    /// Print the completion script for a shell
+    #[command(after_help = "\
+Examples:
+  pipi completions bash > ~/.local/share/bash-completion/completions/pipi
+  pipi completions zsh > ~/.zfunc/_pipi          (with fpath+=(~/.zfunc) in ~/.zshrc)
+  pipi completions fish > ~/.config/fish/completions/pipi.fish
+  pipi completions powershell >> $PROFILE
+  pipi completions elvish > ~/.config/elvish/lib/pipi.elv")]
+    Completions(CompletionsArgs),
+    /// Print the manual page, in roff
+    #[command(after_help = "\
+Examples:
+  pipi man | man -l -
+  pipi man > ~/.local/share/man/man1/pipi.1")]
+    Man,
 }
 
 #[derive(Debug, Args)]
@@ -299,6 +314,12 @@ pub struct ProfilesArgs {
     /// Print the profiles as a JSON array on stdout
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    pub shell: clap_complete::Shell,
 }
 
 #[cfg(test)]

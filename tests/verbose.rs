@@ -137,6 +137,8 @@ fn every_command_logs_its_steps_and_no_secret() {
         &["-v", "config", "unset", "token-ttl", "--profile", "filed"],
         &["-v", "config", "path"],
         &["-vv", "whoami", "--profile", "filed"],
+        &["-v", "completions", "bash"],
+        &["-v", "man"],
     ];
     for args in commands {
         let out = bed.run(args);

@@ -1,9 +1,11 @@
 //! One module per subcommand; this one dispatches and holds what several of them share.
 
 mod api;
+mod completions;
 mod config;
 pub mod login;
 mod logout;
+mod man;
 mod profiles;
 mod status;
 mod token;
@@ -19,15 +21,17 @@ use anyhow::Result;
 use std::process::ExitCode;
 use std::time::SystemTime;
 
-/// Runs a command. Settings are resolved only for the commands that use them: `config` and
-/// `profiles` need only to know where the files are, so that they work while a setting is
-/// broken (that is when they are needed).
+/// Runs a command. Settings are resolved only for the commands that use them: completions
+/// and the man page need nothing, and `config` and `profiles` need only to know where the
+/// files are, so that they work while a setting is broken (that is when they are needed).
 pub fn run(cli: Cli) -> Result<ExitCode> {
     let flags = Flags {
         profile: cli.profile,
         base_url: cli.base_url,
     };
     match cli.command {
+        Command::Completions(args) => completions::run(&args),
+        Command::Man => man::run(),
         Command::Config(args) => config::run(&locations(&flags)?, &args),
         Command::Profiles(args) => profiles::run(&locations(&flags)?, &args),
         Command::Login(args) => login::run(&settings(&flags)?, &args),
