@@ -39,15 +39,15 @@ fn pipi(args: &[&str]) -> Output {
         .unwrap()
 }
 
-/// Where a shell is installed, or `None` after saying the test skips it.
-fn installed(shell: &str) -> Option<PathBuf> {
+/// Where a program is installed, or `None` after saying what is skipped without it.
+fn installed(program: &str, skipped: &str) -> Option<PathBuf> {
     let found = std::env::var_os("PATH").and_then(|paths| {
         std::env::split_paths(&paths)
-            .map(|dir| dir.join(shell))
+            .map(|dir| dir.join(program))
             .find(|p| p.is_file())
     });
     if found.is_none() {
-        eprintln!("note: {shell} is not installed; its completion script is not loaded");
+        eprintln!("note: {program} is not installed, so {skipped} is skipped");
     }
     found
 }
@@ -100,7 +100,7 @@ fn committed_completions_match_the_command_line() {
 
 #[test]
 fn bash_loads_the_completions_and_offers_commands_keys_and_shells() {
-    let Some(bash) = installed("bash") else {
+    let Some(bash) = installed("bash", "loading the bash completions") else {
         return;
     };
     // Drives the completion function as bash does when Tab is pressed.
@@ -152,7 +152,7 @@ fn bash_loads_the_completions_and_offers_commands_keys_and_shells() {
 
 #[test]
 fn zsh_loads_the_completions() {
-    let Some(zsh) = installed("zsh") else {
+    let Some(zsh) = installed("zsh", "loading the zsh completions") else {
         return;
     };
     let script = "autoload -Uz compinit && compinit -u -D && source completions/_pipi \
@@ -163,7 +163,7 @@ fn zsh_loads_the_completions() {
 
 #[test]
 fn fish_loads_the_completions_and_offers_commands() {
-    let Some(fish) = installed("fish") else {
+    let Some(fish) = installed("fish", "loading the fish completions") else {
         return;
     };
     // clap's fish script completes commands and option values, not positional values.
@@ -213,7 +213,7 @@ fn the_man_page_renders_every_command() {
         assert!(page.contains(needle), "{needle}");
     }
     // groff, where installed, reads it without a single warning.
-    let Some(groff) = installed("groff") else {
+    let Some(groff) = installed("groff", "checking the man page with groff") else {
         return;
     };
     let mut child = Command::new(groff)
