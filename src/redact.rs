@@ -250,6 +250,38 @@ mod tests {
     }
 
     #[test]
+    fn odd_text_never_breaks_it() {
+        let pieces = [
+            "auth_key",
+            "=",
+            ":",
+            "\"",
+            "'",
+            "\\",
+            "[",
+            "]",
+            "é",
+            "token",
+            " ",
+            "\n",
+            "&",
+            "?",
+            "authorization",
+            "x%5F",
+            "🔑",
+        ];
+        for a in pieces {
+            for b in pieces {
+                for c in pieces {
+                    let text = format!("{a}{b}{c}{a}");
+                    let once = redact(&text);
+                    assert_eq!(redact(&once), once, "{text:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn text_that_is_not_ascii_survives() {
         assert_eq!(redact("é auth_key=é&ü"), "é auth_key=[redacted]&ü");
     }
