@@ -139,6 +139,8 @@ fn get(locations: &Locations, key: ConfigKey, show_secrets: bool) -> Result<()> 
                 "pipi uses the default, {default}; to change it: pipi config set {} VALUE",
                 name(key)
             )
+        } else if key == ConfigKey::AppSecret {
+            "set it with: pipi config set app-secret (it asks for the secret)".to_string()
         } else {
             format!("set it with: pipi config set {} VALUE", name(key))
         };
@@ -333,8 +335,8 @@ fn check_redirect_url(value: &str) -> Result<Checked> {
     if !is_loopback(&url) {
         checked.warnings.push(format!(
             "{value} is not on this machine (127.0.0.1, [::1] or localhost), so pipi cannot catch \
-             the browser there: after you approve, copy the address the browser lands on (it ends \
-             in auth_key=...) and paste it into pipi"
+             the browser there: after you approve, copy the address the browser lands on (the one \
+             with the auth_key in it) and paste it into pipi"
         ));
     } else if url.scheme() == "https" {
         checked.warnings.push(format!(
