@@ -198,8 +198,16 @@ impl CallbackListener {
         let handler = move |head: Head, browser: Connection| {
             let is_get = head.method == "GET";
             match inspect(&shared, is_get, head.host.as_deref(), &head.target) {
-                Verdict::Key(key) => on_redirect(Caught { key, browser }),
+                Verdict::Key(key) => {
+                    crate::debug_log!("listener: the redirect: {} {}", head.method, head.target);
+                    on_redirect(Caught { key, browser })
+                }
                 Verdict::Reject { status, message } => {
+                    crate::debug_log!(
+                        "listener: answered {status}: {} {}",
+                        head.method,
+                        head.target
+                    );
                     respond(browser, status, "Not the login redirect", message)
                 }
             }
@@ -207,6 +215,7 @@ impl CallbackListener {
         let server = listener::Server::start(sockets, Arc::new(handler)).map_err(|e| {
             anyhow::anyhow!("cannot serve the login redirect on {}: {e}", target.url)
         })?;
+        crate::debug_log!("listener: waiting for GET {}", target.url);
         Ok(CallbackListener {
             target,
             _server: server,

@@ -1,4 +1,6 @@
 //! The config file: TOML, one table per profile, private because it may hold an app secret.
+//! It is read whole into typed settings ([`ConfigFile`]) and changed key by key in place
+//! ([`EditableConfig`]), keeping what the person wrote around the key.
 //!
 //! ```toml
 //! [default]
@@ -105,6 +107,82 @@ impl ConfigFile {
     }
 }
 
+/// The file as the person wrote it, changed one key at a time: comments, order and layout
+/// survive, and nothing is written that [`ConfigFile::load`] would refuse.
+pub struct EditableConfig {
+    path: PathBuf,
+    doc: toml_edit::DocumentMut,
+}
+
+impl EditableConfig {
+    pub fn load(path: &Path) -> Result<EditableConfig> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) => {
+                return Err(e)
+                    .with_context(|| format!("failed to read config file {}", path.display()));
+            }
+        };
+        let doc = text
+            .parse::<toml_edit::DocumentMut>()
+            .with_context(|| format!("failed to parse config file {}", path.display()))?;
+        Ok(EditableConfig {
+            path: path.to_path_buf(),
+            doc,
+        })
+    }
+
+    /// Sets `key` in the profile's table, adding the table if needed.
+    pub fn set(&mut self, profile: &str, key: &str, value: toml_edit::Value) -> Result<()> {
+        let path = self.path.display();
+        let table = self
+            .doc
+            .entry(profile)
+            .or_insert_with(toml_edit::table)
+            .as_table_like_mut()
+            .with_context(|| format!("'{profile}' in config file {path} is not a table"))?;
+        table.insert(key, toml_edit::Item::Value(value));
+        Ok(())
+    }
+
+    /// Removes `key` from the profile's table, and the table once it is empty; `false` if the
+    /// key was not there.
+    pub fn unset(&mut self, profile: &str, key: &str) -> bool {
+        let Some(table) = self
+            .doc
+            .get_mut(profile)
+            .and_then(toml_edit::Item::as_table_like_mut)
+        else {
+            return false;
+        };
+        let removed = table.remove(key).is_some();
+        if table.is_empty() {
+            self.doc.remove(profile);
+        }
+        removed
+    }
+
+    /// Writes the file atomically with mode 0600, after checking that pipi can read it back.
+    /// A symbolic link (a dotfiles manager's) is kept: its target is what gets replaced.
+    pub fn save(&self) -> Result<()> {
+        let text = self.doc.to_string();
+        toml::from_str::<BTreeMap<String, ProfileConfig>>(&text).with_context(|| {
+            format!(
+                "config file {} would not be valid after the change",
+                self.path.display()
+            )
+        })?;
+        let target = match std::fs::symlink_metadata(&self.path) {
+            Ok(meta) if meta.file_type().is_symlink() => std::fs::canonicalize(&self.path)
+                .with_context(|| format!("failed to follow the link {}", self.path.display()))?,
+            _ => self.path.clone(),
+        };
+        fsutil::write_private_atomic(&target, text.as_bytes())
+            .with_context(|| format!("failed to write config file {}", self.path.display()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,6 +233,70 @@ mod tests {
             assert!(!err.contains(secret), "{err}");
             assert!(err.contains("at line 2"), "{err}");
         }
+    }
+
+    #[test]
+    fn edits_keep_comments_and_other_profiles() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("config.toml");
+        let before =
+            "# my sites\n[default]\napp-id = 1 # from the dashboard\n\n[work]\ntoken-ttl = 30\n";
+        std::fs::write(&path, before).unwrap();
+        let mut file = EditableConfig::load(&path).unwrap();
+        file.set("default", "base-url", "https://a.org".into())
+            .unwrap();
+        assert!(file.unset("work", "token-ttl"));
+        assert!(!file.unset("work", "token-ttl"));
+        file.set("new", "token-ttl", 90.into()).unwrap();
+        file.save().unwrap();
+        let after = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            after.starts_with("# my sites\n[default]\napp-id = 1 # from the dashboard\n"),
+            "{after}"
+        );
+        assert!(after.contains("base-url = \"https://a.org\""), "{after}");
+        assert!(!after.contains("[work]"), "{after}");
+        let typed = ConfigFile::load(&path).unwrap();
+        assert_eq!(typed.profile("new").unwrap().token_ttl, Some(90));
+    }
+
+    #[test]
+    fn edits_that_would_break_the_file_are_not_written() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("config.toml");
+        std::fs::write(&path, "[default]\napp-idd = 1\n").unwrap();
+        let mut file = EditableConfig::load(&path).unwrap();
+        file.set("default", "app-id", "2".into()).unwrap();
+        let err = format!("{:#}", file.save().unwrap_err());
+        assert!(err.contains("app-idd"), "{err}");
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "[default]\napp-idd = 1\n"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_linked_file_is_changed_through_its_link() {
+        let tmp = tempfile::tempdir().unwrap();
+        let real = tmp.path().join("dotfiles-config.toml");
+        std::fs::write(&real, "[default]\napp-id = 1\n").unwrap();
+        let link = tmp.path().join("config.toml");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        let mut file = EditableConfig::load(&link).unwrap();
+        file.set("default", "app-id", "2".into()).unwrap();
+        file.save().unwrap();
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert!(
+            std::fs::read_to_string(&real)
+                .unwrap()
+                .contains("app-id = \"2\"")
+        );
     }
 
     #[test]

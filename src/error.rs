@@ -56,6 +56,16 @@ pub fn hinted(message: impl Into<String>, hint: impl Into<String>) -> anyhow::Er
     .into()
 }
 
+/// The command line asked for something that cannot be (exit 2), and what would be right.
+pub fn usage(message: impl Into<String>, hint: impl Into<String>) -> anyhow::Error {
+    Classified {
+        kind: Kind::Usage,
+        message: message.into(),
+        hint: Some(hint.into()),
+    }
+    .into()
+}
+
 /// Authentication is needed (exit 4); the hint says how to log in on this profile.
 pub fn auth_needed(message: impl Into<String>, profile: &str) -> anyhow::Error {
     Classified {
@@ -101,9 +111,9 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
 /// Prints an error once, as `pipi: error: ...`, with its causes on the same line and the
 /// hint, if any, on the next.
 pub fn report(err: &anyhow::Error) {
-    crate::ui::say(&format!("pipi: error: {err:#}"));
+    crate::ui::error(&format!("{err:#}"));
     if let Some(hint) = classification(err).and_then(|c| c.hint.as_deref()) {
-        crate::ui::say(&format!("hint: {hint}"));
+        crate::ui::hint(hint);
     }
 }
 

@@ -6,7 +6,8 @@
 //! catches the redirect on a `listener` that no client can hold up, `paste` takes the
 //! address from stdin when no listener can, `provider` is the only code that talks HTTP to
 //! the site, `cache` keeps the token, and `emulator` is a stand-in site for tests and
-//! offline use.
+//! offline use. Everything said on stderr goes through `ui`, which masks secrets with
+//! `redact`; `debug` is the log that `-v` turns on.
 
 pub mod browser;
 pub mod cache;
@@ -14,6 +15,7 @@ pub mod callback;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod debug;
 pub mod emulator;
 pub mod environment;
 pub mod error;
@@ -21,7 +23,9 @@ pub mod fsutil;
 pub mod listener;
 pub mod paste;
 pub mod provider;
+pub mod redact;
 pub mod secret;
+pub mod secret_input;
 pub mod settings;
 pub mod ui;
 pub mod user;
@@ -39,12 +43,28 @@ pub fn main() -> ExitCode {
             return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
         }
     };
-    match commands::run(cli) {
-        Ok(code) => code,
+    let env_level = settings::process_env("PIPI_DEBUG");
+    debug::enable(debug::level_from(cli.verbose, env_level.as_deref()));
+    debug_log!(
+        "pipi {} on {}-{}",
+        env!("CARGO_PKG_VERSION"),
+        std::env::consts::OS,
+        std::env::consts::ARCH
+    );
+    let started = std::time::Instant::now();
+    let outcome = commands::run(cli);
+    let took = started.elapsed().as_millis();
+    match outcome {
+        Ok(code) => {
+            debug_log!("done in {took}ms");
+            code
+        }
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
+            let code = error::exit_code(&e);
+            debug_log!("failed in {took}ms, exit code {code}");
             error::report(&e);
-            ExitCode::from(error::exit_code(&e))
+            ExitCode::from(code)
         }
     }
 }

@@ -1,13 +1,15 @@
-//! The one file that talks HTTP to a Sngine site: the key exchange and the profile, with every
-//! answer checked, since errors come with HTTP 200 and proxies in front send anything.
+//! The one file that talks HTTP to a Sngine site: the key exchange, the profile and any other
+//! endpoint, with every answer checked, since errors come with HTTP 200 and proxies in front
+//! send anything. In debug mode each request and answer is logged, secrets redacted.
 
+use crate::debug_log;
 use crate::error;
 use crate::secret::Secret;
 use anyhow::{Context, Result, anyhow};
-use reqwest::blocking::{Client, Response};
+use reqwest::blocking::{Client, RequestBuilder, Response};
 use serde_json::{Map, Value};
 use std::io::Read;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Bodies larger than this are not the API speaking; reading stops there.
 const MAX_BODY: u64 = 1 << 20;
@@ -48,6 +50,15 @@ pub enum UserInfo {
     },
     /// The body was `[]`: the user behind the token no longer exists.
     Deleted { raw: String },
+}
+
+/// How `pipi api` sends its parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// In the query string, as Sngine's API reads them.
+    Get,
+    /// As a form body; the token stays in the query string, where every version reads it.
+    Post,
 }
 
 /// A client for one site.
@@ -92,13 +103,15 @@ impl Provider {
             ("auth_key", auth_key.expose()),
         ];
         let url = self.endpoint("authorize");
-        let posted = self.http.post(&url).form(&form).send();
-        let answer = match self.read_json(posted, "authorize") {
+        let posted = self.send(self.http.post(&url).form(&form), "authorize");
+        let answer = match posted {
             Err(e) if refused_app_id(&e) => {
-                let got = self.http.get(&url).query(&form).send();
-                self.read_json(got, "authorize")?
+                debug_log!(
+                    "the form POST was refused with 'invalid app_id': trying GET, as Sngine before 4.0.4 reads only the query string"
+                );
+                self.send(self.http.get(&url).query(&form), "authorize")?.1
             }
-            other => other?,
+            other => other?.1,
         };
         match answer.get("access_token").and_then(Value::as_str) {
             Some(token) if !token.trim().is_empty() => Ok(Secret::new(token.trim())),
@@ -111,12 +124,11 @@ impl Provider {
 
     /// Fetches the profile of the person the token belongs to.
     pub fn user_info(&self, token: &Secret) -> Result<UserInfo> {
-        let sent = self
+        let request = self
             .http
             .get(self.endpoint("get_user_info"))
-            .query(&[("access_token", token.expose())])
-            .send();
-        let (raw, json) = self.read_answer(sent, "get_user_info")?;
+            .query(&[("access_token", token.expose())]);
+        let (raw, json) = self.send(request, "get_user_info")?;
         match json {
             Value::Array(items) if items.is_empty() => Ok(UserInfo::Deleted { raw }),
             Value::Object(mut obj) => match obj.remove("user_info") {
@@ -131,8 +143,45 @@ impl Provider {
         }
     }
 
-    fn read_json(&self, sent: reqwest::Result<Response>, endpoint: &str) -> Result<Value> {
-        self.read_answer(sent, endpoint).map(|(_, json)| json)
+    /// Calls any endpoint with the token and the given parameters, and returns the answer's
+    /// body and JSON, checked as every answer is. `endpoint` is one or more path segments.
+    pub fn call(
+        &self,
+        method: Method,
+        endpoint: &str,
+        token: &Secret,
+        fields: &[(String, String)],
+    ) -> Result<(String, Value)> {
+        let url = self.endpoint(endpoint);
+        let token = [("access_token", token.expose())];
+        let request = match method {
+            Method::Get => self.http.get(url).query(&token).query(fields),
+            Method::Post => self.http.post(url).query(&token).form(fields),
+        };
+        self.send(request, endpoint)
+    }
+
+    /// Sends one request and checks its answer, logging both in debug mode.
+    fn send(&self, request: RequestBuilder, endpoint: &str) -> Result<(String, Value)> {
+        let what = format!("{} {endpoint}", crate::settings::site_label(&self.base_url));
+        let request = request.build().map_err(|e| transport_error(e, &what))?;
+        if crate::debug::enabled(crate::debug::STEPS) {
+            let mut line = format!("request: {} {}", request.method(), request.url());
+            if let Some(body) = request.body().and_then(|b| b.as_bytes()) {
+                line.push_str(&format!(" body: {}", String::from_utf8_lossy(body)));
+            }
+            debug_log!("{line}");
+        }
+        if crate::debug::enabled(crate::debug::BODIES) {
+            log_headers("request header", request.headers());
+        }
+        let started = Instant::now();
+        let sent = self.http.execute(request);
+        let answer = self.read_answer(sent, &what, started);
+        if let Err(e) = &answer {
+            debug_log!("failed after {}ms: {e:#}", started.elapsed().as_millis());
+        }
+        answer
     }
 
     /// Checks an answer from the API and returns its body and JSON. Every failure becomes a
@@ -140,11 +189,13 @@ impl Provider {
     fn read_answer(
         &self,
         sent: reqwest::Result<Response>,
-        endpoint: &str,
+        what: &str,
+        started: Instant,
     ) -> Result<(String, Value)> {
-        let what = format!("{} {endpoint}", crate::settings::site_label(&self.base_url));
-        let resp = sent.map_err(|e| transport_error(e, &what))?;
+        let resp = sent.map_err(|e| transport_error(e, what))?;
         let status = resp.status();
+        // Kept for the log only: reading the body consumes the response.
+        let headers = crate::debug::enabled(crate::debug::BODIES).then(|| resp.headers().clone());
         let content_type = resp
             .headers()
             .get(reqwest::header::CONTENT_TYPE)
@@ -158,6 +209,10 @@ impl Provider {
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("nowhere")
                 .to_string();
+            debug_log!(
+                "answer: {status} redirect to {location} in {}ms",
+                started.elapsed().as_millis()
+            );
             return Err(error::hinted(
                 format!("{what}: the server answered with a redirect ({status}) to {location}"),
                 "is the base URL right? check http vs https and the host name the site uses",
@@ -169,6 +224,17 @@ impl Provider {
             .map_err(|e| anyhow!("{what}: the connection broke while reading the answer: {e}"))?;
         let text = String::from_utf8_lossy(&body).into_owned();
         let size = body.len();
+        debug_log!(
+            "answer: {status} ({content_type}, {size} bytes) in {}ms",
+            started.elapsed().as_millis()
+        );
+        if let Some(headers) = &headers {
+            log_headers("answer header", headers);
+            crate::debug::write(&format!(
+                "answer body: {}",
+                crate::debug::excerpt(&text, 2000)
+            ));
+        }
         if !status.is_success() {
             return Err(anyhow!(
                 "{what}: the server answered HTTP {status} ({content_type}, {size} bytes){}",
@@ -192,9 +258,17 @@ impl Provider {
                 .and_then(Value::as_str)
                 .map(|m| html_escape::decode_html_entities(m).trim().to_string())
                 .unwrap_or_else(|| "an error without a message".to_string());
-            return Err(ServerError { message }).context(what);
+            return Err(ServerError { message }).context(what.to_string());
         }
         Ok((text, json))
+    }
+}
+
+/// Logs headers one a line; the debug log masks the secret ones (cookies, authorization).
+fn log_headers(label: &str, headers: &reqwest::header::HeaderMap) {
+    for (name, value) in headers {
+        let value = String::from_utf8_lossy(value.as_bytes());
+        crate::debug::write(&format!("{label}: {name}: {value}"));
     }
 }
 

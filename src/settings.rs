@@ -76,12 +76,18 @@ pub fn process_env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
-impl Settings {
-    pub fn resolve(flags: &Flags, env: EnvLookup) -> Result<Settings> {
-        let (config_dir, cache_dir) = directories(env)?;
-        let config_path = config_dir.join("config.toml");
-        let file = ConfigFile::load(&config_path)?;
+/// Where pipi keeps its files and which profile is in use: all that the commands managing
+/// those files need, so that they still work while a setting is broken.
+#[derive(Debug)]
+pub struct Locations {
+    pub profile: Sourced<String>,
+    pub config_path: PathBuf,
+    pub cache_dir: PathBuf,
+}
 
+impl Locations {
+    pub fn resolve(flags: &Flags, env: EnvLookup) -> Result<Locations> {
+        let (config_dir, cache_dir) = directories(env)?;
         let profile = pick(
             flags.profile.clone(),
             "--profile",
@@ -91,6 +97,38 @@ impl Settings {
         )
         .unwrap_or_else(|| default(DEFAULT_PROFILE.to_string()));
         validate_profile_name(&profile.value)?;
+        Ok(Locations {
+            profile,
+            config_path: config_dir.join("config.toml"),
+            cache_dir,
+        })
+    }
+
+    pub fn profile(&self) -> &str {
+        &self.profile.value
+    }
+
+    /// Tells the debug log where the files are and which profile is in use.
+    pub fn log(&self) {
+        crate::debug_log!("profile: {} ({})", self.profile.value, self.profile.source);
+        let state = if self.config_path.exists() {
+            "exists"
+        } else {
+            "not there"
+        };
+        crate::debug_log!("config file: {} ({state})", self.config_path.display());
+        crate::debug_log!("token cache: {}", self.cache_dir.display());
+    }
+}
+
+impl Settings {
+    pub fn resolve(flags: &Flags, env: EnvLookup) -> Result<Settings> {
+        let Locations {
+            profile,
+            config_path,
+            cache_dir,
+        } = Locations::resolve(flags, env)?;
+        let file = ConfigFile::load(&config_path)?;
         let empty = ProfileConfig::default();
         let conf = file.profile(&profile.value).unwrap_or(&empty);
 
@@ -157,6 +195,35 @@ impl Settings {
 
     pub fn profile(&self) -> &str {
         &self.profile.value
+    }
+
+    /// Tells the debug log every setting and where it came from; the secret stays masked.
+    pub fn log(&self) {
+        fn line<T: fmt::Display>(name: &str, value: Option<&Sourced<T>>) {
+            match value {
+                Some(v) => crate::debug_log!("{name}: {} ({})", v.value, v.source),
+                None => crate::debug_log!("{name}: not set"),
+            }
+        }
+        Locations {
+            profile: self.profile.clone(),
+            config_path: self.config_path.clone(),
+            cache_dir: self.cache_dir.clone(),
+        }
+        .log();
+        line("base-url", Some(&self.base_url_raw));
+        line("app-id", self.app_id.as_ref());
+        line("app-secret", self.app_secret.as_ref());
+        line("redirect-url", Some(&self.redirect_url));
+        let ttl = Sourced {
+            value: format!("{}s", self.token_ttl.value.as_secs()),
+            source: self.token_ttl.source.clone(),
+        };
+        line("token-ttl", Some(&ttl));
+        crate::debug_log!("http timeout: {}s", self.http_timeout.as_secs());
+        if self.env_token.is_some() {
+            crate::debug_log!("access token: PIPI_ACCESS_TOKEN, instead of the cache");
+        }
     }
 
     /// The base URL, checked: `https://`, or `http://` on a loopback host only.

@@ -215,10 +215,9 @@ fn an_error_from_the_server_is_shown_with_its_message() {
     bed.set("PIPI_ACCESS_TOKEN", "not-a-token");
     let out = bed.run(&["whoami"]);
     assert_eq!(out.status.code(), Some(4));
-    assert!(
-        text(&out.stderr)
-            .contains("the server refused the token: Bad Request, invalid access_token")
-    );
+    assert!(text(&out.stderr).contains(
+        "the server refused the token in PIPI_ACCESS_TOKEN: Bad Request, invalid access_token"
+    ));
 }
 
 #[test]

@@ -81,7 +81,8 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
     // What `pipi whoami` does: the cached token, then the profile, fresh from the site.
     let current = super::current_token(&settings)?;
     let provider = Provider::new(&current.base_url, settings.http_timeout)?;
-    let (_, user) = super::whoami::fetch(&provider, &current.token, DEMO_PROFILE)?;
+    let (_, user) =
+        super::whoami::fetch(&provider, &current.token, &current.refusal(DEMO_PROFILE))?;
     ui::print_json(&Value::Object(crate::user::decode(user)))?;
     explain(&site);
     Ok(ExitCode::SUCCESS)

@@ -41,6 +41,7 @@ pub fn run(settings: &Settings, args: &LoginArgs) -> Result<ExitCode> {
             Choice::Skip(why) => (None, Some(NoBrowser::Unusable(why))),
         }
     };
+    crate::debug_log!("browser: {opener:?}, not started: {no_browser:?}");
     let open_browser = |url: &str| match &opener {
         Some(opener) => browser::open(opener, url),
         None => Err(anyhow!("no browser is to be started")),
@@ -388,7 +389,7 @@ fn complete(
         .exchange_auth_key(app_id, app_secret, auth_key)
         .map_err(|e| explain_exchange_error(e, pasted_past_a_page))
         .context("failed to exchange the auth key for a token")?;
-    let (_, user) = super::whoami::fetch(provider, &token, settings.profile())
+    let (_, user) = super::whoami::fetch(provider, &token, &super::Refusal::Fresh)
         .context("failed to fetch the profile with the new token")?;
     let user = Value::Object(crate::user::decode(user));
 

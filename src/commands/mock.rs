@@ -127,7 +127,8 @@ fn announce(site: &Emulator) {
         "pipi mock: an emulated Sngine site at {base} (Ctrl-C to stop)"
     ));
     ui::say(&format!("  app id        {}", c.app_id));
-    ui::say(&format!("  app secret    {}", c.app_secret));
+    // The emulator's secret is made up, and the person needs it: shown as it is.
+    ui::say_unmasked(&format!("  app secret    {}", c.app_secret));
     ui::say(&format!("  redirect URL  {}", c.redirect_url));
     ui::say(&format!(
         "  tokens        live {}; authorize reads {}",
@@ -153,7 +154,7 @@ fn announce(site: &Emulator) {
         ("PIPI_APP_SECRET", c.app_secret.as_str()),
         ("PIPI_REDIRECT_URL", c.redirect_url.as_str()),
     ] {
-        ui::say(&format!("  export {name}={}", shell_quote(value)));
+        ui::say_unmasked(&format!("  export {name}={}", shell_quote(value)));
     }
     ui::say("Requests:");
 }

@@ -1,9 +1,14 @@
 //! One module per subcommand; this one dispatches and holds what several of them share.
 
+mod api;
+mod completions;
+mod config;
 mod demo;
 pub mod login;
 mod logout;
+mod man;
 mod mock;
+mod profiles;
 mod status;
 mod token;
 pub mod whoami;
@@ -11,28 +16,85 @@ pub mod whoami;
 use crate::cache::{CachedToken, TokenCache};
 use crate::cli::{Cli, Command};
 use crate::error;
+use crate::provider;
 use crate::secret::Secret;
-use crate::settings::{Flags, Settings, Source, process_env};
+use crate::settings::{Flags, Locations, Settings, Source, process_env};
 use anyhow::Result;
 use std::process::ExitCode;
 use std::time::SystemTime;
 
+/// Runs a command. Settings are resolved only for the commands that use them: completions
+/// and the man page need nothing, and `config` and `profiles` need only to know where the
+/// files are, so that they work while a setting is broken (that is when they are needed).
 pub fn run(cli: Cli) -> Result<ExitCode> {
     let flags = Flags {
         profile: cli.profile,
         base_url: cli.base_url,
     };
-    // Resolved only by the commands that use them: the emulator commands stand apart from
-    // the person's settings and files.
-    let settings = || Settings::resolve(&flags, &process_env);
     match cli.command {
-        Command::Login(args) => login::run(&settings()?, &args),
-        Command::Whoami(args) => whoami::run(&settings()?, &args),
-        Command::Token => token::run(&settings()?),
-        Command::Status(args) => status::run(&settings()?, &args),
-        Command::Logout => logout::run(&settings()?),
+        Command::Completions(args) => completions::run(&args),
+        Command::Man => man::run(),
+        Command::Config(args) => config::run(&locations(&flags)?, &args),
+        Command::Profiles(args) => profiles::run(&locations(&flags)?, &args),
+        Command::Login(args) => login::run(&settings(&flags)?, &args),
+        Command::Whoami(args) => whoami::run(&settings(&flags)?, &args),
+        Command::Token => token::run(&settings(&flags)?),
+        Command::Status(args) => status::run(&settings(&flags)?, &args),
+        Command::Logout => logout::run(&settings(&flags)?),
+        Command::Api(args) => api::run(&settings(&flags)?, &args),
+        // The emulator commands stand apart from the person's settings and files.
         Command::Mock(args) => mock::run(&args),
         Command::Demo(args) => demo::run(&args),
+    }
+}
+
+fn settings(flags: &Flags) -> Result<Settings> {
+    let settings = Settings::resolve(flags, &process_env)?;
+    settings.log();
+    Ok(settings)
+}
+
+fn locations(flags: &Flags) -> Result<Locations> {
+    let locations = Locations::resolve(flags, &process_env)?;
+    locations.log();
+    Ok(locations)
+}
+
+/// What a token the server refuses (missing, unknown, expired) means, whichever endpoint
+/// refused it: exit 4, with the way to a working token.
+pub enum Refusal<'a> {
+    /// A cached token: log in again on this profile.
+    LogIn { profile: &'a str },
+    /// `PIPI_ACCESS_TOKEN`, which wins over the cache, so logging in would not help.
+    EnvToken,
+    /// A token the site issued a moment ago: not a matter of logging in again (exit 1).
+    Fresh,
+}
+
+impl Refusal<'_> {
+    pub fn explain(&self, err: anyhow::Error) -> anyhow::Error {
+        if !provider::refused_token(&err) {
+            return err;
+        }
+        let message = provider::server_message(&err)
+            .unwrap_or_default()
+            .to_string();
+        match self {
+            Refusal::LogIn { profile } => {
+                error::auth_needed(format!("the server refused the token: {message}"), profile)
+            }
+            Refusal::EnvToken => error::Classified {
+                kind: error::Kind::AuthNeeded,
+                message: format!("the server refused the token in PIPI_ACCESS_TOKEN: {message}"),
+                hint: Some(
+                    "unset PIPI_ACCESS_TOKEN to use the cached token, or set a fresh one".into(),
+                ),
+            }
+            .into(),
+            Refusal::Fresh => {
+                anyhow::anyhow!("the server refused the token it had just issued: {message}")
+            }
+        }
     }
 }
 
@@ -42,6 +104,16 @@ pub struct CurrentToken {
     pub base_url: String,
     /// `None` when it came from `PIPI_ACCESS_TOKEN`.
     pub cached: Option<CachedToken>,
+}
+
+impl CurrentToken {
+    /// How a refusal of this token is explained.
+    pub fn refusal<'a>(&self, profile: &'a str) -> Refusal<'a> {
+        match self.cached {
+            Some(_) => Refusal::LogIn { profile },
+            None => Refusal::EnvToken,
+        }
+    }
 }
 
 pub fn token_cache(settings: &Settings) -> TokenCache {

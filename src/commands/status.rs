@@ -119,6 +119,6 @@ fn say_status(settings: &Settings, report: &Report, now: SystemTime) {
         )),
     }
     if !report.logged_in {
-        ui::say(&format!("hint: {}", crate::error::login_hint(profile)));
+        ui::hint(&crate::error::login_hint(profile));
     }
 }

@@ -1,8 +1,7 @@
 //! `pipi whoami`: the logged-in person's profile, fresh from the server, as one JSON document.
 
 use crate::cli::WhoamiArgs;
-use crate::error;
-use crate::provider::{self, Provider, UserInfo};
+use crate::provider::{Provider, UserInfo};
 use crate::secret::Secret;
 use crate::settings::Settings;
 use anyhow::{Result, anyhow};
@@ -12,21 +11,11 @@ use std::process::ExitCode;
 pub fn run(settings: &Settings, args: &WhoamiArgs) -> Result<ExitCode> {
     let current = super::current_token(settings)?;
     let provider = Provider::new(&current.base_url, settings.http_timeout)?;
-    let (raw, user) = fetch(&provider, &current.token, settings.profile()).map_err(|e| {
-        if current.cached.is_none() && error::exit_code(&e) == error::Kind::AuthNeeded.exit_code() {
-            // Logging in would not help: the variable wins over the cache.
-            e.context(error::Classified {
-                kind: error::Kind::AuthNeeded,
-                message: "PIPI_ACCESS_TOKEN holds a token the site refuses".to_string(),
-                hint: Some(
-                    "unset PIPI_ACCESS_TOKEN to use the cached token, or set a fresh one"
-                        .to_string(),
-                ),
-            })
-        } else {
-            e
-        }
-    })?;
+    let (raw, user) = fetch(
+        &provider,
+        &current.token,
+        &current.refusal(settings.profile()),
+    )?;
     if args.raw {
         let newline = if raw.ends_with('\n') { "" } else { "\n" };
         crate::ui::print_data(&format!("{raw}{newline}"))?;
@@ -41,16 +30,9 @@ pub fn run(settings: &Settings, args: &WhoamiArgs) -> Result<ExitCode> {
 pub fn fetch(
     provider: &Provider,
     token: &Secret,
-    profile: &str,
+    refusal: &super::Refusal,
 ) -> Result<(String, Map<String, Value>)> {
-    let answer = provider.user_info(token).map_err(|e| {
-        if provider::refused_token(&e) {
-            let message = provider::server_message(&e).unwrap_or_default();
-            error::auth_needed(format!("the server refused the token: {message}"), profile)
-        } else {
-            e
-        }
-    })?;
+    let answer = provider.user_info(token).map_err(|e| refusal.explain(e))?;
     match answer {
         UserInfo::Found { raw, user } => Ok((raw, user)),
         UserInfo::Deleted { .. } => Err(anyhow!(

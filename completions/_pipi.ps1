@@ -1,0 +1,338 @@
+
+using namespace System.Management.Automation
+using namespace System.Management.Automation.Language
+
+Register-ArgumentCompleter -Native -CommandName 'pipi' -ScriptBlock {
+    param($wordToComplete, $commandAst, $cursorPosition)
+
+    $commandElements = $commandAst.CommandElements
+    $command = @(
+        'pipi'
+        for ($i = 1; $i -lt $commandElements.Count; $i++) {
+            $element = $commandElements[$i]
+            if ($element -isnot [StringConstantExpressionAst] -or
+                $element.StringConstantType -ne [StringConstantType]::BareWord -or
+                $element.Value.StartsWith('-') -or
+                $element.Value -eq $wordToComplete) {
+                break
+        }
+        $element.Value
+    }) -join ';'
+
+    $completions = @(switch ($command) {
+        'pipi' {
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use: each has its own site, app and token')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Base URL of the Sngine site [default: https://pipichat.com]')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Log in through the browser and cache the token')
+            [CompletionResult]::new('whoami', 'whoami', [CompletionResultType]::ParameterValue, 'Print the profile of the logged-in person as JSON')
+            [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Print the cached access token (no network)')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Say who is logged in, where, and for how long (no network)')
+            [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Forget the cached token and profile snapshot')
+            [CompletionResult]::new('mock', 'mock', [CompletionResultType]::ParameterValue, 'Run an emulated Sngine site on this machine, to develop and test against offline')
+            [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'Show the whole login flow against a built-in emulated site, offline')
+            [CompletionResult]::new('api', 'api', [CompletionResultType]::ParameterValue, 'Call an endpoint of the site''s API with the cached token and print its JSON answer')
+            [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show and change the config file''s settings, per profile')
+            [CompletionResult]::new('profiles', 'profiles', [CompletionResultType]::ParameterValue, 'List the profiles, who is logged in on each, and for how long (no network)')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print the completion script for a shell')
+            [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the manual page, in roff')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'pipi;login' {
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for the browser to come back')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use: each has its own site, app and token')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Base URL of the Sngine site [default: https://pipichat.com]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Also print the profile as JSON on stdout')
+            [CompletionResult]::new('--no-browser', '--no-browser', [CompletionResultType]::ParameterName, 'Start no browser: print the login URL to open anywhere (a laptop, a phone), then take the address the browser was sent to, or its key, pasted on stdin')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'pipi;whoami' {
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use: each has its own site, app and token')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Base URL of the Sngine site [default: https://pipichat.com]')
+            [CompletionResult]::new('--raw', '--raw', [CompletionResultType]::ParameterName, 'Print the server''s answer as received, entities and all')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'pipi;token' {
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use: each has its own site, app and token')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Base URL of the Sngine site [default: https://pipichat.com]')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'pipi;status' {
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use: each has its own site, app and token')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Base URL of the Sngine site [default: https://pipichat.com]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the status as JSON on stdout')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'pipi;logout' {
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use: each has its own site, app and token')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Base URL of the Sngine site [default: https://pipichat.com]')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'pipi;mock' {
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Port to listen on, on 127.0.0.1; 0 picks a free one')
+            [CompletionResult]::new('--token-ttl', '--token-ttl', [CompletionResultType]::ParameterName, 'Seconds a token lives (real servers: 60)')
+            [CompletionResult]::new('--generation', '--generation', [CompletionResultType]::ParameterName, 'Which Sngine generation /api/authorize behaves like: get (up to 4.0.3), post (4.0.4 and later) or both')
+            [CompletionResult]::new('--app-id', '--app-id', [CompletionResultType]::ParameterName, 'The registered app''s id')
+            [CompletionResult]::new('--app-secret', '--app-secret', [CompletionResultType]::ParameterName, 'The registered app''s secret (a fake one: this is the emulator''s own)')
+            [CompletionResult]::new('--redirect-url', '--redirect-url', [CompletionResultType]::ParameterName, 'The app''s registered redirect URL, where the site sends the browser')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Count every browser as signed in as this person (a user_id or handle)')
+            [CompletionResult]::new('--users', '--users', [CompletionResultType]::ParameterName, 'Load the people from a JSON file (an array of user_info objects)')
+            [CompletionResult]::new('--fault', '--fault', [CompletionResultType]::ParameterName, 'Make an endpoint misbehave: authorize or user_info = html500, reset, slow, badjson, empty, redirect, or deleted (user_info)')
+            [CompletionResult]::new('--latency', '--latency', [CompletionResultType]::ParameterName, 'Milliseconds added before every answer')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use: each has its own site, app and token')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Base URL of the Sngine site [default: https://pipichat.com]')
+            [CompletionResult]::new('--auto-approve', '--auto-approve', [CompletionResultType]::ParameterName, 'Skip the sign-in and consent pages: /api/oauth redirects at once')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'pipi;demo' {
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for the browser to come back')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use: each has its own site, app and token')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Base URL of the Sngine site [default: https://pipichat.com]')
+            [CompletionResult]::new('--no-browser', '--no-browser', [CompletionResultType]::ParameterName, 'Walk the sign-in and consent pages with the built-in HTTP client, even if a browser could be opened')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'pipi;api' {
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'A parameter to send, as KEY=VALUE; repeat for more')
+            [CompletionResult]::new('--field', '--field', [CompletionResultType]::ParameterName, 'A parameter to send, as KEY=VALUE; repeat for more')
+            [CompletionResult]::new('-X', '-X ', [CompletionResultType]::ParameterName, 'GET sends the parameters in the query string, as Sngine''s API reads them; POST sends them as a form (the token stays in the query string)')
+            [CompletionResult]::new('--method', '--method', [CompletionResultType]::ParameterName, 'GET sends the parameters in the query string, as Sngine''s API reads them; POST sends them as a form (the token stays in the query string)')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use: each has its own site, app and token')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Base URL of the Sngine site [default: https://pipichat.com]')
+            [CompletionResult]::new('--raw', '--raw', [CompletionResultType]::ParameterName, 'Print the server''s answer as received instead of pretty-printed')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'pipi;config' {
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use: each has its own site, app and token')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Base URL of the Sngine site [default: https://pipichat.com]')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'Print the profile''s settings from the config file, one KEY = VALUE a line')
+            [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Print one setting of the profile from the config file')
+            [CompletionResult]::new('set', 'set', [CompletionResultType]::ParameterValue, 'Check a value and save it in the profile''s table of the config file')
+            [CompletionResult]::new('unset', 'unset', [CompletionResultType]::ParameterValue, 'Remove a setting from the profile''s table of the config file')
+            [CompletionResult]::new('path', 'path', [CompletionResultType]::ParameterValue, 'Print the config file''s path')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'pipi;config;list' {
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use: each has its own site, app and token')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Base URL of the Sngine site [default: https://pipichat.com]')
+            [CompletionResult]::new('--show-secrets', '--show-secrets', [CompletionResultType]::ParameterName, 'Print the app secret instead of [redacted]')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'pipi;config;get' {
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use: each has its own site, app and token')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Base URL of the Sngine site [default: https://pipichat.com]')
+            [CompletionResult]::new('--show-secrets', '--show-secrets', [CompletionResultType]::ParameterName, 'Print the app secret instead of [redacted]')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'pipi;config;set' {
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use: each has its own site, app and token')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Base URL of the Sngine site [default: https://pipichat.com]')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'pipi;config;unset' {
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use: each has its own site, app and token')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Base URL of the Sngine site [default: https://pipichat.com]')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'pipi;config;path' {
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use: each has its own site, app and token')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Base URL of the Sngine site [default: https://pipichat.com]')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'pipi;config;help' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'Print the profile''s settings from the config file, one KEY = VALUE a line')
+            [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Print one setting of the profile from the config file')
+            [CompletionResult]::new('set', 'set', [CompletionResultType]::ParameterValue, 'Check a value and save it in the profile''s table of the config file')
+            [CompletionResult]::new('unset', 'unset', [CompletionResultType]::ParameterValue, 'Remove a setting from the profile''s table of the config file')
+            [CompletionResult]::new('path', 'path', [CompletionResultType]::ParameterValue, 'Print the config file''s path')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'pipi;config;help;list' {
+            break
+        }
+        'pipi;config;help;get' {
+            break
+        }
+        'pipi;config;help;set' {
+            break
+        }
+        'pipi;config;help;unset' {
+            break
+        }
+        'pipi;config;help;path' {
+            break
+        }
+        'pipi;config;help;help' {
+            break
+        }
+        'pipi;profiles' {
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use: each has its own site, app and token')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Base URL of the Sngine site [default: https://pipichat.com]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the profiles as a JSON array on stdout')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'pipi;completions' {
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use: each has its own site, app and token')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Base URL of the Sngine site [default: https://pipichat.com]')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'pipi;man' {
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use: each has its own site, app and token')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Base URL of the Sngine site [default: https://pipichat.com]')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'pipi;help' {
+            [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Log in through the browser and cache the token')
+            [CompletionResult]::new('whoami', 'whoami', [CompletionResultType]::ParameterValue, 'Print the profile of the logged-in person as JSON')
+            [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Print the cached access token (no network)')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Say who is logged in, where, and for how long (no network)')
+            [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Forget the cached token and profile snapshot')
+            [CompletionResult]::new('mock', 'mock', [CompletionResultType]::ParameterValue, 'Run an emulated Sngine site on this machine, to develop and test against offline')
+            [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'Show the whole login flow against a built-in emulated site, offline')
+            [CompletionResult]::new('api', 'api', [CompletionResultType]::ParameterValue, 'Call an endpoint of the site''s API with the cached token and print its JSON answer')
+            [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show and change the config file''s settings, per profile')
+            [CompletionResult]::new('profiles', 'profiles', [CompletionResultType]::ParameterValue, 'List the profiles, who is logged in on each, and for how long (no network)')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print the completion script for a shell')
+            [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the manual page, in roff')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'pipi;help;login' {
+            break
+        }
+        'pipi;help;whoami' {
+            break
+        }
+        'pipi;help;token' {
+            break
+        }
+        'pipi;help;status' {
+            break
+        }
+        'pipi;help;logout' {
+            break
+        }
+        'pipi;help;mock' {
+            break
+        }
+        'pipi;help;demo' {
+            break
+        }
+        'pipi;help;api' {
+            break
+        }
+        'pipi;help;config' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'Print the profile''s settings from the config file, one KEY = VALUE a line')
+            [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Print one setting of the profile from the config file')
+            [CompletionResult]::new('set', 'set', [CompletionResultType]::ParameterValue, 'Check a value and save it in the profile''s table of the config file')
+            [CompletionResult]::new('unset', 'unset', [CompletionResultType]::ParameterValue, 'Remove a setting from the profile''s table of the config file')
+            [CompletionResult]::new('path', 'path', [CompletionResultType]::ParameterValue, 'Print the config file''s path')
+            break
+        }
+        'pipi;help;config;list' {
+            break
+        }
+        'pipi;help;config;get' {
+            break
+        }
+        'pipi;help;config;set' {
+            break
+        }
+        'pipi;help;config;unset' {
+            break
+        }
+        'pipi;help;config;path' {
+            break
+        }
+        'pipi;help;profiles' {
+            break
+        }
+        'pipi;help;completions' {
+            break
+        }
+        'pipi;help;man' {
+            break
+        }
+        'pipi;help;help' {
+            break
+        }
+    })
+
+    $completions.Where{ $_.CompletionText -like "$wordToComplete*" } |
+        Sort-Object -Property ListItemText
+}

@@ -1,0 +1,289 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[pipi] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'pipi'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'pipi'= {
+            cand --profile 'Profile to use: each has its own site, app and token'
+            cand --base-url 'Base URL of the Sngine site [default: https://pipichat.com]'
+            cand -v 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
+            cand --verbose 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand login 'Log in through the browser and cache the token'
+            cand whoami 'Print the profile of the logged-in person as JSON'
+            cand token 'Print the cached access token (no network)'
+            cand status 'Say who is logged in, where, and for how long (no network)'
+            cand logout 'Forget the cached token and profile snapshot'
+            cand mock 'Run an emulated Sngine site on this machine, to develop and test against offline'
+            cand demo 'Show the whole login flow against a built-in emulated site, offline'
+            cand api 'Call an endpoint of the site''s API with the cached token and print its JSON answer'
+            cand config 'Show and change the config file''s settings, per profile'
+            cand profiles 'List the profiles, who is logged in on each, and for how long (no network)'
+            cand completions 'Print the completion script for a shell'
+            cand man 'Print the manual page, in roff'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'pipi;login'= {
+            cand --timeout 'Seconds to wait for the browser to come back'
+            cand --profile 'Profile to use: each has its own site, app and token'
+            cand --base-url 'Base URL of the Sngine site [default: https://pipichat.com]'
+            cand --json 'Also print the profile as JSON on stdout'
+            cand --no-browser 'Start no browser: print the login URL to open anywhere (a laptop, a phone), then take the address the browser was sent to, or its key, pasted on stdin'
+            cand -v 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
+            cand --verbose 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'pipi;whoami'= {
+            cand --profile 'Profile to use: each has its own site, app and token'
+            cand --base-url 'Base URL of the Sngine site [default: https://pipichat.com]'
+            cand --raw 'Print the server''s answer as received, entities and all'
+            cand -v 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
+            cand --verbose 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'pipi;token'= {
+            cand --profile 'Profile to use: each has its own site, app and token'
+            cand --base-url 'Base URL of the Sngine site [default: https://pipichat.com]'
+            cand -v 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
+            cand --verbose 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'pipi;status'= {
+            cand --profile 'Profile to use: each has its own site, app and token'
+            cand --base-url 'Base URL of the Sngine site [default: https://pipichat.com]'
+            cand --json 'Print the status as JSON on stdout'
+            cand -v 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
+            cand --verbose 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'pipi;logout'= {
+            cand --profile 'Profile to use: each has its own site, app and token'
+            cand --base-url 'Base URL of the Sngine site [default: https://pipichat.com]'
+            cand -v 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
+            cand --verbose 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'pipi;mock'= {
+            cand --port 'Port to listen on, on 127.0.0.1; 0 picks a free one'
+            cand --token-ttl 'Seconds a token lives (real servers: 60)'
+            cand --generation 'Which Sngine generation /api/authorize behaves like: get (up to 4.0.3), post (4.0.4 and later) or both'
+            cand --app-id 'The registered app''s id'
+            cand --app-secret 'The registered app''s secret (a fake one: this is the emulator''s own)'
+            cand --redirect-url 'The app''s registered redirect URL, where the site sends the browser'
+            cand --user 'Count every browser as signed in as this person (a user_id or handle)'
+            cand --users 'Load the people from a JSON file (an array of user_info objects)'
+            cand --fault 'Make an endpoint misbehave: authorize or user_info = html500, reset, slow, badjson, empty, redirect, or deleted (user_info)'
+            cand --latency 'Milliseconds added before every answer'
+            cand --profile 'Profile to use: each has its own site, app and token'
+            cand --base-url 'Base URL of the Sngine site [default: https://pipichat.com]'
+            cand --auto-approve 'Skip the sign-in and consent pages: /api/oauth redirects at once'
+            cand -v 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
+            cand --verbose 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'pipi;demo'= {
+            cand --timeout 'Seconds to wait for the browser to come back'
+            cand --profile 'Profile to use: each has its own site, app and token'
+            cand --base-url 'Base URL of the Sngine site [default: https://pipichat.com]'
+            cand --no-browser 'Walk the sign-in and consent pages with the built-in HTTP client, even if a browser could be opened'
+            cand -v 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
+            cand --verbose 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'pipi;api'= {
+            cand -f 'A parameter to send, as KEY=VALUE; repeat for more'
+            cand --field 'A parameter to send, as KEY=VALUE; repeat for more'
+            cand -X 'GET sends the parameters in the query string, as Sngine''s API reads them; POST sends them as a form (the token stays in the query string)'
+            cand --method 'GET sends the parameters in the query string, as Sngine''s API reads them; POST sends them as a form (the token stays in the query string)'
+            cand --profile 'Profile to use: each has its own site, app and token'
+            cand --base-url 'Base URL of the Sngine site [default: https://pipichat.com]'
+            cand --raw 'Print the server''s answer as received instead of pretty-printed'
+            cand -v 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
+            cand --verbose 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'pipi;config'= {
+            cand --profile 'Profile to use: each has its own site, app and token'
+            cand --base-url 'Base URL of the Sngine site [default: https://pipichat.com]'
+            cand -v 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
+            cand --verbose 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand list 'Print the profile''s settings from the config file, one KEY = VALUE a line'
+            cand get 'Print one setting of the profile from the config file'
+            cand set 'Check a value and save it in the profile''s table of the config file'
+            cand unset 'Remove a setting from the profile''s table of the config file'
+            cand path 'Print the config file''s path'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'pipi;config;list'= {
+            cand --profile 'Profile to use: each has its own site, app and token'
+            cand --base-url 'Base URL of the Sngine site [default: https://pipichat.com]'
+            cand --show-secrets 'Print the app secret instead of [redacted]'
+            cand -v 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
+            cand --verbose 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'pipi;config;get'= {
+            cand --profile 'Profile to use: each has its own site, app and token'
+            cand --base-url 'Base URL of the Sngine site [default: https://pipichat.com]'
+            cand --show-secrets 'Print the app secret instead of [redacted]'
+            cand -v 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
+            cand --verbose 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'pipi;config;set'= {
+            cand --profile 'Profile to use: each has its own site, app and token'
+            cand --base-url 'Base URL of the Sngine site [default: https://pipichat.com]'
+            cand -v 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
+            cand --verbose 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'pipi;config;unset'= {
+            cand --profile 'Profile to use: each has its own site, app and token'
+            cand --base-url 'Base URL of the Sngine site [default: https://pipichat.com]'
+            cand -v 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
+            cand --verbose 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'pipi;config;path'= {
+            cand --profile 'Profile to use: each has its own site, app and token'
+            cand --base-url 'Base URL of the Sngine site [default: https://pipichat.com]'
+            cand -v 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
+            cand --verbose 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'pipi;config;help'= {
+            cand list 'Print the profile''s settings from the config file, one KEY = VALUE a line'
+            cand get 'Print one setting of the profile from the config file'
+            cand set 'Check a value and save it in the profile''s table of the config file'
+            cand unset 'Remove a setting from the profile''s table of the config file'
+            cand path 'Print the config file''s path'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'pipi;config;help;list'= {
+        }
+        &'pipi;config;help;get'= {
+        }
+        &'pipi;config;help;set'= {
+        }
+        &'pipi;config;help;unset'= {
+        }
+        &'pipi;config;help;path'= {
+        }
+        &'pipi;config;help;help'= {
+        }
+        &'pipi;profiles'= {
+            cand --profile 'Profile to use: each has its own site, app and token'
+            cand --base-url 'Base URL of the Sngine site [default: https://pipichat.com]'
+            cand --json 'Print the profiles as a JSON array on stdout'
+            cand -v 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
+            cand --verbose 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'pipi;completions'= {
+            cand --profile 'Profile to use: each has its own site, app and token'
+            cand --base-url 'Base URL of the Sngine site [default: https://pipichat.com]'
+            cand -v 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
+            cand --verbose 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'pipi;man'= {
+            cand --profile 'Profile to use: each has its own site, app and token'
+            cand --base-url 'Base URL of the Sngine site [default: https://pipichat.com]'
+            cand -v 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
+            cand --verbose 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'pipi;help'= {
+            cand login 'Log in through the browser and cache the token'
+            cand whoami 'Print the profile of the logged-in person as JSON'
+            cand token 'Print the cached access token (no network)'
+            cand status 'Say who is logged in, where, and for how long (no network)'
+            cand logout 'Forget the cached token and profile snapshot'
+            cand mock 'Run an emulated Sngine site on this machine, to develop and test against offline'
+            cand demo 'Show the whole login flow against a built-in emulated site, offline'
+            cand api 'Call an endpoint of the site''s API with the cached token and print its JSON answer'
+            cand config 'Show and change the config file''s settings, per profile'
+            cand profiles 'List the profiles, who is logged in on each, and for how long (no network)'
+            cand completions 'Print the completion script for a shell'
+            cand man 'Print the manual page, in roff'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'pipi;help;login'= {
+        }
+        &'pipi;help;whoami'= {
+        }
+        &'pipi;help;token'= {
+        }
+        &'pipi;help;status'= {
+        }
+        &'pipi;help;logout'= {
+        }
+        &'pipi;help;mock'= {
+        }
+        &'pipi;help;demo'= {
+        }
+        &'pipi;help;api'= {
+        }
+        &'pipi;help;config'= {
+            cand list 'Print the profile''s settings from the config file, one KEY = VALUE a line'
+            cand get 'Print one setting of the profile from the config file'
+            cand set 'Check a value and save it in the profile''s table of the config file'
+            cand unset 'Remove a setting from the profile''s table of the config file'
+            cand path 'Print the config file''s path'
+        }
+        &'pipi;help;config;list'= {
+        }
+        &'pipi;help;config;get'= {
+        }
+        &'pipi;help;config;set'= {
+        }
+        &'pipi;help;config;unset'= {
+        }
+        &'pipi;help;config;path'= {
+        }
+        &'pipi;help;profiles'= {
+        }
+        &'pipi;help;completions'= {
+        }
+        &'pipi;help;man'= {
+        }
+        &'pipi;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

@@ -1,0 +1,112 @@
+//! `pipi api ENDPOINT`: any endpoint of the site's API, called with the cached token, its JSON
+//! answer on stdout, as `gh api` does: for the endpoints forks of Sngine add, and whatever
+//! later versions bring. Errors and exit codes are those of `whoami`.
+
+use crate::cli::{ApiArgs, ApiMethod};
+use crate::error;
+use crate::provider::{self, Method, Provider};
+use crate::settings::Settings;
+use anyhow::Result;
+use std::process::ExitCode;
+
+pub fn run(settings: &Settings, args: &ApiArgs) -> Result<ExitCode> {
+    let endpoint = endpoint_path(&args.endpoint)?;
+    let current = super::current_token(settings)?;
+    let provider = Provider::new(&current.base_url, settings.http_timeout)?;
+    let method = match args.method {
+        ApiMethod::Get => Method::Get,
+        ApiMethod::Post => Method::Post,
+    };
+    let (raw, json) = provider
+        .call(method, &endpoint, &current.token, &args.fields)
+        .map_err(|e| current.refusal(settings.profile()).explain(e))
+        .map_err(|e| explain_unknown_endpoint(e, &endpoint))?;
+    if args.raw {
+        let newline = if raw.ends_with('\n') { "" } else { "\n" };
+        crate::ui::print_data(&format!("{raw}{newline}"))?;
+    } else {
+        crate::ui::print_json(&json)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The endpoint as a path under `BASE/api/`: one or more plain segments (letters, digits,
+/// `_`, `-`, `.`), never `..`, a scheme or a query, so that the token only ever goes to the
+/// site's API. `/api/NAME` and `NAME/` are read as `NAME`.
+pub fn endpoint_path(raw: &str) -> Result<String> {
+    let example =
+        "give the endpoint's name, such as get_user_info, and its parameters with -f KEY=VALUE";
+    let refuse = |why: &str| error::usage(format!("invalid endpoint '{raw}': {why}"), example);
+    if raw.contains("://") {
+        return Err(refuse(
+            "it is a URL; the site comes from --base-url, PIPI_BASE_URL or the config file",
+        ));
+    }
+    if raw.contains(['?', '#', '&']) {
+        return Err(refuse("parameters go in -f KEY=VALUE, not in the endpoint"));
+    }
+    let trimmed = raw.trim_matches('/');
+    let path = trimmed.strip_prefix("api/").unwrap_or(trimmed);
+    if path.is_empty() {
+        return Err(refuse("it is empty"));
+    }
+    for segment in path.split('/') {
+        let plain = segment
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+        if segment.is_empty() || segment == "." || segment == ".." || !plain {
+            return Err(refuse(
+                "use letters, digits, '_', '-' and '.' between the slashes, and no '..'",
+            ));
+        }
+    }
+    Ok(path.to_string())
+}
+
+/// Sngine answers `invalid parameters` for an endpoint it does not have.
+fn explain_unknown_endpoint(err: anyhow::Error, endpoint: &str) -> anyhow::Error {
+    let unknown = provider::server_message(&err)
+        .is_some_and(|m| m.to_ascii_lowercase().contains("invalid parameters"));
+    if !unknown {
+        return err;
+    }
+    err.context(error::Classified {
+        kind: error::Kind::Failure,
+        message: format!("the site has no endpoint '{endpoint}', or it wants other parameters"),
+        hint: Some(
+            "check the name and the parameters; every Sngine site has get_user_info, and forks add their own"
+                .to_string(),
+        ),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_are_plain_paths_under_the_api() {
+        assert_eq!(endpoint_path("get_user_info").unwrap(), "get_user_info");
+        assert_eq!(
+            endpoint_path("/api/get_user_info").unwrap(),
+            "get_user_info"
+        );
+        assert_eq!(endpoint_path("get_user_info/").unwrap(), "get_user_info");
+        assert_eq!(endpoint_path("posts/list.v2").unwrap(), "posts/list.v2");
+        for bad in [
+            "",
+            "/",
+            "../admin",
+            "a/../b",
+            "a//b",
+            "https://evil.example/api/x",
+            "get_user_info?access_token=x",
+            "a b",
+            "a%2e%2e",
+            "é",
+        ] {
+            let err = endpoint_path(bad).unwrap_err();
+            assert_eq!(error::exit_code(&err), 2, "{bad}");
+        }
+    }
+}

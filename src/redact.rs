@@ -1,0 +1,288 @@
+//! Masks secrets in text meant for people: every line pipi writes on stderr (messages,
+//! warnings, errors, the debug log) goes through [`redact`] first.
+//!
+//! Two nets, because one could miss: secrets are found by their names wherever a value is
+//! written after one (`auth_key=...` in a URL, query string or form body, `"access_token":
+//! "..."` in JSON, `app-secret = "..."` in TOML, `Authorization: ...` in headers), and every
+//! value pipi holds as a [`crate::secret::Secret`] is masked wherever it appears, named or not.
+
+use std::sync::{Mutex, PoisonError};
+
+/// What a masked value is replaced with.
+pub const MASK: &str = "[redacted]";
+
+/// Values shorter than this are not masked by value: they would mangle ordinary words. Sngine's
+/// keys, secrets and tokens are 32 characters; short ones are still caught by their names.
+const MIN_KNOWN_LEN: usize = 12;
+
+/// The secret values this process holds, fed by `Secret::new`.
+static KNOWN: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+/// Remembers a secret value so that [`redact`] masks it wherever it shows up.
+pub fn remember(value: &str) {
+    let value = value.trim();
+    if value.len() < MIN_KNOWN_LEN {
+        return;
+    }
+    let mut known = KNOWN.lock().unwrap_or_else(PoisonError::into_inner);
+    if !known.iter().any(|v| v == value) {
+        known.push(value.to_string());
+    }
+}
+
+/// The text with every secret it holds replaced by `[redacted]`.
+pub fn redact(text: &str) -> String {
+    let named = mask_named_values(text);
+    let known = KNOWN.lock().unwrap_or_else(PoisonError::into_inner);
+    known
+        .iter()
+        .fold(named, |text, value| text.replace(value.as_str(), MASK))
+}
+
+/// Whether a parameter, field or header name holds a secret. Names are compared the way the
+/// server reads them: percent-decoded (`app%5Fsecret`), and with `-`, `.` and spaces read as
+/// `_` (PHP turns `app.secret` into `app_secret`).
+fn is_secret_name(name: &str) -> bool {
+    let decoded: String = url::form_urlencoded::parse(format!("{name}=").as_bytes())
+        .next()
+        .map(|(name, _)| name.into_owned())
+        .unwrap_or_default();
+    let name = decoded.to_ascii_lowercase().replace(['-', '.', ' '], "_");
+    const EXACT: [&str; 8] = [
+        "access_token",
+        "auth_key",
+        "app_secret",
+        "token",
+        "secret",
+        "password",
+        "authorization",
+        "cookie",
+    ];
+    const SUFFIXES: [&str; 4] = ["_token", "_secret", "_key", "_password"];
+    EXACT.contains(&name.as_str()) || SUFFIXES.iter().any(|s| name.ends_with(s))
+}
+
+/// Headers whose whole value is secret (`Authorization: Bearer ...`), to the end of the line.
+fn is_header_name(name: &str) -> bool {
+    [
+        "authorization",
+        "proxy-authorization",
+        "cookie",
+        "set-cookie",
+    ]
+    .iter()
+    .any(|h| name.eq_ignore_ascii_case(h))
+}
+
+fn is_name_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'%')
+}
+
+/// Where an unquoted value stops: the next parameter, a joined query, a space, punctuation.
+fn ends_value(b: u8) -> bool {
+    b.is_ascii_whitespace()
+        || matches!(
+            b,
+            b'&' | b'?' | b'"' | b'\'' | b',' | b';' | b'#' | b')' | b']' | b'}' | b'<' | b'>'
+        )
+}
+
+/// Masks the value after every secret name followed by `=`, or by `:` when the name is quoted
+/// (JSON) or a header.
+fn mask_named_values(text: &str) -> String {
+    let b = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    let mut i = 0;
+    while i < b.len() {
+        if !is_name_byte(b[i]) || (i > 0 && is_name_byte(b[i - 1])) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut end = start;
+        while end < b.len() && is_name_byte(b[end]) {
+            end += 1;
+        }
+        i = end;
+        let name = &text[start..end];
+        let quoted =
+            start > 0 && matches!(b[start - 1], b'"' | b'\'') && b.get(end) == Some(&b[start - 1]);
+        let mut k = if quoted { end + 1 } else { end };
+        // PHP array parameters: `access_token[]=...`.
+        if b.get(k) == Some(&b'[')
+            && let Some(close) = text[k..].find(']')
+        {
+            k += close + 1;
+        }
+        while b.get(k) == Some(&b' ') {
+            k += 1;
+        }
+        let header = is_header_name(name) && b.get(k) == Some(&b':');
+        let named = is_secret_name(name)
+            && (b.get(k) == Some(&b'=') || (quoted && b.get(k) == Some(&b':')));
+        if !header && !named {
+            continue;
+        }
+        k += 1;
+        while b.get(k) == Some(&b' ') {
+            k += 1;
+        }
+        let (from, to) = if header {
+            (k, text[k..].find(['\n', '\r']).map_or(b.len(), |n| k + n))
+        } else if let Some(&q @ (b'"' | b'\'')) = b.get(k) {
+            (k + 1, closing_quote(b, k + 1, q))
+        } else {
+            let mut to = k;
+            while to < b.len() && !ends_value(b[to]) {
+                to += 1;
+            }
+            (k, to)
+        };
+        if to > from && !text[from..].starts_with(MASK) {
+            out.push_str(&text[copied..from]);
+            out.push_str(MASK);
+            copied = to;
+            i = to;
+        }
+    }
+    out.push_str(&text[copied..]);
+    out
+}
+
+/// The position of the quote that closes a quoted value starting at `from`, skipping escaped
+/// ones; the end of the text if there is none.
+fn closing_quote(b: &[u8], from: usize, quote: u8) -> usize {
+    let mut i = from;
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 2,
+            c if c == quote => return i,
+            _ => i += 1,
+        }
+    }
+    b.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn named_secrets_are_masked_in_urls_forms_json_toml_and_headers() {
+        let table = [
+            (
+                "POST http://h/api/authorize body: app_id=1&app_secret=abc&auth_key=def",
+                "POST http://h/api/authorize body: app_id=1&app_secret=[redacted]&auth_key=[redacted]",
+            ),
+            (
+                "GET http://h/api/get_user_info?access_token=0123abcd",
+                "GET http://h/api/get_user_info?access_token=[redacted]",
+            ),
+            // Sngine joins the key to a redirect URL that has a query already.
+            (
+                "GET /callback?src=cli?auth_key=k3y HTTP/1.1",
+                "GET /callback?src=cli?auth_key=[redacted] HTTP/1.1",
+            ),
+            ("app%5Fsecret=abc&x=1", "app%5Fsecret=[redacted]&x=1"),
+            ("app.secret=abc", "app.secret=[redacted]"),
+            ("access_token[]=abc", "access_token[]=[redacted]"),
+            (
+                r#"{"access_token":"0123","user":"jose"}"#,
+                r#"{"access_token":"[redacted]","user":"jose"}"#,
+            ),
+            (
+                r#"{ "access_token" : "a\"b", "x": 1 }"#,
+                r#"{ "access_token" : "[redacted]", "x": 1 }"#,
+            ),
+            ("app-secret = \"abc\"", "app-secret = \"[redacted]\""),
+            (
+                "PIPI_APP_SECRET=abc pipi login",
+                "PIPI_APP_SECRET=[redacted] pipi login",
+            ),
+            (
+                "Authorization: Bearer abc def\nHost: x",
+                "Authorization: [redacted]\nHost: x",
+            ),
+            ("cookie: a=1; b=2", "cookie: [redacted]"),
+            (
+                "answer header: set-cookie: PHPSESSID=abc; path=/",
+                "answer header: set-cookie: [redacted]",
+            ),
+        ];
+        for (raw, expected) in table {
+            assert_eq!(redact(raw), expected, "{raw}");
+        }
+    }
+
+    #[test]
+    fn ordinary_text_is_left_alone() {
+        for text in [
+            "x=app_secret%3Dabc",
+            "the token expires in 3m",
+            "access token: from PIPI_ACCESS_TOKEN",
+            "token-ttl = 60",
+            "PIPI_TOKEN_TTL=60",
+            "app_id=4242&user=jose",
+            "auth_key=",
+            "José O'Brien (@jose)",
+            "",
+        ] {
+            assert_eq!(redact(text), text);
+        }
+    }
+
+    #[test]
+    fn masking_twice_changes_nothing() {
+        let once = redact("auth_key=abc&app_secret=\"x\"");
+        assert_eq!(redact(&once), once);
+    }
+
+    #[test]
+    fn remembered_values_are_masked_anywhere() {
+        let value = "f00dfeedf00dfeedf00dfeedf00dfeed";
+        remember(value);
+        remember("short");
+        assert_eq!(
+            redact(&format!("<p>Warning: bad token {value}</p> short")),
+            "<p>Warning: bad token [redacted]</p> short"
+        );
+    }
+
+    #[test]
+    fn odd_text_never_breaks_it() {
+        let pieces = [
+            "auth_key",
+            "=",
+            ":",
+            "\"",
+            "'",
+            "\\",
+            "[",
+            "]",
+            "é",
+            "token",
+            " ",
+            "\n",
+            "&",
+            "?",
+            "authorization",
+            "x%5F",
+            "🔑",
+        ];
+        for a in pieces {
+            for b in pieces {
+                for c in pieces {
+                    let text = format!("{a}{b}{c}{a}");
+                    let once = redact(&text);
+                    assert_eq!(redact(&once), once, "{text:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn text_that_is_not_ascii_survives() {
+        assert_eq!(redact("é auth_key=é&ü"), "é auth_key=[redacted]&ü");
+    }
+}

@@ -1,0 +1,330 @@
+//! `pipi config` and `pipi profiles`: settings checked on the way into the config file, the
+//! secret kept out of sight, and every profile listed with who is logged in.
+
+mod common;
+
+use common::{BIN, Bed, mode, text};
+use std::io::{Read, Write};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn config_path(bed: &Bed) -> std::path::PathBuf {
+    bed.dir.path().join("config").join("config.toml")
+}
+
+/// A bed whose settings come only from the config file.
+fn bare() -> Bed {
+    let mut bed = Bed::new();
+    for var in [
+        "PIPI_BASE_URL",
+        "PIPI_APP_ID",
+        "PIPI_APP_SECRET",
+        "PIPI_REDIRECT_URL",
+    ] {
+        bed.unset(var);
+    }
+    bed
+}
+
+fn ok(out: &Output) -> String {
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    text(&out.stdout)
+}
+
+fn with_stdin(bed: &Bed, args: &[&str], input: &str) -> Output {
+    let mut child = bed
+        .pipi(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn a_profile_set_up_with_config_set_logs_in() {
+    let bed = bare();
+    let site = bed.site.config().clone();
+    let secret = site.app_secret.clone();
+    ok(&bed.run(&["config", "set", "base-url", &bed.site.base_url()]));
+    ok(&bed.run(&["config", "set", "app-id", &site.app_id]));
+    ok(&bed.run(&["config", "set", "redirect-url", &site.redirect_url]));
+    let out = with_stdin(
+        &bed,
+        &["config", "set", "app-secret"],
+        &format!("{secret}\n"),
+    );
+    ok(&out);
+    let err = text(&out.stderr);
+    assert!(err.contains("Set app-secret = [redacted]"), "{err}");
+    assert!(!err.contains(&secret), "{err}");
+
+    let path = config_path(&bed);
+    assert_eq!(mode(&path), 0o600);
+    assert_eq!(
+        ok(&bed.run(&["config", "path"])),
+        format!("{}\n", path.display())
+    );
+    let list = ok(&bed.run(&["config", "list"]));
+    assert_eq!(
+        list,
+        format!(
+            "base-url = {}\napp-id = {}\napp-secret = [redacted]\nredirect-url = {}\n",
+            bed.site.base_url(),
+            site.app_id,
+            site.redirect_url
+        )
+    );
+    assert_eq!(
+        ok(&bed.run(&["config", "get", "app-secret"])),
+        "[redacted]\n"
+    );
+    assert_eq!(
+        ok(&bed.run(&["config", "get", "app-secret", "--show-secrets"])),
+        format!("{secret}\n")
+    );
+    assert!(ok(&bed.run(&["config", "list", "--show-secrets"])).contains(&secret));
+
+    let login = bed.login(&[]);
+    assert_eq!(login.code(), 0, "{}", login.stderr());
+}
+
+#[test]
+fn values_are_checked_with_what_would_be_right() {
+    let bed = bare();
+    for (args, expect) in [
+        (
+            &["config", "set", "base-url", "http://pipichat.com"][..],
+            "use https://pipichat.com",
+        ),
+        (
+            &["config", "set", "base-url", "pipichat.com"],
+            "https://pipichat.com",
+        ),
+        (&["config", "set", "app-id", "abc"], "such as 123"),
+        (
+            &["config", "set", "token-ttl", "1h"],
+            "whole number of seconds",
+        ),
+        (
+            &["config", "set", "redirect-url", "ftp://127.0.0.1/cb"],
+            "http or https",
+        ),
+    ] {
+        let out = bed.run(args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = text(&out.stderr);
+        assert!(
+            err.contains("pipi: error:") && err.contains(expect),
+            "{args:?}: {err}"
+        );
+    }
+    assert!(!config_path(&bed).exists(), "nothing was written");
+
+    // A value is needed, except for the secret; a key must be one pipi knows.
+    let out = bed.run(&["config", "set", "base-url"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("such as: pipi config set base-url https://"));
+    let out = bed.run(&["config", "set", "app-idd", "1"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("app-id"));
+    let out = with_stdin(&bed, &["config", "set", "app-secret"], "\n");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("no app secret was given"));
+}
+
+#[test]
+fn warnings_keep_the_value_and_say_what_it_means() {
+    let bed = bare();
+    let out = bed.run(&[
+        "config",
+        "set",
+        "redirect-url",
+        "https://example.org/pipi/callback",
+    ]);
+    ok(&out);
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("pipi: warning:") && err.contains("paste it into pipi"),
+        "{err}"
+    );
+    let out = bed.run(&["config", "set", "app-secret", "short-secret"]);
+    ok(&out);
+    let err = text(&out.stderr);
+    assert!(err.contains("shell's history"), "{err}");
+    assert!(err.contains("12 characters long"), "{err}");
+    assert!(!err.contains("short-secret"), "{err}");
+}
+
+#[test]
+fn unset_removes_and_the_file_keeps_what_the_person_wrote() {
+    let bed = bare();
+    let path = config_path(&bed);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(
+        &path,
+        "# my sites\n[default]\napp-id = 7 # from the dashboard\ntoken-ttl = 30\n\n[work]\napp-id = 8\n",
+    )
+    .unwrap();
+    ok(&bed.run(&["config", "unset", "token-ttl"]));
+    ok(&bed.run(&["config", "set", "app-id", "9", "--profile", "work"]));
+    let out = bed.run(&["config", "unset", "token-ttl"]);
+    ok(&out);
+    assert!(text(&out.stderr).contains("nothing to remove"));
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        "# my sites\n[default]\napp-id = 7 # from the dashboard\n\n[work]\napp-id = \"9\"\n"
+    );
+    let out = bed.run(&["config", "get", "token-ttl"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("token-ttl is not set for profile 'default'") && err.contains("default, 60"),
+        "{err}"
+    );
+}
+
+#[test]
+fn config_works_while_a_setting_is_broken_and_names_the_environment() {
+    let mut bed = bare();
+    bed.set("PIPI_TOKEN_TTL", "soon");
+    let out = bed.run(&["status"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let out = bed.run(&["config", "set", "token-ttl", "30"]);
+    ok(&out);
+    assert!(
+        text(&out.stderr).contains("PIPI_TOKEN_TTL is set in the environment"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(ok(&bed.run(&["config", "get", "token-ttl"])), "30\n");
+
+    // A file pipi cannot read is named, and left as it is.
+    let path = config_path(&bed);
+    std::fs::write(&path, "[default]\napp-idd = 1\n").unwrap();
+    let out = bed.run(&["config", "set", "app-id", "2"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("app-idd"));
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        "[default]\napp-idd = 1\n"
+    );
+    assert_eq!(
+        ok(&bed.run(&["config", "path"])),
+        format!("{}\n", path.display())
+    );
+}
+
+#[test]
+fn profiles_lists_who_is_logged_in_where() {
+    let bed = Bed::new();
+    let login = bed.login(&[]);
+    assert_eq!(login.code(), 0, "{}", login.stderr());
+    ok(&bed.run(&[
+        "config",
+        "set",
+        "base-url",
+        "https://example.org",
+        "--profile",
+        "work",
+    ]));
+    bed.site.shutdown();
+
+    let table = ok(&bed.run(&["profiles"]));
+    let lines: Vec<_> = table.lines().collect();
+    assert_eq!(lines.len(), 3, "{table}");
+    assert!(lines[0].starts_with("  PROFILE  SITE"), "{table}");
+    assert!(
+        lines[1].starts_with("* default")
+            && lines[1].contains("José O'Brien (@jose)")
+            && lines[1].ends_with(" left"),
+        "{table}"
+    );
+    assert!(
+        lines[2].starts_with("  work") && lines[2].contains("example.org"),
+        "{table}"
+    );
+    assert!(lines[2].ends_with("not logged in"), "{table}");
+
+    let out = bed.run(&["profiles", "--json", "--profile", "work"]);
+    let json: serde_json::Value = serde_json::from_str(&ok(&out)).unwrap();
+    assert_eq!(json[0]["profile"], "default");
+    assert_eq!(json[0]["current"], false);
+    assert_eq!(json[0]["logged_in"], true);
+    assert_eq!(json[0]["user"]["user_name"], "jose");
+    assert_eq!(json[1]["profile"], "work");
+    assert_eq!(json[1]["current"], true);
+    assert_eq!(json[1]["seconds_left"], serde_json::Value::Null);
+    assert!(!text(&out.stdout).contains(&bed.token()));
+}
+
+/// Types the secret at a real terminal (a pty from `script`), once the prompt shows, and
+/// checks that the terminal never showed it.
+#[test]
+fn a_secret_typed_at_a_terminal_is_not_echoed() {
+    let Some(script) = ["/usr/bin/script", "/bin/script"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+    else {
+        eprintln!("note: script(1) is not installed; hidden input is not tested");
+        return;
+    };
+    let bed = bare();
+    let secret = "0123456789abcdef0123456789abcdef";
+    let mut child = Command::new(script)
+        .args([
+            "-q",
+            "-e",
+            "-c",
+            &format!("{BIN} config set app-secret"),
+            "/dev/null",
+        ])
+        .env_clear()
+        .envs(&bed.vars)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 256];
+        while let Ok(n) = stdout.read(&mut buf) {
+            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut screen = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !text(&screen).contains("(typing is hidden): ") {
+        let left = deadline.saturating_duration_since(Instant::now());
+        screen.extend(rx.recv_timeout(left).expect("no prompt"));
+    }
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(format!("{secret}\n").as_bytes()).unwrap();
+    let status = child.wait().unwrap();
+    drop(stdin);
+    while let Ok(more) = rx.recv_timeout(Duration::from_secs(2)) {
+        screen.extend(more);
+    }
+    let screen = text(&screen);
+    assert!(status.success(), "{screen}");
+    assert!(screen.contains("Set app-secret = [redacted]"), "{screen}");
+    assert!(
+        !screen.contains(secret),
+        "the terminal showed the secret: {screen}"
+    );
+    assert_eq!(
+        ok(&bed.run(&["config", "get", "app-secret", "--show-secrets"])),
+        format!("{secret}\n")
+    );
+}
