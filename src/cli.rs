@@ -190,7 +190,7 @@ Examples:
 #[derive(Debug, Args)]
 pub struct LoginArgs {
     /// Seconds to wait for the browser to come back
-    #[arg(long, value_name = "SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=MAX_WAIT_SECS))]
     pub timeout: u64,
 
     /// Also print the profile as JSON on stdout
@@ -217,7 +217,7 @@ pub struct MockArgs {
     pub port: u16,
 
     /// Seconds a token lives (real servers: 60)
-    #[arg(long, value_name = "SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=crate::settings::MAX_SECONDS))]
     pub token_ttl: u64,
 
     /// Which Sngine generation /api/authorize behaves like: get (up to 4.0.3), post (4.0.4 and later) or both
@@ -257,6 +257,9 @@ pub struct MockArgs {
     pub latency: u64,
 }
 
+/// The longest a login waits for the browser: a day.
+pub const MAX_WAIT_SECS: u64 = 24 * 3600;
+
 /// The port `pipi mock` listens on by default, next to the default redirect URL's 8765.
 pub const MOCK_PORT: u16 = 8764;
 
@@ -267,7 +270,7 @@ pub struct DemoArgs {
     pub no_browser: bool,
 
     /// Seconds to wait for the browser to come back
-    #[arg(long, value_name = "SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=MAX_WAIT_SECS))]
     pub timeout: u64,
 }
 

@@ -20,6 +20,7 @@ pub mod emulator;
 pub mod environment;
 pub mod error;
 pub mod fsutil;
+pub mod interrupt;
 pub mod listener;
 pub mod paste;
 pub mod provider;
@@ -43,6 +44,7 @@ pub fn main() -> ExitCode {
             return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
         }
     };
+    interrupt::install();
     let env_level = settings::process_env("PIPI_DEBUG");
     debug::enable(debug::level_from(cli.verbose, env_level.as_deref()));
     debug_log!(

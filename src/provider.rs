@@ -69,7 +69,12 @@ pub struct Provider {
 
 impl Provider {
     pub fn new(base_url: &str, timeout: Duration) -> Result<Provider> {
-        let http = Client::builder()
+        let mut builder = Client::builder();
+        // A proxy from the environment cannot reach this machine's loopback on our behalf.
+        if url::Url::parse(base_url).is_ok_and(|u| crate::settings::is_loopback(&u)) {
+            builder = builder.no_proxy();
+        }
+        let http = builder
             // A redirect on an API call means a wrong base URL, not something to follow.
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(CONNECT_TIMEOUT.min(timeout))
@@ -207,8 +212,7 @@ impl Provider {
                 .headers()
                 .get(reqwest::header::LOCATION)
                 .and_then(|v| v.to_str().ok())
-                .unwrap_or("nowhere")
-                .to_string();
+                .map_or_else(|| "nowhere".to_string(), without_query);
             debug_log!(
                 "answer: {status} redirect to {location} in {}ms",
                 started.elapsed().as_millis()
@@ -269,6 +273,15 @@ fn log_headers(label: &str, headers: &reqwest::header::HeaderMap) {
     for (name, value) in headers {
         let value = String::from_utf8_lossy(value.as_bytes());
         crate::debug::write(&format!("{label}: {name}: {value}"));
+    }
+}
+
+/// Where a redirect points, without its query: a proxy that redirects to https or to `www.`
+/// echoes the request's query, token or secret included.
+fn without_query(location: &str) -> String {
+    match location.split_once(['?', '#']) {
+        Some((before, _)) => format!("{before}?..."),
+        None => location.to_string(),
     }
 }
 
@@ -382,6 +395,15 @@ mod tests {
         );
         let long = "x".repeat(200);
         assert_eq!(excerpt(&long).len(), ": \"".len() + 80 + "...\"".len());
+    }
+
+    #[test]
+    fn redirect_targets_lose_their_query() {
+        assert_eq!(
+            without_query("https://www.a.org/api/get_user_info?access_token=abc"),
+            "https://www.a.org/api/get_user_info?..."
+        );
+        assert_eq!(without_query("https://a.org/"), "https://a.org/");
     }
 
     #[test]

@@ -64,9 +64,9 @@ fn read_hidden(prompt: &str) -> Result<String> {
     let _restore = EchoOff(original.clone());
     // Ctrl-C ends the process without running destructors: put the terminal back first, or
     // the shell would be left without echo.
-    let _ = ctrlc::set_handler(move || {
+    let _interrupt = crate::interrupt::subscribe(move || {
         let _ = tcsetattr(std::io::stdin(), OptionalActions::Now, &original);
-        eprintln!();
+        crate::ui::say("");
         std::process::exit(i32::from(error::Kind::Interrupted.exit_code()));
     });
     read_line_after(prompt, &stdin)

@@ -317,7 +317,7 @@ pub fn validate_profile_name(name: &str) -> Result<()> {
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         && !name.starts_with('-');
     if !ok {
-        return Err(error::hinted(
+        return Err(error::usage(
             format!("invalid profile name '{name}'"),
             "use letters, digits, '-' and '_' (at most 64)",
         ));

@@ -389,3 +389,39 @@ fn without_a_browser_the_url_is_printed_and_the_wait_goes_on() {
         "{err}"
     );
 }
+
+#[test]
+fn a_stale_key_does_not_end_the_wait_for_the_good_one() {
+    let bed = Bed::new();
+    let child = bed
+        .pipi(&["login"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let running = Running::new(child);
+    let url = bed.opened_url(&running).unwrap();
+    // Two visits to the login page: the second key replaces the first.
+    let no_redirects = reqwest::blocking::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let location = |_: u8| {
+        no_redirects.get(&url).send().unwrap().headers()["location"]
+            .to_str()
+            .unwrap()
+            .to_string()
+    };
+    let stale = location(1);
+    let fresh = location(2);
+    assert_ne!(stale, fresh);
+    let refused = common::follow(&stale);
+    assert_eq!(refused.status, 400);
+    assert!(refused.body.contains("still waiting"), "{}", refused.body);
+    let visit = common::follow(&fresh);
+    assert_eq!(visit.status, 200, "{}", visit.body);
+    let out = running.finish();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("invalid auth_key; still waiting"), "{err}");
+}

@@ -171,7 +171,7 @@ fn usage_errors_exit_2_and_help_lists_exit_codes() {
     assert_eq!(bed.run(&["login", "--timeout", "0"]).status.code(), Some(2));
     assert_eq!(
         bed.run(&["--profile", "../etc", "token"]).status.code(),
-        Some(1)
+        Some(2)
     );
     let help = bed.run(&["--help"]);
     assert_eq!(help.status.code(), Some(0));

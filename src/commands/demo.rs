@@ -2,7 +2,7 @@
 //! throwaway profile and directories, then the profile it yields on stdout. It never touches
 //! the person's config or token cache.
 
-use super::login::{self, Options, Paste};
+use super::login::{self, Abort, Options, Paste};
 use crate::browser;
 use crate::cli::DemoArgs;
 use crate::emulator::{self, Emulator};
@@ -55,8 +55,9 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
     let settings = Settings::resolve(&Flags::default(), &lookup)?;
 
     let opener = browser::choose(&process_env);
-    let open_browser = |url: &str| -> Result<()> {
+    let open_browser = |url: &str, abort: Abort| -> Result<()> {
         if !args.no_browser {
+            ui::say(&format!("Opening {url} in your browser."));
             match browser::open(&opener, url) {
                 Ok(()) => {
                     ui::say("Sign in and approve the app in the browser window.");
@@ -66,7 +67,7 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
             }
         }
         ui::say("Walking the sign-in and consent pages with the built-in HTTP client.");
-        walk_in_background(url.to_string());
+        walk_in_background(url.to_string(), abort);
         Ok(())
     };
     login::perform(
@@ -88,11 +89,12 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The headless browser runs beside the login, which waits for it at the redirect URL.
-fn walk_in_background(url: String) {
+/// The headless browser runs beside the login, which waits for it at the redirect URL; if
+/// the walk fails, the browser will never come back, and the wait ends at once.
+fn walk_in_background(url: String, abort: Abort) {
     std::thread::spawn(move || {
         if let Err(e) = emulator::walk(&url, None) {
-            ui::warn(&format!("the built-in browser failed: {e:#}"));
+            abort.fail(e.context("the built-in browser failed"));
         }
     });
 }

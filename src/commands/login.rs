@@ -18,7 +18,7 @@ use crate::ui;
 use anyhow::{Context, Result, anyhow};
 use serde_json::Value;
 use std::process::ExitCode;
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant, SystemTime};
 
 /// What can happen while waiting for the key.
@@ -28,6 +28,8 @@ enum Event {
     /// Something from stdin.
     Pasted(Input),
     Interrupted,
+    /// Whatever brought the browser to the login page failed for good.
+    Failed(anyhow::Error),
 }
 
 pub fn run(settings: &Settings, args: &LoginArgs) -> Result<ExitCode> {
@@ -42,8 +44,11 @@ pub fn run(settings: &Settings, args: &LoginArgs) -> Result<ExitCode> {
         }
     };
     crate::debug_log!("browser: {opener:?}, not started: {no_browser:?}");
-    let open_browser = |url: &str| match &opener {
-        Some(opener) => browser::open(opener, url),
+    let open_browser = |url: &str, _: Abort| match &opener {
+        Some(opener) => {
+            ui::say(&format!("Opening {url} in your browser."));
+            browser::open(opener, url)
+        }
         None => Err(anyhow!("no browser is to be started")),
     };
     let options = Options {
@@ -69,7 +74,7 @@ pub struct Options<'a> {
     pub timeout: Duration,
     /// Sends a browser to the login URL; an error means none could be started, and the
     /// person is asked to open the URL by hand.
-    pub open_browser: &'a dyn Fn(&str) -> Result<()>,
+    pub open_browser: &'a dyn Fn(&str, Abort) -> Result<()>,
     /// Set when no browser should be started at all: the URL is printed instead.
     pub no_browser: Option<NoBrowser>,
     /// When to read a pasted address or key from stdin.
@@ -79,7 +84,10 @@ pub struct Options<'a> {
 impl<'a> Options<'a> {
     /// A login that opens the browser with `open_browser` and reads stdin only if it has to
     /// (the browser could not start, or the redirect cannot be caught here).
-    pub fn new(timeout: Duration, open_browser: &'a dyn Fn(&str) -> Result<()>) -> Options<'a> {
+    pub fn new(
+        timeout: Duration,
+        open_browser: &'a dyn Fn(&str, Abort) -> Result<()>,
+    ) -> Options<'a> {
         Options {
             timeout,
             open_browser,
@@ -130,11 +138,6 @@ pub fn perform(settings: &Settings, options: &Options) -> Result<Value> {
         Catch::Paste { .. } => None,
     };
     let interrupt = tx.clone();
-    ctrlc::set_handler(move || {
-        let _ = interrupt.send(Event::Interrupted);
-    })
-    .context("failed to set up the Ctrl-C handler")?;
-
     if listener.is_none() && options.paste == Paste::Never {
         return Err(error::hinted(
             format!(
@@ -148,7 +151,7 @@ pub fn perform(settings: &Settings, options: &Options) -> Result<Value> {
     if let Catch::Paste { url, why } = &catch {
         ui::say(&why.explain(url));
     }
-    let browser_started = start_browser(options, &login_url);
+    let browser_started = start_browser(options, &login_url, Abort(tx.clone()));
     let paste_needed = !browser_started || listener.is_none();
     let read_paste = match options.paste {
         Paste::Never => false,
@@ -172,81 +175,126 @@ pub fn perform(settings: &Settings, options: &Options) -> Result<Value> {
     }
     ui::say(&waiting.describe());
 
-    let deadline = Instant::now() + options.timeout;
-    let (auth_key, browser) = wait_for_key(&waiting, paste_needed, &rx, deadline)?;
-    // The key is in hand: nothing else is to be let in.
-    drop(listener);
-
-    let pasted_past_a_page = browser.is_none()
-        && matches!(
-            catch,
-            Catch::Paste {
-                why: Uncatchable::Elsewhere,
-                ..
-            }
+    let deadline = Instant::now()
+        .checked_add(options.timeout)
+        .ok_or_else(|| anyhow!("the timeout is too long"))?;
+    loop {
+        let (auth_key, browser) = {
+            // Ctrl-C ends the wait; outside it, Ctrl-C ends pipi at once (nothing is half
+            // written: the cache is replaced by a rename).
+            let to_wait = interrupt.clone();
+            let _interrupt = crate::interrupt::subscribe(move || {
+                let _ = to_wait.send(Event::Interrupted);
+            });
+            wait_for_key(&waiting, paste_needed, &rx, deadline)?
+        };
+        let pasted_past_a_page = browser.is_none()
+            && matches!(
+                catch,
+                Catch::Paste {
+                    why: Uncatchable::Elsewhere,
+                    ..
+                }
+            );
+        let outcome = complete(
+            settings,
+            &provider,
+            &base_url,
+            app_id,
+            app_secret,
+            &auth_key,
+            pasted_past_a_page,
         );
-    match complete(
-        settings,
-        &provider,
-        &base_url,
-        app_id,
-        app_secret,
-        &auth_key,
-        pasted_past_a_page,
-    ) {
-        Ok(user) => {
-            let name = crate::user::display_name(&user);
-            if let Some(browser) = browser {
-                callback::respond(
-                    browser,
-                    200,
-                    "Logged in",
-                    &format!(
-                        "pipi is now logged in as {name} on {}. You can close this tab.",
-                        site_label(&base_url)
-                    ),
-                );
+        match outcome {
+            Ok(user) => {
+                // The key is in hand and used: nothing else is to be let in.
+                drop(listener);
+                let name = crate::user::display_name(&user);
+                if let Some(browser) = browser {
+                    callback::respond(
+                        browser,
+                        200,
+                        "Logged in",
+                        &format!(
+                            "pipi is now logged in as {name} on {}. You can close this tab.",
+                            site_label(&base_url)
+                        ),
+                    );
+                }
+                let mut line = format!("Logged in as {name} on {}", site_label(&base_url));
+                if settings.profile() != crate::settings::DEFAULT_PROFILE {
+                    line.push_str(&format!(" (profile '{}')", settings.profile()));
+                }
+                ui::say(&format!("{line}."));
+                return Ok(user);
             }
-            let mut line = format!("Logged in as {name} on {}", site_label(&base_url));
-            if settings.profile() != crate::settings::DEFAULT_PROFILE {
-                line.push_str(&format!(" (profile '{}')", settings.profile()));
+            // A stale key (an old tab reloaded, or a second visit to the login page that
+            // replaced it) must not end the wait for the good one that may follow.
+            Err(e) if refused_key(&e) && Instant::now() < deadline => {
+                if let Some(browser) = browser {
+                    callback::respond(
+                        browser,
+                        400,
+                        "Key refused",
+                        "The site refused this key: a key works once, and only the newest. \
+                         pipi is still waiting for the browser to come back with a fresh one.",
+                    );
+                }
+                ui::warn(&format!(
+                    "{e:#}; still waiting for {}",
+                    waiting.what(waiting.paste)
+                ));
+                if let Some(hint) = error::classification(&e).and_then(|c| c.hint.as_deref()) {
+                    ui::hint(hint);
+                }
             }
-            ui::say(&format!("{line}."));
-            Ok(user)
+            Err(e) => {
+                if let Some(browser) = browser {
+                    callback::respond(
+                        browser,
+                        500,
+                        "Login failed",
+                        "pipi could not complete the login. The terminal says why.",
+                    );
+                }
+                return Err(e);
+            }
         }
-        Err(e) => {
-            if let Some(browser) = browser {
-                callback::respond(
-                    browser,
-                    500,
-                    "Login failed",
-                    "pipi could not complete the login. The terminal says why.",
-                );
-            }
-            Err(e)
-        }
+    }
+}
+
+/// Whether the site refused the auth key itself (unknown, used, or replaced by a newer one).
+fn refused_key(err: &anyhow::Error) -> bool {
+    provider::server_message(err).is_some_and(|m| m.to_ascii_lowercase().contains("auth_key"))
+}
+
+/// Lets whatever brings the browser to the login page end the wait early, when it knows the
+/// browser will never come back (the built-in walker failed).
+#[derive(Clone)]
+pub struct Abort(Sender<Event>);
+
+impl Abort {
+    pub fn fail(&self, err: anyhow::Error) {
+        let _ = self.0.send(Event::Failed(err));
     }
 }
 
 /// Opens the browser unless told not to, and says what happened. Returns whether one was
 /// started; if not, the URL is on the terminal.
-fn start_browser(options: &Options, login_url: &str) -> bool {
+fn start_browser(options: &Options, login_url: &str, abort: Abort) -> bool {
     let started = match options.no_browser {
         Some(NoBrowser::Asked) => false,
         Some(NoBrowser::Unusable(why)) => {
             ui::say(&format!("No browser is started: {why}."));
             false
         }
-        None => {
-            ui::say(&format!("Opening {login_url} in your browser."));
-            match (options.open_browser)(login_url) {
-                Ok(()) => true,
-                Err(e) => {
-                    ui::warn(&format!("could not open a browser: {e:#}"));
-                    false
-                }
+        None => match (options.open_browser)(login_url, abort) {
+            Ok(()) => true,
+            Err(e) => {
+                ui::warn(&format!("could not open a browser: {e:#}"));
+                false
             }
-        }
+        },
     };
     if !started {
         ui::say(&format!("Open this URL to log in: {login_url}"));
@@ -351,6 +399,7 @@ fn wait_for_key(
             }
             Ok(Event::Pasted(Input::Closed)) => {}
             Ok(Event::Interrupted) => return Err(error::interrupted()),
+            Ok(Event::Failed(e)) => return Err(e),
             Err(RecvTimeoutError::Timeout) => {
                 return Err(error::hinted(
                     format!(

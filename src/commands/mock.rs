@@ -23,8 +23,7 @@ pub fn run(args: &MockArgs) -> Result<ExitCode> {
     })?;
     let site = Arc::new(Emulator::start(config, listener).context("failed to start the emulator")?);
     let stopper = Arc::clone(&site);
-    ctrlc::set_handler(move || stopper.shutdown())
-        .context("failed to set up the Ctrl-C handler")?;
+    let _interrupt = crate::interrupt::subscribe(move || stopper.shutdown());
     announce(&site);
     site.wait();
     ui::say("pipi mock: stopped.");

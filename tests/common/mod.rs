@@ -297,13 +297,14 @@ impl Running {
     }
 }
 
-/// Whether process `pid` is gone or a zombie, read from /proc.
+/// Whether process `pid` is gone or a zombie, read from /proc; where there is no /proc, it
+/// cannot be told, and the callers' deadlines end the wait.
 fn is_gone(pid: u32) -> bool {
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
         Ok(stat) => stat
             .rsplit_once(')')
             .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')),
-        Err(_) => true,
+        Err(_) => Path::new("/proc/self").exists(),
     }
 }
 
