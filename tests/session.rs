@@ -185,3 +185,18 @@ fn usage_errors_exit_2_and_help_lists_exit_codes() {
         assert!(help.contains(needle), "{needle}");
     }
 }
+
+#[test]
+fn logout_works_while_the_config_file_is_broken() {
+    let bed = Bed::new();
+    logged_in(&bed, &[]);
+    let config = bed.dir.path().join("config");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(config.join("config.toml"), "[default\n").unwrap();
+    let out = bed.run(&["whoami"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("failed to parse config file"));
+    let out = bed.run(&["logout"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(!bed.cache_file("default").exists());
+}

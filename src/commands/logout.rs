@@ -1,16 +1,18 @@
 //! `pipi logout`: forgets the profile's token and snapshot. Sngine has no way to revoke a
 //! token, so the person is told when the old one dies by itself.
 
+use crate::cache::TokenCache;
 use crate::cache::{Lookup, rfc3339};
-use crate::settings::Settings;
+use crate::settings::Locations;
 use crate::ui;
 use anyhow::Result;
 use std::process::ExitCode;
 use std::time::SystemTime;
 
-pub fn run(settings: &Settings) -> Result<ExitCode> {
-    let cache = super::token_cache(settings);
-    let profile = settings.profile();
+/// Needs only where the cache is, so that it works even while the config file is broken.
+pub fn run(locations: &Locations) -> Result<ExitCode> {
+    let cache = TokenCache::new(&locations.cache_dir, locations.profile());
+    let profile = locations.profile();
     let previous = cache.load();
     if !cache.remove()? {
         ui::say(&format!(

@@ -40,7 +40,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Whoami(args) => whoami::run(&settings(&flags)?, &args),
         Command::Token => token::run(&settings(&flags)?),
         Command::Status(args) => status::run(&settings(&flags)?, &args),
-        Command::Logout => logout::run(&settings(&flags)?),
+        Command::Logout => logout::run(&locations(&flags)?),
         Command::Api(args) => api::run(&settings(&flags)?, &args),
         // The emulator commands stand apart from the person's settings and files.
         Command::Mock(args) => mock::run(&args),
