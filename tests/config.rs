@@ -31,23 +31,6 @@ fn ok(out: &Output) -> String {
     text(&out.stdout)
 }
 
-fn with_stdin(bed: &Bed, args: &[&str], input: &str) -> Output {
-    let mut child = bed
-        .pipi(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
-}
-
 #[test]
 fn a_profile_set_up_with_config_set_logs_in() {
     let bed = bare();
@@ -56,11 +39,7 @@ fn a_profile_set_up_with_config_set_logs_in() {
     ok(&bed.run(&["config", "set", "base-url", &bed.site.base_url()]));
     ok(&bed.run(&["config", "set", "app-id", &site.app_id]));
     ok(&bed.run(&["config", "set", "redirect-url", &site.redirect_url]));
-    let out = with_stdin(
-        &bed,
-        &["config", "set", "app-secret"],
-        &format!("{secret}\n"),
-    );
+    let out = bed.run_with_stdin(&["config", "set", "app-secret"], &format!("{secret}\n"));
     ok(&out);
     let err = text(&out.stderr);
     assert!(err.contains("Set app-secret = [redacted]"), "{err}");
@@ -135,7 +114,7 @@ fn values_are_checked_with_what_would_be_right() {
     let out = bed.run(&["config", "set", "app-idd", "1"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("app-id"));
-    let out = with_stdin(&bed, &["config", "set", "app-secret"], "\n");
+    let out = bed.run_with_stdin(&["config", "set", "app-secret"], "\n");
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("no app secret was given"));
 }

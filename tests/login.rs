@@ -2,9 +2,8 @@
 
 mod common;
 
-use common::{Bed, Browser, Running, free_port, mode, text};
+use common::{Bed, Browser, free_port, mode, text};
 use pipi::emulator::{Fault, Generation};
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 #[test]
@@ -297,20 +296,9 @@ fn the_timeout_ends_the_wait_and_says_for_what() {
 #[test]
 fn ctrl_c_stops_the_wait_with_130_and_writes_nothing() {
     let bed = Bed::new();
-    let child = bed
-        .pipi(&["login"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let running = Running::new(child);
+    let running = bed.start_login(&[]);
     assert!(running.wait_for("Waiting up to"));
-    let pid = running.child.id().to_string();
-    let killed = std::process::Command::new("kill")
-        .args(["-INT", &pid])
-        .status()
-        .unwrap();
-    assert!(killed.success());
+    running.interrupt();
     let out = running.finish();
     assert_eq!(out.status.code(), Some(130), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("pipi: error: interrupted"));
@@ -320,13 +308,7 @@ fn ctrl_c_stops_the_wait_with_130_and_writes_nothing() {
 #[test]
 fn junk_before_the_redirect_is_refused_and_the_wait_goes_on() {
     let bed = Bed::new();
-    let child = bed
-        .pipi(&["login"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let running = Running::new(child);
+    let running = bed.start_login(&[]);
     let url = bed.opened_url(&running).unwrap();
     let redirect = bed.site.config().redirect_url.clone();
     let origin = redirect.trim_end_matches("/callback").to_string();
@@ -393,13 +375,7 @@ fn without_a_browser_the_url_is_printed_and_the_wait_goes_on() {
 #[test]
 fn a_stale_key_does_not_end_the_wait_for_the_good_one() {
     let bed = Bed::new();
-    let child = bed
-        .pipi(&["login"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let running = Running::new(child);
+    let running = bed.start_login(&[]);
     let url = bed.opened_url(&running).unwrap();
     // Two visits to the login page: the second key replaces the first.
     let no_redirects = reqwest::blocking::Client::builder()

@@ -494,11 +494,7 @@ fn ctrl_c_ends_the_wait_at_once_even_while_stdin_is_read() {
     let addr = listener_addr(&bed);
     let _stalled = TcpStream::connect(&addr).unwrap();
     let started = Instant::now();
-    let killed = std::process::Command::new("kill")
-        .args(["-INT", &running.child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
+    running.interrupt();
     let out = running.finish();
     assert!(started.elapsed() < Duration::from_secs(2));
     let err = text(&out.stderr);

@@ -96,9 +96,7 @@ impl Mock {
     }
 
     fn stop(self) -> std::process::Output {
-        let pid = self.running.child.id().to_string();
-        let killed = Command::new("kill").args(["-INT", &pid]).status().unwrap();
-        assert!(killed.success());
+        self.running.interrupt();
         self.running.finish()
     }
 }

@@ -5,7 +5,6 @@ mod common;
 
 use common::{BIN, Bed, text};
 use pipi::emulator::{Fault, Generation};
-use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
 /// The secrets of a bed after a login: the app secret, the auth key the browser carried, and
@@ -153,8 +152,7 @@ fn every_command_logs_its_steps_and_no_secret() {
     assert_eq!(text(&out.stdout), format!("{}\n", secrets.token));
     secrets.assert_absent("token", &out, true);
 
-    let out = with_stdin(
-        &bed,
+    let out = bed.run_with_stdin(
         &["-vv", "config", "set", "app-secret", "--profile", "filed"],
         &app_secret,
     );
@@ -186,23 +184,6 @@ fn without_the_flag_nothing_is_logged() {
     bed.set("PIPI_DEBUG", "0");
     let out = bed.run(&["status"]);
     assert!(!text(&out.stderr).contains("debug"));
-}
-
-fn with_stdin(bed: &Bed, args: &[&str], input: &str) -> Output {
-    let mut child = bed
-        .pipi(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
 }
 
 /// Runs pipi on a terminal (a pty from `script`) and returns what the terminal showed.
