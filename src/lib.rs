@@ -73,7 +73,5 @@ pub fn main() -> ExitCode {
 
 /// A reader that closed stdout early (`pipi whoami | head -1`) is no error.
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
-    err.chain()
-        .filter_map(|e| e.downcast_ref::<std::io::Error>())
-        .any(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    err.chain().any(|e| e.is::<ui::StdoutClosed>())
 }

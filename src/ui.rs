@@ -91,17 +91,33 @@ pub fn debug(message: &str) {
 }
 
 /// One JSON document on stdout, pretty-printed, ending with a newline.
-pub fn print_json(value: &serde_json::Value) -> std::io::Result<()> {
-    let mut text = serde_json::to_string_pretty(value).map_err(std::io::Error::other)?;
+pub fn print_json(value: &serde_json::Value) -> anyhow::Result<()> {
+    let mut text = serde_json::to_string_pretty(value)?;
     text.push('\n');
     print_data(&text)
 }
 
-/// Data on stdout, flushed at once; the caller treats a closed pipe as a quiet exit.
-pub fn print_data(text: &str) -> std::io::Result<()> {
+/// The reader of stdout went away (`pipi whoami | head -1`): pipi ends quietly. Only stdout
+/// raises it, so a broken pipe anywhere else (a socket) is still reported.
+#[derive(Debug)]
+pub struct StdoutClosed;
+
+impl std::fmt::Display for StdoutClosed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("stdout was closed")
+    }
+}
+
+impl std::error::Error for StdoutClosed {}
+
+/// Data on stdout, flushed at once.
+pub fn print_data(text: &str) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())?;
-    out.flush()
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(StdoutClosed.into()),
+        Err(e) => Err(anyhow::Error::new(e).context("failed to write to stdout")),
+    }
 }
 
 /// A duration for people, to the second: `42s`, `3m 5s`.
