@@ -86,19 +86,6 @@ pub fn choose_for(env: EnvLookup, place: &Environment, on_path: &dyn Fn(&str) ->
     Choice::Open(Opener::System)
 }
 
-/// The opener to use with a browser known to be wanted: `PIPI_BROWSER`, `BROWSER`, the
-/// Windows side in WSL, else the system's.
-pub fn choose(env: EnvLookup) -> Opener {
-    let mut place = Environment::current();
-    // Asked for a browser regardless: only how to open it matters.
-    place.ssh = false;
-    place.display = true;
-    match choose_for(env, &place, &|program| on_path(env, program)) {
-        Choice::Open(opener) => opener,
-        Choice::Skip(_) => Opener::System,
-    }
-}
-
 /// Whether `program` is an executable file in one of `PATH`'s directories.
 pub fn on_path(env: EnvLookup, program: &str) -> bool {
     let Some(path) = env("PATH") else {

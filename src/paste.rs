@@ -13,10 +13,27 @@ const MAX_LINE: usize = 8 * 1024;
 const MIN_BARE_KEY: usize = 16;
 const MAX_KEY: usize = 128;
 
+/// One pasted line. It may hold a key, so it never prints; but it is not registered for
+/// masking as a [`Secret`] is: most lines are no key, and an address masked wherever it
+/// shows up later would make pipi's own messages unreadable. The key found in it is.
+pub struct Line(String);
+
+impl Line {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Line {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[pasted line]")
+    }
+}
+
 /// What came from stdin.
 pub enum Input {
-    /// One line, without its line ending. It may hold a key, so it is kept as a secret.
-    Line(Secret),
+    /// One line, without its line ending.
+    Line(Line),
     /// A line longer than [`MAX_LINE`], dropped.
     TooLong,
     /// The end of input (or an error reading it): nothing more will come.
@@ -59,7 +76,7 @@ pub fn read_line(reader: &mut impl BufRead) -> Input {
             return match (too_long, line.is_empty()) {
                 (true, _) => Input::TooLong,
                 (false, true) => Input::Closed,
-                (false, false) => Input::Line(to_secret(line)),
+                (false, false) => Input::Line(to_line(line)),
             };
         }
         let (taken, done) = match buf.iter().position(|b| *b == b'\n') {
@@ -78,15 +95,15 @@ pub fn read_line(reader: &mut impl BufRead) -> Input {
             return if too_long {
                 Input::TooLong
             } else {
-                Input::Line(to_secret(line))
+                Input::Line(to_line(line))
             };
         }
     }
 }
 
-fn to_secret(line: Vec<u8>) -> Secret {
+fn to_line(line: Vec<u8>) -> Line {
     let text = String::from_utf8_lossy(&line);
-    Secret::new(text.trim_end_matches(['\n', '\r']))
+    Line(text.trim_end_matches(['\n', '\r']).to_string())
 }
 
 /// Finds the key in what was pasted: the whole address the browser was sent to (any host,

@@ -11,6 +11,12 @@ use std::sync::{Mutex, PoisonError};
 /// What a masked value is replaced with.
 pub const MASK: &str = "[redacted]";
 
+/// The most values remembered, so that a flood of plausible keys at the listener cannot make
+/// every line slower. The first ones (the app secret and the cached token, read at start)
+/// are kept for good; past them, the oldest goes.
+const MAX_KNOWN: usize = 64;
+const PINNED: usize = 16;
+
 /// Values shorter than this are not masked by value: they would mangle ordinary words. Sngine's
 /// keys, secrets and tokens are 32 characters; short ones are still caught by their names.
 const MIN_KNOWN_LEN: usize = 12;
@@ -26,6 +32,9 @@ pub fn remember(value: &str) {
     }
     let mut known = KNOWN.lock().unwrap_or_else(PoisonError::into_inner);
     if !known.iter().any(|v| v == value) {
+        if known.len() >= MAX_KNOWN {
+            known.remove(PINNED);
+        }
         known.push(value.to_string());
     }
 }

@@ -299,7 +299,7 @@ fn pick(
 /// The longest lifetime or timeout pipi takes: a year, far beyond what any site gives.
 pub const MAX_SECONDS: u64 = 365 * 24 * 3600;
 
-fn parse_seconds(value: &str, what: &str) -> Result<u64> {
+pub fn parse_seconds(value: &str, what: &str) -> Result<u64> {
     match value.trim().parse::<u64>() {
         Ok(n) if (1..=MAX_SECONDS).contains(&n) => Ok(n),
         _ => bail!(
@@ -359,6 +359,12 @@ pub fn normalize_base_url(raw: &str) -> Result<String> {
     let hint = "a base URL looks like https://pipichat.com (the site's address, where Sngine runs)";
     let url = Url::parse(raw.trim())
         .map_err(|e| error::hinted(format!("invalid base URL '{raw}': {e}"), hint))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(error::hinted(
+            "refusing a base URL with a user name or password in it: it would be shown and sent everywhere".to_string(),
+            hint,
+        ));
+    }
     match url.scheme() {
         "https" => {}
         "http" if is_loopback(&url) => {}
@@ -378,12 +384,6 @@ pub fn normalize_base_url(raw: &str) -> Result<String> {
                 hint,
             ));
         }
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(error::hinted(
-            "refusing a base URL with a user name or password in it: it would be shown and sent everywhere".to_string(),
-            hint,
-        ));
     }
     if url.host().is_none() || url.query().is_some() || url.fragment().is_some() {
         return Err(error::hinted(

@@ -135,6 +135,9 @@ fn without_a_display_no_browser_is_started() {
     let running = bed.start_login(&["--timeout", "1"]);
     let out = running.finish();
     let err = text(&out.stderr);
+    // Nobody pastes and no browser comes back: the wait times out.
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("timed out after 1s"), "{err}");
     assert!(
         err.contains("No browser is started: there is no display"),
         "{err}"
@@ -391,7 +394,7 @@ fn stalled_and_half_open_connections_do_not_delay_the_redirect() {
         held.len()
     );
     assert_eq!(visit.status, 200);
-    assert!(took < Duration::from_secs(2), "{took:?}");
+    assert!(took < Duration::from_secs(5), "{took:?}");
     let out = running.finish();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
 }
@@ -496,7 +499,7 @@ fn ctrl_c_ends_the_wait_at_once_even_while_stdin_is_read() {
     let started = Instant::now();
     running.interrupt();
     let out = running.finish();
-    assert!(started.elapsed() < Duration::from_secs(2));
+    assert!(started.elapsed() < Duration::from_secs(5));
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(130), "{err}");
     assert!(err.contains("pipi: error: interrupted"), "{err}");

@@ -275,30 +275,30 @@ fn check(key: ConfigKey, raw: &str) -> Result<Checked> {
             Ok(checked)
         }
         ConfigKey::RedirectUrl => check_redirect_url(value),
-        ConfigKey::TokenTtl => match value.parse::<i64>() {
-            Ok(secs) if secs > 0 => {
-                let mut checked = Checked {
-                    value: secs.into(),
-                    shown: secs.to_string(),
-                    warnings: Vec::new(),
-                };
-                if secs > settings::DEFAULT_TOKEN_TTL_SECS as i64 {
-                    checked.warnings.push(format!(
-                        "Sngine servers expire a token {} seconds after they issue it, whatever this says; \
-                         past that pipi would keep a token the server refuses",
+        ConfigKey::TokenTtl => {
+            let secs = settings::parse_seconds(value, "token-ttl").map_err(|e| {
+                error::hinted(
+                    format!("{e:#}"),
+                    format!(
+                        "such as {}, the lifetime Sngine servers give a token",
                         settings::DEFAULT_TOKEN_TTL_SECS
-                    ));
-                }
-                Ok(checked)
-            }
-            _ => Err(error::hinted(
-                format!("invalid token-ttl '{value}': expected a whole number of seconds above 0"),
-                format!(
-                    "such as {}, the lifetime Sngine servers give a token",
+                    ),
+                )
+            })?;
+            let mut checked = Checked {
+                value: i64::try_from(secs).unwrap_or(i64::MAX).into(),
+                shown: secs.to_string(),
+                warnings: Vec::new(),
+            };
+            if secs > settings::DEFAULT_TOKEN_TTL_SECS {
+                checked.warnings.push(format!(
+                    "Sngine servers expire a token {} seconds after they issue it, whatever this says; \
+                     past that pipi would keep a token the server refuses",
                     settings::DEFAULT_TOKEN_TTL_SECS
-                ),
-            )),
-        },
+                ));
+            }
+            Ok(checked)
+        }
     }
 }
 

@@ -3,9 +3,10 @@
 //! the person's config or token cache.
 
 use super::login::{self, Abort, Options, Paste};
-use crate::browser;
+use crate::browser::{self, Choice};
 use crate::cli::DemoArgs;
 use crate::emulator::{self, Emulator};
+use crate::environment::Environment;
 use crate::provider::Provider;
 use crate::settings::{Flags, Settings, process_env};
 use crate::ui;
@@ -54,16 +55,23 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
     let lookup = |name: &str| env.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone());
     let settings = Settings::resolve(&Flags::default(), &lookup)?;
 
-    let opener = browser::choose(&process_env);
+    // Where no browser can be seen (SSH without a display, a server), pipi login would ask
+    // for a paste; the demo walks the pages itself instead.
+    let on_path = |program: &str| browser::on_path(&process_env, program);
+    let choice = browser::choose_for(&process_env, &Environment::current(), &on_path);
     let open_browser = |url: &str, abort: Abort| -> Result<()> {
-        if !args.no_browser {
-            ui::say(&format!("Opening {url} in your browser."));
-            match browser::open(&opener, url) {
-                Ok(()) => {
-                    ui::say("Sign in and approve the app in the browser window.");
-                    return Ok(());
+        match (&choice, args.no_browser) {
+            (_, true) => {}
+            (Choice::Skip(why), false) => ui::say(&format!("No browser is started: {why}.")),
+            (Choice::Open(opener), false) => {
+                ui::say(&format!("Opening {url} in your browser."));
+                match browser::open(opener, url) {
+                    Ok(()) => {
+                        ui::say("Sign in and approve the app in the browser window.");
+                        return Ok(());
+                    }
+                    Err(e) => ui::say(&format!("No browser could be opened ({e:#}).")),
                 }
-                Err(e) => ui::say(&format!("No browser could be opened ({e:#}).")),
             }
         }
         ui::say("Walking the sign-in and consent pages with the built-in HTTP client.");

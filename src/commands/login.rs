@@ -18,6 +18,8 @@ use crate::ui;
 use anyhow::{Context, Result, anyhow};
 use serde_json::Value;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -127,6 +129,18 @@ pub fn perform(settings: &Settings, options: &Options) -> Result<Value> {
     let provider = Provider::new(&base_url, settings.http_timeout)?;
 
     let (tx, rx) = mpsc::channel();
+    // From here on, Ctrl-C ends the wait, or stops the login before anything is written; a
+    // second Ctrl-C ends pipi at once (a request under way can take up to its timeout).
+    let stopping = Arc::new(AtomicBool::new(false));
+    let _interrupt = {
+        let (tx, stopping) = (tx.clone(), Arc::clone(&stopping));
+        crate::interrupt::subscribe(move || {
+            if stopping.swap(true, Ordering::SeqCst) {
+                std::process::exit(i32::from(error::Kind::Interrupted.exit_code()));
+            }
+            let _ = tx.send(Event::Interrupted);
+        })
+    };
     let listener = match &catch {
         Catch::Listen(target) => {
             let tx = tx.clone();
@@ -137,7 +151,6 @@ pub fn perform(settings: &Settings, options: &Options) -> Result<Value> {
         }
         Catch::Paste { .. } => None,
     };
-    let interrupt = tx.clone();
     if listener.is_none() && options.paste == Paste::Never {
         return Err(error::hinted(
             format!(
@@ -178,16 +191,10 @@ pub fn perform(settings: &Settings, options: &Options) -> Result<Value> {
     let deadline = Instant::now()
         .checked_add(options.timeout)
         .ok_or_else(|| anyhow!("the timeout is too long"))?;
+    let mut stdin_open = read_paste;
     loop {
-        let (auth_key, browser) = {
-            // Ctrl-C ends the wait; outside it, Ctrl-C ends pipi at once (nothing is half
-            // written: the cache is replaced by a rename).
-            let to_wait = interrupt.clone();
-            let _interrupt = crate::interrupt::subscribe(move || {
-                let _ = to_wait.send(Event::Interrupted);
-            });
-            wait_for_key(&waiting, paste_needed, &rx, deadline)?
-        };
+        let (auth_key, browser) =
+            wait_for_key(&waiting, paste_needed, &mut stdin_open, &rx, deadline)?;
         let pasted_past_a_page = browser.is_none()
             && matches!(
                 catch,
@@ -204,11 +211,41 @@ pub fn perform(settings: &Settings, options: &Options) -> Result<Value> {
             app_secret,
             &auth_key,
             pasted_past_a_page,
-        );
+        )
+        .and_then(|done| {
+            // A Ctrl-C during the exchange stops the login before the cache is touched.
+            if stopping.load(Ordering::SeqCst) {
+                Err(error::interrupted())
+            } else {
+                Ok(done)
+            }
+        });
         match outcome {
-            Ok(user) => {
-                // The key is in hand and used: nothing else is to be let in.
+            Ok((user, entry)) => {
+                if let Err(e) = super::token_cache(settings).store(&entry) {
+                    if let Some(browser) = browser {
+                        callback::respond(
+                            browser,
+                            500,
+                            "Login failed",
+                            "pipi could not save the token. The terminal says why.",
+                        );
+                    }
+                    return Err(e);
+                }
+                // The key is in hand and used: nothing else is to be let in, and browsers
+                // that came back meanwhile are told the login is done.
                 drop(listener);
+                while let Ok(event) = rx.try_recv() {
+                    if let Event::Redirect(late) = event {
+                        callback::respond(
+                            late.browser,
+                            409,
+                            "Already logged in",
+                            "pipi finished the login with another key. You can close this tab.",
+                        );
+                    }
+                }
                 let name = crate::user::display_name(&user);
                 if let Some(browser) = browser {
                     callback::respond(
@@ -242,7 +279,7 @@ pub fn perform(settings: &Settings, options: &Options) -> Result<Value> {
                 }
                 ui::warn(&format!(
                     "{e:#}; still waiting for {}",
-                    waiting.what(waiting.paste)
+                    waiting.what(stdin_open)
                 ));
                 if let Some(hint) = error::classification(&e).and_then(|c| c.hint.as_deref()) {
                     ui::hint(hint);
@@ -307,7 +344,7 @@ fn paste_instructions(catch: &Catch) -> String {
     match catch {
         Catch::Listen(target) => format!(
             "Any browser will do, on this machine or another (a laptop, a phone).\n\
-             After you approve, paste here the address it was sent to ({}?auth_key=..., even \
+             After you approve, paste here the address it was sent to (it starts with {} and ends with auth_key= and the key; even \
              if that page does not load) or just the key, and press Enter.",
             target.url
         ),
@@ -367,10 +404,10 @@ impl Waiting {
 fn wait_for_key(
     waiting: &Waiting,
     paste_needed: bool,
+    stdin_open: &mut bool,
     rx: &Receiver<Event>,
     deadline: Instant,
 ) -> Result<(Secret, Option<Connection>)> {
-    let mut stdin_open = waiting.paste;
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         match rx.recv_timeout(left) {
@@ -382,8 +419,8 @@ fn wait_for_key(
             Ok(Event::Pasted(Input::TooLong)) => {
                 ui::warn("that line is too long to be an address or a key; paste it again")
             }
-            Ok(Event::Pasted(Input::Closed)) if stdin_open => {
-                stdin_open = false;
+            Ok(Event::Pasted(Input::Closed)) if *stdin_open => {
+                *stdin_open = false;
                 match &waiting.redirect_url {
                     None => {
                         return Err(error::hinted(
@@ -405,7 +442,7 @@ fn wait_for_key(
                     format!(
                         "timed out after {} waiting for {}",
                         ui::duration(waiting.timeout),
-                        waiting.what(stdin_open)
+                        waiting.what(*stdin_open)
                     ),
                     if waiting.paste {
                         "run 'pipi login' again and approve in the browser, or give it longer with --timeout SECS"
@@ -422,8 +459,9 @@ fn wait_for_key(
     }
 }
 
-/// Trades the key for a token, fetches the profile and caches both. Nothing is written
-/// unless every step worked, so a failed login leaves a working token in place.
+/// Trades the key for a token and fetches the profile; returns the profile and the cache
+/// entry to write. Nothing is written here: only once every step worked, so a failed login
+/// leaves a working token in place.
 fn complete(
     settings: &Settings,
     provider: &Provider,
@@ -432,7 +470,7 @@ fn complete(
     app_secret: &Secret,
     auth_key: &Secret,
     pasted_past_a_page: bool,
-) -> Result<Value> {
+) -> Result<(Value, CachedToken)> {
     let obtained_at = SystemTime::now();
     let token = provider
         .exchange_auth_key(app_id, app_secret, auth_key)
@@ -452,17 +490,22 @@ fn complete(
         {
             (old.obtained_at, old.expires_at)
         }
-        _ => (obtained_at, obtained_at + ttl),
+        _ => (
+            obtained_at,
+            obtained_at
+                .checked_add(ttl)
+                .unwrap_or_else(crate::cache::rfc3339::latest),
+        ),
     };
-    cache.store(&CachedToken {
+    let entry = CachedToken {
         access_token: token,
         obtained_at,
         expires_at,
         base_url: base_url.to_string(),
         app_id: app_id.to_string(),
         user: Some(user.clone()),
-    })?;
-    Ok(user)
+    };
+    Ok((user, entry))
 }
 
 /// Adds the next step to the server's refusals that have an obvious one. A key pasted from
@@ -476,10 +519,10 @@ fn explain_exchange_error(err: anyhow::Error, pasted_past_a_page: bool) -> anyho
         "check the app secret (PIPI_APP_SECRET, or app-secret in the config file)"
     } else if lower.contains("auth_key") && pasted_past_a_page {
         "a key works once, and the page at the redirect URL may have used it before it was \
-         copied; run 'pipi login' again and copy the address before that page loads, or \
-         register an http://127.0.0.1 redirect URL that pipi can catch"
+         copied: copy the address before that page loads, or register an http://127.0.0.1 \
+         redirect URL that pipi can catch"
     } else if lower.contains("auth_key") {
-        "a key works once, and only the newest; run 'pipi login' again"
+        "a key works once, and only the newest: approve in the browser again (the login page gives a fresh one)"
     } else if lower.contains("application") || lower.contains("app_id") {
         "check the app id (PIPI_APP_ID, or app-id in the config file) and the base URL"
     } else {

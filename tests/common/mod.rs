@@ -15,13 +15,31 @@ use std::time::{Duration, Instant};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_pipi");
 
-/// A port nobody listens on right now.
+/// Where test ports are picked: below the range the system takes the local ends of
+/// outgoing connections from (32768 and up on Linux), so that a test holding hundreds of
+/// client connections cannot take a port another test's listener is about to bind.
+const TEST_PORTS: std::ops::Range<u16> = 20000..32000;
+
+/// A port nobody listens on right now, on 127.0.0.1 (and on ::1 too when `both`).
+fn pick_port(both: bool) -> u16 {
+    use std::sync::atomic::{AtomicU16, Ordering};
+    // Test binaries run side by side: each starts at its own place in the range.
+    static NEXT: AtomicU16 = AtomicU16::new(0);
+    let span = TEST_PORTS.end - TEST_PORTS.start;
+    let seed = (std::process::id() % u32::from(span)) as u16;
+    for _ in 0..span {
+        let offset = NEXT.fetch_add(1, Ordering::Relaxed).wrapping_add(seed) % span;
+        let port = TEST_PORTS.start + offset;
+        let v4 = TcpListener::bind(("127.0.0.1", port));
+        if v4.is_ok() && (!both || !has_ipv6() || TcpListener::bind(("::1", port)).is_ok()) {
+            return port;
+        }
+    }
+    panic!("no free port in {TEST_PORTS:?}");
+}
+
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    pick_port(false)
 }
 
 pub struct Bed {
@@ -221,7 +239,17 @@ pub struct Running {
     pub child: Child,
     lines: mpsc::Receiver<String>,
     seen: std::cell::RefCell<Vec<String>>,
-    stdout: std::thread::JoinHandle<Vec<u8>>,
+    stdout: Option<std::thread::JoinHandle<Vec<u8>>>,
+}
+
+/// A test that fails halfway leaves no pipi behind.
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
 }
 
 impl Running {
@@ -246,7 +274,7 @@ impl Running {
             child,
             lines,
             seen: Default::default(),
-            stdout,
+            stdout: Some(stdout),
         }
     }
 
@@ -257,6 +285,8 @@ impl Running {
     }
 
     /// Waits until a stderr line contains `needle`.
+    /// Waits until a stderr line contains `needle`; false, after saying what pipi printed,
+    /// when it does not come or pipi ends first.
     pub fn wait_for(&self, needle: &str) -> bool {
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline {
@@ -264,8 +294,20 @@ impl Running {
             if self.seen.borrow().iter().any(|l| l.contains(needle)) {
                 return true;
             }
+            if self.exited() {
+                std::thread::sleep(Duration::from_millis(50));
+                self.drain();
+                if self.seen.borrow().iter().any(|l| l.contains(needle)) {
+                    return true;
+                }
+                break;
+            }
             std::thread::sleep(Duration::from_millis(10));
         }
+        eprintln!(
+            "pipi printed, without {needle:?}:\n{}",
+            self.seen.borrow().join("\n")
+        );
         false
     }
 
@@ -300,7 +342,11 @@ impl Running {
 
     pub fn finish(mut self) -> Output {
         let status = self.child.wait().unwrap();
-        let stdout = self.stdout.join().unwrap();
+        let stdout = self
+            .stdout
+            .take()
+            .map(|t| t.join().unwrap())
+            .unwrap_or_default();
         // The reader thread ends at EOF, once the process is gone.
         let deadline = Instant::now() + Duration::from_secs(5);
         while let Ok(line) = self
@@ -309,7 +355,7 @@ impl Running {
         {
             self.seen.borrow_mut().push(line);
         }
-        let mut stderr = self.seen.into_inner().join("\n");
+        let mut stderr = self.seen.take().join("\n");
         stderr.push('\n');
         Output {
             status,
@@ -362,14 +408,7 @@ pub fn has_ipv6() -> bool {
 
 /// A port nobody listens on right now, on 127.0.0.1 and, where there is IPv6, on ::1.
 pub fn free_port_both() -> u16 {
-    for _ in 0..50 {
-        let v4 = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = v4.local_addr().unwrap().port();
-        if !has_ipv6() || TcpListener::bind(("::1", port)).is_ok() {
-            return port;
-        }
-    }
-    panic!("no port free on both 127.0.0.1 and ::1");
+    pick_port(true)
 }
 
 impl Bed {
