@@ -198,6 +198,19 @@ fn pipi_login_against_mock_with_a_fault() {
 }
 
 #[test]
+fn mock_stops_cleanly_on_sigterm_too() {
+    let mock = Mock::start(&[]);
+    let killed = Command::new("kill")
+        .args(["-TERM", &mock.running.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = mock.running.finish();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out.stderr).contains("pipi mock: stopped."));
+}
+
+#[test]
 fn mock_refuses_bad_options_and_a_taken_port() {
     let dir = tempfile::tempdir().unwrap();
     let out = bare(dir.path(), &["mock", "--fault", "authorize=melt"])
