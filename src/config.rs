@@ -70,6 +70,15 @@ fn parse_error(
     anyhow::anyhow!("{what} {}{place}: {message}", path.display())
 }
 
+/// The file's text; a file that does not exist reads as empty.
+fn read_text(path: &Path) -> Result<String> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
+        Err(e) => Err(e).with_context(|| format!("failed to read config file {}", path.display())),
+    }
+}
+
 /// The whole file, as read from `path` (empty when the file does not exist).
 #[derive(Debug, Default)]
 pub struct ConfigFile {
@@ -79,19 +88,7 @@ pub struct ConfigFile {
 
 impl ConfigFile {
     pub fn load(path: &Path) -> Result<ConfigFile> {
-        let text = match std::fs::read_to_string(path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Ok(ConfigFile {
-                    path: path.to_path_buf(),
-                    profiles: BTreeMap::new(),
-                });
-            }
-            Err(e) => {
-                return Err(e)
-                    .with_context(|| format!("failed to read config file {}", path.display()));
-            }
-        };
+        let text = read_text(path)?;
         let profiles = toml::from_str(&text).map_err(|e| {
             parse_error(
                 "failed to parse config file",
@@ -121,14 +118,7 @@ pub struct EditableConfig {
 
 impl EditableConfig {
     pub fn load(path: &Path) -> Result<EditableConfig> {
-        let text = match std::fs::read_to_string(path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-            Err(e) => {
-                return Err(e)
-                    .with_context(|| format!("failed to read config file {}", path.display()));
-            }
-        };
+        let text = read_text(path)?;
         let doc = text.parse::<toml_edit::DocumentMut>().map_err(|e| {
             parse_error(
                 "failed to parse config file",
