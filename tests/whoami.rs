@@ -235,3 +235,16 @@ fn a_closed_pipe_exits_quietly() {
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(text(&out.stderr), "");
 }
+
+#[test]
+fn a_proxy_from_the_environment_is_not_used_for_a_loopback_site() {
+    let mut bed = Bed::new();
+    logged_in(&bed);
+    // Nothing listens on the proxy's port: a request sent through it would fail.
+    let proxy = format!("http://127.0.0.1:{}", common::free_port());
+    for var in ["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"] {
+        bed.set(var, &proxy);
+    }
+    let out = bed.run(&["whoami"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}
