@@ -227,6 +227,11 @@ fn mock_refuses_bad_options_and_a_taken_port() {
         "{}",
         text(&out.stderr)
     );
+    let out = bare(dir.path(), &["demo", "--profile", "work"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("--profile has no meaning for pipi demo"));
     let holder = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = holder.local_addr().unwrap().port().to_string();
     let out = bare(dir.path(), &["mock", "--port", &port])

@@ -43,9 +43,34 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Logout => logout::run(&locations(&flags)?),
         Command::Api(args) => api::run(&settings(&flags)?, &args),
         // The emulator commands stand apart from the person's settings and files.
-        Command::Mock(args) => mock::run(&args),
-        Command::Demo(args) => demo::run(&args),
+        Command::Mock(args) => {
+            stands_apart(&flags, "mock")?;
+            mock::run(&args)
+        }
+        Command::Demo(args) => {
+            stands_apart(&flags, "demo")?;
+            demo::run(&args)
+        }
     }
+}
+
+/// `pipi mock` is the site and `pipi demo` brings its own: a profile or a base URL given to
+/// them would be ignored, so it is refused rather than silently dropped.
+fn stands_apart(flags: &Flags, command: &str) -> Result<()> {
+    let given: Vec<&str> = [
+        flags.profile.as_ref().map(|_| "--profile"),
+        flags.base_url.as_ref().map(|_| "--base-url"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if given.is_empty() {
+        return Ok(());
+    }
+    Err(error::usage(
+        format!("{} has no meaning for pipi {command}", given.join(" and ")),
+        format!("pipi {command} uses its own emulated site and a throwaway profile; leave it out"),
+    ))
 }
 
 fn settings(flags: &Flags) -> Result<Settings> {
