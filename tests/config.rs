@@ -5,7 +5,7 @@ mod common;
 
 use common::{BIN, Bed, mode, text};
 use std::io::{Read, Write};
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
 fn config_path(bed: &Bed) -> std::path::PathBuf {
@@ -248,16 +248,13 @@ fn profiles_lists_who_is_logged_in_where() {
 /// checks that the terminal never showed it.
 #[test]
 fn a_secret_typed_at_a_terminal_is_not_echoed() {
-    let Some(script) = ["/usr/bin/script", "/bin/script"]
-        .into_iter()
-        .find(|p| std::path::Path::new(p).exists())
-    else {
-        eprintln!("note: script(1) is not installed; hidden input is not tested");
+    let Some(script) = common::script_program("hidden input is not tested") else {
         return;
     };
     let bed = bare();
     let secret = "0123456789abcdef0123456789abcdef";
-    let mut child = Command::new(script)
+    let mut child = bed
+        .command(script)
         .args([
             "-q",
             "-e",
@@ -265,8 +262,6 @@ fn a_secret_typed_at_a_terminal_is_not_echoed() {
             &format!("{BIN} config set app-secret"),
             "/dev/null",
         ])
-        .env_clear()
-        .envs(&bed.vars)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

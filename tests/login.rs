@@ -92,13 +92,7 @@ fn every_server_generation_is_handled() {
         let bed = Bed::with(|c| c.generation = generation);
         let login = bed.login(&[]);
         assert_eq!(login.code(), 0, "{generation:?}: {}", login.stderr());
-        let seen: Vec<_> = bed
-            .site
-            .requests()
-            .into_iter()
-            .filter(|r| r.path == "/api/authorize")
-            .map(|r| r.method)
-            .collect();
+        let seen = bed.methods_seen("/api/authorize");
         assert_eq!(seen, methods, "{generation:?}");
     }
 }
@@ -138,13 +132,7 @@ fn a_failed_login_leaves_the_working_token_alone() {
     assert_eq!(login.visit.unwrap().status, 500);
     assert_eq!(std::fs::read(bed.cache_file("default")).unwrap(), before);
     // Only an `invalid app_id` refusal sends the exchange again as a GET, secret in the URL.
-    let methods: Vec<_> = bed
-        .site
-        .requests()
-        .into_iter()
-        .filter(|r| r.path == "/api/authorize")
-        .map(|r| r.method)
-        .collect();
+    let methods = bed.methods_seen("/api/authorize");
     assert_eq!(methods, ["POST", "POST"]);
 
     // A profile that cannot be fetched fails the login too, and the old token stays.

@@ -455,14 +455,13 @@ fn a_flood_of_connections_and_junk_does_not_stop_the_listener() {
 fn the_listener_outlives_running_out_of_file_descriptors() {
     let bed = Bed::new();
     // pipi with room for only a few dozen files: the idle connections use them all up.
-    let child = std::process::Command::new("sh")
+    let child = bed
+        .command("sh")
         .args([
             "-c",
             "ulimit -n 48 && exec \"$0\" login --no-browser",
             common::BIN,
         ])
-        .env_clear()
-        .envs(&bed.vars)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -5,7 +5,7 @@ mod common;
 
 use common::{BIN, Bed, text};
 use pipi::emulator::{Fault, Generation};
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
 /// The secrets of a bed after a login: the app secret, the auth key the browser carried, and
 /// the token.
@@ -188,20 +188,12 @@ fn without_the_flag_nothing_is_logged() {
 
 /// Runs pipi on a terminal (a pty from `script`) and returns what the terminal showed.
 fn on_a_terminal(bed: &Bed, args: &str, extra: &[(&str, &str)]) -> Option<String> {
-    let Some(script) = ["/usr/bin/script", "/bin/script"]
-        .into_iter()
-        .find(|p| std::path::Path::new(p).exists())
-    else {
-        eprintln!("note: script(1) is not installed; colour on a terminal is not tested");
-        return None;
-    };
-    let out = Command::new(script)
+    let script = common::script_program("colour on a terminal is not tested")?;
+    let out = bed
+        .command(script)
         .args(["-q", "-e", "-c", &format!("{BIN} {args}"), "/dev/null"])
-        .env_clear()
-        .envs(&bed.vars)
         .envs(extra.iter().copied())
         .env("TERM", "xterm")
-        .stdin(Stdio::null())
         .output()
         .unwrap();
     Some(text(&out.stdout))

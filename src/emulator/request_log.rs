@@ -1,41 +1,9 @@
 //! The request log: one line per request on stderr, with keys, secrets and tokens
-//! redacted, so that a log can be pasted into a bug report.
+//! redacted (by the same masking as everything pipi says), so that a log can be pasted into
+//! a bug report.
 
+use crate::redact::redact;
 use std::time::Duration;
-
-/// The parameters whose values never reach the log.
-const SECRET_PARAMS: [&str; 3] = ["auth_key", "app_secret", "access_token"];
-
-/// `a=1&app_secret=xyz` becomes `a=1&app_secret=[redacted]`; everything else is kept as sent.
-pub(crate) fn redact(params: &str) -> String {
-    params
-        .split('&')
-        .map(|pair| match pair.split_once('=') {
-            Some((name, _)) if is_secret(name) => format!("{name}=[redacted]"),
-            _ => pair.to_owned(),
-        })
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-/// Also redacts a key glued to a URL by plain joining (`...?src=cli?auth_key=KEY`).
-pub(crate) fn redact_url(url: &str) -> String {
-    match url.find("auth_key=") {
-        Some(at) => {
-            let end = url[at..].find('&').map_or(url.len(), |len| at + len);
-            format!("{}auth_key=[redacted]{}", &url[..at], &url[end..])
-        }
-        None => url.to_owned(),
-    }
-}
-
-fn is_secret(name: &str) -> bool {
-    let name: String = url::form_urlencoded::parse(format!("{name}=").as_bytes())
-        .next()
-        .map(|(name, _)| name.replace(['.', ' '], "_"))
-        .unwrap_or_default();
-    SECRET_PARAMS.contains(&name.as_str())
-}
 
 /// `POST /api/authorize?app_id=1 200 3ms body: app_id=1&app_secret=[redacted]`
 pub(crate) fn line(
@@ -82,16 +50,16 @@ mod tests {
     }
 
     #[test]
-    fn urls_lose_their_keys() {
+    fn urls_lose_their_keys_as_the_walker_shows_them() {
         assert_eq!(
-            redact_url("http://h/cb?src=cli?auth_key=abc"),
+            redact("http://h/cb?src=cli?auth_key=abc"),
             "http://h/cb?src=cli?auth_key=[redacted]"
         );
         assert_eq!(
-            redact_url("http://h/cb?auth_key=abc&x=1"),
+            redact("http://h/cb?auth_key=abc&x=1"),
             "http://h/cb?auth_key=[redacted]&x=1"
         );
-        assert_eq!(redact_url("http://h/cb"), "http://h/cb");
+        assert_eq!(redact("http://h/cb"), "http://h/cb");
     }
 
     #[test]

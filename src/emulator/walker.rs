@@ -13,7 +13,7 @@ use reqwest::blocking::Client;
 use reqwest::redirect::Policy;
 use url::Url;
 
-use super::request_log::redact_url;
+use crate::redact::redact;
 
 /// More than any honest walk needs (oauth, sign-in, back to oauth, consent, app).
 const MAX_HOPS: usize = 12;
@@ -34,7 +34,7 @@ impl fmt::Debug for WalkOutcome {
     // The final URL carries a live auth key; Debug output ends up in logs.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WalkOutcome")
-            .field("final_url", &redact_url(&self.final_url))
+            .field("final_url", &redact(&self.final_url))
             .field("status", &self.status)
             .field("body", &self.body)
             .finish()
@@ -77,7 +77,7 @@ pub fn walk(oauth_url: &str, as_user: Option<&str>) -> anyhow::Result<WalkOutcom
             .send()
             // reqwest's own message repeats the URL, auth_key and all.
             .map_err(reqwest::Error::without_url)
-            .with_context(|| format!("failed to reach {}", redact_url(url.as_str())))?;
+            .with_context(|| format!("failed to reach {}", redact(url.as_str())))?;
         let status = response.status().as_u16();
         let location = response
             .headers()
@@ -94,9 +94,7 @@ pub fn walk(oauth_url: &str, as_user: Option<&str>) -> anyhow::Result<WalkOutcom
         let body = response
             .bytes()
             .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
-            .with_context(|| {
-                format!("failed to read the answer of {}", redact_url(url.as_str()))
-            })?;
+            .with_context(|| format!("failed to read the answer of {}", redact(url.as_str())))?;
         if step.is_final() {
             return Ok(WalkOutcome {
                 final_url: url.to_string(),
@@ -108,12 +106,12 @@ pub fn walk(oauth_url: &str, as_user: Option<&str>) -> anyhow::Result<WalkOutcom
             let Some(location) = location else {
                 bail!(
                     "{} answered {status} without a Location",
-                    redact_url(url.as_str())
+                    redact(url.as_str())
                 );
             };
             let next = url
                 .join(&location)
-                .with_context(|| format!("invalid redirect to {}", redact_url(&location)))?;
+                .with_context(|| format!("invalid redirect to {}", redact(&location)))?;
             if next.query_pairs().any(|(name, _)| name == "auth_key")
                 || location.contains("auth_key=")
             {
@@ -123,7 +121,7 @@ pub fn walk(oauth_url: &str, as_user: Option<&str>) -> anyhow::Result<WalkOutcom
             } else {
                 bail!(
                     "the site sent the browser to {} without an auth_key",
-                    redact_url(next.as_str())
+                    redact(next.as_str())
                 );
             }
             continue;
@@ -131,7 +129,7 @@ pub fn walk(oauth_url: &str, as_user: Option<&str>) -> anyhow::Result<WalkOutcom
         if status != 200 {
             bail!(
                 "the site answered {status} at {}: {}",
-                redact_url(url.as_str()),
+                redact(url.as_str()),
                 excerpt(&body)
             );
         }
@@ -147,7 +145,7 @@ pub fn walk(oauth_url: &str, as_user: Option<&str>) -> anyhow::Result<WalkOutcom
         }
         bail!(
             "the site showed a page with neither a sign-in nor a consent form at {}: {}",
-            redact_url(url.as_str()),
+            redact(url.as_str()),
             excerpt(&body)
         );
     }

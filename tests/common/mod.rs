@@ -131,14 +131,28 @@ impl Bed {
         self
     }
 
+    /// A program run with exactly this bed's environment, stdin empty.
+    pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut cmd = Command::new(program);
+        cmd.env_clear().envs(&self.vars).stdin(Stdio::null());
+        cmd
+    }
+
     /// pipi with exactly this bed's environment.
     pub fn pipi(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(BIN);
-        cmd.args(args)
-            .env_clear()
-            .envs(&self.vars)
-            .stdin(Stdio::null());
+        let mut cmd = self.command(BIN);
+        cmd.args(args);
         cmd
+    }
+
+    /// The HTTP methods of the requests the site saw on `path`, oldest first.
+    pub fn methods_seen(&self, path: &str) -> Vec<String> {
+        self.site
+            .requests()
+            .into_iter()
+            .filter(|r| r.path == path)
+            .map(|r| r.method)
+            .collect()
     }
 
     pub fn run(&self, args: &[&str]) -> Output {
@@ -393,6 +407,18 @@ pub fn follow(url: &str) -> Visit {
 
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// script(1), which runs a program at a real terminal (a pty); `None`, after saying what is
+/// skipped without it, where it is not installed.
+pub fn script_program(skipped: &str) -> Option<&'static str> {
+    let found = ["/usr/bin/script", "/bin/script"]
+        .into_iter()
+        .find(|p| Path::new(p).exists());
+    if found.is_none() {
+        eprintln!("note: script(1) is not installed; {skipped}");
+    }
+    found
 }
 
 /// Mode bits of a file or directory.
