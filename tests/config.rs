@@ -15,14 +15,7 @@ fn config_path(bed: &Bed) -> std::path::PathBuf {
 /// A bed whose settings come only from the config file.
 fn bare() -> Bed {
     let mut bed = Bed::new();
-    for var in [
-        "PIPI_BASE_URL",
-        "PIPI_APP_ID",
-        "PIPI_APP_SECRET",
-        "PIPI_REDIRECT_URL",
-    ] {
-        bed.unset(var);
-    }
+    bed.without_site_variables();
     bed
 }
 

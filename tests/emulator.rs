@@ -178,6 +178,12 @@ fn new_token(emulator: &Emulator) -> String {
     token_from(&exchange_post(emulator, &new_key(emulator)))
 }
 
+/// The token for the key a walk ended with.
+fn walked_token(emulator: &Emulator, outcome: &emulator::WalkOutcome) -> String {
+    let key = outcome.final_url.rsplit("auth_key=").next().unwrap();
+    token_from(&exchange_post(emulator, key))
+}
+
 fn user_info(emulator: &Emulator, token: &str) -> Answer {
     get(&format!(
         "{}/api/get_user_info?access_token={token}",
@@ -1220,13 +1226,7 @@ fn the_walker_signs_in_consents_and_lands_on_the_redirect_url() {
 
     // As someone else, by handle: sign-in, consent for them, and their key.
     let outcome = emulator::walk(&emulator.oauth_url(), Some("hanako")).unwrap();
-    let key = outcome
-        .final_url
-        .rsplit("auth_key=")
-        .next()
-        .unwrap()
-        .to_owned();
-    let token = token_from(&exchange_post(&emulator, &key));
+    let token = walked_token(&emulator, &outcome);
     assert!(
         user_info(&emulator, &token)
             .body
@@ -1412,13 +1412,7 @@ fn the_walker_consents_for_a_browser_signed_in_already() {
         ..Config::default()
     });
     let outcome = emulator::walk(&emulator.oauth_url(), None).unwrap();
-    let key = outcome
-        .final_url
-        .rsplit("auth_key=")
-        .next()
-        .unwrap()
-        .to_owned();
-    let token = token_from(&exchange_post(&emulator, &key));
+    let token = walked_token(&emulator, &outcome);
     assert!(
         user_info(&emulator, &token)
             .body

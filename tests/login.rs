@@ -214,14 +214,7 @@ fn credentials_and_settings_come_from_the_config_file() {
     );
     std::fs::create_dir_all(bed.dir.path().join("config")).unwrap();
     std::fs::write(bed.dir.path().join("config/config.toml"), config).unwrap();
-    for var in [
-        "PIPI_BASE_URL",
-        "PIPI_APP_ID",
-        "PIPI_APP_SECRET",
-        "PIPI_REDIRECT_URL",
-    ] {
-        bed.unset(var);
-    }
+    bed.without_site_variables();
     let login = bed.login(&["--profile", "work"]);
     assert_eq!(login.code(), 0, "{}", login.stderr());
     assert!(

@@ -131,6 +131,19 @@ impl Bed {
         self
     }
 
+    /// Leaves the site, the app and the redirect URL to the config file.
+    pub fn without_site_variables(&mut self) -> &mut Bed {
+        for var in [
+            "PIPI_BASE_URL",
+            "PIPI_APP_ID",
+            "PIPI_APP_SECRET",
+            "PIPI_REDIRECT_URL",
+        ] {
+            self.vars.remove(var);
+        }
+        self
+    }
+
     /// A program run with exactly this bed's environment, stdin empty.
     pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
         let mut cmd = Command::new(program);
