@@ -110,6 +110,15 @@ impl std::fmt::Display for StdoutClosed {
 
 impl std::error::Error for StdoutClosed {}
 
+/// A server's body on stdout as received, ending with a newline.
+pub fn print_body(raw: &str) -> anyhow::Result<()> {
+    if raw.ends_with('\n') {
+        print_data(raw)
+    } else {
+        print_data(&format!("{raw}\n"))
+    }
+}
+
 /// Data on stdout, flushed at once.
 pub fn print_data(text: &str) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();

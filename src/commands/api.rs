@@ -22,8 +22,7 @@ pub fn run(settings: &Settings, args: &ApiArgs) -> Result<ExitCode> {
         .map_err(|e| current.refusal(settings.profile()).explain(e))
         .map_err(|e| explain_unknown_endpoint(e, &endpoint))?;
     if args.raw {
-        let newline = if raw.ends_with('\n') { "" } else { "\n" };
-        crate::ui::print_data(&format!("{raw}{newline}"))?;
+        crate::ui::print_body(&raw)?;
     } else {
         crate::ui::print_json(&json)?;
     }

@@ -126,7 +126,6 @@ pub fn perform(settings: &Settings, options: &Options) -> Result<Value> {
     let base_url = settings.base_url()?;
     let (app_id, app_secret) = settings.app_credentials()?;
     let catch = Catch::from_redirect_url(&settings.redirect_url.value)?;
-    let provider = Provider::new(&base_url, settings.http_timeout)?;
 
     let (tx, rx) = mpsc::channel();
     // From here on, Ctrl-C ends the wait, or stops the login before anything is written; a
@@ -160,6 +159,9 @@ pub fn perform(settings: &Settings, options: &Options) -> Result<Value> {
             "register a redirect URL such as http://127.0.0.1:8765/callback for the app and set PIPI_REDIRECT_URL to it",
         ));
     }
+    // Set up before the browser is sent anywhere, so that a client that cannot be built
+    // never wastes a key the person approved.
+    let provider = Provider::new(&base_url, settings.http_timeout)?;
     let login_url = provider::oauth_url(&base_url, app_id);
     if let Catch::Paste { url, why } = &catch {
         ui::say(&why.explain(url));

@@ -1,7 +1,7 @@
 //! `pipi profiles`: every profile pipi knows, from the config file's tables and the token
 //! cache, with who is logged in on each and for how long. No network: it reads files only.
 
-use crate::cache::{CachedToken, Lookup, TokenCache, rfc3339};
+use crate::cache::{CachedToken, TokenCache, rfc3339};
 use crate::cli::ProfilesArgs;
 use crate::config::ConfigFile;
 use crate::settings::{self, Locations, site_label};
@@ -23,14 +23,7 @@ pub fn run(locations: &Locations, args: &ProfilesArgs) -> Result<ExitCode> {
     let rows: Vec<Row> = names
         .iter()
         .map(|name| {
-            let cached = match TokenCache::new(&locations.cache_dir, name).load() {
-                Lookup::Found(token) => Some(token),
-                Lookup::Missing => None,
-                Lookup::Unusable(message) => {
-                    ui::warn(&message);
-                    None
-                }
-            };
+            let cached = TokenCache::new(&locations.cache_dir, name).load_or_warn();
             let configured = file.profile(name).and_then(|c| c.base_url.clone());
             Row::new(name, name == locations.profile(), configured, cached, now)
         })

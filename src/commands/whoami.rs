@@ -17,8 +17,7 @@ pub fn run(settings: &Settings, args: &WhoamiArgs) -> Result<ExitCode> {
         &current.refusal(settings.profile()),
     )?;
     if args.raw {
-        let newline = if raw.ends_with('\n') { "" } else { "\n" };
-        crate::ui::print_data(&format!("{raw}{newline}"))?;
+        crate::ui::print_body(&raw)?;
     } else {
         crate::ui::print_json(&Value::Object(crate::user::decode(user)))?;
     }
