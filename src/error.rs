@@ -1,120 +1,220 @@
-//! The kinds of failure a script can tell apart, each one exit code, and how an error is shown.
+//! The errors the library gives its callers: one type, [`Error`], whose [`ErrorKind`] a
+//! caller can match, and, for an answer the site refused, a [`Refusal`] read from the
+//! server's message in one place.
 //!
-//! Errors travel as `anyhow::Error`. Code that knows what a failure means for the person
-//! (log in again, fix the config, stop) raises a [`Classified`] error; `main` finds it in the
-//! chain to choose the exit code and the hint. Everything else is a plain failure (exit 1).
+//! Inside the crate errors travel as `anyhow::Error`, with context added at every file and
+//! network boundary; code that knows what a failure means raises an [`Error`] of the right
+//! kind, and each public function hands back the outermost one it finds, with the whole
+//! chain of context as its message.
 
 use std::fmt;
 
-/// What went wrong, in the terms a script cares about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// Network, server, config or file trouble: exit 1.
-    Failure,
-    /// The command line was wrong: exit 2.
-    Usage,
-    /// No token, a token expired by the local clock, or one the server refuses: exit 4.
+/// What went wrong, in the terms a caller acts on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// There is no usable token: none was cached, it expired, or the site refused it. The
+    /// way out is to log in (again).
     AuthNeeded,
-    /// Ctrl-C: exit 130.
+    /// The site answered with an error of its own (`{"error":true,...}`), classified.
+    Refused(Refusal),
+    /// The site could not be reached, did not answer in time, or answered with something
+    /// that is not its API (an HTML page, a redirect, a broken body).
+    Network,
+    /// A file could not be read or written: the token cache or the config file.
+    File,
+    /// The caller asked for something that cannot be: a bad URL, a bad name, a missing
+    /// setting.
+    Usage,
+    /// The login was stopped by its [`crate::Cancel`] handle.
     Interrupted,
+    /// Anything else: the login timed out, no browser came back, the profile was deleted.
+    Failed,
 }
 
-impl Kind {
-    pub fn exit_code(self) -> u8 {
-        match self {
-            Kind::Failure => 1,
-            Kind::Usage => 2,
-            Kind::AuthNeeded => 4,
-            Kind::Interrupted => 130,
+/// What the site's error message means. Sngine passes its messages through the site's
+/// translator, so only the English ones can be told apart; any other is [`Refusal::Other`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Refusal {
+    /// `invalid app_id`: no such app id, or an old server that read an empty query string.
+    InvalidAppId,
+    /// `invalid app_secret`: the secret does not match the app.
+    InvalidAppSecret,
+    /// `invalid auth_key`: unknown, already used, or replaced by a newer one.
+    InvalidAuthKey,
+    /// The app does not exist or was disabled.
+    UnknownApp,
+    /// The site's developers module is turned off.
+    ModuleDisabled,
+    /// `invalid access_token`: missing or unknown.
+    InvalidToken,
+    /// `expired access_token`: older than the site allows (60 seconds).
+    ExpiredToken,
+    /// `invalid parameters`: the endpoint does not exist or wants other parameters.
+    InvalidParameters,
+    /// A message this classification does not know (another language, a fork).
+    Other,
+}
+
+impl Refusal {
+    /// Reads the server's message (entity-decoded). This is the one place server messages
+    /// are matched.
+    pub fn classify(message: &str) -> Refusal {
+        let m = message.to_ascii_lowercase();
+        if m.contains("expired access_token") {
+            Refusal::ExpiredToken
+        } else if m.contains("access_token") {
+            Refusal::InvalidToken
+        } else if m.contains("auth_key") {
+            Refusal::InvalidAuthKey
+        } else if m.contains("app_secret") {
+            Refusal::InvalidAppSecret
+        } else if m.contains("app_id") {
+            Refusal::InvalidAppId
+        } else if m.contains("application") {
+            Refusal::UnknownApp
+        } else if m.contains("disabled by the admin") {
+            Refusal::ModuleDisabled
+        } else if m.contains("invalid parameters") {
+            Refusal::InvalidParameters
+        } else {
+            Refusal::Other
+        }
+    }
+
+    /// Whether the token itself was refused, so that logging in again is the way out.
+    pub fn is_token(&self) -> bool {
+        matches!(self, Refusal::InvalidToken | Refusal::ExpiredToken)
+    }
+}
+
+/// An error from pipi: a kind to match, a message for people (lowercase, with its context,
+/// never a secret), and sometimes a hint at the next step.
+#[derive(Debug, Clone)]
+pub struct Error {
+    kind: ErrorKind,
+    message: String,
+    hint: Option<String>,
+    server_message: Option<String>,
+}
+
+impl Error {
+    /// An error of `kind` with a message for people.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
+        Error {
+            kind,
+            message: message.into(),
+            hint: None,
+            server_message: None,
+        }
+    }
+
+    /// Adds the next step to take, such as `run 'pipi login'`.
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Error {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// What went wrong, to match on.
+    pub fn kind(&self) -> &ErrorKind {
+        &self.kind
+    }
+
+    /// The next step, when there is an obvious one.
+    pub fn hint(&self) -> Option<&str> {
+        self.hint.as_deref()
+    }
+
+    /// The site's own message, entity-decoded, when the site refused.
+    pub fn server_message(&self) -> Option<&str> {
+        self.server_message.as_deref()
+    }
+
+    /// How the site refused, when it did.
+    pub fn refusal(&self) -> Option<&Refusal> {
+        match &self.kind {
+            ErrorKind::Refused(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// The site refused with `message`, classified.
+    pub(crate) fn refused(message: String) -> Error {
+        Error {
+            kind: ErrorKind::Refused(Refusal::classify(&message)),
+            message: format!("the server said: {message}"),
+            hint: None,
+            server_message: Some(message),
+        }
+    }
+
+    /// The same error with another kind and message, keeping what the site said.
+    pub(crate) fn reclassified(&self, kind: ErrorKind, message: impl Into<String>) -> Error {
+        Error {
+            kind,
+            message: message.into(),
+            hint: None,
+            server_message: self.server_message.clone(),
+        }
+    }
+
+    /// The error a public function hands back for an internal chain: the kind and hint of
+    /// the outermost [`Error`] in it (else [`ErrorKind::Failed`]), and the whole chain as
+    /// the message.
+    pub(crate) fn from_chain(err: anyhow::Error) -> Error {
+        let message = format!("{err:#}");
+        match find(&err) {
+            Some(found) => Error {
+                message,
+                ..found.clone()
+            },
+            None => Error::new(ErrorKind::Failed, message),
         }
     }
 }
 
-/// An error whose meaning is known: a kind (hence an exit code) and maybe a next step.
-#[derive(Debug)]
-pub struct Classified {
-    pub kind: Kind,
-    pub message: String,
-    pub hint: Option<String>,
+/// The outermost [`Error`] in a chain, whether raised as the error or added as context.
+pub(crate) fn find(err: &anyhow::Error) -> Option<&Error> {
+    // anyhow finds context types through `downcast_ref` only, and root errors of inner
+    // `anyhow::Error`s through the chain.
+    err.downcast_ref::<Error>()
+        .or_else(|| err.chain().find_map(|e| e.downcast_ref::<Error>()))
 }
 
-impl fmt::Display for Classified {
+/// How the site refused, if an error in the chain says so.
+pub(crate) fn refusal(err: &anyhow::Error) -> Option<&Refusal> {
+    err.chain()
+        .filter_map(|e| e.downcast_ref::<Error>())
+        .find_map(Error::refusal)
+}
+
+/// A failure with a hint, for use inside the crate.
+pub(crate) fn hinted(message: impl Into<String>, hint: impl Into<String>) -> anyhow::Error {
+    Error::new(ErrorKind::Failed, message)
+        .with_hint(hint)
+        .into()
+}
+
+/// A usage error with a hint, for use inside the crate.
+pub(crate) fn usage(message: impl Into<String>, hint: impl Into<String>) -> anyhow::Error {
+    Error::new(ErrorKind::Usage, message).with_hint(hint).into()
+}
+
+impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)
     }
 }
 
-impl std::error::Error for Classified {}
+impl std::error::Error for Error {}
 
-/// A failure (exit 1) with a hint on what to do next.
-pub fn hinted(message: impl Into<String>, hint: impl Into<String>) -> anyhow::Error {
-    Classified {
-        kind: Kind::Failure,
-        message: message.into(),
-        hint: Some(hint.into()),
-    }
-    .into()
-}
+/// The result of the library's fallible functions.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// The command line asked for something that cannot be (exit 2), and what would be right.
-pub fn usage(message: impl Into<String>, hint: impl Into<String>) -> anyhow::Error {
-    Classified {
-        kind: Kind::Usage,
-        message: message.into(),
-        hint: Some(hint.into()),
-    }
-    .into()
-}
-
-/// Authentication is needed (exit 4); the hint says how to log in on this profile.
-pub fn auth_needed(message: impl Into<String>, profile: &str) -> anyhow::Error {
-    Classified {
-        kind: Kind::AuthNeeded,
-        message: message.into(),
-        hint: Some(login_hint(profile)),
-    }
-    .into()
-}
-
-/// The person pressed Ctrl-C (exit 130).
-pub fn interrupted() -> anyhow::Error {
-    Classified {
-        kind: Kind::Interrupted,
-        message: "interrupted".into(),
-        hint: None,
-    }
-    .into()
-}
-
-/// The command that logs in on `profile`, as the person would type it.
-pub fn login_hint(profile: &str) -> String {
-    if profile == crate::settings::DEFAULT_PROFILE {
-        "run 'pipi login'".to_string()
-    } else {
-        format!("run 'pipi login --profile {profile}'")
-    }
-}
-
-/// The outermost classified error, whether raised as an error or added as context.
-pub fn classification(err: &anyhow::Error) -> Option<&Classified> {
-    // anyhow finds context types through `downcast_ref` only, and root errors of inner
-    // `anyhow::Error`s through the chain.
-    err.downcast_ref::<Classified>()
-        .or_else(|| err.chain().find_map(|e| e.downcast_ref::<Classified>()))
-}
-
-/// The exit code for an error.
-pub fn exit_code(err: &anyhow::Error) -> u8 {
-    classification(err).map_or(1, |c| c.kind.exit_code())
-}
-
-/// Prints an error once, as `pipi: error: ...`, with its causes on the same line and the
-/// hint, if any, on the next.
-pub fn report(err: &anyhow::Error) {
-    crate::ui::error(&format!("{err:#}"));
-    if let Some(hint) = classification(err).and_then(|c| c.hint.as_deref()) {
-        crate::ui::hint(hint);
-    }
+/// Turns an internal result into a public one.
+pub(crate) fn public<T>(result: anyhow::Result<T>) -> Result<T> {
+    result.map_err(Error::from_chain)
 }
 
 #[cfg(test)]
@@ -123,32 +223,70 @@ mod tests {
     use anyhow::Context;
 
     #[test]
+    fn english_messages_are_classified() {
+        let cases = [
+            ("Bad Request, invalid app_id", Refusal::InvalidAppId),
+            ("Bad Request, invalid app_secret", Refusal::InvalidAppSecret),
+            ("Bad Request, invalid auth_key", Refusal::InvalidAuthKey),
+            (
+                "We're sorry, but the application you're trying to use doesn't exist or has been disabled",
+                Refusal::UnknownApp,
+            ),
+            (
+                "The developers module has been disabled by the admin",
+                Refusal::ModuleDisabled,
+            ),
+            (
+                "This feature has been disabled by the admin",
+                Refusal::ModuleDisabled,
+            ),
+            ("Bad Request, invalid access_token", Refusal::InvalidToken),
+            ("Bad Request, expired access_token", Refusal::ExpiredToken),
+            (
+                "Bad Request, invalid parameters",
+                Refusal::InvalidParameters,
+            ),
+            ("Requête invalide", Refusal::Other),
+        ];
+        for (message, expected) in cases {
+            assert_eq!(Refusal::classify(message), expected, "{message}");
+        }
+        assert!(Refusal::ExpiredToken.is_token());
+        assert!(!Refusal::InvalidAuthKey.is_token());
+    }
+
+    #[test]
     fn kind_and_hint_survive_context() {
-        let err = Err::<(), _>(auth_needed("token expired", "work"))
-            .context("cannot show the profile")
-            .unwrap_err();
-        assert_eq!(exit_code(&err), 4);
-        let hint = classification(&err).and_then(|c| c.hint.clone());
-        assert_eq!(hint.as_deref(), Some("run 'pipi login --profile work'"));
-        assert_eq!(format!("{err:#}"), "cannot show the profile: token expired");
+        let err = Err::<(), _>(anyhow::Error::from(
+            Error::new(ErrorKind::AuthNeeded, "token expired").with_hint("log in"),
+        ))
+        .context("cannot show the profile")
+        .unwrap_err();
+        let public = Error::from_chain(err);
+        assert_eq!(public.kind(), &ErrorKind::AuthNeeded);
+        assert_eq!(public.hint(), Some("log in"));
+        assert_eq!(public.to_string(), "cannot show the profile: token expired");
     }
 
     #[test]
-    fn classification_added_as_context_is_found() {
-        let err = Err::<(), _>(anyhow::anyhow!("the server said no"))
-            .context(Classified {
-                kind: Kind::AuthNeeded,
-                message: "refused".into(),
-                hint: Some("try again".into()),
-            })
-            .context("failed to log in")
-            .unwrap_err();
-        assert_eq!(exit_code(&err), 4);
+    fn refusals_are_found_under_context() {
+        let err = Err::<(), _>(anyhow::Error::from(Error::refused(
+            "Bad Request, invalid auth_key".into(),
+        )))
+        .context("failed to exchange the key")
+        .unwrap_err();
+        assert_eq!(refusal(&err), Some(&Refusal::InvalidAuthKey));
+        let public = Error::from_chain(err);
+        assert_eq!(
+            public.server_message(),
+            Some("Bad Request, invalid auth_key")
+        );
+        assert_eq!(public.refusal(), Some(&Refusal::InvalidAuthKey));
     }
 
     #[test]
-    fn unclassified_errors_exit_1() {
-        assert_eq!(exit_code(&anyhow::anyhow!("boom")), 1);
-        assert_eq!(exit_code(&interrupted()), 130);
+    fn unclassified_errors_are_failures() {
+        let public = Error::from_chain(anyhow::anyhow!("boom"));
+        assert_eq!(public.kind(), &ErrorKind::Failed);
     }
 }

@@ -1,77 +1,79 @@
-//! pipi: log in to a Sngine site ("Log in With PipiTrend") from the terminal.
+//! Log in to a Sngine site ("Log in With PipiTrend" on [PipiChat](https://pipichat.com), or
+//! any other) from a program, and call its API with the token.
 //!
-//! The flow, file by file: `cli` parses, `settings` resolves flags, environment and the
-//! `config` file, `commands` does the work; `environment` tells where pipi runs (SSH, a
-//! display, WSL), `browser` decides how to open the login page and opens it, `callback`
-//! catches the redirect on a `listener` that no client can hold up, `paste` takes the
-//! address from stdin when no listener can, `provider` is the only code that talks HTTP to
-//! the site, `cache` keeps the token, and `emulator` is a stand-in site for tests and
-//! offline use. Everything said on stderr goes through `ui`, which masks secrets with
-//! `redact`; `debug` is the log that `-v` turns on.
+//! Sngine's developer API sends a person's browser to the site's login page, which sends it
+//! back to the app's registered redirect URL with a one-time `auth_key`; the app trades the
+//! key for an access token, which lives 60 seconds, and reads the person's profile with it.
+//! This crate does each step as real Sngine servers (2.7 to 4.2) do it, quirks included, and
+//! is the library under the `pipi` command-line tool.
+//!
+//! - [`Login`]: the whole flow as a builder. It listens on the redirect URL on this
+//!   machine, opens the login page with the opener you give it, takes a pasted address when
+//!   no listener can catch the browser, exchanges the key and fetches the profile. It prints
+//!   nothing: it reports [`Progress`] to your callback, and stops on a [`Cancel`].
+//! - [`Client`]: one site's API: [`Client::exchange_auth_key`], [`Client::user_info`] and
+//!   [`Client::call`] for any other endpoint. Every answer is checked, since Sngine reports
+//!   errors with HTTP 200.
+//! - [`TokenCache`]: a token per profile in a private file, written atomically.
+//! - [`emulator`]: a Sngine site in-process, to test your program against offline.
+//! - [`Error`]: one error type, whose [`ErrorKind`] tells authentication needed, a refusal
+//!   by the site (classified as a [`Refusal`]), network, file and usage errors apart.
+//!
+//! ```no_run
+//! use pipi::{Client, Login, Secret, TokenCache};
+//!
+//! fn main() -> pipi::Result<()> {
+//!     let cache = TokenCache::new(std::path::Path::new("/tmp/my-app"), "default");
+//!     let login = Login::new(
+//!         "https://pipichat.com",
+//!         "123",
+//!         Secret::new("0123456789abcdef0123456789abcdef"),
+//!         "http://127.0.0.1:8765/callback",
+//!     )
+//!     .cache(cache)
+//!     .open_browser(|url, _| pipi::choose_browser().open(url))
+//!     .on_progress(|step| eprintln!("{step}"))
+//!     .run()?;
+//!     let site = Client::new(&login.token.base_url, std::time::Duration::from_secs(30))?;
+//!     let profile = site.user_info(&login.token.access_token)?;
+//!     println!("{}", profile.user["user_name"]);
+//!     Ok(())
+//! }
+//! ```
+//!
+//! The crate logs each request and step through the [`log`](https://docs.rs/log) facade
+//! (debug level; the server's answers at trace level), with secrets masked by [`redact`].
 
-pub mod browser;
-pub mod cache;
-pub mod callback;
-pub mod cli;
-pub mod commands;
-pub mod config;
-pub mod debug;
+#![warn(missing_docs)]
+
 pub mod emulator;
-pub mod environment;
-pub mod error;
-pub mod fsutil;
-pub mod interrupt;
-pub mod listener;
-pub mod paste;
-pub mod provider;
+mod error;
+pub(crate) mod listener;
+mod login;
 pub mod redact;
-pub mod secret;
-pub mod secret_input;
-pub mod settings;
-pub mod ui;
-pub mod user;
+mod secret;
+mod site;
+mod store;
 
-use std::process::ExitCode;
+pub use error::{Error, ErrorKind, Refusal, Result};
+pub use login::environment::Environment;
+pub use login::{
+    Abort, Browser, BrowserChoice, Cancel, LoggedIn, Login, NoBrowser, Paste, Progress,
+};
+pub use secret::Secret;
+pub use site::url::{is_loopback, normalize_base_url, oauth_url, site_label};
+pub use site::user::{decode as decode_profile, display_name};
+pub use site::{Answer, Client, Method, Profile};
+pub use store::{CachedToken, ConfigFile, EditableConfig, Lookup, ProfileConfig, TokenCache};
 
-/// Entry point of the binary: parse, run, and turn the outcome into an exit code. Errors
-/// print once, here.
-pub fn main() -> ExitCode {
-    use clap::Parser;
-    let cli = match cli::Cli::try_parse() {
-        Ok(cli) => cli,
-        Err(e) => {
-            let _ = e.print();
-            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
-        }
-    };
-    interrupt::install();
-    let env_level = settings::process_env("PIPI_DEBUG");
-    debug::enable(debug::level_from(cli.verbose, env_level.as_deref()));
-    debug_log!(
-        "pipi {} on {}-{}",
-        env!("CARGO_PKG_VERSION"),
-        std::env::consts::OS,
-        std::env::consts::ARCH
-    );
-    let started = std::time::Instant::now();
-    let outcome = commands::run(cli);
-    let took = started.elapsed().as_millis();
-    match outcome {
-        Ok(code) => {
-            debug_log!("done in {took}ms");
-            code
-        }
-        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
-        Err(e) => {
-            let code = error::exit_code(&e);
-            debug_log!("failed in {took}ms, exit code {code}");
-            error::report(&e);
-            ExitCode::from(code)
-        }
-    }
+/// The browser the person would expect here: `PIPI_BROWSER`, else `BROWSER`, else the
+/// Windows side's in WSL, else the system's opener; or none over SSH without a display, or
+/// with no display at all.
+pub fn choose_browser() -> BrowserChoice {
+    login::browser::choose()
 }
 
-/// A reader that closed stdout early (`pipi whoami | head -1`) is no error.
-fn is_broken_pipe(err: &anyhow::Error) -> bool {
-    err.chain().any(|e| e.is::<ui::StdoutClosed>())
+/// Formats a point in time as pipi writes it: RFC 3339, to the second, in UTC.
+pub fn format_time(t: std::time::SystemTime) -> String {
+    store::rfc3339::format(t)
 }

@@ -11,7 +11,7 @@ fn login_caches_the_token_with_the_profile_and_says_who() {
     let bed = Bed::new();
     let login = bed.login(&[]);
     assert_eq!(login.code(), 0, "{}", login.stderr());
-    let site = pipi::settings::site_label(&bed.site.base_url());
+    let site = pipi::site_label(&bed.site.base_url());
     assert!(
         login
             .stderr()

@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{Map, Value};
@@ -45,8 +46,29 @@ pub struct Config {
     pub latency: Duration,
     /// How long a `slow` fault holds its answer back.
     pub slow_delay: Duration,
-    /// One line per request on stderr, with keys, secrets and tokens redacted.
-    pub log_requests: bool,
+    /// Where the request log goes, one line per request; none by default.
+    pub log: Option<LogSink>,
+}
+
+/// Takes the emulator's request log, a line at a time: the caller decides where it goes.
+#[derive(Clone)]
+pub struct LogSink(pub Arc<dyn Fn(&str) + Send + Sync>);
+
+impl LogSink {
+    /// A sink that calls `write` with each line.
+    pub fn new(write: impl Fn(&str) + Send + Sync + 'static) -> LogSink {
+        LogSink(Arc::new(write))
+    }
+
+    pub(crate) fn write(&self, line: &str) {
+        (self.0)(line);
+    }
+}
+
+impl fmt::Debug for LogSink {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("LogSink")
+    }
 }
 
 impl Default for Config {
@@ -65,7 +87,7 @@ impl Default for Config {
             developers_disabled: false,
             latency: Duration::ZERO,
             slow_delay: Duration::from_secs(30),
-            log_requests: false,
+            log: None,
         }
     }
 }

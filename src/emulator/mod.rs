@@ -31,7 +31,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-pub use config::{Config, DEFAULT_APP_SECRET, Generation};
+pub use config::{Config, DEFAULT_APP_SECRET, Generation, LogSink};
 pub use faults::{Endpoint, Fault, FaultKind};
 pub use php_json::encode as php_json_encode;
 pub use users::{load_users, seed_users};
@@ -205,8 +205,8 @@ fn serve_connection(site: &Site, stream: &TcpStream) {
         Err(ReadError::Refuse(status)) => {
             let response = http::Response::new(status, "text/plain", "bad request\n");
             let _ = http::write_response(stream, &response, false);
-            if site.config.log_requests {
-                crate::ui::say(&format!(
+            if let Some(log) = &site.config.log {
+                log.write(&format!(
                     "(unreadable request) {status} {}ms",
                     started.elapsed().as_millis()
                 ));
@@ -246,12 +246,12 @@ fn serve_connection(site: &Site, stream: &TcpStream) {
         Answer::Reset => "reset".to_owned(),
     };
     let _ = stream.shutdown(std::net::Shutdown::Both);
-    if site.config.log_requests {
+    if let Some(log) = &site.config.log {
         let form_body = content_type
             .as_deref()
             .is_some_and(|kind| kind.starts_with("application/x-www-form-urlencoded"))
             .then(|| request.body_text());
-        crate::ui::say(&request_log::line(
+        log.write(&request_log::line(
             &request.method,
             &request.path,
             &request.query,

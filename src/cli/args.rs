@@ -1,0 +1,435 @@
+//! The command line, as clap types only; `commands` turns them into work.
+//!
+//! The exit codes and environment variables are listed here once, as data: the top-level
+//! `--help` and the man page are both made from these lists.
+
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+
+/// Every exit code pipi uses, and what it means. A `\n` breaks the line in `--help`, where
+/// lines are kept within 80 columns; the man page joins them.
+pub const EXIT_CODES: &[(&str, &str)] = &[
+    ("0", "success"),
+    ("1", "failure (network, server, config, files)"),
+    ("2", "usage error"),
+    (
+        "4",
+        "authentication needed: no token, an expired token, or one\nthe server refuses",
+    ),
+    ("130", "interrupted"),
+];
+
+/// Every environment variable pipi reads, and what it does; `\n` as in [`EXIT_CODES`].
+pub const ENVIRONMENT: &[(&str, &str)] = &[
+    (
+        "PIPI_BASE_URL",
+        "the Sngine site's address [default: https://pipichat.com]",
+    ),
+    (
+        "PIPI_APP_ID",
+        "the app's id, from the site's developers dashboard",
+    ),
+    (
+        "PIPI_APP_SECRET",
+        "the app's secret (never a flag: ps and the shell's history\nwould show it)",
+    ),
+    (
+        "PIPI_REDIRECT_URL",
+        "the redirect URL registered for the app\n[default: http://127.0.0.1:8765/callback]",
+    ),
+    ("PIPI_PROFILE", "profile to use [default: default]"),
+    (
+        "PIPI_TOKEN_TTL",
+        "seconds a token lives [default: 60, what Sngine enforces]",
+    ),
+    (
+        "PIPI_ACCESS_TOKEN",
+        "a token to use instead of the cache (whoami, token,\nstatus, api)",
+    ),
+    (
+        "PIPI_BROWSER",
+        "command that opens the login page (the URL replaces %s\nor is appended); else BROWSER",
+    ),
+    ("PIPI_CONFIG_DIR", "where config.toml lives"),
+    ("PIPI_CACHE_DIR", "where tokens are cached"),
+    (
+        "PIPI_HTTP_TIMEOUT",
+        "seconds to wait for the site's answers [default: 30]",
+    ),
+    (
+        "PIPI_DEBUG",
+        "1 logs each step on stderr as -v does, 2 as -vv;\nsecrets are always redacted",
+    ),
+    ("NO_COLOR", "set and not empty: no colour on stderr"),
+];
+
+/// A two-column list for `--help`, continuation lines indented under the text.
+fn columns(rows: &[(&str, &str)], width: usize) -> String {
+    let mut text = String::new();
+    for (name, meaning) in rows {
+        for (i, line) in meaning.split('\n').enumerate() {
+            let first = if i == 0 { *name } else { "" };
+            text.push_str(&format!("  {first:<width$}{line}\n"));
+        }
+    }
+    text
+}
+
+/// The top-level help's closing part: exit codes and environment variables.
+fn after_help() -> String {
+    let width = ENVIRONMENT
+        .iter()
+        .map(|(name, _)| name.len())
+        .max()
+        .unwrap_or(0)
+        + 2;
+    format!(
+        "Exit codes:\n{}\nEnvironment:\n{}\nSee 'pipi COMMAND --help' for examples, and 'pipi man' for the whole manual.",
+        columns(EXIT_CODES, 5),
+        columns(ENVIRONMENT, width)
+    )
+}
+
+/// Log in to PipiChat, or any Sngine site, from the terminal.
+///
+/// 'pipi login' opens the site's login page in the browser, catches the redirect on this
+/// machine, trades the one-time key for an access token and caches it; 'pipi whoami' and 'pipi
+/// api' call the site with it, and 'pipi token' prints it for scripts. Sngine tokens live one
+/// minute. Each profile has its own site, app and token.
+#[derive(Debug, Parser)]
+#[command(name = "pipi", version, after_help = after_help())]
+pub struct Cli {
+    /// Profile to use: each has its own site, app and token
+    #[arg(long, global = true, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// Base URL of the Sngine site [default: https://pipichat.com]
+    #[arg(long, global = true, value_name = "URL")]
+    pub base_url: Option<String>,
+
+    /// Log each step on stderr, secrets redacted; -vv also logs the server's answers
+    #[arg(short, long, global = true, action = ArgAction::Count)]
+    pub verbose: u8,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Log in through the browser and cache the token
+    #[command(after_help = "Examples:\n  pipi login\n  pipi login --profile work --timeout 60")]
+    Login(LoginArgs),
+    /// Print the profile of the logged-in person as JSON
+    #[command(after_help = "Examples:\n  pipi whoami | jq -r .user_name\n  pipi whoami --raw")]
+    Whoami(WhoamiArgs),
+    /// Print the cached access token (no network)
+    #[command(
+        after_help = "Example:\n  curl \"https://pipichat.com/api/get_user_info?access_token=$(pipi token)\""
+    )]
+    Token,
+    /// Say who is logged in, where, and for how long (no network)
+    #[command(after_help = "Examples:\n  pipi status\n  pipi status --json | jq .expires_at")]
+    Status(StatusArgs),
+    /// Forget the cached token and profile snapshot
+    #[command(after_help = "Examples:\n  pipi logout\n  pipi logout --profile work")]
+    Logout,
+    /// Run an emulated Sngine site on this machine, to develop and test against offline
+    #[command(
+        after_help = "Example:\n  pipi mock --port 0 --fault user_info=slow\n\n\
+        It prints the export lines that point pipi at it."
+    )]
+    Mock(MockArgs),
+    /// Show the whole login flow against a built-in emulated site, offline
+    #[command(
+        after_help = "Example:\n  pipi demo --no-browser | jq -r .user_name\n\n\
+        It never touches your config or token cache."
+    )]
+    Demo(DemoArgs),
+    /// Call an endpoint of the site's API with the cached token and print its JSON answer
+    #[command(after_help = "\
+Examples:
+  pipi api get_user_info
+  pipi api get_user_info | jq -r .user_info.user_name
+  pipi api some_fork_endpoint -f page=2 -f q=hello
+  pipi api some_fork_endpoint --method POST -f text='hi there'")]
+    Api(ApiArgs),
+    /// Show and change the config file's settings, per profile
+    #[command(after_help = "\
+Examples:
+  pipi config set base-url https://pipichat.com
+  pipi config set app-id 123
+  pipi config set app-secret          (asks for it, hidden)
+  pass pipichat/secret | pipi config set app-secret
+  pipi config list --profile work
+  pipi config get base-url
+  pipi config unset token-ttl
+  $EDITOR \"$(pipi config path)\"")]
+    Config(ConfigArgs),
+    /// List the profiles, who is logged in on each, and for how long (no network)
+    #[command(
+        after_help = "Examples:\n  pipi profiles\n  pipi profiles --json | jq -r '.[].profile'"
+    )]
+    Profiles(ProfilesArgs),
+    /// Print the completion script for a shell
+    #[command(after_help = "\
+Examples:
+  pipi completions bash > ~/.local/share/bash-completion/completions/pipi
+  pipi completions zsh > ~/.zfunc/_pipi          (with fpath+=(~/.zfunc) in ~/.zshrc)
+  pipi completions fish > ~/.config/fish/completions/pipi.fish
+  pipi completions powershell >> $PROFILE
+  pipi completions elvish > ~/.config/elvish/lib/pipi.elv")]
+    Completions(CompletionsArgs),
+    /// Print the manual page, in roff
+    #[command(after_help = "\
+Examples:
+  pipi man | man -l -
+  pipi man > ~/.local/share/man/man1/pipi.1")]
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// Seconds to wait for the browser to come back
+    #[arg(long, value_name = "SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=MAX_WAIT_SECS))]
+    pub timeout: u64,
+
+    /// Also print the profile as JSON on stdout
+    #[arg(long)]
+    pub json: bool,
+
+    /// Start no browser: print the login URL to open anywhere (a laptop, a phone), then
+    /// take the address the browser was sent to, or its key, pasted on stdin
+    #[arg(long)]
+    pub no_browser: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct WhoamiArgs {
+    /// Print the server's answer as received, entities and all
+    #[arg(long)]
+    pub raw: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MockArgs {
+    /// Port to listen on, on 127.0.0.1; 0 picks a free one
+    #[arg(long, default_value_t = MOCK_PORT)]
+    pub port: u16,
+
+    /// Seconds a token lives (real servers: 60)
+    #[arg(long, value_name = "SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=crate::cli::settings::MAX_SECONDS))]
+    pub token_ttl: u64,
+
+    /// Which Sngine generation /api/authorize behaves like: get (up to 4.0.3), post (4.0.4 and later) or both
+    #[arg(long, value_name = "GEN", default_value = "both", value_parser = ["get", "post", "both"])]
+    pub generation: String,
+
+    /// The registered app's id
+    #[arg(long, value_name = "ID")]
+    pub app_id: Option<String>,
+
+    /// The registered app's secret (a fake one: this is the emulator's own)
+    #[arg(long, value_name = "SECRET")]
+    pub app_secret: Option<String>,
+
+    /// The app's registered redirect URL, where the site sends the browser
+    #[arg(long, value_name = "URL")]
+    pub redirect_url: Option<String>,
+
+    /// Count every browser as signed in as this person (a user_id or handle)
+    #[arg(long, value_name = "ID")]
+    pub user: Option<String>,
+
+    /// Skip the sign-in and consent pages: /api/oauth redirects at once
+    #[arg(long)]
+    pub auto_approve: bool,
+
+    /// Load the people from a JSON file (an array of user_info objects)
+    #[arg(long, value_name = "FILE")]
+    pub users: Option<std::path::PathBuf>,
+
+    /// Make an endpoint misbehave: authorize or user_info = html500, reset, slow, badjson, empty, redirect, or deleted (user_info)
+    #[arg(long, value_name = "ENDPOINT=KIND")]
+    pub fault: Vec<String>,
+
+    /// Milliseconds added before every answer
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub latency: u64,
+}
+
+/// The longest a login waits for the browser: a day.
+pub const MAX_WAIT_SECS: u64 = 24 * 3600;
+
+/// The port `pipi mock` listens on by default, next to the default redirect URL's 8765.
+pub const MOCK_PORT: u16 = 8764;
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Walk the sign-in and consent pages with the built-in HTTP client, even if a browser could be opened
+    #[arg(long)]
+    pub no_browser: bool,
+
+    /// Seconds to wait for the browser to come back
+    #[arg(long, value_name = "SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=MAX_WAIT_SECS))]
+    pub timeout: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Print the status as JSON on stdout
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ApiArgs {
+    /// The endpoint, as in BASE/api/ENDPOINT: get_user_info, or one a fork of Sngine adds
+    #[arg(value_name = "ENDPOINT")]
+    pub endpoint: String,
+
+    /// A parameter to send, as KEY=VALUE; repeat for more
+    #[arg(short = 'f', long = "field", value_name = "KEY=VALUE", value_parser = parse_field)]
+    pub fields: Vec<(String, String)>,
+
+    /// GET sends the parameters in the query string, as Sngine's API reads them; POST sends
+    /// them as a form (the token stays in the query string)
+    #[arg(short = 'X', long, value_enum, default_value_t = ApiMethod::Get)]
+    pub method: ApiMethod,
+
+    /// Print the server's answer as received instead of pretty-printed
+    #[arg(long)]
+    pub raw: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[value(rename_all = "UPPER")]
+pub enum ApiMethod {
+    Get,
+    Post,
+}
+
+/// `KEY=VALUE`, with a key that is not the token pipi adds itself.
+fn parse_field(raw: &str) -> Result<(String, String), String> {
+    let Some((key, value)) = raw.split_once('=') else {
+        return Err(format!("expected KEY=VALUE, such as page=2, not '{raw}'"));
+    };
+    if key.is_empty() {
+        return Err(format!("the key is empty in '{raw}': expected KEY=VALUE"));
+    }
+    if key == "access_token" {
+        return Err(
+            "pipi adds access_token itself from the cache; to use another token set PIPI_ACCESS_TOKEN"
+                .to_string(),
+        );
+    }
+    Ok((key.to_string(), value.to_string()))
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    #[command(subcommand)]
+    pub action: ConfigAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigAction {
+    /// Print the profile's settings from the config file, one KEY = VALUE a line
+    #[command(
+        after_help = "Examples:\n  pipi config list\n  pipi config list --profile work --show-secrets"
+    )]
+    List {
+        /// Print the app secret instead of [redacted]
+        #[arg(long)]
+        show_secrets: bool,
+    },
+    /// Print one setting of the profile from the config file
+    #[command(
+        after_help = "Examples:\n  pipi config get base-url\n  pipi config get app-secret --show-secrets | wl-copy"
+    )]
+    Get {
+        key: ConfigKey,
+        /// Print the app secret instead of [redacted]
+        #[arg(long)]
+        show_secrets: bool,
+    },
+    /// Check a value and save it in the profile's table of the config file
+    #[command(after_help = "\
+With no VALUE, app-secret is read from standard input (hidden on a terminal),
+so that it never lands in the shell's history.
+
+Examples:
+  pipi config set base-url https://pipichat.com
+  pipi config set app-id 123 --profile work
+  pipi config set app-secret
+  pass pipichat/app-secret | pipi config set app-secret")]
+    Set {
+        key: ConfigKey,
+        /// The value; leave it out for app-secret to type or pipe it in
+        value: Option<String>,
+    },
+    /// Remove a setting from the profile's table of the config file
+    #[command(after_help = "Example:\n  pipi config unset token-ttl --profile work")]
+    Unset { key: ConfigKey },
+    /// Print the config file's path
+    #[command(after_help = "Example:\n  $EDITOR \"$(pipi config path)\"")]
+    Path,
+}
+
+/// The settings a profile keeps in the config file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ConfigKey {
+    /// The site's address, such as https://pipichat.com
+    BaseUrl,
+    /// The app's id (digits), from the site's developers dashboard
+    AppId,
+    /// The app's secret, from the site's developers dashboard
+    AppSecret,
+    /// The redirect URL registered for the app
+    RedirectUrl,
+    /// Seconds a token lives
+    TokenTtl,
+}
+
+#[derive(Debug, Args)]
+pub struct ProfilesArgs {
+    /// Print the profiles as a JSON array on stdout
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    pub shell: clap_complete::Shell,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn fields_are_key_value_pairs() {
+        assert_eq!(parse_field("a=b=c"), Ok(("a".into(), "b=c".into())));
+        assert_eq!(parse_field("a="), Ok(("a".into(), String::new())));
+        assert!(parse_field("a").is_err());
+        assert!(parse_field("=b").is_err());
+        assert!(parse_field("access_token=x").is_err());
+    }
+
+    #[test]
+    fn every_environment_variable_is_in_the_help_within_80_columns() {
+        let help = after_help();
+        for (name, _) in ENVIRONMENT {
+            assert!(help.contains(name), "{name}");
+        }
+        for line in help.lines() {
+            assert!(line.chars().count() <= 80, "{line}");
+        }
+    }
+}

@@ -1,0 +1,109 @@
+//! `pipi api ENDPOINT`: any endpoint of the site's API, called with the cached token, its JSON
+//! answer on stdout, as `gh api` does: for the endpoints forks of Sngine add, and whatever
+//! later versions bring. Errors and exit codes are those of `whoami`.
+
+use crate::cli::args::{ApiArgs, ApiMethod};
+use crate::cli::exit as error;
+use crate::cli::session;
+use crate::cli::settings::Settings;
+use anyhow::Result;
+use pipi::{Client, Error, Method, Refusal};
+use std::process::ExitCode;
+
+pub fn run(settings: &Settings, args: &ApiArgs) -> Result<ExitCode> {
+    let endpoint = endpoint_path(&args.endpoint)?;
+    let current = session::current_token(settings)?;
+    let site = Client::new(&current.base_url, settings.http_timeout)?;
+    let method = match args.method {
+        ApiMethod::Get => Method::Get,
+        ApiMethod::Post => Method::Post,
+    };
+    let answer = site
+        .call(method, &endpoint, &current.token, &args.fields)
+        .map_err(|e| explain_unknown_endpoint(e, &endpoint))
+        .map_err(|e| current.explain(e, settings.profile()))?;
+    if args.raw {
+        crate::cli::output::print_body(&answer.raw)?;
+    } else {
+        crate::cli::output::print_json(&answer.json)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The endpoint as a path under `BASE/api/`: one or more plain segments (letters, digits,
+/// `_`, `-`, `.`), never `..`, a scheme or a query, so that the token only ever goes to the
+/// site's API. `/api/NAME` and `NAME/` are read as `NAME`.
+pub fn endpoint_path(raw: &str) -> Result<String> {
+    let example =
+        "give the endpoint's name, such as get_user_info, and its parameters with -f KEY=VALUE";
+    let refuse = |why: &str| error::usage(format!("invalid endpoint '{raw}': {why}"), example);
+    if raw.contains("://") {
+        return Err(refuse(
+            "it is a URL; the site comes from --base-url, PIPI_BASE_URL or the config file",
+        ));
+    }
+    if raw.contains(['?', '#', '&']) {
+        return Err(refuse("parameters go in -f KEY=VALUE, not in the endpoint"));
+    }
+    let trimmed = raw.trim_matches('/');
+    let path = trimmed.strip_prefix("api/").unwrap_or(trimmed);
+    if path.is_empty() {
+        return Err(refuse("it is empty"));
+    }
+    for segment in path.split('/') {
+        let plain = segment
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+        if segment.is_empty() || segment == "." || segment == ".." || !plain {
+            return Err(refuse(
+                "use letters, digits, '_', '-' and '.' between the slashes, and no '..'",
+            ));
+        }
+    }
+    Ok(path.to_string())
+}
+
+/// Sngine answers `invalid parameters` for an endpoint it does not have.
+fn explain_unknown_endpoint(err: Error, endpoint: &str) -> Error {
+    if err.refusal() != Some(&Refusal::InvalidParameters) {
+        return err;
+    }
+    Error::new(
+        err.kind().clone(),
+        format!("the site has no endpoint '{endpoint}', or it wants other parameters: {err}"),
+    )
+    .with_hint(
+        "check the name and the parameters; every Sngine site has get_user_info, and forks add their own",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_are_plain_paths_under_the_api() {
+        assert_eq!(endpoint_path("get_user_info").unwrap(), "get_user_info");
+        assert_eq!(
+            endpoint_path("/api/get_user_info").unwrap(),
+            "get_user_info"
+        );
+        assert_eq!(endpoint_path("get_user_info/").unwrap(), "get_user_info");
+        assert_eq!(endpoint_path("posts/list.v2").unwrap(), "posts/list.v2");
+        for bad in [
+            "",
+            "/",
+            "../admin",
+            "a/../b",
+            "a//b",
+            "https://evil.example/api/x",
+            "get_user_info?access_token=x",
+            "a b",
+            "a%2e%2e",
+            "é",
+        ] {
+            let err = endpoint_path(bad).unwrap_err();
+            assert_eq!(error::code(&err), 2, "{bad}");
+        }
+    }
+}

@@ -1,0 +1,149 @@
+//! `pipi demo`: the real login flow against an emulated site started in-process, with a
+//! throwaway profile and directories, then the profile it yields on stdout. It never touches
+//! the person's config or token cache.
+
+use crate::cli::args::DemoArgs;
+use crate::cli::output as ui;
+use crate::cli::session;
+use crate::cli::settings::{Flags, Settings};
+use anyhow::{Context, Result};
+use pipi::emulator::{self, Emulator};
+use pipi::{Abort, BrowserChoice, Client, Error, ErrorKind, Paste};
+use serde_json::Value;
+use std::net::TcpListener;
+use std::process::ExitCode;
+use std::time::Duration;
+
+const DEMO_PROFILE: &str = "demo";
+
+pub fn run(args: &DemoArgs) -> Result<ExitCode> {
+    let scratch = tempfile::Builder::new()
+        .prefix("pipi-demo-")
+        .tempdir()
+        .context("failed to create a temporary directory for the demo")?;
+    let redirect_url = format!("http://127.0.0.1:{}/callback", free_loopback_port()?);
+    let site = Emulator::start(
+        emulator::Config {
+            app_name: "pipi demo".to_string(),
+            redirect_url: redirect_url.clone(),
+            ..emulator::Config::default()
+        },
+        TcpListener::bind("127.0.0.1:0").context("failed to start the emulated site")?,
+    )
+    .context("failed to start the emulated site")?;
+    let config = site.config();
+    ui::say(&format!(
+        "pipi demo: an emulated Sngine site runs at {}, with app {} registered for {redirect_url}.",
+        site.base_url(),
+        config.app_id
+    ));
+
+    // The demo's settings are resolved as anyone's are, from an environment of its own that
+    // points at the emulated site and the scratch directory, and nothing else.
+    let scratch_dir = scratch.path().display().to_string();
+    let env: Vec<(&str, String)> = vec![
+        ("PIPI_PROFILE", DEMO_PROFILE.to_string()),
+        ("PIPI_BASE_URL", site.base_url()),
+        ("PIPI_APP_ID", config.app_id.clone()),
+        ("PIPI_APP_SECRET", config.app_secret.clone()),
+        ("PIPI_REDIRECT_URL", redirect_url),
+        ("PIPI_CONFIG_DIR", format!("{scratch_dir}/config")),
+        ("PIPI_CACHE_DIR", format!("{scratch_dir}/cache")),
+    ];
+    let lookup = |name: &str| env.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone());
+    let settings = Settings::resolve(&Flags::default(), &lookup)?;
+
+    // Where no browser can be seen (SSH without a display, a server), pipi login would ask
+    // for a paste; the demo walks the pages itself instead.
+    let choice = session::browser();
+    let no_browser = args.no_browser;
+    let open_browser = move |url: &str, abort: Abort| -> pipi::Result<()> {
+        match (&choice, no_browser) {
+            (_, true) => {}
+            (BrowserChoice::Skip(why), false) => ui::say(&format!("No browser is started: {why}.")),
+            (BrowserChoice::Open(browser), false) => {
+                ui::say(&format!("Opening {url} in your browser."));
+                match browser.open(url) {
+                    Ok(()) => {
+                        ui::say("Sign in and approve the app in the browser window.");
+                        return Ok(());
+                    }
+                    Err(e) => ui::say(&format!("No browser could be opened ({e}).")),
+                }
+            }
+        }
+        ui::say("Walking the sign-in and consent pages with the built-in HTTP client.");
+        walk_in_background(url.to_string(), abort);
+        Ok(())
+    };
+    let login = session::login(&settings)?
+        .timeout(Duration::from_secs(args.timeout))
+        // The walker or the person's browser brings the key; stdin is not for the demo.
+        .paste(Paste::Never)
+        .open_browser(open_browser);
+    let done = session::run_login(login)?;
+    session::say_logged_in(&done, DEMO_PROFILE);
+
+    // What `pipi whoami` does: the cached token, then the profile, fresh from the site.
+    let current = session::current_token(&settings)?;
+    let client = Client::new(&current.base_url, settings.http_timeout)?;
+    let profile = client
+        .user_info(&current.token)
+        .map_err(|e| current.explain(e, DEMO_PROFILE))?;
+    ui::print_json(&Value::Object(profile.user))?;
+    explain(&site);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The headless browser runs beside the login, which waits for it at the redirect URL; if
+/// the walk fails, the browser will never come back, and the wait ends at once.
+fn walk_in_background(url: String, abort: Abort) {
+    std::thread::spawn(move || {
+        if let Err(e) = emulator::walk(&url, None) {
+            abort.fail(Error::new(
+                ErrorKind::Failed,
+                format!("the built-in browser failed: {e:#}"),
+            ));
+        }
+    });
+}
+
+/// A port free right now, for the demo's redirect URL; the emulator must know the redirect
+/// URL before pipi's listener binds it.
+fn free_loopback_port() -> Result<u16> {
+    let probe = TcpListener::bind("127.0.0.1:0").context("failed to find a free port")?;
+    Ok(probe.local_addr()?.port())
+}
+
+fn explain(site: &Emulator) {
+    let c = site.config();
+    let lines = [
+        String::new(),
+        "What just happened:".to_string(),
+        format!(
+            "  1. pipi listened on {} and sent a browser to {}.",
+            c.redirect_url,
+            site.oauth_url()
+        ),
+        "  2. The site signed the person in, asked for consent, and redirected to the".to_string(),
+        "     redirect URL with a one-time auth_key.".to_string(),
+        "  3. pipi traded the key for a token at /api/authorize (a form POST) and fetched"
+            .to_string(),
+        "     /api/get_user_info at once: Sngine tokens live 60 seconds.".to_string(),
+        "  4. The token was cached in a throwaway directory (now deleted), and the profile"
+            .to_string(),
+        "     above came from the site with it, HTML entities decoded.".to_string(),
+        String::new(),
+        "To do the same against a real site:".to_string(),
+        "  1. Register an app in the site's developers dashboard (on pipichat.com:".to_string(),
+        "     https://pipichat.com), with the redirect URL http://127.0.0.1:8765/callback."
+            .to_string(),
+        "  2. export PIPI_APP_ID=<app id> PIPI_APP_SECRET=<app secret>".to_string(),
+        "     (and PIPI_BASE_URL=https://your.site for another Sngine site)".to_string(),
+        "  3. pipi login, then: pipi whoami | jq -r .user_name".to_string(),
+        "To develop against a local site instead: pipi mock".to_string(),
+    ];
+    for line in lines {
+        ui::say(&line);
+    }
+}

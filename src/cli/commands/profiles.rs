@@ -1,0 +1,199 @@
+//! `pipi profiles`: every profile pipi knows, from the config file's tables and the token
+//! cache, with who is logged in on each and for how long. No network: it reads files only.
+
+use crate::cli::args::ProfilesArgs;
+use crate::cli::output as ui;
+use crate::cli::session;
+use crate::cli::settings::{self, Locations};
+use anyhow::Result;
+use pipi::ConfigFile;
+use pipi::site_label;
+use pipi::{CachedToken, TokenCache};
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::SystemTime;
+
+pub fn run(locations: &Locations, args: &ProfilesArgs) -> Result<ExitCode> {
+    let file = ConfigFile::load(&locations.config_path)?;
+    let mut names: BTreeSet<String> = file.profiles.keys().cloned().collect();
+    names.extend(cached_profiles(&locations.cache_dir));
+    names.insert(locations.profile().to_string());
+
+    let now = SystemTime::now();
+    let rows: Vec<Row> = names
+        .iter()
+        .map(|name| {
+            let cached = session::load_or_warn(&TokenCache::new(&locations.cache_dir, name));
+            let configured = file.profile(name).and_then(|c| c.base_url.clone());
+            Row::new(name, name == locations.profile(), configured, cached, now)
+        })
+        .collect();
+
+    if args.json {
+        ui::print_json(&Value::Array(rows.iter().map(Row::json).collect()))?;
+    } else {
+        ui::print_data(&table(&rows))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Profile names with a token file in the cache directory.
+fn cached_profiles(cache_dir: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(cache_dir) else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|entry| entry.ok())
+        .filter_map(|entry| {
+            let name = entry
+                .file_name()
+                .to_str()?
+                .strip_suffix(".json")?
+                .to_string();
+            settings::validate_profile_name(&name)
+                .is_ok()
+                .then_some(name)
+        })
+        .collect()
+}
+
+/// One profile, as listed.
+struct Row {
+    name: String,
+    current: bool,
+    base_url: Option<String>,
+    cached: Option<CachedToken>,
+    seconds_left: Option<u64>,
+    state: String,
+}
+
+impl Row {
+    fn new(
+        name: &str,
+        current: bool,
+        configured: Option<String>,
+        cached: Option<CachedToken>,
+        now: SystemTime,
+    ) -> Row {
+        let left = cached.as_ref().and_then(|c| c.time_left(now));
+        let state = match (&cached, left) {
+            (None, _) => "not logged in".to_string(),
+            (Some(_), Some(left)) => format!("{} left", ui::duration(left)),
+            (Some(c), None) => format!(
+                "expired {} ago",
+                ui::duration(now.duration_since(c.expires_at).unwrap_or_default())
+            ),
+        };
+        // The site a token belongs to is the one it came from; without one, the one set.
+        let base_url = cached.as_ref().map(|c| c.base_url.clone()).or(configured);
+        Row {
+            name: name.to_string(),
+            current,
+            base_url,
+            seconds_left: cached.as_ref().map(|_| left.map_or(0, |d| d.as_secs())),
+            cached,
+            state,
+        }
+    }
+
+    fn account(&self) -> Option<String> {
+        let user = self.cached.as_ref()?.user.as_ref()?;
+        Some(pipi::display_name(user))
+    }
+
+    fn json(&self) -> Value {
+        json!({
+            "profile": self.name,
+            "current": self.current,
+            "base_url": self.base_url,
+            "logged_in": self.seconds_left.is_some_and(|s| s > 0),
+            "expires_at": self.cached.as_ref().map(|c| pipi::format_time(c.expires_at)),
+            "seconds_left": self.seconds_left,
+            "user": self.cached.as_ref().and_then(|c| c.user.clone()),
+        })
+    }
+}
+
+/// The rows as aligned columns, the profile in use marked with `*`, as `git branch` does.
+fn table(rows: &[Row]) -> String {
+    let cells: Vec<[String; 4]> = rows
+        .iter()
+        .map(|row| {
+            [
+                format!("{} {}", if row.current { "*" } else { " " }, row.name),
+                row.base_url
+                    .as_deref()
+                    .map_or_else(|| "-".to_string(), site_label),
+                row.account().unwrap_or_else(|| "-".to_string()),
+                row.state.clone(),
+            ]
+        })
+        .collect();
+    let header = ["  PROFILE", "SITE", "ACCOUNT", "TOKEN"].map(str::to_string);
+    let mut widths = [0; 4];
+    for line in std::iter::once(&header).chain(&cells) {
+        for (w, cell) in widths.iter_mut().zip(line) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut text = String::new();
+    for line in std::iter::once(&header).chain(&cells) {
+        let mut out = String::new();
+        for (i, cell) in line.iter().enumerate() {
+            if i + 1 == line.len() {
+                out.push_str(cell);
+            } else {
+                let pad = widths[i] - cell.chars().count() + 2;
+                out.push_str(cell);
+                out.push_str(&" ".repeat(pad));
+            }
+        }
+        text.push_str(out.trim_end());
+        text.push('\n');
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pipi::Secret;
+    use std::time::Duration;
+
+    #[test]
+    fn rows_say_who_where_and_how_long() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        let token = CachedToken {
+            access_token: Secret::new("t"),
+            obtained_at: now,
+            expires_at: now + Duration::from_secs(42),
+            base_url: "https://pipichat.com".into(),
+            app_id: "1".into(),
+            user: Some(
+                json!({"user_name": "jose", "user_firstname": "José", "user_lastname": "O'Brien"}),
+            ),
+        };
+        let rows = [
+            Row::new("default", true, None, Some(token), now),
+            Row::new("work", false, Some("https://a.org".into()), None, now),
+        ];
+        let text = table(&rows);
+        let lines: Vec<_> = text.lines().collect();
+        assert_eq!(
+            lines[0],
+            "  PROFILE  SITE          ACCOUNT               TOKEN"
+        );
+        assert_eq!(
+            lines[1],
+            "* default  pipichat.com  José O'Brien (@jose)  42s left"
+        );
+        assert_eq!(
+            lines[2],
+            "  work     a.org         -                     not logged in"
+        );
+        assert_eq!(rows[0].json()["seconds_left"], 42);
+        assert_eq!(rows[1].json()["logged_in"], false);
+    }
+}

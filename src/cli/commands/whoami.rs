@@ -1,0 +1,24 @@
+//! `pipi whoami`: the logged-in person's profile, fresh from the server, as one JSON document.
+
+use crate::cli::args::WhoamiArgs;
+use crate::cli::output as ui;
+use crate::cli::session;
+use crate::cli::settings::Settings;
+use anyhow::Result;
+use pipi::Client;
+use serde_json::Value;
+use std::process::ExitCode;
+
+pub fn run(settings: &Settings, args: &WhoamiArgs) -> Result<ExitCode> {
+    let current = session::current_token(settings)?;
+    let site = Client::new(&current.base_url, settings.http_timeout)?;
+    let profile = site
+        .user_info(&current.token)
+        .map_err(|e| current.explain(e, settings.profile()))?;
+    if args.raw {
+        ui::print_body(&profile.raw)?;
+    } else {
+        ui::print_json(&Value::Object(profile.user))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}

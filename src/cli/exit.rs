@@ -1,0 +1,121 @@
+//! Exit codes, and how an error is shown: the one place the CLI maps failures to what a
+//! script can tell apart.
+//!
+//! Errors travel as `anyhow::Error`. Whatever knows what a failure means (the library, or a
+//! command) raises a [`pipi::Error`] of the right kind; here the outermost one in the chain
+//! chooses the exit code and the hint. Anything else is a plain failure (exit 1).
+
+use super::output;
+use pipi::{Error, ErrorKind};
+
+/// Every exit code pipi uses, and what it means. A `\n` breaks the line in `--help`, where
+/// lines are kept within 80 columns; the man page joins them.
+pub const CODES: &[(&str, &str)] = &[
+    ("0", "success"),
+    ("1", "failure (network, server, config, files)"),
+    ("2", "usage error"),
+    (
+        "4",
+        "authentication needed: no token, an expired token, or one\nthe server refuses",
+    ),
+    ("130", "interrupted (Ctrl-C); 143 on SIGTERM, 129 on SIGHUP"),
+];
+
+/// Interrupted by Ctrl-C.
+pub const INTERRUPTED: u8 = 130;
+
+/// The exit code for an error kind.
+pub fn code_of(kind: &ErrorKind) -> u8 {
+    match kind {
+        ErrorKind::Usage => 2,
+        ErrorKind::AuthNeeded => 4,
+        ErrorKind::Interrupted => super::interrupt::exit_code(),
+        _ => 1,
+    }
+}
+
+/// The outermost classified error, whether raised as an error or added as context.
+pub fn classification(err: &anyhow::Error) -> Option<&Error> {
+    // anyhow finds context types through `downcast_ref` only, and root errors of inner
+    // `anyhow::Error`s through the chain.
+    err.downcast_ref::<Error>()
+        .or_else(|| err.chain().find_map(|e| e.downcast_ref::<Error>()))
+}
+
+/// The exit code for an error.
+pub fn code(err: &anyhow::Error) -> u8 {
+    classification(err).map_or(1, |c| code_of(c.kind()))
+}
+
+/// Prints an error once, as `pipi: error: ...`, with its causes on the same line and the
+/// hint, if any, on the next.
+pub fn report(err: &anyhow::Error) {
+    output::error(&format!("{err:#}"));
+    if let Some(hint) = classification(err).and_then(Error::hint) {
+        output::hint(hint);
+    }
+}
+
+/// A failure (exit 1) with a hint on what to do next.
+pub fn hinted(message: impl Into<String>, hint: impl Into<String>) -> anyhow::Error {
+    Error::new(ErrorKind::Failed, message)
+        .with_hint(hint)
+        .into()
+}
+
+/// The command line asked for something that cannot be (exit 2), and what would be right.
+pub fn usage(message: impl Into<String>, hint: impl Into<String>) -> anyhow::Error {
+    Error::new(ErrorKind::Usage, message).with_hint(hint).into()
+}
+
+/// Authentication is needed (exit 4); the hint says how to log in on this profile.
+pub fn auth_needed(message: impl Into<String>, profile: &str) -> anyhow::Error {
+    Error::new(ErrorKind::AuthNeeded, message)
+        .with_hint(login_hint(profile))
+        .into()
+}
+
+/// The command that logs in on `profile`, as the person would type it.
+pub fn login_hint(profile: &str) -> String {
+    if profile == super::settings::DEFAULT_PROFILE {
+        "run 'pipi login'".to_string()
+    } else {
+        format!("run 'pipi login --profile {profile}'")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use anyhow::Context;
+
+    #[test]
+    fn kind_and_hint_survive_context() {
+        let err = Err::<(), _>(auth_needed("token expired", "work"))
+            .context("cannot show the profile")
+            .unwrap_err();
+        assert_eq!(code(&err), 4);
+        let hint = classification(&err).and_then(Error::hint);
+        assert_eq!(hint, Some("run 'pipi login --profile work'"));
+        assert_eq!(format!("{err:#}"), "cannot show the profile: token expired");
+    }
+
+    #[test]
+    fn classification_added_as_context_is_found() {
+        let err = Err::<(), _>(anyhow::anyhow!("the server said no"))
+            .context(Error::new(ErrorKind::AuthNeeded, "refused").with_hint("try again"))
+            .context("failed to log in")
+            .unwrap_err();
+        assert_eq!(code(&err), 4);
+    }
+
+    #[test]
+    fn unclassified_errors_exit_1() {
+        assert_eq!(code(&anyhow::anyhow!("boom")), 1);
+        assert_eq!(
+            code(&Error::new(ErrorKind::Interrupted, "interrupted").into()),
+            130
+        );
+        assert_eq!(code(&usage("bad", "better")), 2);
+    }
+}

@@ -1,0 +1,73 @@
+//! Ctrl-C, SIGTERM and SIGHUP, handled in one place. The process can have only one handler,
+//! so it is set once, in `main`, and a command that wants the signal for itself subscribes
+//! while it does; with nobody subscribed, the signal ends pipi at once with the exit code
+//! shells use for it: 128 + its number (130, 143, 129).
+
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Mutex, PoisonError};
+
+/// Gets the exit code that the signal calls for.
+type Handler = Box<dyn Fn(u8) + Send>;
+
+static SUBSCRIBER: Mutex<Option<Handler>> = Mutex::new(None);
+
+/// The exit code of the last signal received; 0 before any.
+static LAST: AtomicU8 = AtomicU8::new(0);
+
+/// Starts listening for the signals. Failing to is not fatal: they then end pipi the
+/// system's way.
+pub fn install() {
+    #[cfg(unix)]
+    {
+        use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+        let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
+            return;
+        };
+        let _ = std::thread::Builder::new()
+            .name("pipi-signals".into())
+            .spawn(move || {
+                for signal in signals.forever() {
+                    deliver(u8::try_from(128 + signal).unwrap_or(super::exit::INTERRUPTED));
+                }
+            });
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrlc::set_handler(|| deliver(super::exit::INTERRUPTED));
+    }
+}
+
+fn deliver(code: u8) {
+    LAST.store(code, Ordering::SeqCst);
+    let subscriber = SUBSCRIBER.lock().unwrap_or_else(PoisonError::into_inner);
+    match subscriber.as_ref() {
+        Some(handle) => handle(code),
+        None => std::process::exit(i32::from(code)),
+    }
+}
+
+/// The exit code for a command that stopped because of a signal: that of the last one
+/// received, else Ctrl-C's.
+pub fn exit_code() -> u8 {
+    match LAST.load(Ordering::SeqCst) {
+        0 => super::exit::INTERRUPTED,
+        code => code,
+    }
+}
+
+/// While the returned value lives, a signal calls `handle` with its exit code instead of
+/// ending pipi.
+#[must_use = "signals are handled only while the subscription lives"]
+pub fn subscribe(handle: impl Fn(u8) + Send + 'static) -> Subscription {
+    *SUBSCRIBER.lock().unwrap_or_else(PoisonError::into_inner) = Some(Box::new(handle));
+    Subscription(())
+}
+
+/// Ends the subscription when dropped.
+pub struct Subscription(());
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        *SUBSCRIBER.lock().unwrap_or_else(PoisonError::into_inner) = None;
+    }
+}

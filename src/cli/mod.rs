@@ -1,0 +1,127 @@
+//! The command-line layer: `args` holds the clap types, `settings` turns flags, the
+//! environment and the config file into one plain struct, `commands` has one file per
+//! subcommand, `session` what several commands share (the current token, a login), and
+//! `output` owns stdout and stderr. `exit` maps errors to exit codes and prints them once.
+
+mod args;
+mod commands;
+mod debug;
+mod exit;
+mod interrupt;
+mod output;
+mod secret_input;
+mod session;
+mod settings;
+
+use anyhow::Result;
+use args::{Cli, Command};
+use commands::{
+    api, completions, config, demo, login, logout, man, mock, profiles, status, token, whoami,
+};
+use settings::{Flags, Locations, Settings, process_env};
+use std::process::ExitCode;
+
+/// Entry point of the binary: parse, run, and turn the outcome into an exit code. Errors
+/// print once, here.
+pub fn main() -> ExitCode {
+    use clap::Parser;
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+        }
+    };
+    interrupt::install();
+    let env_level = process_env("PIPI_DEBUG");
+    debug::enable(debug::level_from(cli.verbose, env_level.as_deref()));
+    log::debug!(
+        "pipi {} on {}-{}",
+        env!("CARGO_PKG_VERSION"),
+        std::env::consts::OS,
+        std::env::consts::ARCH
+    );
+    let started = std::time::Instant::now();
+    let outcome = run(cli);
+    let took = started.elapsed().as_millis();
+    match outcome {
+        Ok(code) => {
+            log::debug!("done in {took}ms");
+            code
+        }
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            let code = exit::code(&e);
+            log::debug!("failed in {took}ms, exit code {code}");
+            exit::report(&e);
+            ExitCode::from(code)
+        }
+    }
+}
+
+/// A reader that closed stdout early (`pipi whoami | head -1`) is no error.
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| e.is::<output::StdoutClosed>())
+}
+
+/// Runs a command. Settings are resolved only for the commands that use them: completions
+/// and the man page need nothing, and `config` and `profiles` need only to know where the
+/// files are, so that they work while a setting is broken (that is when they are needed).
+fn run(cli: Cli) -> Result<ExitCode> {
+    let flags = Flags {
+        profile: cli.profile,
+        base_url: cli.base_url,
+    };
+    match cli.command {
+        Command::Completions(args) => completions::run(&args),
+        Command::Man => man::run(),
+        Command::Config(args) => config::run(&locations(&flags)?, &args),
+        Command::Profiles(args) => profiles::run(&locations(&flags)?, &args),
+        Command::Login(args) => login::run(&settings(&flags)?, &args),
+        Command::Whoami(args) => whoami::run(&settings(&flags)?, &args),
+        Command::Token => token::run(&settings(&flags)?),
+        Command::Status(args) => status::run(&settings(&flags)?, &args),
+        Command::Logout => logout::run(&locations(&flags)?),
+        Command::Api(args) => api::run(&settings(&flags)?, &args),
+        // The emulator commands stand apart from the person's settings and files.
+        Command::Mock(args) => {
+            stands_apart(&flags, "mock")?;
+            mock::run(&args)
+        }
+        Command::Demo(args) => {
+            stands_apart(&flags, "demo")?;
+            demo::run(&args)
+        }
+    }
+}
+
+/// `pipi mock` is the site and `pipi demo` brings its own: a profile or a base URL given to
+/// them would be ignored, so it is refused rather than silently dropped.
+fn stands_apart(flags: &Flags, command: &str) -> Result<()> {
+    let given: Vec<&str> = [
+        flags.profile.as_ref().map(|_| "--profile"),
+        flags.base_url.as_ref().map(|_| "--base-url"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if given.is_empty() {
+        return Ok(());
+    }
+    Err(exit::usage(
+        format!("{} has no meaning for pipi {command}", given.join(" and ")),
+        format!("pipi {command} uses its own emulated site and a throwaway profile; leave it out"),
+    ))
+}
+
+fn settings(flags: &Flags) -> Result<Settings> {
+    let settings = Settings::resolve(flags, &process_env)?;
+    settings.log();
+    Ok(settings)
+}
+
+fn locations(flags: &Flags) -> Result<Locations> {
+    let locations = Locations::resolve(flags, &process_env)?;
+    locations.log();
+    Ok(locations)
+}

@@ -1,0 +1,96 @@
+//! Reading a secret so that it lands neither in the shell's history nor on the screen: typed
+//! at a terminal with echo off, or piped in (`pass site/secret | pipi config set app-secret`).
+
+use crate::cli::exit as error;
+use anyhow::{Context, Result};
+use pipi::Secret;
+use std::io::{BufRead, IsTerminal, Read, Write};
+
+/// More than any secret; a pipe that sends more is sending something else.
+const MAX_PIPED: u64 = 64 * 1024;
+
+/// Reads one secret from stdin: after `prompt`, with echo off, on a terminal; else the first
+/// line of whatever is piped in. Blank input is an error.
+pub fn read_secret(prompt: &str, what: &str) -> Result<Secret> {
+    let stdin = std::io::stdin();
+    let line = if stdin.is_terminal() {
+        read_hidden(prompt)?
+    } else {
+        let mut text = String::new();
+        stdin
+            .lock()
+            .take(MAX_PIPED)
+            .read_to_string(&mut text)
+            .with_context(|| format!("failed to read the {what} from standard input"))?;
+        text.lines().next().unwrap_or_default().to_string()
+    };
+    let value = line.trim();
+    if value.is_empty() {
+        return Err(error::hinted(
+            format!("no {what} was given on standard input"),
+            format!("type or paste the {what} at the prompt, or pipe it in"),
+        ));
+    }
+    Ok(Secret::new(value))
+}
+
+/// Puts the terminal's settings back when reading ends, however it ends.
+#[cfg(unix)]
+struct EchoOff(rustix::termios::Termios);
+
+#[cfg(unix)]
+impl Drop for EchoOff {
+    fn drop(&mut self) {
+        let _ = rustix::termios::tcsetattr(
+            std::io::stdin(),
+            rustix::termios::OptionalActions::Now,
+            &self.0,
+        );
+    }
+}
+
+/// Turns echo off (keeping the newline, so the prompt's line ends), then prompts and reads a
+/// line. The prompt comes after echo is off, so nothing typed once it shows is ever echoed.
+#[cfg(unix)]
+fn read_hidden(prompt: &str) -> Result<String> {
+    use rustix::termios::{LocalModes, OptionalActions, tcgetattr, tcsetattr};
+    let stdin = std::io::stdin();
+    let original = tcgetattr(&stdin).context("failed to read the terminal's settings")?;
+    let mut hidden = original.clone();
+    hidden.local_modes.remove(LocalModes::ECHO);
+    hidden.local_modes.insert(LocalModes::ECHONL);
+    tcsetattr(&stdin, OptionalActions::Now, &hidden)
+        .context("failed to turn the terminal's echo off")?;
+    let _restore = EchoOff(original.clone());
+    // Ctrl-C ends the process without running destructors: put the terminal back first, or
+    // the shell would be left without echo.
+    let _interrupt = crate::cli::interrupt::subscribe(move |code| {
+        let _ = tcsetattr(std::io::stdin(), OptionalActions::Now, &original);
+        crate::cli::output::say("");
+        std::process::exit(i32::from(code));
+    });
+    read_line_after(prompt, &stdin)
+}
+
+/// Without a way to turn echo off here, the secret is read in plain sight, and the person is
+/// told so before typing.
+#[cfg(not(unix))]
+fn read_hidden(prompt: &str) -> Result<String> {
+    crate::cli::output::warn(
+        "this terminal cannot hide what you type: the secret will show as you type it",
+    );
+    read_line_after(prompt, &std::io::stdin())
+}
+
+fn read_line_after(prompt: &str, stdin: &std::io::Stdin) -> Result<String> {
+    let mut err = std::io::stderr().lock();
+    let _ = write!(err, "{prompt}");
+    let _ = err.flush();
+    drop(err);
+    let mut line = String::new();
+    stdin
+        .lock()
+        .read_line(&mut line)
+        .context("failed to read from the terminal")?;
+    Ok(line)
+}

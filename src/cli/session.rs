@@ -1,0 +1,176 @@
+//! What several commands share: the token to use and the site it belongs to, how a refusal
+//! of it is explained, and a login run with the person's terminal.
+
+use super::exit;
+use super::output;
+use super::settings::{Settings, Source};
+use pipi::{
+    BrowserChoice, CachedToken, Error, ErrorKind, LoggedIn, Login, Lookup, Progress, Secret,
+    TokenCache,
+};
+use std::time::SystemTime;
+
+/// The token to use and the site it belongs to.
+pub struct CurrentToken {
+    pub token: Secret,
+    pub base_url: String,
+    /// `None` when it came from `PIPI_ACCESS_TOKEN`.
+    pub cached: Option<CachedToken>,
+}
+
+impl CurrentToken {
+    /// What a refusal of this token by the site means: log in again on this profile (exit
+    /// 4), or, for `PIPI_ACCESS_TOKEN`, which wins over the cache, set another one.
+    pub fn explain(&self, err: Error, profile: &str) -> anyhow::Error {
+        if err.kind() != &ErrorKind::AuthNeeded {
+            return err.into();
+        }
+        let said = err.server_message().unwrap_or_default().to_string();
+        match self.cached {
+            Some(_) => exit::auth_needed(format!("the server refused the token: {said}"), profile),
+            None => Error::new(
+                ErrorKind::AuthNeeded,
+                format!("the server refused the token in PIPI_ACCESS_TOKEN: {said}"),
+            )
+            .with_hint("unset PIPI_ACCESS_TOKEN to use the cached token, or set a fresh one")
+            .into(),
+        }
+    }
+}
+
+pub fn token_cache(settings: &Settings) -> TokenCache {
+    TokenCache::new(&settings.cache_dir, settings.profile())
+}
+
+/// The cached token, if there is a usable one; an unusable file is reported as a warning
+/// and counts as none.
+pub fn load_or_warn(cache: &TokenCache) -> Option<CachedToken> {
+    match cache.load() {
+        Lookup::Found(token) => Some(token),
+        Lookup::Missing => None,
+        Lookup::Unusable(message) => {
+            output::warn(&message);
+            None
+        }
+    }
+}
+
+/// `PIPI_ACCESS_TOKEN`, else the profile's cached token if the local clock says it is alive
+/// and it belongs to the site in use. Never touches the network.
+pub fn current_token(settings: &Settings) -> anyhow::Result<CurrentToken> {
+    let profile = settings.profile();
+    if let Some(token) = &settings.env_token {
+        return Ok(CurrentToken {
+            token: token.clone(),
+            base_url: settings.base_url()?,
+            cached: None,
+        });
+    }
+    let Some(cached) = load_or_warn(&token_cache(settings)) else {
+        return Err(exit::auth_needed(
+            format!("not logged in (profile '{profile}')"),
+            profile,
+        ));
+    };
+    let base_url = cached_site(settings, &cached)?;
+    let now = SystemTime::now();
+    if cached.time_left(now).is_none() {
+        let ago = now.duration_since(cached.expires_at).unwrap_or_default();
+        return Err(exit::auth_needed(
+            format!(
+                "the token of profile '{profile}' expired {} ago",
+                output::duration(ago)
+            ),
+            profile,
+        ));
+    }
+    Ok(CurrentToken {
+        token: cached.access_token.clone(),
+        base_url,
+        cached: Some(cached),
+    })
+}
+
+/// The site a cached token is used with: the one it came from, unless a base URL was given
+/// explicitly, which must then be the same (a token is never sent to another site).
+pub fn cached_site(settings: &Settings, cached: &CachedToken) -> anyhow::Result<String> {
+    if settings.base_url_raw.source == Source::Default {
+        return Ok(cached.base_url.clone());
+    }
+    let wanted = settings.base_url()?;
+    if wanted != cached.base_url {
+        return Err(exit::auth_needed(
+            format!(
+                "the token of profile '{}' is for {}, not {wanted}",
+                settings.profile(),
+                cached.base_url
+            ),
+            settings.profile(),
+        ));
+    }
+    Ok(wanted)
+}
+
+/// A login set up from the settings: site, app, redirect URL, lifetimes and the profile's
+/// cache, with its progress said on stderr.
+pub fn login(settings: &Settings) -> anyhow::Result<Login<'static>> {
+    let base_url = settings.base_url()?;
+    let (app_id, app_secret) = settings.app_credentials()?;
+    Ok(Login::new(
+        &base_url,
+        app_id,
+        app_secret.clone(),
+        &settings.redirect_url.value,
+    )
+    .http_timeout(settings.http_timeout)
+    .token_ttl(settings.token_ttl.value)
+    .cache(token_cache(settings))
+    .on_progress(say_progress))
+}
+
+/// A step of the login, on stderr: problems as warnings, with their hint.
+pub fn say_progress(progress: Progress<'_>) {
+    if progress.is_warning() {
+        output::warn(&progress.to_string());
+        if let Progress::KeyRefused { error, .. } = &progress
+            && let Some(hint) = error.hint()
+        {
+            output::hint(hint);
+        }
+    } else {
+        output::say(&progress.to_string());
+    }
+}
+
+/// Runs a login with Ctrl-C wired to it: the first one stops the login (before anything
+/// is written), a second one ends pipi at once (a request under way can take up to its
+/// timeout).
+pub fn run_login(login: Login<'_>) -> anyhow::Result<LoggedIn> {
+    let cancel = login.cancel_handle();
+    let _interrupt = super::interrupt::subscribe(move |code| {
+        if cancel.cancel() {
+            std::process::exit(i32::from(code));
+        }
+    });
+    Ok(login.run()?)
+}
+
+/// Says who logged in, where, and on which profile.
+pub fn say_logged_in(done: &LoggedIn, profile: &str) {
+    let mut line = format!(
+        "Logged in as {} on {}",
+        done.display_name(),
+        pipi::site_label(&done.token.base_url)
+    );
+    if profile != super::settings::DEFAULT_PROFILE {
+        line.push_str(&format!(" (profile '{profile}')"));
+    }
+    output::say(&format!("{line}."));
+}
+
+/// The browser chosen for this place, and how to say so in the debug log.
+pub fn browser() -> BrowserChoice {
+    let choice = pipi::choose_browser();
+    log::debug!("browser: {choice:?}");
+    choice
+}

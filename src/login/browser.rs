@@ -1,0 +1,531 @@
+//! Opening the login page in the person's browser, and deciding whether there is one to
+//! open: `PIPI_BROWSER`, else `BROWSER` (a command line; the URL replaces `%s` or is
+//! appended), else the Windows side's browser in WSL, else the system's opener, unless the
+//! screen is on another machine (SSH) or there is none (no display).
+
+use super::environment::{EnvLookup, Environment, Os, process_env};
+use crate::error::{self, Error, ErrorKind};
+use anyhow::{Result, anyhow, bail};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// How long a launcher may run before it counts as a browser that started.
+const LAUNCH_GRACE: Duration = Duration::from_secs(3);
+
+/// A way to open the login page here, chosen by [`crate::choose_browser`].
+#[derive(Debug, PartialEq, Eq)]
+pub struct Browser(Opener);
+
+impl Browser {
+    /// Opens `url`; an error means no browser could be started.
+    pub fn open(&self, url: &str) -> error::Result<()> {
+        open(&self.0, url).map_err(|e| Error::new(ErrorKind::Failed, format!("{e:#}")))
+    }
+}
+
+/// Whether a browser can be opened here, and how.
+#[derive(Debug, PartialEq, Eq)]
+pub enum BrowserChoice {
+    /// This one.
+    Open(Browser),
+    /// None should be started; the reason, for one line.
+    Skip(&'static str),
+}
+
+impl BrowserChoice {
+    /// Opens `url` with the browser chosen, or says why none is started.
+    pub fn open(&self, url: &str) -> error::Result<()> {
+        match self {
+            BrowserChoice::Open(browser) => browser.open(url),
+            BrowserChoice::Skip(why) => Err(Error::new(
+                ErrorKind::Failed,
+                format!("no browser is started: {why}"),
+            )),
+        }
+    }
+}
+
+/// The choice for this process: its environment, system and `PATH`.
+pub(crate) fn choose() -> BrowserChoice {
+    let on_path = |program: &str| on_path(&process_env, program);
+    match choose_for(&process_env, &Environment::current(), &on_path) {
+        Choice::Open(opener) => BrowserChoice::Open(Browser(opener)),
+        Choice::Skip(why) => BrowserChoice::Skip(why),
+    }
+}
+
+/// How the URL will be opened.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Opener {
+    /// A command line from `PIPI_BROWSER` or `BROWSER` (named here).
+    CommandLine { var: &'static str, line: String },
+    /// WSL: the Windows side's default browser, through the first of these that starts.
+    Windows(Vec<WindowsLauncher>),
+    /// The system's own way (xdg-open, open, start...).
+    System,
+}
+
+/// A way to reach Windows' default browser from WSL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WindowsLauncher {
+    /// `wslview`, from wslu: made for this.
+    Wslview,
+    /// `cmd.exe /c start "" URL`, with cmd's special characters escaped.
+    Cmd,
+    /// `powershell.exe Start-Process`, the URL passed in the environment.
+    PowerShell,
+}
+
+/// Whether to open a browser here, and how.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Choice {
+    Open(Opener),
+    /// No browser should be started; the reason, for one line on the terminal.
+    Skip(&'static str),
+}
+
+/// A command line the person set wins over everything, SSH included: it is how a remote
+/// session sends URLs back to the person's machine (an editor's remote helper, for one).
+fn explicit(env: EnvLookup) -> Option<Opener> {
+    ["PIPI_BROWSER", "BROWSER"].into_iter().find_map(|var| {
+        env(var)
+            .filter(|l| !l.trim().is_empty())
+            .map(|line| Opener::CommandLine { var, line })
+    })
+}
+
+/// Decides how to open the login page in this environment. `on_path` tells whether a
+/// program can be found on `PATH`.
+pub(crate) fn choose_for(
+    env: EnvLookup,
+    place: &Environment,
+    on_path: &dyn Fn(&str) -> bool,
+) -> Choice {
+    if let Some(opener) = explicit(env) {
+        return Choice::Open(opener);
+    }
+    // Before WSL: over SSH into WSL, the Windows desktop is not the person's either.
+    if place.ssh && !place.display {
+        return Choice::Skip("this is an SSH session without a display");
+    }
+    if place.wsl {
+        let launchers: Vec<_> = [
+            (WindowsLauncher::Wslview, "wslview"),
+            (WindowsLauncher::Cmd, "cmd.exe"),
+            (WindowsLauncher::PowerShell, "powershell.exe"),
+        ]
+        .into_iter()
+        .filter(|(_, program)| on_path(program))
+        .map(|(launcher, _)| launcher)
+        .collect();
+        if launchers.is_empty() {
+            return Choice::Skip(
+                "this is WSL, and none of wslview, cmd.exe or powershell.exe is on PATH to reach Windows",
+            );
+        }
+        return Choice::Open(Opener::Windows(launchers));
+    }
+    if matches!(place.os, Os::Linux | Os::OtherUnix) && !place.display {
+        return Choice::Skip("there is no display (neither DISPLAY nor WAYLAND_DISPLAY is set)");
+    }
+    Choice::Open(Opener::System)
+}
+
+/// Whether `program` is an executable file in one of `PATH`'s directories.
+pub(crate) fn on_path(env: EnvLookup, program: &str) -> bool {
+    let Some(path) = env("PATH") else {
+        return false;
+    };
+    std::env::split_paths(&path).any(|dir| is_executable(&dir.join(program)))
+}
+
+fn is_executable(path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        path.metadata()
+            .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    }
+    #[cfg(not(unix))]
+    {
+        path.is_file()
+    }
+}
+
+/// The program and arguments for a browser command line: split on white space, the URL put
+/// in place of `%s`, or last.
+pub(crate) fn command_line(line: &str, url: &str) -> Vec<String> {
+    let mut args: Vec<String> = line.split_whitespace().map(str::to_string).collect();
+    if args.iter().any(|a| a.contains("%s")) {
+        for a in &mut args {
+            *a = a.replace("%s", url);
+        }
+    } else {
+        args.push(url.to_string());
+    }
+    args
+}
+
+/// What runs to open `url` through a Windows launcher: program, arguments, and variables
+/// to add to its environment.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Launch {
+    pub(crate) program: &'static str,
+    pub(crate) args: Vec<String>,
+    pub(crate) env: Vec<(&'static str, String)>,
+}
+
+impl WindowsLauncher {
+    /// The command for `url`, or `None` when the URL cannot be handed over safely (cmd.exe
+    /// and WSL's argument passing both break on spaces and quotes, which a URL built by pipi
+    /// never has).
+    pub(crate) fn launch(self, url: &str) -> Option<Launch> {
+        let plain = !url.is_empty() && url.chars().all(|c| c.is_ascii_graphic() && c != '"');
+        match self {
+            WindowsLauncher::Wslview => Some(Launch {
+                program: "wslview",
+                args: vec![url.to_string()],
+                env: vec![],
+            }),
+            // The empty argument is start's window title; without it, start would take the
+            // URL for the title.
+            WindowsLauncher::Cmd => plain.then(|| Launch {
+                program: "cmd.exe",
+                args: vec!["/c".into(), "start".into(), String::new(), cmd_escape(url)],
+                env: vec![],
+            }),
+            // The URL travels in a variable (WSLENV forwards it to Windows), so that
+            // PowerShell never parses it.
+            WindowsLauncher::PowerShell => Some(Launch {
+                program: "powershell.exe",
+                args: [
+                    "-NoProfile",
+                    "-NonInteractive",
+                    "-Command",
+                    "Start-Process -FilePath $env:PIPI_OPEN_URL",
+                ]
+                .map(str::to_string)
+                .to_vec(),
+                env: vec![
+                    ("PIPI_OPEN_URL", url.to_string()),
+                    ("WSLENV", wslenv_with("PIPI_OPEN_URL")),
+                ],
+            }),
+        }
+    }
+}
+
+/// Escapes a URL for cmd.exe's command line: a caret before each character cmd would act
+/// on (`&` would end the command), and one after each `%`, so that `%xx%` is never read as
+/// a variable (cmd drops the caret afterwards).
+pub(crate) fn cmd_escape(url: &str) -> String {
+    let mut out = String::with_capacity(url.len() + 8);
+    for c in url.chars() {
+        match c {
+            '^' | '&' | '|' | '<' | '>' | '(' | ')' => {
+                out.push('^');
+                out.push(c);
+            }
+            '%' => out.push_str("%^"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+fn wslenv_with(name: &str) -> String {
+    match std::env::var("WSLENV") {
+        Ok(existing) if !existing.is_empty() => format!("{name}:{existing}"),
+        _ => name.to_string(),
+    }
+}
+
+/// Opens `url`; an error means no browser could be started.
+pub(crate) fn open(opener: &Opener, url: &str) -> Result<()> {
+    match opener {
+        Opener::CommandLine { var, line } => {
+            let args = command_line(line, url);
+            let mut cmd = Command::new(&args[0]);
+            cmd.args(&args[1..]);
+            launch(cmd).map_err(|e| anyhow!("{var} command '{}' failed: {e}", args[0]))
+        }
+        Opener::Windows(launchers) => {
+            let mut last = anyhow!("no way to reach Windows' browser from WSL is known");
+            for launcher in launchers {
+                let Some(spec) = launcher.launch(url) else {
+                    continue;
+                };
+                let mut cmd = Command::new(spec.program);
+                cmd.args(&spec.args)
+                    .envs(spec.env.iter().map(|(k, v)| (k, v)));
+                match launch(cmd) {
+                    Ok(()) => return Ok(()),
+                    Err(e) => last = e,
+                }
+            }
+            Err(last)
+        }
+        Opener::System => {
+            let mut last = anyhow!("no way to open a browser is known on this system");
+            for cmd in open::commands(url) {
+                match launch(cmd) {
+                    Ok(()) => return Ok(()),
+                    Err(e) => last = e,
+                }
+            }
+            Err(last)
+        }
+    }
+}
+
+/// Starts a launcher and waits briefly: a launcher that fails does so at once, while a
+/// browser that stays in the foreground must not hold up the login.
+fn launch(mut cmd: Command) -> Result<()> {
+    // stdout belongs to pipi's data; whatever the browser prints goes to stderr. stdin may
+    // be where the person pastes the address: the browser must not read it.
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::from(std::io::stderr()));
+    let program = cmd.get_program().to_string_lossy().into_owned();
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| anyhow!("cannot run {program}: {e}"))?;
+    let started = Instant::now();
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) if status.success() => return Ok(()),
+            Ok(Some(status)) => bail!("{program} exited with {status}"),
+            Ok(None) if started.elapsed() >= LAUNCH_GRACE => {
+                std::thread::spawn(move || child.wait());
+                return Ok(());
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(25)),
+            Err(e) => bail!("cannot wait for {program}: {e}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn place(os: Os) -> Environment {
+        Environment {
+            os,
+            ssh: false,
+            display: false,
+            wsl: false,
+            stdin_is_terminal: true,
+        }
+    }
+
+    fn vars<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |name| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    const NOTHING_ON_PATH: &dyn Fn(&str) -> bool = &|_| false;
+
+    #[test]
+    fn pipi_browser_wins_over_browser() {
+        let env = vars(&[
+            ("PIPI_BROWSER", "firefox --new-window"),
+            ("BROWSER", "lynx"),
+        ]);
+        let desktop = Environment {
+            display: true,
+            ..place(Os::Linux)
+        };
+        assert_eq!(
+            choose_for(&env, &desktop, NOTHING_ON_PATH),
+            Choice::Open(Opener::CommandLine {
+                var: "PIPI_BROWSER",
+                line: "firefox --new-window".into()
+            })
+        );
+        let env = vars(&[("BROWSER", "lynx")]);
+        assert!(matches!(
+            choose_for(&env, &desktop, NOTHING_ON_PATH),
+            Choice::Open(Opener::CommandLine { var: "BROWSER", .. })
+        ));
+        assert_eq!(
+            choose_for(&vars(&[]), &desktop, NOTHING_ON_PATH),
+            Choice::Open(Opener::System)
+        );
+    }
+
+    #[test]
+    fn over_ssh_only_a_display_or_a_chosen_command_opens_a_browser() {
+        let ssh = Environment {
+            ssh: true,
+            ..place(Os::Linux)
+        };
+        assert!(matches!(
+            choose_for(&vars(&[]), &ssh, NOTHING_ON_PATH),
+            Choice::Skip(why) if why.contains("SSH")
+        ));
+        // On a Mac too: `open` would show the page on the Mac's own screen.
+        let mac = Environment {
+            ssh: true,
+            ..place(Os::MacOs)
+        };
+        assert!(matches!(
+            choose_for(&vars(&[]), &mac, NOTHING_ON_PATH),
+            Choice::Skip(_)
+        ));
+        let forwarded = Environment {
+            display: true,
+            ..ssh.clone()
+        };
+        assert_eq!(
+            choose_for(&vars(&[]), &forwarded, NOTHING_ON_PATH),
+            Choice::Open(Opener::System)
+        );
+        let helper = vars(&[("BROWSER", "/home/me/.editor-server/bin/browser.sh")]);
+        assert!(matches!(
+            choose_for(&helper, &ssh, NOTHING_ON_PATH),
+            Choice::Open(Opener::CommandLine { .. })
+        ));
+        // SSH into WSL: the Windows desktop belongs to the remote machine.
+        let wsl_ssh = Environment { wsl: true, ..ssh };
+        assert!(matches!(
+            choose_for(&vars(&[]), &wsl_ssh, &|_| true),
+            Choice::Skip(_)
+        ));
+    }
+
+    #[test]
+    fn without_a_display_linux_and_the_bsds_open_nothing() {
+        for os in [Os::Linux, Os::OtherUnix] {
+            assert!(matches!(
+                choose_for(&vars(&[]), &place(os), NOTHING_ON_PATH),
+                Choice::Skip(why) if why.contains("no display")
+            ));
+        }
+        for os in [Os::MacOs, Os::Windows] {
+            assert_eq!(
+                choose_for(&vars(&[]), &place(os), NOTHING_ON_PATH),
+                Choice::Open(Opener::System)
+            );
+        }
+    }
+
+    #[test]
+    fn wsl_opens_the_windows_browser_with_what_is_on_path() {
+        let wsl = Environment {
+            wsl: true,
+            ..place(Os::Linux)
+        };
+        let only = |names: &'static [&'static str]| move |p: &str| names.contains(&p);
+        use WindowsLauncher::*;
+        assert_eq!(
+            choose_for(
+                &vars(&[]),
+                &wsl,
+                &only(&["wslview", "cmd.exe", "powershell.exe"])
+            ),
+            Choice::Open(Opener::Windows(vec![Wslview, Cmd, PowerShell]))
+        );
+        assert_eq!(
+            choose_for(&vars(&[]), &wsl, &only(&["cmd.exe", "powershell.exe"])),
+            Choice::Open(Opener::Windows(vec![Cmd, PowerShell]))
+        );
+        assert_eq!(
+            choose_for(&vars(&[]), &wsl, &only(&["powershell.exe"])),
+            Choice::Open(Opener::Windows(vec![PowerShell]))
+        );
+        // A WSL with a display (WSLg) still prefers Windows' own browser.
+        let wslg = Environment {
+            display: true,
+            ..wsl.clone()
+        };
+        assert_eq!(
+            choose_for(&vars(&[]), &wslg, &only(&["cmd.exe"])),
+            Choice::Open(Opener::Windows(vec![Cmd]))
+        );
+        // Interop turned off: nothing reaches Windows.
+        assert!(matches!(
+            choose_for(&vars(&[]), &wsl, NOTHING_ON_PATH),
+            Choice::Skip(why) if why.contains("WSL")
+        ));
+    }
+
+    #[test]
+    fn windows_launchers_hand_the_url_over_intact() {
+        let url = "https://a.org/api/oauth?app_id=1&x=%41b(c)";
+        assert_eq!(WindowsLauncher::Wslview.launch(url).unwrap().args, [url]);
+        let cmd = WindowsLauncher::Cmd.launch(url).unwrap();
+        assert_eq!(cmd.program, "cmd.exe");
+        assert_eq!(
+            cmd.args,
+            [
+                "/c",
+                "start",
+                "",
+                "https://a.org/api/oauth?app_id=1^&x=%^41b^(c^)"
+            ]
+        );
+        assert_eq!(WindowsLauncher::Cmd.launch("https://a.org/a b"), None);
+        assert_eq!(WindowsLauncher::Cmd.launch("https://a.org/\"x"), None);
+        let ps = WindowsLauncher::PowerShell.launch(url).unwrap();
+        assert_eq!(ps.program, "powershell.exe");
+        assert!(
+            ps.args.iter().all(|a| !a.contains("a.org")),
+            "{:?}",
+            ps.args
+        );
+        assert_eq!(ps.env[0], ("PIPI_OPEN_URL", url.to_string()));
+        assert_eq!(ps.env[1].0, "WSLENV");
+        assert!(ps.env[1].1.starts_with("PIPI_OPEN_URL"));
+    }
+
+    #[test]
+    fn cmd_escaping_covers_what_cmd_acts_on() {
+        assert_eq!(cmd_escape("a&b|c<d>e^f"), "a^&b^|c^<d^>e^^f");
+        assert_eq!(cmd_escape("%PATH%"), "%^PATH%^");
+        assert_eq!(cmd_escape("https://x.org/?a=1"), "https://x.org/?a=1");
+    }
+
+    #[test]
+    fn programs_are_found_on_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let program = dir.path().join("wslview");
+        std::fs::write(&program, "#!/bin/sh\n").unwrap();
+        let path = dir.path().display().to_string();
+        let pairs = [("PATH", path.as_str())];
+        let env = vars(&pairs);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert!(!on_path(&env, "wslview"), "not executable yet");
+            std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        assert!(on_path(&env, "wslview"));
+        assert!(!on_path(&env, "cmd.exe"));
+        assert!(!on_path(&vars(&[]), "wslview"));
+    }
+
+    #[test]
+    fn the_url_replaces_percent_s_or_comes_last() {
+        assert_eq!(command_line("w3m", "http://u"), ["w3m", "http://u"]);
+        assert_eq!(
+            command_line("b --url=%s -x", "http://u"),
+            ["b", "--url=http://u", "-x"]
+        );
+    }
+
+    #[test]
+    fn failing_or_missing_launchers_are_errors() {
+        let line = |l: &str| Opener::CommandLine {
+            var: "PIPI_BROWSER",
+            line: l.into(),
+        };
+        assert!(open(&line("/nonexistent/browser"), "http://u").is_err());
+        assert!(open(&line("false"), "http://u").is_err());
+        assert!(open(&line("true"), "http://u").is_ok());
+    }
+}

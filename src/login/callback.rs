@@ -1,0 +1,426 @@
+//! The temporary listener on the loopback interface that catches the browser when the site
+//! sends it back to the app's redirect URL with a one-time `auth_key`, and what to do when
+//! the redirect URL is one no listener here can catch.
+//!
+//! The protocol has no `state` parameter, so the listener is strict about everything else:
+//! only a GET on the exact redirect path, with a Host header naming the listener (a guard
+//! against DNS rebinding), is taken; anything else is answered and ignored. How connections
+//! are read, and kept from holding the listener up, is `listener`'s job.
+
+use crate::error;
+pub(crate) use crate::listener::Connection;
+use crate::listener::{self, Head};
+use crate::secret::Secret;
+use anyhow::{Result, bail};
+use std::io::ErrorKind;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener};
+use std::sync::Arc;
+use url::{Host, Url};
+
+/// How the redirect reaches pipi.
+#[derive(Debug, Clone)]
+pub(crate) enum Catch {
+    /// A listener on this machine catches the browser.
+    Listen(RedirectTarget),
+    /// No listener here can: the person pastes the address the browser was sent to.
+    Paste { url: String, why: Uncatchable },
+}
+
+/// Why a redirect URL cannot be caught by a listener here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Uncatchable {
+    /// `https://` on this machine: answering it takes a certificate the browser trusts.
+    Https,
+    /// Another machine's address, such as a web app's real page.
+    Elsewhere,
+}
+
+impl Catch {
+    /// Reads the app's redirect URL: an `http://` URL on a loopback host is listened on,
+    /// anything else can only be pasted.
+    pub(crate) fn from_redirect_url(redirect_url: &str) -> Result<Catch> {
+        let url = parse_redirect_url(redirect_url)?;
+        if url.scheme() == "http" && crate::site::url::is_loopback(&url) {
+            return RedirectTarget::parse(redirect_url).map(Catch::Listen);
+        }
+        let why = if url.scheme() == "https" && crate::site::url::is_loopback(&url) {
+            Uncatchable::Https
+        } else {
+            Uncatchable::Elsewhere
+        };
+        Ok(Catch::Paste {
+            url: redirect_url.to_string(),
+            why,
+        })
+    }
+}
+
+fn parse_redirect_url(redirect_url: &str) -> Result<Url> {
+    Url::parse(redirect_url).map_err(|e| {
+        error::hinted(
+            format!("invalid redirect URL '{redirect_url}': {e}"),
+            "set PIPI_REDIRECT_URL to the redirect URL registered for the app, such as http://127.0.0.1:8765/callback",
+        )
+    })
+}
+
+/// Where the browser will be sent: the app's registered redirect URL, taken apart.
+#[derive(Debug, Clone)]
+pub(crate) struct RedirectTarget {
+    pub url: String,
+    host: Host,
+    pub port: u16,
+    pub path: String,
+}
+
+impl RedirectTarget {
+    /// Accepts an `http://` URL on a loopback host, the only kind a local listener can catch.
+    pub(crate) fn parse(redirect_url: &str) -> Result<RedirectTarget> {
+        let url = parse_redirect_url(redirect_url)?;
+        if url.scheme() != "http" || !crate::site::url::is_loopback(&url) {
+            return Err(error::hinted(
+                format!(
+                    "the redirect URL {redirect_url} is not an http:// address on this machine, so pipi cannot catch the redirect"
+                ),
+                "register a redirect URL such as http://127.0.0.1:8765/callback for the app and set PIPI_REDIRECT_URL to it",
+            ));
+        }
+        let Some(host) = url.host().map(|h| h.to_owned()) else {
+            bail!("invalid redirect URL '{redirect_url}': no host");
+        };
+        Ok(RedirectTarget {
+            url: redirect_url.to_string(),
+            host,
+            port: url.port_or_known_default().unwrap_or(80),
+            path: url.path().to_string(),
+        })
+    }
+
+    /// The addresses to listen on: the URL's own, or for `localhost` both loopback
+    /// addresses, since a browser may resolve it to either.
+    fn bind_addrs(&self) -> Vec<SocketAddr> {
+        let ips = match &self.host {
+            Host::Ipv4(ip) => vec![IpAddr::V4(*ip)],
+            Host::Ipv6(ip) => vec![IpAddr::V6(*ip)],
+            Host::Domain(_) => vec![
+                IpAddr::V4(Ipv4Addr::LOCALHOST),
+                IpAddr::V6(Ipv6Addr::LOCALHOST),
+            ],
+        };
+        ips.into_iter()
+            .map(|ip| SocketAddr::new(ip, self.port))
+            .collect()
+    }
+
+    fn is_localhost(&self) -> bool {
+        matches!(self.host, Host::Domain(_))
+    }
+
+    /// Whether a Host header names this listener: `host:port`, or `host` alone on port 80.
+    fn is_own_host(&self, header: &str) -> bool {
+        let header = header.trim().to_ascii_lowercase();
+        let host = self.host.to_string().to_ascii_lowercase();
+        header == format!("{host}:{}", self.port) || (self.port == 80 && header == host)
+    }
+
+    /// The same URL on the next port: what to suggest when this one is taken.
+    fn next_port_url(&self) -> String {
+        let port = self
+            .port
+            .checked_add(1)
+            .filter(|p| *p >= 1024)
+            .unwrap_or(8766);
+        format!("http://{}:{port}{}", self.host, self.path)
+    }
+}
+
+/// What to do with one request that reached the listener.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// The redirect, with its key.
+    Key(Secret),
+    /// Not the redirect: answer with this status and message, and keep waiting.
+    Reject { status: u16, message: &'static str },
+}
+
+/// The redirect, caught: its key, and the browser waiting for a page.
+pub(crate) struct Caught {
+    pub key: Secret,
+    pub browser: Connection,
+}
+
+/// Bound listening sockets, served by background threads until dropped.
+pub(crate) struct CallbackListener {
+    target: RedirectTarget,
+    _server: listener::Server,
+}
+
+impl CallbackListener {
+    /// Binds the redirect URL's host and port (both loopback addresses for `localhost`, the
+    /// IPv6 one where the machine has IPv6), or says at once why it cannot, then serves.
+    /// `on_redirect` gets each request that carries a key; everything else is answered and
+    /// dropped here.
+    pub(crate) fn bind(
+        target: RedirectTarget,
+        on_redirect: impl Fn(Caught) + Send + Sync + 'static,
+    ) -> Result<CallbackListener> {
+        let mut sockets = Vec::new();
+        for addr in target.bind_addrs() {
+            match TcpListener::bind(addr) {
+                Ok(socket) => sockets.push(socket),
+                // No IPv6 on this machine: browsers then resolve localhost to 127.0.0.1.
+                Err(e)
+                    if addr.is_ipv6()
+                        && target.is_localhost()
+                        && !matches!(
+                            e.kind(),
+                            ErrorKind::AddrInUse | ErrorKind::PermissionDenied
+                        ) => {}
+                Err(e) => return Err(bind_error(&target, addr, &e)),
+            }
+        }
+        let shared = Arc::new(target.clone());
+        let handler = move |head: Head, browser: Connection| {
+            let is_get = head.method == "GET";
+            match inspect(&shared, is_get, head.host.as_deref(), &head.target) {
+                Verdict::Key(key) => {
+                    log::debug!("listener: the redirect: {} {}", head.method, head.target);
+                    on_redirect(Caught { key, browser })
+                }
+                Verdict::Reject { status, message } => {
+                    log::debug!(
+                        "listener: answered {status}: {} {}",
+                        head.method,
+                        head.target
+                    );
+                    respond(browser, status, "Not the login redirect", message)
+                }
+            }
+        };
+        let server = listener::Server::start(sockets, Arc::new(handler)).map_err(|e| {
+            anyhow::anyhow!("cannot serve the login redirect on {}: {e}", target.url)
+        })?;
+        log::debug!("listener: waiting for GET {}", target.url);
+        Ok(CallbackListener {
+            target,
+            _server: server,
+        })
+    }
+
+    pub(crate) fn target(&self) -> &RedirectTarget {
+        &self.target
+    }
+}
+
+fn bind_error(target: &RedirectTarget, addr: SocketAddr, e: &std::io::Error) -> anyhow::Error {
+    let why = match e.kind() {
+        ErrorKind::AddrInUse => {
+            "the port is already in use (another 'pipi login' still waiting?)".to_string()
+        }
+        ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => e.to_string(),
+    };
+    error::hinted(
+        format!(
+            "cannot listen on {addr} for the login redirect to {}: {why}",
+            target.url
+        ),
+        format!(
+            "stop what holds {addr}, or register another redirect URL for the app in the site's \
+             developers dashboard (such as {}) and set PIPI_REDIRECT_URL, or redirect-url in the \
+             config file, to it",
+            target.next_port_url()
+        ),
+    )
+}
+
+fn inspect(target: &RedirectTarget, is_get: bool, host: Option<&str>, url: &str) -> Verdict {
+    let (path, query) = url.split_once('?').unwrap_or((url, ""));
+    if path != target.path {
+        return Verdict::Reject {
+            status: 404,
+            message: "Nothing here.",
+        };
+    }
+    if !is_get {
+        return Verdict::Reject {
+            status: 405,
+            message: "Only GET is accepted here.",
+        };
+    }
+    if !host.is_some_and(|h| target.is_own_host(h)) {
+        return Verdict::Reject {
+            status: 400,
+            message: "Unexpected Host header.",
+        };
+    }
+    match find_auth_key(query) {
+        Some(key) => Verdict::Key(key),
+        None => Verdict::Reject {
+            status: 400,
+            message: "This address has no valid auth_key. Start again with 'pipi login'.",
+        },
+    }
+}
+
+/// Finds `auth_key` in a query, also in the one Sngine builds by plain string joining when the
+/// registered redirect URL already had a query (`src=cli?auth_key=KEY`). The last one wins:
+/// the site appends its own.
+pub(crate) fn find_auth_key(query: &str) -> Option<Secret> {
+    let found = query
+        .split(['&', '?'])
+        .filter_map(|pair| pair.split_once('='))
+        .rfind(|(name, _)| *name == "auth_key")?;
+    let value: String = url::form_urlencoded::parse(format!("k={}", found.1).as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())?;
+    let plausible =
+        !value.is_empty() && value.len() <= 128 && value.chars().all(|c| c.is_ascii_alphanumeric());
+    plausible.then(|| Secret::new(value))
+}
+
+/// Answers the browser with a small page. Everything echoed is escaped, nothing secret is on
+/// it, and the browser is told neither to keep it nor to pass the address on.
+pub(crate) fn respond(browser: Connection, status: u16, title: &str, message: &str) {
+    let esc = |s: &str| html_escape::encode_text(s).into_owned();
+    let html = format!(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{t} - pipi</title>\
+         <style>body{{font-family:system-ui,sans-serif;max-width:32em;margin:4em auto;padding:0 1em}}</style>\
+         </head><body><h1>{t}</h1><p>{m}</p></body></html>\n",
+        t = esc(title),
+        m = esc(message),
+    );
+    let mut headers = vec![
+        ("Content-Type", "text/html; charset=utf-8"),
+        ("Cache-Control", "no-store"),
+        ("Referrer-Policy", "no-referrer"),
+        ("X-Content-Type-Options", "nosniff"),
+        (
+            "Content-Security-Policy",
+            "default-src 'none'; style-src 'unsafe-inline'",
+        ),
+    ];
+    if status == 405 {
+        headers.push(("Allow", "GET"));
+    }
+    browser.answer(status, &headers, &html);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target(url: &str) -> RedirectTarget {
+        RedirectTarget::parse(url).unwrap()
+    }
+
+    #[test]
+    fn keys_are_found_in_plain_and_sngine_joined_queries() {
+        let key = |q: &str| find_auth_key(q).map(|k| k.expose().to_string());
+        assert_eq!(key("auth_key=abc123").as_deref(), Some("abc123"));
+        assert_eq!(key("src=cli?auth_key=abc123").as_deref(), Some("abc123"));
+        assert_eq!(
+            key("src=cli&auth_key=abc123&x=1").as_deref(),
+            Some("abc123")
+        );
+        assert_eq!(key("auth_key=old?auth_key=new").as_deref(), Some("new"));
+        assert_eq!(key("auth_key="), None);
+        assert_eq!(key("auth_key=%3Cscript%3E"), None);
+        assert_eq!(key("x_auth_key=abc"), None);
+        assert_eq!(key(""), None);
+    }
+
+    #[test]
+    fn only_a_get_on_the_path_with_our_host_is_taken() {
+        let t = target("http://127.0.0.1:8765/callback?src=cli");
+        let host = Some("127.0.0.1:8765");
+        let ok = inspect(&t, true, host, "/callback?src=cli?auth_key=k1");
+        assert_eq!(ok, Verdict::Key(Secret::new("k1")));
+        let status = |v: Verdict| match v {
+            Verdict::Reject { status, .. } => status,
+            Verdict::Key(_) => 200,
+        };
+        assert_eq!(status(inspect(&t, true, host, "/other?auth_key=k1")), 404);
+        assert_eq!(
+            status(inspect(&t, true, host, "/callback/x?auth_key=k1")),
+            404
+        );
+        assert_eq!(
+            status(inspect(&t, false, host, "/callback?auth_key=k1")),
+            405
+        );
+        assert_eq!(
+            status(inspect(
+                &t,
+                true,
+                Some("evil.example:8765"),
+                "/callback?auth_key=k1"
+            )),
+            400
+        );
+        assert_eq!(
+            status(inspect(&t, true, None, "/callback?auth_key=k1")),
+            400
+        );
+        assert_eq!(status(inspect(&t, true, host, "/callback?src=cli")), 400);
+    }
+
+    #[test]
+    fn host_headers_match_by_name_and_port() {
+        assert!(target("http://localhost:9/cb").is_own_host("LOCALHOST:9"));
+        assert!(target("http://[::1]:9/cb").is_own_host("[::1]:9"));
+        assert!(target("http://127.0.0.1/cb").is_own_host("127.0.0.1"));
+        assert!(!target("http://127.0.0.1:9/cb").is_own_host("127.0.0.1"));
+    }
+
+    #[test]
+    fn only_loopback_http_redirects_are_listened_on() {
+        assert!(RedirectTarget::parse("https://127.0.0.1:8765/cb").is_err());
+        assert!(RedirectTarget::parse("http://example.com/cb").is_err());
+        assert!(RedirectTarget::parse("not a url").is_err());
+        assert_eq!(target("http://127.0.0.1/cb").port, 80);
+    }
+
+    #[test]
+    fn other_redirect_urls_are_left_to_a_paste() {
+        let why = |url: &str| match Catch::from_redirect_url(url).unwrap() {
+            Catch::Listen(_) => None,
+            Catch::Paste { why, .. } => Some(why),
+        };
+        assert_eq!(why("http://127.0.0.1:8765/cb"), None);
+        assert_eq!(why("http://localhost:8765/cb"), None);
+        assert_eq!(why("http://[::1]:8765/cb"), None);
+        assert_eq!(why("https://127.0.0.1:8765/cb"), Some(Uncatchable::Https));
+        assert_eq!(why("https://localhost/cb"), Some(Uncatchable::Https));
+        assert_eq!(why("https://app.example/cb"), Some(Uncatchable::Elsewhere));
+        assert_eq!(why("http://app.example/cb"), Some(Uncatchable::Elsewhere));
+        assert_eq!(why("myapp:/callback"), Some(Uncatchable::Elsewhere));
+        assert!(Catch::from_redirect_url("not a url").is_err());
+    }
+
+    #[test]
+    fn localhost_is_listened_on_over_both_families() {
+        let addrs = |url: &str| -> Vec<String> {
+            target(url)
+                .bind_addrs()
+                .iter()
+                .map(ToString::to_string)
+                .collect()
+        };
+        assert_eq!(addrs("http://localhost:9/cb"), ["127.0.0.1:9", "[::1]:9"]);
+        assert_eq!(addrs("http://127.0.0.1:9/cb"), ["127.0.0.1:9"]);
+        assert_eq!(addrs("http://[::1]:9/cb"), ["[::1]:9"]);
+    }
+
+    #[test]
+    fn a_taken_port_suggests_the_next_one() {
+        assert_eq!(
+            target("http://127.0.0.1:8765/callback?src=cli").next_port_url(),
+            "http://127.0.0.1:8766/callback"
+        );
+        assert_eq!(
+            target("http://localhost:65535/cb").next_port_url(),
+            "http://localhost:8766/cb"
+        );
+    }
+}

@@ -1,0 +1,765 @@
+//! The login flow: listen on the redirect URL (`callback`), send a browser to the site's
+//! login page (`browser`, chosen for where pipi runs: `environment`), catch the one-time key
+//! from the listener or from a paste on stdin (`paste`), whichever comes first, trade it for
+//! a token, fetch the profile at once (the token may live only a minute), and only then
+//! replace the cached token.
+//!
+//! The flow prints nothing and installs no signal handler: it tells its caller what happens
+//! through [`Progress`], opens the browser with the caller's opener, and stops when the
+//! caller's [`Cancel`] handle says so.
+
+pub(crate) mod browser;
+pub(crate) mod callback;
+pub(crate) mod environment;
+pub(crate) mod paste;
+
+use crate::error::{self, Error, ErrorKind};
+use crate::secret::Secret;
+use crate::site::{Client, url};
+use crate::store::{CachedToken, Lookup, TokenCache};
+use anyhow::{Context, anyhow};
+use callback::{CallbackListener, Catch, Caught, Uncatchable};
+use paste::Input;
+use serde_json::Value;
+use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant, SystemTime};
+
+pub use browser::{Browser, BrowserChoice};
+
+type Result<T> = anyhow::Result<T>;
+
+/// What can happen while waiting for the key.
+enum Event {
+    /// The browser came back to the listener with a key.
+    Redirect(Caught),
+    /// Something from stdin.
+    Pasted(Input),
+    Interrupted,
+    /// Whatever brought the browser to the login page failed for good.
+    Failed(Error),
+}
+
+/// Why no browser is started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoBrowser {
+    /// The person said so (`--no-browser`): the URL is only shown.
+    Asked,
+    /// None can work here; the reason, for one line.
+    Unusable(&'static str),
+}
+
+/// When a pasted address or key is read from stdin, racing the listener.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Paste {
+    /// Never: stdin is left alone.
+    Never,
+    /// When no browser was started, or the redirect cannot be caught here.
+    WhenNeeded,
+    /// In every case: for a stdin that is not a terminal, which may well carry the address
+    /// (a script, a container without a terminal, `ssh host pipi login`).
+    Always,
+}
+
+/// What the login tells its caller as it goes, for the person watching. Each has a
+/// [`Display`](fmt::Display) that says it in a sentence; [`Progress::is_warning`] tells the
+/// ones that report a problem the login got past.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Progress<'a> {
+    /// The redirect URL cannot be caught by a listener here: the address must be pasted.
+    Uncatchable {
+        /// The app's redirect URL.
+        redirect_url: &'a str,
+        /// Why no listener can catch it.
+        https: bool,
+    },
+    /// No browser is started, for this reason.
+    NoBrowser(&'static str),
+    /// The caller's opener could not start a browser.
+    BrowserFailed(&'a Error),
+    /// No browser was started: the person is to open this URL.
+    OpenUrl(&'a str),
+    /// What to paste, and where from.
+    PasteInstructions(String),
+    /// stdin is not a terminal: it is read for the address too.
+    ReadingStdin,
+    /// The wait begins: what for, and for how long.
+    Waiting(String),
+    /// A pasted line held no key; the wait goes on.
+    PasteRejected(&'static str),
+    /// A pasted line was too long to be an address; the wait goes on.
+    PasteTooLong,
+    /// stdin ended; the listener still waits at this URL.
+    StdinClosed(&'a str),
+    /// The site refused a key (stale or replaced); the wait goes on for a fresh one.
+    KeyRefused {
+        /// The refusal.
+        error: &'a Error,
+        /// What is still waited for.
+        waiting_for: String,
+    },
+}
+
+impl Progress<'_> {
+    /// Whether this reports a problem (the login goes on).
+    pub fn is_warning(&self) -> bool {
+        matches!(
+            self,
+            Progress::BrowserFailed(_)
+                | Progress::PasteRejected(_)
+                | Progress::PasteTooLong
+                | Progress::KeyRefused { .. }
+        )
+    }
+}
+
+impl fmt::Display for Progress<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Progress::Uncatchable {
+                redirect_url,
+                https: true,
+            } => write!(
+                f,
+                "The app's redirect URL {redirect_url} is https, which pipi's plain HTTP listener \
+                 cannot answer, so the browser will show an error page there: that is expected."
+            ),
+            Progress::Uncatchable { redirect_url, .. } => write!(
+                f,
+                "The app's redirect URL {redirect_url} is not an http:// address on this machine, \
+                 so pipi cannot catch the browser there."
+            ),
+            Progress::NoBrowser(why) => write!(f, "No browser is started: {why}."),
+            Progress::BrowserFailed(e) => write!(f, "could not open a browser: {e}"),
+            Progress::OpenUrl(url) => write!(f, "Open this URL to log in: {url}"),
+            Progress::PasteInstructions(text) | Progress::Waiting(text) => f.write_str(text),
+            Progress::ReadingStdin => {
+                f.write_str("stdin is not a terminal: the address or key is also taken from it.")
+            }
+            Progress::PasteRejected(why) => {
+                write!(f, "{why}; paste the address or the key again")
+            }
+            Progress::PasteTooLong => {
+                f.write_str("that line is too long to be an address or a key; paste it again")
+            }
+            Progress::StdinClosed(url) => write!(
+                f,
+                "stdin is closed; still waiting for the browser to come back to {url}."
+            ),
+            Progress::KeyRefused { error, waiting_for } => {
+                write!(f, "{error}; still waiting for {waiting_for}")
+            }
+        }
+    }
+}
+
+/// Stops a login from another thread (a Ctrl-C handler, a UI's Cancel button). The wait
+/// ends at once; during the key exchange, the login stops before anything is written.
+#[derive(Clone, Default)]
+pub struct Cancel {
+    inner: Arc<CancelInner>,
+}
+
+#[derive(Default)]
+struct CancelInner {
+    cancelled: AtomicBool,
+    wake: Mutex<Option<Sender<Event>>>,
+}
+
+impl Cancel {
+    /// Asks the login to stop. Returns `true` if it had been asked already, so that a
+    /// second request can be treated more firmly (such as ending the process).
+    pub fn cancel(&self) -> bool {
+        let again = self.inner.cancelled.swap(true, Ordering::SeqCst);
+        let wake = self
+            .inner
+            .wake
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(tx) = wake.as_ref() {
+            let _ = tx.send(Event::Interrupted);
+        }
+        again
+    }
+
+    fn is_cancelled(&self) -> bool {
+        self.inner.cancelled.load(Ordering::SeqCst)
+    }
+
+    fn wake_with(&self, tx: Sender<Event>) {
+        *self
+            .inner
+            .wake
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(tx);
+    }
+}
+
+/// Lets a browser opener end the wait early, when it knows the browser will never come
+/// back (a headless walker that failed, say).
+#[derive(Clone)]
+pub struct Abort(Sender<Event>);
+
+impl Abort {
+    /// Ends the login with `error`.
+    pub fn fail(&self, error: Error) {
+        let _ = self.0.send(Event::Failed(error));
+    }
+}
+
+/// The outcome of a login: the token as cached and the person's profile.
+#[derive(Debug, Clone)]
+pub struct LoggedIn {
+    /// The token, its times, site and app, as written to the cache.
+    pub token: CachedToken,
+    /// The person's profile, entity-decoded, in the server's order.
+    pub user: Value,
+}
+
+impl LoggedIn {
+    /// The person's name as people read it: first and last name, and the handle.
+    pub fn display_name(&self) -> String {
+        crate::site::user::display_name(&self.user)
+    }
+}
+
+type Opener<'a> = Box<dyn Fn(&str, Abort) -> error::Result<()> + 'a>;
+type Observer<'a> = Box<dyn Fn(Progress<'_>) + 'a>;
+
+/// A login through the browser, set up step by step and run with [`Login::run`].
+///
+/// ```no_run
+/// # fn main() -> pipi::Result<()> {
+/// use pipi::{Login, Secret, TokenCache};
+/// use std::time::Duration;
+///
+/// let cache = TokenCache::new(std::path::Path::new("/tmp/pipi-example"), "default");
+/// let done = Login::new(
+///     "https://pipichat.com",
+///     "123",
+///     Secret::new("0123456789abcdef0123456789abcdef"),
+///     "http://127.0.0.1:8765/callback",
+/// )
+/// .cache(cache)
+/// .open_browser(|url, _abort| pipi::choose_browser().open(url))
+/// .on_progress(|step| eprintln!("{step}"))
+/// .timeout(Duration::from_secs(120))
+/// .run()?;
+/// println!("logged in as {}", done.display_name());
+/// # Ok(())
+/// # }
+/// ```
+pub struct Login<'a> {
+    base_url: String,
+    app_id: String,
+    app_secret: Secret,
+    redirect_url: String,
+    timeout: Duration,
+    http_timeout: Duration,
+    token_ttl: Duration,
+    cache: Option<TokenCache>,
+    opener: Option<Opener<'a>>,
+    no_browser: Option<NoBrowser>,
+    paste: Paste,
+    observer: Observer<'a>,
+    cancel: Cancel,
+}
+
+impl<'a> Login<'a> {
+    /// A login on the site at `base_url` for the app `app_id` with its secret, whose
+    /// registered redirect URL is `redirect_url`. By default it waits 5 minutes, gives each
+    /// request 30 s, counts a token alive for 60 s (what Sngine enforces), caches nothing,
+    /// starts no browser (the URL is shown through [`Progress::OpenUrl`]) and reads stdin
+    /// only when no listener can catch the redirect.
+    pub fn new(base_url: &str, app_id: &str, app_secret: Secret, redirect_url: &str) -> Login<'a> {
+        Login {
+            base_url: base_url.to_string(),
+            app_id: app_id.to_string(),
+            app_secret,
+            redirect_url: redirect_url.to_string(),
+            timeout: Duration::from_secs(300),
+            http_timeout: Duration::from_secs(30),
+            token_ttl: Duration::from_secs(60),
+            cache: None,
+            opener: None,
+            no_browser: None,
+            paste: Paste::WhenNeeded,
+            observer: Box::new(|_| {}),
+            cancel: Cancel::default(),
+        }
+    }
+
+    /// How long to wait for the browser to come back.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// How long each request to the site may take.
+    pub fn http_timeout(mut self, timeout: Duration) -> Self {
+        self.http_timeout = timeout;
+        self
+    }
+
+    /// How long a new token is counted alive.
+    pub fn token_ttl(mut self, ttl: Duration) -> Self {
+        self.token_ttl = ttl;
+        self
+    }
+
+    /// Where the token goes once the login worked. The cache is written only then: a
+    /// failed login leaves a working token in place.
+    pub fn cache(mut self, cache: TokenCache) -> Self {
+        self.cache = Some(cache);
+        self
+    }
+
+    /// Sends a browser to the login URL. An error means none could be started: the URL is
+    /// then shown for the person to open, and stdin is read for the address.
+    pub fn open_browser(mut self, opener: impl Fn(&str, Abort) -> error::Result<()> + 'a) -> Self {
+        self.opener = Some(Box::new(opener));
+        self
+    }
+
+    /// Starts no browser, for this reason; the URL is shown instead.
+    pub fn no_browser(mut self, why: NoBrowser) -> Self {
+        self.no_browser = Some(why);
+        self
+    }
+
+    /// When to read a pasted address or key from stdin.
+    pub fn paste(mut self, paste: Paste) -> Self {
+        self.paste = paste;
+        self
+    }
+
+    /// Hears what happens as the login goes.
+    pub fn on_progress(mut self, observer: impl Fn(Progress<'_>) + 'a) -> Self {
+        self.observer = Box::new(observer);
+        self
+    }
+
+    /// A handle that stops this login from another thread.
+    pub fn cancel_handle(&self) -> Cancel {
+        self.cancel.clone()
+    }
+
+    fn say(&self, progress: Progress<'_>) {
+        (self.observer)(progress);
+    }
+
+    /// Runs the whole flow; returns the token and the person's profile once both are in
+    /// hand and, if a cache was given, written.
+    pub fn run(self) -> error::Result<LoggedIn> {
+        error::public(self.perform())
+    }
+
+    fn perform(&self) -> Result<LoggedIn> {
+        let client = Client::build(&self.base_url, self.http_timeout)?;
+        let base_url = client.base_url().to_string();
+        let catch = Catch::from_redirect_url(&self.redirect_url)?;
+
+        let (tx, rx) = mpsc::channel();
+        self.cancel.wake_with(tx.clone());
+        if self.cancel.is_cancelled() {
+            return Err(interrupted());
+        }
+        let listener = match &catch {
+            Catch::Listen(target) => {
+                let tx = tx.clone();
+                let on_redirect = move |caught| {
+                    let _ = tx.send(Event::Redirect(caught));
+                };
+                Some(CallbackListener::bind(target.clone(), on_redirect)?)
+            }
+            Catch::Paste { .. } => None,
+        };
+        if listener.is_none() && self.paste == Paste::Never {
+            return Err(error::hinted(
+                format!(
+                    "nothing can bring the key back: the redirect URL {} cannot be caught here, and no paste is read",
+                    self.redirect_url
+                ),
+                "register a redirect URL such as http://127.0.0.1:8765/callback for the app and set PIPI_REDIRECT_URL to it",
+            ));
+        }
+        let login_url = url::oauth_url(&base_url, &self.app_id);
+        if let Catch::Paste { url, why } = &catch {
+            self.say(Progress::Uncatchable {
+                redirect_url: url,
+                https: *why == Uncatchable::Https,
+            });
+        }
+        let browser_started = self.start_browser(&login_url, Abort(tx.clone()));
+        let paste_needed = !browser_started || listener.is_none();
+        let read_paste = match self.paste {
+            Paste::Never => false,
+            Paste::WhenNeeded => paste_needed,
+            Paste::Always => true,
+        };
+        let waiting = Waiting {
+            redirect_url: listener.as_ref().map(|l| l.target().url.clone()),
+            paste: read_paste,
+            timeout: self.timeout,
+        };
+        if read_paste {
+            if paste_needed {
+                self.say(Progress::PasteInstructions(paste_instructions(&catch)));
+            } else {
+                self.say(Progress::ReadingStdin);
+            }
+            paste::read_stdin(tx, Event::Pasted);
+        } else {
+            drop(tx);
+        }
+        self.say(Progress::Waiting(waiting.describe()));
+
+        let deadline = Instant::now()
+            .checked_add(self.timeout)
+            .ok_or_else(|| anyhow!("the timeout is too long"))?;
+        let mut stdin_open = read_paste;
+        loop {
+            let (auth_key, browser) =
+                self.wait_for_key(&waiting, paste_needed, &mut stdin_open, &rx, deadline)?;
+            let pasted_past_a_page = browser.is_none()
+                && matches!(
+                    catch,
+                    Catch::Paste {
+                        why: Uncatchable::Elsewhere,
+                        ..
+                    }
+                );
+            let outcome = self
+                .complete(&client, &auth_key, pasted_past_a_page)
+                .and_then(|done| {
+                    // A cancel during the exchange stops the login before the cache is touched.
+                    if self.cancel.is_cancelled() {
+                        Err(interrupted())
+                    } else {
+                        Ok(done)
+                    }
+                });
+            match outcome {
+                Ok(done) => {
+                    if let Some(Err(e)) = self.cache.as_ref().map(|c| c.save(&done.token)) {
+                        if let Some(browser) = browser {
+                            callback::respond(
+                                browser,
+                                500,
+                                "Login failed",
+                                "pipi could not save the token. The terminal says why.",
+                            );
+                        }
+                        return Err(e.into());
+                    }
+                    // The key is in hand and used: nothing else is to be let in, and browsers
+                    // that came back meanwhile are told the login is done.
+                    drop(listener);
+                    while let Ok(event) = rx.try_recv() {
+                        if let Event::Redirect(late) = event {
+                            callback::respond(
+                                late.browser,
+                                409,
+                                "Already logged in",
+                                "pipi finished the login with another key. You can close this tab.",
+                            );
+                        }
+                    }
+                    if let Some(browser) = browser {
+                        callback::respond(
+                            browser,
+                            200,
+                            "Logged in",
+                            &format!(
+                                "pipi is now logged in as {} on {}. You can close this tab.",
+                                done.display_name(),
+                                url::site_label(&base_url)
+                            ),
+                        );
+                    }
+                    return Ok(done);
+                }
+                // A stale key (an old tab reloaded, or a second visit to the login page that
+                // replaced it) must not end the wait for the good one that may follow.
+                Err(e)
+                    if error::refusal(&e) == Some(&error::Refusal::InvalidAuthKey)
+                        && Instant::now() < deadline =>
+                {
+                    if let Some(browser) = browser {
+                        callback::respond(
+                            browser,
+                            400,
+                            "Key refused",
+                            "The site refused this key: a key works once, and only the newest. \
+                             pipi is still waiting for the browser to come back with a fresh one.",
+                        );
+                    }
+                    let error = Error::from_chain(e);
+                    self.say(Progress::KeyRefused {
+                        error: &error,
+                        waiting_for: waiting.what(stdin_open),
+                    });
+                }
+                Err(e) => {
+                    if let Some(browser) = browser {
+                        callback::respond(
+                            browser,
+                            500,
+                            "Login failed",
+                            "pipi could not complete the login. The terminal says why.",
+                        );
+                    }
+                    return Err(e);
+                }
+            }
+        }
+    }
+
+    /// Opens the browser unless told not to, and says what happened. Returns whether one
+    /// was started; if not, the URL is shown.
+    fn start_browser(&self, login_url: &str, abort: Abort) -> bool {
+        let started = match (self.no_browser, &self.opener) {
+            (Some(NoBrowser::Asked), _) | (None, None) => false,
+            (Some(NoBrowser::Unusable(why)), _) => {
+                self.say(Progress::NoBrowser(why));
+                false
+            }
+            (None, Some(open)) => match open(login_url, abort) {
+                Ok(()) => true,
+                Err(e) => {
+                    self.say(Progress::BrowserFailed(&e));
+                    false
+                }
+            },
+        };
+        if !started {
+            self.say(Progress::OpenUrl(login_url));
+        }
+        started
+    }
+
+    /// Waits for the key, from the listener or from stdin, whichever gives one first. Bad
+    /// pastes are explained and the wait goes on; the listener answers bad requests itself.
+    fn wait_for_key(
+        &self,
+        waiting: &Waiting,
+        paste_needed: bool,
+        stdin_open: &mut bool,
+        rx: &Receiver<Event>,
+        deadline: Instant,
+    ) -> Result<(Secret, Option<callback::Connection>)> {
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match rx.recv_timeout(left) {
+                Ok(Event::Redirect(caught)) => return Ok((caught.key, Some(caught.browser))),
+                Ok(Event::Pasted(Input::Line(line))) => match paste::parse(line.expose()) {
+                    Ok(key) => return Ok((key, None)),
+                    Err(why) => self.say(Progress::PasteRejected(why)),
+                },
+                Ok(Event::Pasted(Input::TooLong)) => self.say(Progress::PasteTooLong),
+                Ok(Event::Pasted(Input::Closed)) if *stdin_open => {
+                    *stdin_open = false;
+                    match &waiting.redirect_url {
+                        None => {
+                            return Err(error::hinted(
+                                "stdin ended before an address or key was pasted",
+                                "run 'pipi login' in a terminal and paste the address the browser was sent to",
+                            ));
+                        }
+                        Some(url) if paste_needed => self.say(Progress::StdinClosed(url)),
+                        Some(_) => {}
+                    }
+                }
+                Ok(Event::Pasted(Input::Closed)) => {}
+                Ok(Event::Interrupted) => return Err(interrupted()),
+                Ok(Event::Failed(e)) => return Err(e.into()),
+                Err(RecvTimeoutError::Timeout) => {
+                    return Err(error::hinted(
+                        format!(
+                            "timed out after {} waiting for {}",
+                            duration(waiting.timeout),
+                            waiting.what(*stdin_open)
+                        ),
+                        if waiting.paste {
+                            "run 'pipi login' again and approve in the browser, or give it longer with --timeout SECS"
+                        } else {
+                            "run 'pipi login' again and approve in the browser (with --no-browser, in any browser \
+                             on any machine), or give it longer with --timeout SECS"
+                        },
+                    ));
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    return Err(anyhow!("the redirect listener stopped unexpectedly"));
+                }
+            }
+        }
+    }
+
+    /// Trades the key for a token and fetches the profile. Nothing is written here: only
+    /// once every step worked, so a failed login leaves a working token in place.
+    fn complete(
+        &self,
+        client: &Client,
+        auth_key: &Secret,
+        pasted_past_a_page: bool,
+    ) -> Result<LoggedIn> {
+        let obtained_at = SystemTime::now();
+        let token = client
+            .exchange(&self.app_id, &self.app_secret, auth_key)
+            .map_err(|e| explain_exchange_error(e, pasted_past_a_page))
+            .context("failed to exchange the auth key for a token")?;
+        let profile = client
+            .profile(&token)
+            .map_err(refused_fresh_token)
+            .context("failed to fetch the profile with the new token")?;
+        let user = Value::Object(profile.user);
+        let base_url = client.base_url();
+        // Within its minute the server hands back the token it issued before, with its old
+        // date: keep the times of the first login rather than extend its life.
+        let earlier = match self.cache.as_ref().map(TokenCache::load) {
+            Some(Lookup::Found(old))
+                if old.access_token == token
+                    && old.base_url == base_url
+                    && old.app_id == self.app_id =>
+            {
+                Some((old.obtained_at, old.expires_at))
+            }
+            _ => None,
+        };
+        let (obtained_at, expires_at) = earlier.unwrap_or_else(|| {
+            (
+                obtained_at,
+                obtained_at
+                    .checked_add(self.token_ttl)
+                    .unwrap_or_else(crate::store::rfc3339::latest),
+            )
+        });
+        Ok(LoggedIn {
+            token: CachedToken {
+                access_token: token,
+                obtained_at,
+                expires_at,
+                base_url: base_url.to_string(),
+                app_id: self.app_id.clone(),
+                user: Some(user.clone()),
+            },
+            user,
+        })
+    }
+}
+
+fn interrupted() -> anyhow::Error {
+    Error::new(ErrorKind::Interrupted, "interrupted").into()
+}
+
+/// A duration for people, to the second: `42s`, `3m 5s`.
+fn duration(d: Duration) -> String {
+    humantime::format_duration(Duration::from_secs(d.as_secs())).to_string()
+}
+
+/// A token the site refuses a moment after issuing it is no matter of logging in again.
+fn refused_fresh_token(err: anyhow::Error) -> anyhow::Error {
+    let Some(found) = error::find(&err).filter(|e| e.kind() == &ErrorKind::AuthNeeded) else {
+        return err;
+    };
+    let message = found.server_message().unwrap_or_default();
+    let failed = found.reclassified(
+        ErrorKind::Failed,
+        format!("the server refused the token it had just issued: {message}"),
+    );
+    err.context(failed)
+}
+
+/// What to paste, and from where, for this redirect URL.
+fn paste_instructions(catch: &Catch) -> String {
+    match catch {
+        Catch::Listen(target) => format!(
+            "Any browser will do, on this machine or another (a laptop, a phone).\n\
+             After you approve, paste here the address it was sent to (it starts with {} and ends with auth_key= and the key; even \
+             if that page does not load) or just the key, and press Enter.",
+            target.url
+        ),
+        Catch::Paste {
+            why: Uncatchable::Https,
+            ..
+        } => "After you approve, copy the address from the browser's address bar (it contains \
+              auth_key=), paste it here (or just the key) and press Enter."
+            .to_string(),
+        Catch::Paste {
+            why: Uncatchable::Elsewhere,
+            ..
+        } => "After you approve, copy the address the browser lands on (it contains auth_key=), \
+              paste it here (or just the key) and press Enter. Copy it before that page can use \
+              the key: a key works once."
+            .to_string(),
+    }
+}
+
+/// What the wait is for, to say it before and after.
+struct Waiting {
+    /// The redirect URL the listener catches, if there is a listener.
+    redirect_url: Option<String>,
+    /// Whether stdin is read for a paste.
+    paste: bool,
+    timeout: Duration,
+}
+
+impl Waiting {
+    /// What is waited for; `stdin_open` is false once stdin has ended.
+    fn what(&self, stdin_open: bool) -> String {
+        match (&self.redirect_url, self.paste && stdin_open) {
+            (Some(url), false) => format!("the browser to come back to {url}"),
+            (Some(url), true) => {
+                format!("the browser to come back to {url}, or for a pasted address or key")
+            }
+            (None, _) => "a pasted address or key".to_string(),
+        }
+    }
+
+    fn describe(&self) -> String {
+        let how_long = duration(self.timeout);
+        match (&self.redirect_url, self.paste) {
+            (Some(url), false) => format!(
+                "Waiting up to {how_long} for the site to send the browser back to {url} (Ctrl-C to stop)..."
+            ),
+            _ => format!(
+                "Waiting up to {how_long} for {} (Ctrl-C to stop)...",
+                self.what(true)
+            ),
+        }
+    }
+}
+
+/// Adds the next step to the site's refusals of the exchange that have an obvious one. A
+/// key pasted from a web app's page may have been used by that page first.
+fn explain_exchange_error(err: anyhow::Error, pasted_past_a_page: bool) -> anyhow::Error {
+    use error::Refusal;
+    let Some(refusal) = error::refusal(&err) else {
+        return err;
+    };
+    let hint = match refusal {
+        Refusal::InvalidAppSecret => {
+            "check the app secret (PIPI_APP_SECRET, or app-secret in the config file)"
+        }
+        Refusal::InvalidAuthKey if pasted_past_a_page => {
+            "a key works once, and the page at the redirect URL may have used it before it was \
+             copied: copy the address before that page loads, or register an http://127.0.0.1 \
+             redirect URL that pipi can catch"
+        }
+        Refusal::InvalidAuthKey => {
+            "a key works once, and only the newest: approve in the browser again (the login page gives a fresh one)"
+        }
+        Refusal::InvalidAppId | Refusal::UnknownApp => {
+            "check the app id (PIPI_APP_ID, or app-id in the config file) and the base URL"
+        }
+        _ => return err,
+    };
+    let found = error::find(&err).cloned();
+    let refused = found
+        .map(|f| f.reclassified(f.kind().clone(), "the site refused the login"))
+        .unwrap_or_else(|| Error::new(ErrorKind::Failed, "the site refused the login"));
+    err.context(refused.with_hint(hint))
+}

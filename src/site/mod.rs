@@ -1,0 +1,476 @@
+//! The site client: the one place that talks HTTP to a Sngine site. The key exchange, the
+//! profile and any other endpoint, with every answer checked, since errors come with HTTP
+//! 200 and proxies in front send anything. Each request and answer is logged (`log` at debug
+//! level, answers at trace level), for the caller's logger to show, secrets redacted.
+
+pub(crate) mod url;
+pub(crate) mod user;
+
+use crate::error::{self, Error, ErrorKind};
+use crate::secret::Secret;
+use anyhow::Context;
+use reqwest::blocking::{RequestBuilder, Response};
+use serde_json::{Map, Value};
+use std::io::Read;
+use std::time::{Duration, Instant};
+
+type Result<T> = anyhow::Result<T>;
+
+/// Bodies larger than this are not the API speaking; reading stops there.
+const MAX_BODY: u64 = 1 << 20;
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A profile, as `get_user_info` gave it.
+#[derive(Debug, Clone)]
+pub struct Profile {
+    /// The body as received, entities and all.
+    pub raw: String,
+    /// The `user_info` object in the server's order, every text entity-decoded (`Jos&eacute;`
+    /// becomes `José`), unknown fields and nulls kept.
+    pub user: Map<String, Value>,
+}
+
+/// An answer from [`Client::call`]: the body as received and its JSON.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    /// The body as received.
+    pub raw: String,
+    /// The body, parsed.
+    pub json: Value,
+}
+
+/// How [`Client::call`] sends its parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// In the query string, as Sngine's API reads them.
+    Get,
+    /// As a form body; the token stays in the query string, where every version reads it.
+    Post,
+}
+
+/// A client for one Sngine site.
+///
+/// ```no_run
+/// # fn main() -> pipi::Result<()> {
+/// let site = pipi::Client::new("https://pipichat.com", std::time::Duration::from_secs(30))?;
+/// # let token = pipi::Secret::new("0123456789abcdef0123456789abcdef");
+/// let profile = site.user_info(&token)?;
+/// println!("{}", profile.user["user_name"]);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: reqwest::blocking::Client,
+    base_url: String,
+}
+
+impl Client {
+    /// A client for the site at `base_url` (checked: `https://`, or `http://` on this
+    /// machine only), whose requests each take at most `timeout`. Builds the HTTP client;
+    /// sends nothing.
+    pub fn new(base_url: &str, timeout: Duration) -> error::Result<Client> {
+        error::public(Client::build(base_url, timeout))
+    }
+
+    pub(crate) fn build(base_url: &str, timeout: Duration) -> Result<Client> {
+        let base_url = url::normalize_base_url(base_url)?;
+        let base_url = base_url.as_str();
+        let mut builder = reqwest::blocking::Client::builder();
+        // A proxy from the environment cannot reach this machine's loopback on our behalf.
+        if ::url::Url::parse(base_url).is_ok_and(|u| url::is_loopback(&u)) {
+            builder = builder.no_proxy();
+        }
+        let http = builder
+            // A redirect on an API call means a wrong base URL, not something to follow.
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(CONNECT_TIMEOUT.min(timeout))
+            .timeout(timeout)
+            .user_agent(concat!("pipi/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .context("failed to set up the HTTP client")?;
+        Ok(Client {
+            http,
+            base_url: base_url.to_string(),
+        })
+    }
+
+    /// The site's base URL, in its one spelling.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    fn endpoint(&self, name: &str) -> String {
+        format!("{}/api/{name}", self.base_url)
+    }
+
+    /// Trades a one-time auth key for an access token. Sends a form POST first, as Sngine
+    /// 4.0.4 and later read only that; an older server, which reads only the query string,
+    /// answers `invalid app_id` without using up the key, and then the same request goes as
+    /// a GET with the values in the URL.
+    pub fn exchange_auth_key(
+        &self,
+        app_id: &str,
+        app_secret: &Secret,
+        auth_key: &Secret,
+    ) -> error::Result<Secret> {
+        error::public(self.exchange(app_id, app_secret, auth_key))
+    }
+
+    pub(crate) fn exchange(
+        &self,
+        app_id: &str,
+        app_secret: &Secret,
+        auth_key: &Secret,
+    ) -> Result<Secret> {
+        let form = [
+            ("app_id", app_id),
+            ("app_secret", app_secret.expose()),
+            ("auth_key", auth_key.expose()),
+        ];
+        let url = self.endpoint("authorize");
+        let posted = self.send(self.http.post(&url).form(&form), "authorize");
+        let answer = match posted {
+            Err(e) if error::refusal(&e) == Some(&error::Refusal::InvalidAppId) => {
+                log::debug!(
+                    "the form POST was refused with 'invalid app_id': trying GET, as Sngine before 4.0.4 reads only the query string"
+                );
+                self.send(self.http.get(&url).query(&form), "authorize")?.1
+            }
+            other => other?.1,
+        };
+        match answer.get("access_token").and_then(Value::as_str) {
+            Some(token) if !token.trim().is_empty() => Ok(Secret::new(token.trim())),
+            _ => Err(Error::new(
+                ErrorKind::Network,
+                format!(
+                    "the server's answer to authorize has no access_token ({} bytes of JSON)",
+                    answer.to_string().len()
+                ),
+            )
+            .into()),
+        }
+    }
+
+    /// Fetches the profile of the person the token belongs to. A token the site refuses is
+    /// [`ErrorKind::AuthNeeded`]; a deleted account (the site answers `[]`) is
+    /// [`ErrorKind::Failed`].
+    pub fn user_info(&self, token: &Secret) -> error::Result<Profile> {
+        error::public(self.profile(token))
+    }
+
+    pub(crate) fn profile(&self, token: &Secret) -> Result<Profile> {
+        let request = self
+            .http
+            .get(self.endpoint("get_user_info"))
+            .query(&[("access_token", token.expose())]);
+        let (raw, json) = self.send(request, "get_user_info").map_err(token_refusal)?;
+        match json {
+            Value::Array(items) if items.is_empty() => Err(Error::new(
+                ErrorKind::Failed,
+                "the server has no user for this token (the account was deleted)",
+            )
+            .into()),
+            Value::Object(mut obj) => match obj.remove("user_info") {
+                Some(Value::Object(user)) => Ok(Profile {
+                    raw,
+                    user: user::decode(user),
+                }),
+                _ => Err(Error::new(
+                    ErrorKind::Network,
+                    "the server's answer to get_user_info has no user_info object",
+                )
+                .into()),
+            },
+            _ => Err(Error::new(
+                ErrorKind::Network,
+                "the server's answer to get_user_info is not a JSON object",
+            )
+            .into()),
+        }
+    }
+
+    /// Calls any endpoint with the token and the given parameters, and returns the answer's
+    /// body and JSON, checked as every answer is. `endpoint` is one or more path segments.
+    /// A token the site refuses is [`ErrorKind::AuthNeeded`].
+    pub fn call(
+        &self,
+        method: Method,
+        endpoint: &str,
+        token: &Secret,
+        fields: &[(String, String)],
+    ) -> error::Result<Answer> {
+        let url = self.endpoint(endpoint);
+        let token = [("access_token", token.expose())];
+        let request = match method {
+            Method::Get => self.http.get(url).query(&token).query(fields),
+            Method::Post => self.http.post(url).query(&token).form(fields),
+        };
+        error::public(
+            self.send(request, endpoint)
+                .map_err(token_refusal)
+                .map(|(raw, json)| Answer { raw, json }),
+        )
+    }
+
+    /// Sends one request and checks its answer, logging both in debug mode.
+    fn send(&self, request: RequestBuilder, endpoint: &str) -> Result<(String, Value)> {
+        let what = format!("{} {endpoint}", url::site_label(&self.base_url));
+        let request = request.build().map_err(|e| transport_error(e, &what))?;
+        if log::log_enabled!(log::Level::Debug) {
+            let mut line = format!("request: {} {}", request.method(), request.url());
+            if let Some(body) = request.body().and_then(|b| b.as_bytes()) {
+                line.push_str(&format!(" body: {}", String::from_utf8_lossy(body)));
+            }
+            log::debug!("{line}");
+        }
+        if log::log_enabled!(log::Level::Trace) {
+            log_headers("request header", request.headers());
+        }
+        let started = Instant::now();
+        let sent = self.http.execute(request);
+        let answer = self.read_answer(sent, &what, started);
+        if let Err(e) = &answer {
+            log::debug!("failed after {}ms: {e:#}", started.elapsed().as_millis());
+        }
+        answer
+    }
+
+    /// Checks an answer from the API and returns its body and JSON. Every failure becomes a
+    /// short message: no HTML page, no URL (it may hold a secret), at most a short excerpt.
+    fn read_answer(
+        &self,
+        sent: reqwest::Result<Response>,
+        what: &str,
+        started: Instant,
+    ) -> Result<(String, Value)> {
+        let resp = sent.map_err(|e| transport_error(e, what))?;
+        let status = resp.status();
+        // Kept for the log only: reading the body consumes the response.
+        let headers = log::log_enabled!(log::Level::Trace).then(|| resp.headers().clone());
+        let content_type = resp
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("no content type")
+            .to_string();
+        if status.is_redirection() {
+            let location = resp
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .map_or_else(|| "nowhere".to_string(), without_query);
+            log::debug!(
+                "answer: {status} redirect to {location} in {}ms",
+                started.elapsed().as_millis()
+            );
+            return Err(Error::new(
+                ErrorKind::Network,
+                format!("{what}: the server answered with a redirect ({status}) to {location}"),
+            )
+            .with_hint("is the base URL right? check http vs https and the host name the site uses")
+            .into());
+        }
+        let mut body = Vec::new();
+        resp.take(MAX_BODY).read_to_end(&mut body).map_err(|e| {
+            network(format!(
+                "{what}: the connection broke while reading the answer: {e}"
+            ))
+        })?;
+        let text = String::from_utf8_lossy(&body).into_owned();
+        let size = body.len();
+        log::debug!(
+            "answer: {status} ({content_type}, {size} bytes) in {}ms",
+            started.elapsed().as_millis()
+        );
+        if let Some(headers) = &headers {
+            log_headers("answer header", headers);
+            log::trace!("answer body: {}", one_line(&text, 2000));
+        }
+        if !status.is_success() {
+            return Err(network(format!(
+                "{what}: the server answered HTTP {status} ({content_type}, {size} bytes){}",
+                excerpt(&text)
+            )));
+        }
+        if text.trim().is_empty() {
+            return Err(network(format!(
+                "{what}: the server sent an empty answer (HTTP {status})"
+            )));
+        }
+        let json: Value = serde_json::from_str(&text).map_err(|_| {
+            network(format!(
+                "{what}: the server's answer is not JSON ({content_type}, {size} bytes){}",
+                excerpt(&text)
+            ))
+        })?;
+        if json.get("error").is_some_and(is_truthy) {
+            let message = json
+                .get("message")
+                .and_then(Value::as_str)
+                .map(|m| html_escape::decode_html_entities(m).trim().to_string())
+                .unwrap_or_else(|| "an error without a message".to_string());
+            return Err(Error::refused(message)).context(what.to_string());
+        }
+        Ok((text, json))
+    }
+}
+
+/// Logs headers one a line; the debug log masks the secret ones (cookies, authorization).
+fn log_headers(label: &str, headers: &reqwest::header::HeaderMap) {
+    for (name, value) in headers {
+        let value = String::from_utf8_lossy(value.as_bytes());
+        log::trace!("{label}: {name}: {value}");
+    }
+}
+
+/// Where a redirect points, without its query: a proxy that redirects to https or to `www.`
+/// echoes the request's query, token or secret included.
+fn without_query(location: &str) -> String {
+    match location.split_once(['?', '#']) {
+        Some((before, _)) => format!("{before}?..."),
+        None => location.to_string(),
+    }
+}
+
+/// PHP encodes `true` as `true`, but forks send `1` or `"1"` too.
+fn is_truthy(v: &Value) -> bool {
+    match v {
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_u64() != Some(0),
+        Value::String(s) => !s.is_empty() && s != "0",
+        _ => false,
+    }
+}
+
+/// A token the site refused means logging in again: the refusal becomes
+/// [`ErrorKind::AuthNeeded`], keeping the server's message.
+fn token_refusal(err: anyhow::Error) -> anyhow::Error {
+    let Some(found) = error::find(&err).filter(|e| e.refusal().is_some_and(|r| r.is_token()))
+    else {
+        return err;
+    };
+    let message = found.server_message().unwrap_or_default();
+    let auth = found.reclassified(
+        ErrorKind::AuthNeeded,
+        format!("the server refused the token: {message}"),
+    );
+    err.context(auth)
+}
+
+/// An answer that is not the API speaking, or a broken connection.
+fn network(message: String) -> anyhow::Error {
+    Error::new(ErrorKind::Network, message).into()
+}
+
+/// A body for the log: one line, cut at `max` characters.
+fn one_line(body: &str, max: usize) -> String {
+    let flat: String = body
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let count = flat.chars().count();
+    if count <= max {
+        return flat;
+    }
+    let short: String = flat.chars().take(max).collect();
+    format!("{short}... ({} more characters)", count - max)
+}
+
+fn transport_error(e: reqwest::Error, what: &str) -> anyhow::Error {
+    // The URL may carry a token or a secret in its query: never show it.
+    let e = e.without_url();
+    let kind = if e.is_timeout() {
+        "the server did not answer in time"
+    } else if e.is_connect() {
+        "could not connect to the server"
+    } else {
+        "the request failed"
+    };
+    let mut cause = String::new();
+    let mut source = std::error::Error::source(&e);
+    while let Some(s) = source {
+        cause = s.to_string();
+        source = s.source();
+    }
+    if cause.is_empty() {
+        network(format!("{what}: {kind}"))
+    } else {
+        network(format!("{what}: {kind}: {cause}"))
+    }
+}
+
+/// A short, single-line taste of a body for an error message: an HTML page's title, or the
+/// first characters of anything else, with markup taken out (PHP prints its warnings as HTML).
+fn excerpt(text: &str) -> String {
+    let lower = text.to_ascii_lowercase();
+    let source = match (lower.find("<title>"), lower.find("</title>")) {
+        (Some(a), Some(b)) if a + 7 <= b => &text[a + 7..b],
+        _ if lower.contains("<html") || lower.contains("<!doctype") => "",
+        _ => text,
+    };
+    let mut plain = String::new();
+    let mut in_tag = false;
+    for c in source.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                plain.push(' ');
+            }
+            c if !in_tag && !c.is_control() => plain.push(c),
+            _ if !in_tag => plain.push(' '),
+            _ => {}
+        }
+    }
+    let flat = plain.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.is_empty() {
+        return String::new();
+    }
+    let short: String = flat.chars().take(80).collect();
+    let more = if flat.chars().count() > 80 { "..." } else { "" };
+    format!(": \"{short}{more}\"")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excerpts_are_short_and_plain() {
+        assert_eq!(
+            excerpt("<html><title>502 Bad\n Gateway</title><body>x"),
+            ": \"502 Bad Gateway\""
+        );
+        assert_eq!(excerpt("<!DOCTYPE html><body>nothing</body>"), "");
+        assert_eq!(
+            excerpt("<br />\n<b>Warning</b>: x in <b>f.php</b>"),
+            ": \"Warning : x in f.php\""
+        );
+        let long = "x".repeat(200);
+        assert_eq!(excerpt(&long).len(), ": \"".len() + 80 + "...\"".len());
+    }
+
+    #[test]
+    fn redirect_targets_lose_their_query() {
+        assert_eq!(
+            without_query("https://www.a.org/api/get_user_info?access_token=abc"),
+            "https://www.a.org/api/get_user_info?..."
+        );
+        assert_eq!(without_query("https://a.org/"), "https://a.org/");
+    }
+
+    #[test]
+    fn log_lines_are_one_line_and_short() {
+        assert_eq!(one_line("a\nb", 10), "a b");
+        assert_eq!(one_line("abcdef", 3), "abc... (3 more characters)");
+    }
+
+    #[test]
+    fn truthy_error_flags() {
+        assert!(is_truthy(&Value::Bool(true)));
+        assert!(is_truthy(&serde_json::json!("1")));
+        assert!(!is_truthy(&serde_json::json!(0)));
+        assert!(!is_truthy(&Value::Bool(false)));
+    }
+}

@@ -1,0 +1,135 @@
+//! Site addresses: a base URL checked and given one spelling, the login page's URL, whether
+//! a host is this machine, and how a site is named to people.
+
+use crate::error::{Error, ErrorKind, Result};
+use url::{Host, Url};
+
+/// The login page of a site for an app: where the browser is sent.
+pub fn oauth_url(base_url: &str, app_id: &str) -> String {
+    let mut url = format!("{base_url}/api/oauth?");
+    url.push_str(
+        &url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("app_id", app_id)
+            .finish(),
+    );
+    url
+}
+
+/// Whether a URL's host is this machine (127.0.0.0/8, ::1 or `localhost`).
+pub fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// Checks a base URL and gives it one spelling (no trailing slash), before any connection.
+/// Plain `http://` is refused unless the host is loopback: the app secret and tokens would
+/// travel in clear.
+pub fn normalize_base_url(raw: &str) -> Result<String> {
+    let hint = "a base URL looks like https://pipichat.com (the site's address, where Sngine runs)";
+    let url = Url::parse(raw.trim())
+        .map_err(|e| hinted(format!("invalid base URL '{raw}': {e}"), hint))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(hinted(
+            "refusing a base URL with a user name or password in it: it would be shown and sent everywhere".to_string(),
+            hint,
+        ));
+    }
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback(&url) => {}
+        "http" => {
+            let mut https = url.clone();
+            let _ = https.set_scheme("https");
+            return Err(hinted(
+                format!(
+                    "refusing plain http:// for {raw}: the app secret and tokens would travel in clear"
+                ),
+                format!("use {}", https.as_str().trim_end_matches('/')),
+            ));
+        }
+        other => {
+            return Err(hinted(
+                format!("invalid base URL '{raw}': the scheme must be https, not {other}"),
+                hint,
+            ));
+        }
+    }
+    if url.host().is_none() || url.query().is_some() || url.fragment().is_some() {
+        return Err(hinted(
+            format!("invalid base URL '{raw}': expected a site address without query or fragment"),
+            hint,
+        ));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_string())
+}
+
+/// How a site is named to people: its host, with the port and path when there are any.
+pub fn site_label(base_url: &str) -> String {
+    base_url
+        .split_once("://")
+        .map_or(base_url, |(_, rest)| rest)
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn oauth_url_encodes_the_app_id() {
+        assert_eq!(
+            oauth_url("https://a.org", "12"),
+            "https://a.org/api/oauth?app_id=12"
+        );
+        assert_eq!(
+            oauth_url("https://a.org", "1&x=2"),
+            "https://a.org/api/oauth?app_id=1%26x%3D2"
+        );
+    }
+
+    #[test]
+    fn base_urls_are_checked_and_normalized() {
+        assert_eq!(
+            normalize_base_url("https://pipichat.com/").unwrap(),
+            "https://pipichat.com"
+        );
+        assert_eq!(
+            normalize_base_url("https://a.org/sngine/").unwrap(),
+            "https://a.org/sngine"
+        );
+        assert_eq!(
+            normalize_base_url("http://127.0.0.1:9/").unwrap(),
+            "http://127.0.0.1:9"
+        );
+        assert_eq!(
+            normalize_base_url("http://localhost:9").unwrap(),
+            "http://localhost:9"
+        );
+        assert_eq!(
+            normalize_base_url("http://[::1]:9").unwrap(),
+            "http://[::1]:9"
+        );
+        let err = normalize_base_url("http://pipichat.com").unwrap_err();
+        assert!(err.to_string().contains("clear"), "{err}");
+        assert_eq!(err.hint(), Some("use https://pipichat.com"));
+        assert!(normalize_base_url("ftp://x.org").is_err());
+        assert!(normalize_base_url("pipichat.com").is_err());
+        assert!(normalize_base_url("https://x.org/?a=1").is_err());
+        let err = normalize_base_url("https://me:pw@x.org").unwrap_err();
+        assert!(!err.to_string().contains("pw"), "{err}");
+    }
+
+    #[test]
+    fn site_labels() {
+        assert_eq!(site_label("https://pipichat.com"), "pipichat.com");
+        assert_eq!(site_label("http://127.0.0.1:4000"), "127.0.0.1:4000");
+    }
+}
+
+fn hinted(message: impl Into<String>, hint: impl Into<String>) -> Error {
+    Error::new(ErrorKind::Failed, message).with_hint(hint)
+}

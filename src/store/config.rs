@@ -1,0 +1,332 @@
+//! The config file: TOML, one table per profile, private because it may hold an app secret.
+//! It is read whole into typed settings ([`ConfigFile`]) and changed key by key in place
+//! ([`EditableConfig`]), keeping what the person wrote around the key.
+//!
+//! ```toml
+//! [default]
+//! base-url = "https://pipichat.com"
+//! app-id = "123"
+//! app-secret = "0123456789abcdef0123456789abcdef"
+//! redirect-url = "http://127.0.0.1:8765/callback"
+//! token-ttl = 60
+//! ```
+
+use super::atomic;
+use crate::error::{Error, ErrorKind};
+use crate::secret::Secret;
+use anyhow::{Context, Result};
+use serde::{Deserialize, Deserializer, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The settings one profile may keep in the file; any of them may be missing.
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct ProfileConfig {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub base_url: Option<String>,
+    /// Written by people as a number as often as a string, so both are read.
+    #[serde(
+        default,
+        deserialize_with = "string_or_number",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub app_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub app_secret: Option<Secret>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redirect_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_ttl: Option<u64>,
+}
+
+fn string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Id {
+        Text(String),
+        Number(u64),
+    }
+    Ok(Option::<Id>::deserialize(d)?.map(|id| match id {
+        Id::Text(s) => s,
+        Id::Number(n) => n.to_string(),
+    }))
+}
+
+/// A TOML error, said without the TOML parsers' own rendering, which quotes the offending
+/// lines: they may hold the app secret. Only where, and what.
+fn parse_error(
+    what: &str,
+    path: &Path,
+    text: &str,
+    span: Option<std::ops::Range<usize>>,
+    message: &str,
+) -> anyhow::Error {
+    let place = span
+        .map(|span| {
+            let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
+            format!(" at line {line}")
+        })
+        .unwrap_or_default();
+    anyhow::anyhow!("{what} {}{place}: {message}", path.display())
+}
+
+/// The file's text; a file that does not exist reads as empty.
+fn read_text(path: &Path) -> Result<String> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
+        Err(e) => Err(e).with_context(|| format!("failed to read config file {}", path.display())),
+    }
+}
+
+/// The whole file, as read from `path` (empty when the file does not exist).
+#[derive(Debug, Default)]
+pub struct ConfigFile {
+    pub path: PathBuf,
+    pub profiles: BTreeMap<String, ProfileConfig>,
+}
+
+impl ConfigFile {
+    pub fn load(path: &Path) -> crate::Result<ConfigFile> {
+        ConfigFile::read(path).map_err(file_error)
+    }
+
+    fn read(path: &Path) -> Result<ConfigFile> {
+        let text = read_text(path)?;
+        let profiles = toml::from_str(&text).map_err(|e| {
+            parse_error(
+                "failed to parse config file",
+                path,
+                &text,
+                e.span(),
+                e.message(),
+            )
+        })?;
+        Ok(ConfigFile {
+            path: path.to_path_buf(),
+            profiles,
+        })
+    }
+
+    pub fn profile(&self, name: &str) -> Option<&ProfileConfig> {
+        self.profiles.get(name)
+    }
+}
+
+/// The file as the person wrote it, changed one key at a time: comments, order and layout
+/// survive, and nothing is written that [`ConfigFile::load`] would refuse.
+pub struct EditableConfig {
+    path: PathBuf,
+    doc: toml_edit::DocumentMut,
+}
+
+impl EditableConfig {
+    pub fn load(path: &Path) -> crate::Result<EditableConfig> {
+        EditableConfig::read(path).map_err(file_error)
+    }
+
+    fn read(path: &Path) -> Result<EditableConfig> {
+        let text = read_text(path)?;
+        let doc = text.parse::<toml_edit::DocumentMut>().map_err(|e| {
+            parse_error(
+                "failed to parse config file",
+                path,
+                &text,
+                e.span(),
+                e.message(),
+            )
+        })?;
+        Ok(EditableConfig {
+            path: path.to_path_buf(),
+            doc,
+        })
+    }
+
+    /// Sets `key` in the profile's table, adding the table if needed.
+    pub fn set_text(&mut self, profile: &str, key: &str, value: &str) -> crate::Result<()> {
+        self.set(profile, key, value.into()).map_err(file_error)
+    }
+
+    /// Sets `key` to a whole number in the profile's table, creating the table if needed.
+    pub fn set_number(&mut self, profile: &str, key: &str, value: i64) -> crate::Result<()> {
+        self.set(profile, key, value.into()).map_err(file_error)
+    }
+
+    fn set(&mut self, profile: &str, key: &str, value: toml_edit::Value) -> Result<()> {
+        let path = self.path.display();
+        let table = self
+            .doc
+            .entry(profile)
+            .or_insert_with(toml_edit::table)
+            .as_table_like_mut()
+            .with_context(|| format!("'{profile}' in config file {path} is not a table"))?;
+        table.insert(key, toml_edit::Item::Value(value));
+        Ok(())
+    }
+
+    /// Removes `key` from the profile's table, and the table once it is empty; `false` if the
+    /// key was not there.
+    pub fn unset(&mut self, profile: &str, key: &str) -> bool {
+        let Some(table) = self
+            .doc
+            .get_mut(profile)
+            .and_then(toml_edit::Item::as_table_like_mut)
+        else {
+            return false;
+        };
+        let removed = table.remove(key).is_some();
+        if table.is_empty() {
+            self.doc.remove(profile);
+        }
+        removed
+    }
+
+    /// Writes the file atomically with mode 0600, after checking that pipi can read it back.
+    /// A symbolic link (a dotfiles manager's) is kept: its target is what gets replaced.
+    pub fn save(&self) -> crate::Result<()> {
+        self.write().map_err(file_error)
+    }
+
+    fn write(&self) -> Result<()> {
+        let text = self.doc.to_string();
+        toml::from_str::<BTreeMap<String, ProfileConfig>>(&text).map_err(|e| {
+            parse_error(
+                "the change would leave an invalid config file",
+                &self.path,
+                &text,
+                e.span(),
+                e.message(),
+            )
+        })?;
+        let target = match std::fs::symlink_metadata(&self.path) {
+            Ok(meta) if meta.file_type().is_symlink() => std::fs::canonicalize(&self.path)
+                .with_context(|| format!("failed to follow the link {}", self.path.display()))?,
+            _ => self.path.clone(),
+        };
+        atomic::write_private_atomic(&target, text.as_bytes())
+            .with_context(|| format!("failed to write config file {}", self.path.display()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_profiles_and_numeric_app_ids() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("config.toml");
+        std::fs::write(
+            &path,
+            "[default]\napp-id = 123\n[work]\nbase-url = \"https://example.org\"\napp-id = \"77\"\ntoken-ttl = 30\n",
+        )
+        .unwrap();
+        let file = ConfigFile::load(&path).unwrap();
+        assert_eq!(
+            file.profile("default").unwrap().app_id.as_deref(),
+            Some("123")
+        );
+        let work = file.profile("work").unwrap();
+        assert_eq!(work.base_url.as_deref(), Some("https://example.org"));
+        assert_eq!(work.token_ttl, Some(30));
+        assert!(file.profile("other").is_none());
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_syntax_are_errors_naming_the_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("config.toml");
+        std::fs::write(&path, "[default]\napp-idd = 1\n").unwrap();
+        let err = format!("{:#}", ConfigFile::load(&path).unwrap_err());
+        assert!(
+            err.contains("config.toml") && err.contains("app-idd"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn parse_errors_never_quote_the_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("config.toml");
+        let secret = "0123456789abcdef0123456789abcdef";
+        for text in [
+            format!("[default]\napp_secret = \"{secret}\"\n"),
+            format!("[default]\napp-secret = {secret}\n"),
+        ] {
+            std::fs::write(&path, text).unwrap();
+            let err = format!("{:#}", ConfigFile::load(&path).unwrap_err());
+            assert!(!err.contains(secret), "{err}");
+            assert!(err.contains("at line 2"), "{err}");
+        }
+    }
+
+    #[test]
+    fn edits_keep_comments_and_other_profiles() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("config.toml");
+        let before =
+            "# my sites\n[default]\napp-id = 1 # from the dashboard\n\n[work]\ntoken-ttl = 30\n";
+        std::fs::write(&path, before).unwrap();
+        let mut file = EditableConfig::load(&path).unwrap();
+        file.set("default", "base-url", "https://a.org".into())
+            .unwrap();
+        assert!(file.unset("work", "token-ttl"));
+        assert!(!file.unset("work", "token-ttl"));
+        file.set("new", "token-ttl", 90.into()).unwrap();
+        file.save().unwrap();
+        let after = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            after.starts_with("# my sites\n[default]\napp-id = 1 # from the dashboard\n"),
+            "{after}"
+        );
+        assert!(after.contains("base-url = \"https://a.org\""), "{after}");
+        assert!(!after.contains("[work]"), "{after}");
+        let typed = ConfigFile::load(&path).unwrap();
+        assert_eq!(typed.profile("new").unwrap().token_ttl, Some(90));
+    }
+
+    #[test]
+    fn edits_that_would_break_the_file_are_not_written() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("config.toml");
+        std::fs::write(&path, "[default]\napp-idd = 1\n").unwrap();
+        let mut file = EditableConfig::load(&path).unwrap();
+        file.set("default", "app-id", "2".into()).unwrap();
+        let err = format!("{:#}", file.save().unwrap_err());
+        assert!(err.contains("app-idd"), "{err}");
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "[default]\napp-idd = 1\n"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_linked_file_is_changed_through_its_link() {
+        let tmp = tempfile::tempdir().unwrap();
+        let real = tmp.path().join("dotfiles-config.toml");
+        std::fs::write(&real, "[default]\napp-id = 1\n").unwrap();
+        let link = tmp.path().join("config.toml");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        let mut file = EditableConfig::load(&link).unwrap();
+        file.set("default", "app-id", "2".into()).unwrap();
+        file.save().unwrap();
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert!(
+            std::fs::read_to_string(&real)
+                .unwrap()
+                .contains("app-id = \"2\"")
+        );
+    }
+}
+
+/// Every failure of the config file is a file error, with its whole context.
+fn file_error(e: anyhow::Error) -> Error {
+    Error::new(ErrorKind::File, format!("{e:#}"))
+}
