@@ -110,8 +110,8 @@ Register-ArgumentCompleter -Native -CommandName 'pipi' -ScriptBlock {
             [CompletionResult]::new('--auto-approve', '--auto-approve', [CompletionResultType]::ParameterName, 'Skip the sign-in and consent pages: /api/oauth redirects at once')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'pipi;demo' {

@@ -101,8 +101,8 @@ set edit:completion:arg-completer[pipi] = {|@words|
             cand --auto-approve 'Skip the sign-in and consent pages: /api/oauth redirects at once'
             cand -v 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
             cand --verbose 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'pipi;demo'= {
             cand --timeout 'Seconds to wait for the browser to come back'

@@ -69,9 +69,9 @@ complete -c pipi -n "__fish_pipi_using_subcommand logout" -s v -l verbose -d 'Lo
 complete -c pipi -n "__fish_pipi_using_subcommand logout" -s h -l help -d 'Print help'
 complete -c pipi -n "__fish_pipi_using_subcommand mock" -l port -d 'Port to listen on, on 127.0.0.1; 0 picks a free one' -r
 complete -c pipi -n "__fish_pipi_using_subcommand mock" -l token-ttl -d 'Seconds a token lives (real servers: 60)' -r
-complete -c pipi -n "__fish_pipi_using_subcommand mock" -l generation -d 'Which Sngine generation /api/authorize behaves like: get (up to 4.0.3), post (4.0.4 and later) or both' -r -f -a "get\t''
-post\t''
-both\t''"
+complete -c pipi -n "__fish_pipi_using_subcommand mock" -l generation -d 'Which Sngine generation /api/authorize behaves like: get (up to 4.0.3), post (4.0.4 and later) or both' -r -f -a "get\t'Up to 4.0.3: the query string only'
+post\t'4.0.4 and later: a form-encoded POST body only'
+both\t'Either'"
 complete -c pipi -n "__fish_pipi_using_subcommand mock" -l app-id -d 'The registered app\'s id' -r
 complete -c pipi -n "__fish_pipi_using_subcommand mock" -l app-secret -d 'The registered app\'s secret (a fake one: this is the emulator\'s own)' -r
 complete -c pipi -n "__fish_pipi_using_subcommand mock" -l redirect-url -d 'The app\'s registered redirect URL, where the site sends the browser' -r
@@ -83,7 +83,7 @@ complete -c pipi -n "__fish_pipi_using_subcommand mock" -l profile -d 'Profile t
 complete -c pipi -n "__fish_pipi_using_subcommand mock" -l base-url -d 'Base URL of the Sngine site [default: https://pipichat.com]' -r
 complete -c pipi -n "__fish_pipi_using_subcommand mock" -l auto-approve -d 'Skip the sign-in and consent pages: /api/oauth redirects at once'
 complete -c pipi -n "__fish_pipi_using_subcommand mock" -s v -l verbose -d 'Log each step on stderr, secrets redacted; -vv also logs the server\'s answers'
-complete -c pipi -n "__fish_pipi_using_subcommand mock" -s h -l help -d 'Print help'
+complete -c pipi -n "__fish_pipi_using_subcommand mock" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pipi -n "__fish_pipi_using_subcommand demo" -l timeout -d 'Seconds to wait for the browser to come back' -r
 complete -c pipi -n "__fish_pipi_using_subcommand demo" -l profile -d 'Profile to use: each has its own site, app and token' -r
 complete -c pipi -n "__fish_pipi_using_subcommand demo" -l base-url -d 'Base URL of the Sngine site [default: https://pipichat.com]' -r

@@ -159,6 +159,14 @@ impl Error {
         }
     }
 
+    /// The same error, of `kind` if it had none more precise than [`ErrorKind::Failed`].
+    pub(crate) fn or_kind(mut self, kind: ErrorKind) -> Error {
+        if self.kind == ErrorKind::Failed {
+            self.kind = kind;
+        }
+        self
+    }
+
     /// The error a public function hands back for an internal chain: the kind and hint of
     /// the outermost [`Error`] in it (else [`ErrorKind::Failed`]), and the whole chain as
     /// the message.
@@ -194,11 +202,6 @@ pub(crate) fn hinted(message: impl Into<String>, hint: impl Into<String>) -> any
     Error::new(ErrorKind::Failed, message)
         .with_hint(hint)
         .into()
-}
-
-/// A usage error with a hint, for use inside the crate.
-pub(crate) fn usage(message: impl Into<String>, hint: impl Into<String>) -> anyhow::Error {
-    Error::new(ErrorKind::Usage, message).with_hint(hint).into()
 }
 
 impl fmt::Display for Error {

@@ -56,7 +56,6 @@ mod site;
 mod store;
 
 pub use error::{Error, ErrorKind, Refusal, Result};
-pub use login::environment::Environment;
 pub use login::{
     Abort, Browser, BrowserChoice, Cancel, LoggedIn, Login, NoBrowser, Paste, Progress,
 };
@@ -64,7 +63,9 @@ pub use secret::Secret;
 pub use site::url::{is_loopback, normalize_base_url, oauth_url, site_label};
 pub use site::user::{decode as decode_profile, display_name};
 pub use site::{Answer, Client, Method, Profile};
-pub use store::{CachedToken, ConfigFile, EditableConfig, Lookup, ProfileConfig, TokenCache};
+pub use store::{
+    CachedToken, ConfigFile, EditableConfig, Lookup, Profile as ConfigProfile, TokenCache,
+};
 
 /// The browser the person would expect here: `PIPI_BROWSER`, else `BROWSER`, else the
 /// Windows side's in WSL, else the system's opener; or none over SSH without a display, or

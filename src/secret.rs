@@ -11,12 +11,14 @@ use std::fmt;
 pub struct Secret(String);
 
 impl Secret {
+    /// Wraps a value, and remembers it so that [`crate::redact::redact`] masks it.
     pub fn new(value: impl Into<String>) -> Self {
         let value = value.into();
         crate::redact::remember(&value);
         Secret(value)
     }
 
+    /// The value itself, for the code that must send or print it.
     pub fn expose(&self) -> &str {
         &self.0
     }

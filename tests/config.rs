@@ -91,7 +91,7 @@ fn values_are_checked_with_what_would_be_right() {
         ),
     ] {
         let out = bed.run(args);
-        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
         let err = text(&out.stderr);
         assert!(
             err.contains("pipi: error:") && err.contains(expect),

@@ -287,6 +287,25 @@ fn ctrl_c_stops_the_wait_with_130_and_writes_nothing() {
 }
 
 #[test]
+fn sigterm_and_sighup_stop_the_wait_with_the_codes_shells_use() {
+    for (signal, code) in [("TERM", 143), ("HUP", 129)] {
+        let bed = Bed::new();
+        let running = bed.start_login(&[]);
+        assert!(running.wait_for("Waiting up to"));
+        running.signal(signal);
+        let out = running.finish();
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "{signal}: {}",
+            text(&out.stderr)
+        );
+        assert!(text(&out.stderr).contains("pipi: error: interrupted"));
+        assert!(!bed.cache_file("default").exists());
+    }
+}
+
+#[test]
 fn junk_before_the_redirect_is_refused_and_the_wait_goes_on() {
     let bed = Bed::new();
     let running = bed.start_login(&[]);

@@ -216,12 +216,21 @@ fn mock_refuses_bad_options_and_a_taken_port() {
     let out = bare(dir.path(), &["mock", "--fault", "authorize=melt"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("invalid --fault authorize=melt"));
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("'authorize=melt'") && err.contains("--fault"),
+        "{err}"
+    );
+    let out = bare(dir.path(), &["mock", "--generation", "3.9"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("possible values: get, post, both"));
     let out = bare(dir.path(), &["mock", "--user", "nobody"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert!(
         text(&out.stderr).contains("choose one of: 1 (@jose)"),
         "{}",

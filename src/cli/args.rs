@@ -1,72 +1,24 @@
 //! The command line, as clap types only; `commands` turns them into work.
 //!
-//! The exit codes and environment variables are listed here once, as data: the top-level
-//! `--help` and the man page are both made from these lists.
+//! The exit codes (`exit::CODES`) and the settings (`settings::table`) are described once,
+//! as data: the top-level `--help` and the man page are both made from them.
 
+use super::exit;
+use super::settings::table::{self, MAX_SECONDS, SETTINGS};
+use clap::builder::PossibleValuesParser;
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+use pipi::emulator::{Fault, Generation};
 
-/// Every exit code pipi uses, and what it means. A `\n` breaks the line in `--help`, where
-/// lines are kept within 80 columns; the man page joins them.
-pub const EXIT_CODES: &[(&str, &str)] = &[
-    ("0", "success"),
-    ("1", "failure (network, server, config, files)"),
-    ("2", "usage error"),
-    (
-        "4",
-        "authentication needed: no token, an expired token, or one\nthe server refuses",
-    ),
-    ("130", "interrupted"),
-];
-
-/// Every environment variable pipi reads, and what it does; `\n` as in [`EXIT_CODES`].
-pub const ENVIRONMENT: &[(&str, &str)] = &[
-    (
-        "PIPI_BASE_URL",
-        "the Sngine site's address [default: https://pipichat.com]",
-    ),
-    (
-        "PIPI_APP_ID",
-        "the app's id, from the site's developers dashboard",
-    ),
-    (
-        "PIPI_APP_SECRET",
-        "the app's secret (never a flag: ps and the shell's history\nwould show it)",
-    ),
-    (
-        "PIPI_REDIRECT_URL",
-        "the redirect URL registered for the app\n[default: http://127.0.0.1:8765/callback]",
-    ),
-    ("PIPI_PROFILE", "profile to use [default: default]"),
-    (
-        "PIPI_TOKEN_TTL",
-        "seconds a token lives [default: 60, what Sngine enforces]",
-    ),
-    (
-        "PIPI_ACCESS_TOKEN",
-        "a token to use instead of the cache (whoami, token,\nstatus, api)",
-    ),
-    (
-        "PIPI_BROWSER",
-        "command that opens the login page (the URL replaces %s\nor is appended); else BROWSER",
-    ),
-    ("PIPI_CONFIG_DIR", "where config.toml lives"),
-    ("PIPI_CACHE_DIR", "where tokens are cached"),
-    (
-        "PIPI_HTTP_TIMEOUT",
-        "seconds to wait for the site's answers [default: 30]",
-    ),
-    (
-        "PIPI_DEBUG",
-        "1 logs each step on stderr as -v does, 2 as -vv;\nsecrets are always redacted",
-    ),
-    ("NO_COLOR", "set and not empty: no colour on stderr"),
-];
+/// Every environment variable pipi reads and what it does, from the settings table.
+pub fn environment() -> Vec<(&'static str, String)> {
+    SETTINGS.iter().map(|s| (s.env, s.describe())).collect()
+}
 
 /// A two-column list for `--help`, continuation lines indented under the text.
-fn columns(rows: &[(&str, &str)], width: usize) -> String {
+fn columns<T: AsRef<str>>(rows: &[(&str, T)], width: usize) -> String {
     let mut text = String::new();
     for (name, meaning) in rows {
-        for (i, line) in meaning.split('\n').enumerate() {
+        for (i, line) in meaning.as_ref().split('\n').enumerate() {
             let first = if i == 0 { *name } else { "" };
             text.push_str(&format!("  {first:<width$}{line}\n"));
         }
@@ -76,7 +28,8 @@ fn columns(rows: &[(&str, &str)], width: usize) -> String {
 
 /// The top-level help's closing part: exit codes and environment variables.
 fn after_help() -> String {
-    let width = ENVIRONMENT
+    let environment = environment();
+    let width = environment
         .iter()
         .map(|(name, _)| name.len())
         .max()
@@ -84,8 +37,8 @@ fn after_help() -> String {
         + 2;
     format!(
         "Exit codes:\n{}\nEnvironment:\n{}\nSee 'pipi COMMAND --help' for examples, and 'pipi man' for the whole manual.",
-        columns(EXIT_CODES, 5),
-        columns(ENVIRONMENT, width)
+        columns(exit::CODES, 5),
+        columns(&environment, width)
     )
 }
 
@@ -217,12 +170,12 @@ pub struct MockArgs {
     pub port: u16,
 
     /// Seconds a token lives (real servers: 60)
-    #[arg(long, value_name = "SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=crate::cli::settings::MAX_SECONDS))]
+    #[arg(long, value_name = "SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=MAX_SECONDS))]
     pub token_ttl: u64,
 
     /// Which Sngine generation /api/authorize behaves like: get (up to 4.0.3), post (4.0.4 and later) or both
-    #[arg(long, value_name = "GEN", default_value = "both", value_parser = ["get", "post", "both"])]
-    pub generation: String,
+    #[arg(long, value_name = "GEN", value_enum, default_value_t = SngineGeneration::Both)]
+    pub generation: SngineGeneration,
 
     /// The registered app's id
     #[arg(long, value_name = "ID")]
@@ -249,12 +202,33 @@ pub struct MockArgs {
     pub users: Option<std::path::PathBuf>,
 
     /// Make an endpoint misbehave: authorize or user_info = html500, reset, slow, badjson, empty, redirect, or deleted (user_info)
-    #[arg(long, value_name = "ENDPOINT=KIND")]
-    pub fault: Vec<String>,
+    #[arg(long, value_name = "ENDPOINT=KIND", value_parser = clap::value_parser!(Fault))]
+    pub fault: Vec<Fault>,
 
     /// Milliseconds added before every answer
     #[arg(long, value_name = "MS", default_value_t = 0)]
     pub latency: u64,
+}
+
+/// Which Sngine generation the emulator's `/api/authorize` behaves like.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SngineGeneration {
+    /// Up to 4.0.3: the query string only
+    Get,
+    /// 4.0.4 and later: a form-encoded POST body only
+    Post,
+    /// Either
+    Both,
+}
+
+impl From<SngineGeneration> for Generation {
+    fn from(g: SngineGeneration) -> Generation {
+        match g {
+            SngineGeneration::Get => Generation::Get,
+            SngineGeneration::Post => Generation::Post,
+            SngineGeneration::Both => Generation::Both,
+        }
+    }
 }
 
 /// The longest a login waits for the browser: a day.
@@ -347,7 +321,8 @@ pub enum ConfigAction {
         after_help = "Examples:\n  pipi config get base-url\n  pipi config get app-secret --show-secrets | wl-copy"
     )]
     Get {
-        key: ConfigKey,
+        #[arg(value_parser = config_keys())]
+        key: String,
         /// Print the app secret instead of [redacted]
         #[arg(long)]
         show_secrets: bool,
@@ -363,31 +338,27 @@ Examples:
   pipi config set app-secret
   pass pipichat/app-secret | pipi config set app-secret")]
     Set {
-        key: ConfigKey,
+        #[arg(value_parser = config_keys())]
+        key: String,
         /// The value; leave it out for app-secret to type or pipe it in
         value: Option<String>,
     },
     /// Remove a setting from the profile's table of the config file
     #[command(after_help = "Example:\n  pipi config unset token-ttl --profile work")]
-    Unset { key: ConfigKey },
+    Unset {
+        #[arg(value_parser = config_keys())]
+        key: String,
+    },
     /// Print the config file's path
     #[command(after_help = "Example:\n  $EDITOR \"$(pipi config path)\"")]
     Path,
 }
 
-/// The settings a profile keeps in the config file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ConfigKey {
-    /// The site's address, such as https://pipichat.com
-    BaseUrl,
-    /// The app's id (digits), from the site's developers dashboard
-    AppId,
-    /// The app's secret, from the site's developers dashboard
-    AppSecret,
-    /// The redirect URL registered for the app
-    RedirectUrl,
-    /// Seconds a token lives
-    TokenTtl,
+/// The keys of the config file, each with what it is, for `--help` and completion.
+fn config_keys() -> PossibleValuesParser {
+    PossibleValuesParser::new(
+        table::config_settings().map(|s| clap::builder::PossibleValue::new(s.name).help(s.about)),
+    )
 }
 
 #[derive(Debug, Args)]
@@ -425,7 +396,7 @@ mod tests {
     #[test]
     fn every_environment_variable_is_in_the_help_within_80_columns() {
         let help = after_help();
-        for (name, _) in ENVIRONMENT {
+        for (name, _) in environment() {
             assert!(help.contains(name), "{name}");
         }
         for line in help.lines() {

@@ -38,7 +38,9 @@ pub enum FaultKind {
 /// (`authorize=html500`, `user_info=deleted`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Fault {
+    /// The endpoint that misbehaves.
     pub endpoint: Endpoint,
+    /// How it misbehaves.
     pub kind: FaultKind,
 }
 

@@ -52,6 +52,7 @@ const MAX_RECORDED: usize = 10_000;
 /// client sent (for example that the app secret never appeared in a URL).
 #[derive(Clone, Debug)]
 pub struct RecordedRequest {
+    /// The method, as sent (`GET`, `POST`).
     pub method: String,
     /// The path, without the query string.
     pub path: String,
@@ -59,7 +60,9 @@ pub struct RecordedRequest {
     pub query: String,
     /// The body as text (invalid UTF-8 replaced).
     pub body: String,
+    /// The `Host` header, if there was one.
     pub host: Option<String>,
+    /// The `Content-Type` header, if there was one.
     pub content_type: Option<String>,
 }
 
@@ -120,6 +123,7 @@ impl Emulator {
         self.local_addr
     }
 
+    /// How this site is set up.
     pub fn config(&self) -> &Config {
         &self.site.config
     }

@@ -371,7 +371,7 @@ mod tests {
         // On a Mac too: `open` would show the page on the Mac's own screen.
         let mac = Environment {
             ssh: true,
-            ..place(Os::MacOs)
+            ..place(Os::Macos)
         };
         assert!(matches!(
             choose_for(&vars(&[]), &mac, NOTHING_ON_PATH),
@@ -406,7 +406,7 @@ mod tests {
                 Choice::Skip(why) if why.contains("no display")
             ));
         }
-        for os in [Os::MacOs, Os::Windows] {
+        for os in [Os::Macos, Os::Windows] {
             assert_eq!(
                 choose_for(&vars(&[]), &place(os), NOTHING_ON_PATH),
                 Choice::Open(Opener::System)

@@ -16,7 +16,7 @@ pub(crate) fn process_env(name: &str) -> Option<String> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Os {
     Linux,
-    MacOs,
+    Macos,
     Windows,
     /// The BSDs and other Unix-likes: a browser needs an X11 or Wayland display, as on Linux.
     OtherUnix,
@@ -27,7 +27,7 @@ impl Os {
         if cfg!(target_os = "linux") || cfg!(target_os = "android") {
             Os::Linux
         } else if cfg!(target_os = "macos") {
-            Os::MacOs
+            Os::Macos
         } else if cfg!(windows) {
             Os::Windows
         } else {
@@ -39,20 +39,20 @@ impl Os {
 /// The facts that decide whether and how a browser can be opened, and whether stdin may
 /// carry a pasted address.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Environment {
+pub(crate) struct Environment {
     pub(crate) os: Os,
     /// An SSH session: the person's screen is on another machine.
-    pub ssh: bool,
+    pub(crate) ssh: bool,
     /// `DISPLAY` or `WAYLAND_DISPLAY` is set: a graphical session (or a forwarded one).
-    pub display: bool,
+    pub(crate) display: bool,
     /// The Windows Subsystem for Linux: the browser is on the Windows side.
-    pub wsl: bool,
-    pub stdin_is_terminal: bool,
+    pub(crate) wsl: bool,
+    pub(crate) stdin_is_terminal: bool,
 }
 
 impl Environment {
     /// This process's environment.
-    pub fn current() -> Environment {
+    pub(crate) fn current() -> Environment {
         let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").ok();
         Environment::detect(
             &process_env,
@@ -110,7 +110,7 @@ mod tests {
         assert!(detect(&[("WAYLAND_DISPLAY", "wayland-0")], Os::Linux, None).display);
         assert!(detect(&[("DISPLAY", ":0")], Os::OtherUnix, None).display);
         assert!(!detect(&[("DISPLAY", "")], Os::Linux, None).display);
-        assert!(!detect(&[], Os::MacOs, None).ssh);
+        assert!(!detect(&[], Os::Macos, None).ssh);
     }
 
     #[test]
@@ -122,6 +122,6 @@ mod tests {
         assert!(detect(&[], Os::Linux, Some(wsl2)).wsl);
         assert!(detect(&[], Os::Linux, Some("4.4.0-19041-Microsoft")).wsl);
         assert!(!detect(&[], Os::Linux, Some("6.8.0-45-generic")).wsl);
-        assert!(!detect(&[("WSL_DISTRO_NAME", "Ubuntu")], Os::MacOs, None).wsl);
+        assert!(!detect(&[("WSL_DISTRO_NAME", "Ubuntu")], Os::Macos, None).wsl);
     }
 }

@@ -75,6 +75,10 @@ pub fn site_label(base_url: &str) -> String {
         .to_string()
 }
 
+fn hinted(message: impl Into<String>, hint: impl Into<String>) -> Error {
+    Error::new(ErrorKind::Failed, message).with_hint(hint)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,8 +132,4 @@ mod tests {
         assert_eq!(site_label("https://pipichat.com"), "pipichat.com");
         assert_eq!(site_label("http://127.0.0.1:4000"), "127.0.0.1:4000");
     }
-}
-
-fn hinted(message: impl Into<String>, hint: impl Into<String>) -> Error {
-    Error::new(ErrorKind::Failed, message).with_hint(hint)
 }

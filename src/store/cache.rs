@@ -12,12 +12,17 @@ use std::time::{Duration, SystemTime};
 /// What a successful login leaves behind.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CachedToken {
+    /// The token the site issued.
     pub access_token: Secret,
+    /// When the site issued it (or first handed it back).
     #[serde(with = "rfc3339")]
     pub obtained_at: SystemTime,
+    /// When it dies, by the local clock; the site is the judge.
     #[serde(with = "rfc3339")]
     pub expires_at: SystemTime,
+    /// The site it belongs to: it is never sent anywhere else.
     pub base_url: String,
+    /// The app it was issued to.
     pub app_id: String,
     /// The `user_info` object at login, entity-decoded; null if it was never fetched.
     pub user: Option<serde_json::Value>,
@@ -36,7 +41,9 @@ impl CachedToken {
 /// What reading the cache found.
 #[derive(Debug)]
 pub enum Lookup {
+    /// There is no file: not logged in.
     Missing,
+    /// The token, read.
     Found(CachedToken),
     /// The file exists but cannot be read or parsed; the message names it. It counts as
     /// "not logged in" and is replaced by the next login.
@@ -50,16 +57,20 @@ pub struct TokenCache {
 }
 
 impl TokenCache {
+    /// The cache of `profile` in `cache_dir`: the file `PROFILE.json`.
     pub fn new(cache_dir: &Path, profile: &str) -> TokenCache {
         TokenCache {
             path: cache_dir.join(format!("{profile}.json")),
         }
     }
 
+    /// The file's path.
     pub fn path(&self) -> &Path {
         &self.path
     }
 
+    /// Reads the file; a broken one is [`Lookup::Unusable`], never an error, so that a
+    /// login can replace it.
     pub fn load(&self) -> Lookup {
         let bytes = match std::fs::read(&self.path) {
             Ok(bytes) => bytes,

@@ -13,44 +13,84 @@
 
 use super::atomic;
 use crate::error::{Error, ErrorKind};
-use crate::secret::Secret;
 use anyhow::{Context, Result};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-/// The settings one profile may keep in the file; any of them may be missing.
-#[derive(Debug, Default, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case", deny_unknown_fields)]
-pub struct ProfileConfig {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub base_url: Option<String>,
-    /// Written by people as a number as often as a string, so both are read.
-    #[serde(
-        default,
-        deserialize_with = "string_or_number",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub app_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub app_secret: Option<Secret>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub redirect_url: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub token_ttl: Option<u64>,
+/// One profile's table: each key and its value as text (numbers and booleans too).
+pub type Profile = BTreeMap<String, String>;
+
+/// A value as TOML may hold it in a profile's table.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Scalar {
+    Text(String),
+    Number(i64),
+    Flag(bool),
 }
 
-fn string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Id {
-        Text(String),
-        Number(u64),
+impl Scalar {
+    fn into_text(self) -> String {
+        match self {
+            Scalar::Text(s) => s,
+            Scalar::Number(n) => n.to_string(),
+            Scalar::Flag(b) => b.to_string(),
+        }
     }
-    Ok(Option::<Id>::deserialize(d)?.map(|id| match id {
-        Id::Text(s) => s,
-        Id::Number(n) => n.to_string(),
-    }))
+}
+
+/// Reads the file's text as tables of keys, refusing keys not in `keys`.
+fn parse_profiles(
+    path: &Path,
+    text: &str,
+    keys: &[&str],
+    what: &str,
+) -> Result<BTreeMap<String, Profile>> {
+    let raw: BTreeMap<String, BTreeMap<String, Scalar>> =
+        toml::from_str(text).map_err(|e| parse_error(what, path, text, e.span(), e.message()))?;
+    let mut profiles = BTreeMap::new();
+    for (name, table) in raw {
+        let mut profile = Profile::new();
+        for (key, value) in table {
+            if !keys.contains(&key.as_str()) {
+                let place = line_of_key(text, &name, &key)
+                    .map(|n| format!(" at line {n}"))
+                    .unwrap_or_default();
+                return Err(Error::new(
+                    ErrorKind::File,
+                    format!(
+                        "{what} {}{place}: unknown key '{key}' in [{name}]",
+                        path.display()
+                    ),
+                )
+                .with_hint(format!("the keys are {}", keys.join(", ")))
+                .into());
+            }
+            profile.insert(key, value.into_text());
+        }
+        profiles.insert(name, profile);
+    }
+    Ok(profiles)
+}
+
+/// The line where `key` is set in the table `[table]`, for a message that points at it.
+fn line_of_key(text: &str, table: &str, key: &str) -> Option<usize> {
+    let mut current = String::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if let Some(header) = line.strip_prefix('[').and_then(|l| l.split(']').next()) {
+            current = header.trim().trim_matches('"').to_string();
+        } else if current == table
+            && line
+                .split('=')
+                .next()
+                .is_some_and(|k| k.trim().trim_matches('"') == key)
+        {
+            return Some(i + 1);
+        }
+    }
+    None
 }
 
 /// A TOML error, said without the TOML parsers' own rendering, which quotes the offending
@@ -83,33 +123,30 @@ fn read_text(path: &Path) -> Result<String> {
 /// The whole file, as read from `path` (empty when the file does not exist).
 #[derive(Debug, Default)]
 pub struct ConfigFile {
+    /// Where it was read from.
     pub path: PathBuf,
-    pub profiles: BTreeMap<String, ProfileConfig>,
+    /// Each profile's table, by name.
+    pub profiles: BTreeMap<String, Profile>,
 }
 
 impl ConfigFile {
-    pub fn load(path: &Path) -> crate::Result<ConfigFile> {
-        ConfigFile::read(path).map_err(file_error)
+    /// Reads the file at `path`; a missing file is an empty one. Keys other than `keys`
+    /// are refused, naming the file and the key (never quoting a value: it may be a secret).
+    pub fn load(path: &Path, keys: &[&str]) -> crate::Result<ConfigFile> {
+        ConfigFile::read(path, keys).map_err(file_error)
     }
 
-    fn read(path: &Path) -> Result<ConfigFile> {
+    fn read(path: &Path, keys: &[&str]) -> Result<ConfigFile> {
         let text = read_text(path)?;
-        let profiles = toml::from_str(&text).map_err(|e| {
-            parse_error(
-                "failed to parse config file",
-                path,
-                &text,
-                e.span(),
-                e.message(),
-            )
-        })?;
+        let profiles = parse_profiles(path, &text, keys, "failed to parse config file")?;
         Ok(ConfigFile {
             path: path.to_path_buf(),
             profiles,
         })
     }
 
-    pub fn profile(&self, name: &str) -> Option<&ProfileConfig> {
+    /// The table of profile `name`, if the file has one.
+    pub fn profile(&self, name: &str) -> Option<&Profile> {
         self.profiles.get(name)
     }
 }
@@ -119,14 +156,17 @@ impl ConfigFile {
 pub struct EditableConfig {
     path: PathBuf,
     doc: toml_edit::DocumentMut,
+    keys: Vec<&'static str>,
 }
 
 impl EditableConfig {
-    pub fn load(path: &Path) -> crate::Result<EditableConfig> {
-        EditableConfig::read(path).map_err(file_error)
+    /// Reads the file at `path` for changing; a missing file is an empty one. What is saved
+    /// must hold only `keys`.
+    pub fn load(path: &Path, keys: &[&'static str]) -> crate::Result<EditableConfig> {
+        EditableConfig::read(path, keys).map_err(file_error)
     }
 
-    fn read(path: &Path) -> Result<EditableConfig> {
+    fn read(path: &Path, keys: &[&'static str]) -> Result<EditableConfig> {
         let text = read_text(path)?;
         let doc = text.parse::<toml_edit::DocumentMut>().map_err(|e| {
             parse_error(
@@ -140,6 +180,7 @@ impl EditableConfig {
         Ok(EditableConfig {
             path: path.to_path_buf(),
             doc,
+            keys: keys.to_vec(),
         })
     }
 
@@ -190,15 +231,12 @@ impl EditableConfig {
 
     fn write(&self) -> Result<()> {
         let text = self.doc.to_string();
-        toml::from_str::<BTreeMap<String, ProfileConfig>>(&text).map_err(|e| {
-            parse_error(
-                "the change would leave an invalid config file",
-                &self.path,
-                &text,
-                e.span(),
-                e.message(),
-            )
-        })?;
+        parse_profiles(
+            &self.path,
+            &text,
+            &self.keys,
+            "the change would leave an invalid config file",
+        )?;
         let target = match std::fs::symlink_metadata(&self.path) {
             Ok(meta) if meta.file_type().is_symlink() => std::fs::canonicalize(&self.path)
                 .with_context(|| format!("failed to follow the link {}", self.path.display()))?,
@@ -209,9 +247,22 @@ impl EditableConfig {
     }
 }
 
+/// Every failure of the config file is a file error, with its whole context.
+fn file_error(e: anyhow::Error) -> Error {
+    Error::from_chain(e).or_kind(ErrorKind::File)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const KEYS: [&str; 5] = [
+        "base-url",
+        "app-id",
+        "app-secret",
+        "redirect-url",
+        "token-ttl",
+    ];
 
     #[test]
     fn reads_profiles_and_numeric_app_ids() {
@@ -222,14 +273,11 @@ mod tests {
             "[default]\napp-id = 123\n[work]\nbase-url = \"https://example.org\"\napp-id = \"77\"\ntoken-ttl = 30\n",
         )
         .unwrap();
-        let file = ConfigFile::load(&path).unwrap();
-        assert_eq!(
-            file.profile("default").unwrap().app_id.as_deref(),
-            Some("123")
-        );
+        let file = ConfigFile::load(&path, &KEYS).unwrap();
+        assert_eq!(file.profile("default").unwrap()["app-id"], "123");
         let work = file.profile("work").unwrap();
-        assert_eq!(work.base_url.as_deref(), Some("https://example.org"));
-        assert_eq!(work.token_ttl, Some(30));
+        assert_eq!(work["base-url"], "https://example.org");
+        assert_eq!(work["token-ttl"], "30");
         assert!(file.profile("other").is_none());
     }
 
@@ -238,7 +286,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let path = tmp.path().join("config.toml");
         std::fs::write(&path, "[default]\napp-idd = 1\n").unwrap();
-        let err = format!("{:#}", ConfigFile::load(&path).unwrap_err());
+        let err = format!("{:#}", ConfigFile::load(&path, &KEYS).unwrap_err());
         assert!(
             err.contains("config.toml") && err.contains("app-idd"),
             "{err}"
@@ -255,7 +303,7 @@ mod tests {
             format!("[default]\napp-secret = {secret}\n"),
         ] {
             std::fs::write(&path, text).unwrap();
-            let err = format!("{:#}", ConfigFile::load(&path).unwrap_err());
+            let err = format!("{:#}", ConfigFile::load(&path, &KEYS).unwrap_err());
             assert!(!err.contains(secret), "{err}");
             assert!(err.contains("at line 2"), "{err}");
         }
@@ -268,12 +316,12 @@ mod tests {
         let before =
             "# my sites\n[default]\napp-id = 1 # from the dashboard\n\n[work]\ntoken-ttl = 30\n";
         std::fs::write(&path, before).unwrap();
-        let mut file = EditableConfig::load(&path).unwrap();
-        file.set("default", "base-url", "https://a.org".into())
+        let mut file = EditableConfig::load(&path, &KEYS).unwrap();
+        file.set_text("default", "base-url", "https://a.org")
             .unwrap();
         assert!(file.unset("work", "token-ttl"));
         assert!(!file.unset("work", "token-ttl"));
-        file.set("new", "token-ttl", 90.into()).unwrap();
+        file.set_number("new", "token-ttl", 90).unwrap();
         file.save().unwrap();
         let after = std::fs::read_to_string(&path).unwrap();
         assert!(
@@ -282,8 +330,8 @@ mod tests {
         );
         assert!(after.contains("base-url = \"https://a.org\""), "{after}");
         assert!(!after.contains("[work]"), "{after}");
-        let typed = ConfigFile::load(&path).unwrap();
-        assert_eq!(typed.profile("new").unwrap().token_ttl, Some(90));
+        let typed = ConfigFile::load(&path, &KEYS).unwrap();
+        assert_eq!(typed.profile("new").unwrap()["token-ttl"], "90");
     }
 
     #[test]
@@ -291,8 +339,8 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let path = tmp.path().join("config.toml");
         std::fs::write(&path, "[default]\napp-idd = 1\n").unwrap();
-        let mut file = EditableConfig::load(&path).unwrap();
-        file.set("default", "app-id", "2".into()).unwrap();
+        let mut file = EditableConfig::load(&path, &KEYS).unwrap();
+        file.set_text("default", "app-id", "2").unwrap();
         let err = format!("{:#}", file.save().unwrap_err());
         assert!(err.contains("app-idd"), "{err}");
         assert_eq!(
@@ -309,8 +357,8 @@ mod tests {
         std::fs::write(&real, "[default]\napp-id = 1\n").unwrap();
         let link = tmp.path().join("config.toml");
         std::os::unix::fs::symlink(&real, &link).unwrap();
-        let mut file = EditableConfig::load(&link).unwrap();
-        file.set("default", "app-id", "2".into()).unwrap();
+        let mut file = EditableConfig::load(&link, &KEYS).unwrap();
+        file.set_text("default", "app-id", "2").unwrap();
         file.save().unwrap();
         assert!(
             std::fs::symlink_metadata(&link)
@@ -324,9 +372,4 @@ mod tests {
                 .contains("app-id = \"2\"")
         );
     }
-}
-
-/// Every failure of the config file is a file error, with its whole context.
-fn file_error(e: anyhow::Error) -> Error {
-    Error::new(ErrorKind::File, format!("{e:#}"))
 }

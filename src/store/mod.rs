@@ -7,4 +7,4 @@ pub(crate) mod config;
 
 pub(crate) use cache::rfc3339;
 pub use cache::{CachedToken, Lookup, TokenCache};
-pub use config::{ConfigFile, EditableConfig, ProfileConfig};
+pub use config::{ConfigFile, EditableConfig, Profile};

@@ -340,8 +340,13 @@ impl Running {
 
     /// Sends SIGINT, as Ctrl-C in a terminal does.
     pub fn interrupt(&self) {
+        self.signal("INT");
+    }
+
+    /// Sends a signal by name (`TERM`, `HUP`).
+    pub fn signal(&self, name: &str) {
         let killed = Command::new("kill")
-            .args(["-INT", &self.child.id().to_string()])
+            .args([&format!("-{name}"), &self.child.id().to_string()])
             .status()
             .unwrap();
         assert!(killed.success());

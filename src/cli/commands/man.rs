@@ -2,7 +2,8 @@
 //! every command with its options and examples, the environment variables, the files and the
 //! exit codes.
 
-use crate::cli::args::{Cli, ENVIRONMENT, EXIT_CODES};
+use crate::cli::args::{Cli, environment};
+use crate::cli::exit::CODES as EXIT_CODES;
 use anyhow::{Context, Result};
 use clap::CommandFactory;
 use clap_mangen::Man;
@@ -41,9 +42,9 @@ pub fn page() -> std::io::Result<String> {
         "Settings are taken from a flag, else the environment, else the profile's table in \
          the config file, else the default.",
     )]);
-    for (name, meaning) in ENVIRONMENT {
+    for (name, meaning) in environment() {
         roff.control("TP", []);
-        roff.text([bold(*name)]);
+        roff.text([bold(name)]);
         roff.text([roman(meaning.replace('\n', " "))]);
     }
     roff.control("SH", ["FILES"]);
@@ -158,7 +159,7 @@ mod tests {
                 assert!(page.contains(&heading), "{heading}");
             }
         }
-        for (name, _) in ENVIRONMENT {
+        for (name, _) in environment() {
             assert!(page.contains(name), "{name}");
         }
         for (code, _) in EXIT_CODES {

@@ -5,7 +5,7 @@ use crate::cli::args::MockArgs;
 use crate::cli::exit as error;
 use crate::cli::output as ui;
 use anyhow::{Context, Result, anyhow};
-use pipi::emulator::{self, Emulator, Fault, Generation};
+use pipi::emulator::{self, Emulator, Generation};
 use serde_json::{Map, Value};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::process::ExitCode;
@@ -43,25 +43,16 @@ fn config_from(args: &MockArgs) -> Result<emulator::Config> {
         Some(wanted) => Some(find_user_id(&users, wanted)?),
         None => None,
     };
-    let faults = args
-        .fault
-        .iter()
-        .map(|f| {
-            f.parse::<Fault>()
-                .map_err(|e| anyhow!("invalid --fault {f}: {e}"))
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let generation: Generation = args.generation.parse().map_err(|e: String| anyhow!(e))?;
     Ok(emulator::Config {
         app_id: args.app_id.clone().unwrap_or(defaults.app_id),
         app_secret: args.app_secret.clone().unwrap_or(defaults.app_secret),
         redirect_url: args.redirect_url.clone().unwrap_or(defaults.redirect_url),
         token_ttl: Duration::from_secs(args.token_ttl),
-        generation,
+        generation: args.generation.into(),
         auto_approve: args.auto_approve,
         signed_in_user,
         users,
-        faults,
+        faults: args.fault.clone(),
         latency: Duration::from_millis(args.latency),
         log: Some(emulator::LogSink::new(ui::say)),
         ..defaults
@@ -91,7 +82,7 @@ fn find_user_id(users: &[Map<String, Value>], wanted: &str) -> Result<String> {
                     )
                 })
                 .collect();
-            error::hinted(
+            error::usage(
                 format!("no person '{wanted}' on the site"),
                 format!("choose one of: {}", known.join(", ")),
             )

@@ -4,7 +4,7 @@
 use crate::cli::args::ProfilesArgs;
 use crate::cli::output as ui;
 use crate::cli::session;
-use crate::cli::settings::{self, Locations};
+use crate::cli::settings::{Locations, table};
 use anyhow::Result;
 use pipi::ConfigFile;
 use pipi::site_label;
@@ -16,7 +16,7 @@ use std::process::ExitCode;
 use std::time::SystemTime;
 
 pub fn run(locations: &Locations, args: &ProfilesArgs) -> Result<ExitCode> {
-    let file = ConfigFile::load(&locations.config_path)?;
+    let file = ConfigFile::load(&locations.config_path, &table::config_keys())?;
     let mut names: BTreeSet<String> = file.profiles.keys().cloned().collect();
     names.extend(cached_profiles(&locations.cache_dir));
     names.insert(locations.profile().to_string());
@@ -26,7 +26,9 @@ pub fn run(locations: &Locations, args: &ProfilesArgs) -> Result<ExitCode> {
         .iter()
         .map(|name| {
             let cached = session::load_or_warn(&TokenCache::new(&locations.cache_dir, name));
-            let configured = file.profile(name).and_then(|c| c.base_url.clone());
+            let configured = file
+                .profile(name)
+                .and_then(|c| c.get(table::BASE_URL.name).cloned());
             Row::new(name, name == locations.profile(), configured, cached, now)
         })
         .collect();
@@ -52,9 +54,7 @@ fn cached_profiles(cache_dir: &Path) -> Vec<String> {
                 .to_str()?
                 .strip_suffix(".json")?
                 .to_string();
-            settings::validate_profile_name(&name)
-                .is_ok()
-                .then_some(name)
+            (table::PROFILE.check)(&name).is_ok().then_some(name)
         })
         .collect()
 }

@@ -1,19 +1,21 @@
 //! Settings for one run: each comes from a flag, else the environment, else the config file,
-//! else a default, and remembers where it came from.
+//! else a default, and remembers where it came from. What each setting is, is in `table`.
+
+pub mod table;
 
 use super::exit;
-use anyhow::{Result, bail};
-use pipi::{ConfigFile, ProfileConfig, Secret};
+use anyhow::Result;
+use pipi::{ConfigFile, ConfigProfile, Secret};
 use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
+use table::Setting;
 
-pub const DEFAULT_PROFILE: &str = "default";
-pub const DEFAULT_BASE_URL: &str = "https://pipichat.com";
-pub const DEFAULT_REDIRECT_URL: &str = "http://127.0.0.1:8765/callback";
-/// What every Sngine server enforces, whatever its documentation says.
-pub const DEFAULT_TOKEN_TTL_SECS: u64 = 60;
-const DEFAULT_HTTP_TIMEOUT_SECS: u64 = 30;
+/// The profile used when none is named.
+pub const DEFAULT_PROFILE: &str = match table::PROFILE.default {
+    Some(name) => name,
+    None => "default",
+};
 
 /// Where a setting's value came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,15 +88,11 @@ pub struct Locations {
 impl Locations {
     pub fn resolve(flags: &Flags, env: EnvLookup) -> Result<Locations> {
         let (config_dir, cache_dir) = directories(env)?;
-        let profile = pick(
-            flags.profile.clone(),
-            "--profile",
-            "PIPI_PROFILE",
-            None,
-            env,
-        )
-        .unwrap_or_else(|| default(DEFAULT_PROFILE.to_string()));
-        validate_profile_name(&profile.value)?;
+        let profile = pick(table::PROFILE, flags.profile.clone(), None, env)
+            .unwrap_or_else(|| default(table::PROFILE));
+        if let Err(invalid) = (table::PROFILE.check)(&profile.value) {
+            return Err(exit::usage(invalid.message, invalid.hint));
+        }
         Ok(Locations {
             profile,
             config_path: config_dir.join("config.toml"),
@@ -126,56 +124,28 @@ impl Settings {
             config_path,
             cache_dir,
         } = Locations::resolve(flags, env)?;
-        let file = ConfigFile::load(&config_path)?;
-        let empty = ProfileConfig::default();
-        let conf = file.profile(&profile.value).unwrap_or(&empty);
+        let file = ConfigFile::load(&config_path, &table::config_keys())?;
+        let conf = file.profile(&profile.value);
+        let lookup = |setting, flag| pick(setting, flag, conf, env);
 
-        let base_url_raw = pick(
-            flags.base_url.clone(),
-            "--base-url",
-            "PIPI_BASE_URL",
-            conf.base_url.clone(),
-            env,
-        )
-        .unwrap_or_else(|| default(DEFAULT_BASE_URL.to_string()));
-        let app_id = pick(None, "", "PIPI_APP_ID", conf.app_id.clone(), env);
-        let app_secret = pick(
-            None,
-            "",
-            "PIPI_APP_SECRET",
-            conf.app_secret.as_ref().map(|s| s.expose().to_string()),
-            env,
-        )
-        .map(|s| Sourced {
+        let base_url_raw = lookup(table::BASE_URL, flags.base_url.clone())
+            .unwrap_or_else(|| default(table::BASE_URL));
+        let app_id = lookup(table::APP_ID, None);
+        let app_secret = lookup(table::APP_SECRET, None).map(|s| Sourced {
             value: Secret::new(s.value),
             source: s.source,
         });
-        let redirect_url = pick(
-            None,
-            "",
-            "PIPI_REDIRECT_URL",
-            conf.redirect_url.clone(),
-            env,
-        )
-        .unwrap_or_else(|| default(DEFAULT_REDIRECT_URL.to_string()));
-
-        let token_ttl = match pick(
-            None,
-            "",
-            "PIPI_TOKEN_TTL",
-            conf.token_ttl.map(|n| n.to_string()),
-            env,
-        ) {
-            Some(s) => Sourced {
-                value: Duration::from_secs(parse_seconds(&s.value, "token lifetime")?),
-                source: s.source,
-            },
-            None => default(Duration::from_secs(DEFAULT_TOKEN_TTL_SECS)),
-        };
-        let http_timeout = match env("PIPI_HTTP_TIMEOUT") {
-            Some(v) => Duration::from_secs(parse_seconds(&v, "PIPI_HTTP_TIMEOUT")?),
-            None => Duration::from_secs(DEFAULT_HTTP_TIMEOUT_SECS),
-        };
+        let redirect_url =
+            lookup(table::REDIRECT_URL, None).unwrap_or_else(|| default(table::REDIRECT_URL));
+        let token_ttl = seconds(
+            table::TOKEN_TTL,
+            lookup(table::TOKEN_TTL, None).unwrap_or_else(|| default(table::TOKEN_TTL)),
+        )?;
+        let http_timeout = seconds(
+            table::HTTP_TIMEOUT,
+            lookup(table::HTTP_TIMEOUT, None).unwrap_or_else(|| default(table::HTTP_TIMEOUT)),
+        )?
+        .value;
 
         Ok(Settings {
             profile,
@@ -184,7 +154,7 @@ impl Settings {
             app_secret,
             redirect_url,
             token_ttl,
-            env_token: env("PIPI_ACCESS_TOKEN").map(Secret::new),
+            env_token: env(table::ACCESS_TOKEN.env).map(Secret::new),
             config_path,
             cache_dir,
             http_timeout,
@@ -209,15 +179,15 @@ impl Settings {
             cache_dir: self.cache_dir.clone(),
         }
         .log();
-        line("base-url", Some(&self.base_url_raw));
-        line("app-id", self.app_id.as_ref());
-        line("app-secret", self.app_secret.as_ref());
-        line("redirect-url", Some(&self.redirect_url));
+        line(table::BASE_URL.name, Some(&self.base_url_raw));
+        line(table::APP_ID.name, self.app_id.as_ref());
+        line(table::APP_SECRET.name, self.app_secret.as_ref());
+        line(table::REDIRECT_URL.name, Some(&self.redirect_url));
         let ttl = Sourced {
             value: format!("{}s", self.token_ttl.value.as_secs()),
             source: self.token_ttl.source.clone(),
         };
-        line("token-ttl", Some(&ttl));
+        line(table::TOKEN_TTL.name, Some(&ttl));
         log::debug!("http timeout: {}s", self.http_timeout.as_secs());
         if self.env_token.is_some() {
             log::debug!("access token: PIPI_ACCESS_TOKEN, instead of the cache");
@@ -239,10 +209,10 @@ impl Settings {
             (id, secret) => {
                 let mut missing = Vec::new();
                 if id.is_none() {
-                    missing.push(("app id", "PIPI_APP_ID", "app-id"));
+                    missing.push(("app id", table::APP_ID.env, table::APP_ID.name));
                 }
                 if secret.is_none() {
-                    missing.push(("app secret", "PIPI_APP_SECRET", "app-secret"));
+                    missing.push(("app secret", table::APP_SECRET.env, table::APP_SECRET.name));
                 }
                 let what: Vec<_> = missing.iter().map(|m| m.0).collect();
                 let vars: Vec<_> = missing.iter().map(|m| m.1).collect();
@@ -261,74 +231,69 @@ impl Settings {
     }
 }
 
-fn default<T>(value: T) -> Sourced<T> {
+/// A setting's default, as set nowhere else.
+fn default(setting: &Setting) -> Sourced<String> {
     Sourced {
-        value,
+        value: setting.default.unwrap_or_default().to_string(),
         source: Source::Default,
     }
 }
 
-/// Flag, else environment, else config file.
+/// Flag, else environment, else the profile's table in the config file.
 fn pick(
+    setting: &'static Setting,
     flag: Option<String>,
-    flag_name: &'static str,
-    env_name: &'static str,
-    from_file: Option<String>,
+    file: Option<&ConfigProfile>,
     env: EnvLookup,
 ) -> Option<Sourced<String>> {
     let flag = flag.filter(|v| !v.is_empty()).map(|value| Sourced {
         value,
-        source: Source::Flag(flag_name),
+        source: Source::Flag(setting.flag.unwrap_or(setting.name)),
     });
     flag.or_else(|| {
-        env(env_name).map(|value| Sourced {
+        env(setting.env).map(|value| Sourced {
             value,
-            source: Source::Env(env_name),
+            source: Source::Env(setting.env),
         })
     })
     .or_else(|| {
-        from_file.filter(|v| !v.is_empty()).map(|value| Sourced {
-            value,
-            source: Source::ConfigFile,
-        })
+        file.filter(|_| setting.in_config)
+            .and_then(|table| table.get(setting.name))
+            .filter(|v| !v.is_empty())
+            .map(|value| Sourced {
+                value: value.clone(),
+                source: Source::ConfigFile,
+            })
     })
 }
 
-/// The longest lifetime or timeout pipi takes: a year, far beyond what any site gives.
-pub const MAX_SECONDS: u64 = 365 * 24 * 3600;
-
-pub fn parse_seconds(value: &str, what: &str) -> Result<u64> {
-    match value.trim().parse::<u64>() {
-        Ok(n) if (1..=MAX_SECONDS).contains(&n) => Ok(n),
-        _ => bail!(
-            "invalid {what} '{value}': expected a whole number of seconds from 1 to {MAX_SECONDS}"
-        ),
+/// A number of seconds, checked; a bad one names the setting and where it came from.
+fn seconds(setting: &Setting, raw: Sourced<String>) -> Result<Sourced<Duration>> {
+    match (setting.check)(&raw.value) {
+        Ok(table::Checked {
+            value: table::Value::Number(n),
+            ..
+        }) => Ok(Sourced {
+            value: Duration::from_secs(n),
+            source: raw.source,
+        }),
+        Ok(_) => Err(anyhow::anyhow!(
+            "{} is not a number of seconds",
+            setting.name
+        )),
+        Err(invalid) => Err(exit::hinted(
+            format!("{} (from {})", invalid.message, raw.source),
+            invalid.hint,
+        )),
     }
-}
-
-/// Profile names become file names, so they are kept to a safe alphabet.
-pub fn validate_profile_name(name: &str) -> Result<()> {
-    let ok = !name.is_empty()
-        && name.len() <= 64
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        && !name.starts_with('-');
-    if !ok {
-        return Err(exit::usage(
-            format!("invalid profile name '{name}'"),
-            "use letters, digits, '-' and '_' (at most 64)",
-        ));
-    }
-    Ok(())
 }
 
 fn directories(env: EnvLookup) -> Result<(PathBuf, PathBuf)> {
     let project = directories::ProjectDirs::from("", "", "pipi");
-    let config = env("PIPI_CONFIG_DIR")
+    let config = env(table::CONFIG_DIR.env)
         .map(PathBuf::from)
         .or_else(|| project.as_ref().map(|p| p.config_dir().to_path_buf()));
-    let cache = env("PIPI_CACHE_DIR")
+    let cache = env(table::CACHE_DIR.env)
         .map(PathBuf::from)
         .or_else(|| project.as_ref().map(|p| p.cache_dir().to_path_buf()));
     match (config, cache) {
