@@ -8,7 +8,8 @@
 //! are read, and kept from holding the listener up, is `listener`'s job.
 
 use crate::error;
-use crate::listener::{self, Connection, Head};
+use crate::http::{Request, Response};
+use crate::listener::{self, Connection};
 use crate::secret::Secret;
 use anyhow::{Result, bail};
 use std::io::ErrorKind;
@@ -195,24 +196,21 @@ impl CallbackListener {
             }
         }
         let shared = Arc::new(target.clone());
-        let handler = move |head: Head, browser: Connection| {
-            let is_get = head.method == "GET";
-            match inspect(&shared, is_get, head.host.as_deref(), &head.target) {
+        let handler = move |request: Request, browser: Connection| {
+            let is_get = request.method == "GET";
+            let (host, target) = (request.single_header("host"), request.target());
+            match inspect(&shared, is_get, host, &target) {
                 Verdict::Key(key) => {
-                    crate::debug_log!("listener: the redirect: {} {}", head.method, head.target);
+                    crate::debug_log!("listener: the redirect: {} {target}", request.method);
                     on_redirect(Caught { key, browser })
                 }
                 Verdict::Reject { status, message } => {
-                    crate::debug_log!(
-                        "listener: answered {status}: {} {}",
-                        head.method,
-                        head.target
-                    );
+                    crate::debug_log!("listener: answered {status}: {} {target}", request.method);
                     respond(browser, status, "Not the login redirect", message)
                 }
             }
         };
-        let server = listener::Server::start(sockets, Arc::new(handler)).map_err(|e| {
+        let server = listener::Server::start(sockets, handler).map_err(|e| {
             anyhow::anyhow!("cannot serve the login redirect on {}: {e}", target.url)
         })?;
         crate::debug_log!("listener: waiting for GET {}", target.url);
@@ -305,20 +303,18 @@ pub fn respond(browser: Connection, status: u16, title: &str, message: &str) {
         t = esc(title),
         m = esc(message),
     );
-    let mut headers = vec![
-        ("Content-Type", "text/html; charset=utf-8"),
-        ("Cache-Control", "no-store"),
-        ("Referrer-Policy", "no-referrer"),
-        ("X-Content-Type-Options", "nosniff"),
-        (
+    let mut page = Response::new(status, "text/html; charset=utf-8", html)
+        .with_header("Cache-Control", "no-store")
+        .with_header("Referrer-Policy", "no-referrer")
+        .with_header("X-Content-Type-Options", "nosniff")
+        .with_header(
             "Content-Security-Policy",
             "default-src 'none'; style-src 'unsafe-inline'",
-        ),
-    ];
+        );
     if status == 405 {
-        headers.push(("Allow", "GET"));
+        page = page.with_header("Allow", "GET");
     }
-    browser.answer(status, &headers, &html);
+    browser.answer(&page);
 }
 
 #[cfg(test)]

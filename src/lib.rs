@@ -20,6 +20,7 @@ pub mod emulator;
 pub mod environment;
 pub mod error;
 pub mod fsutil;
+pub(crate) mod http;
 pub mod interrupt;
 pub mod listener;
 pub mod paste;
