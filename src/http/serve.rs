@@ -5,12 +5,15 @@
 //! caps; at most [`MAX_OPEN`] are read at once, and a new one pushes out the oldest. Accepting
 //! never stops on an error: one about a single connection is retried at once, and any other
 //! (most likely no file descriptors left) closes the oldest connection being read and
-//! pauses the loop briefly. The listeners are non-blocking and polled, so that the server
-//! stops without connecting to itself, which fails exactly when descriptors have run out.
+//! pauses the loop briefly. The listeners are non-blocking and waited on together with a
+//! stop signal, so that the server stops without connecting to itself, which fails exactly
+//! when descriptors have run out.
 
 use std::collections::VecDeque;
 use std::io::{self, Read};
 use std::net::{Shutdown, TcpListener, TcpStream};
+#[cfg(unix)]
+use std::os::unix::net::UnixStream;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::{self, JoinHandle};
@@ -20,8 +23,10 @@ use super::request::{ReadError, Request, read_request};
 use super::response::{self, Response};
 use super::{HEAD_DEADLINE, MAX_OPEN};
 
-/// How often the accept loop looks for new connections and for the order to stop, and how
-/// long it pauses after running short of resources.
+/// How long the accept loop pauses after running short of resources, such as descriptors.
+const SHORTAGE_PAUSE: Duration = Duration::from_millis(10);
+/// Without `poll`, how often the accept loop looks for connections and the order to stop.
+#[cfg(not(unix))]
 const ACCEPT_POLL: Duration = Duration::from_millis(10);
 /// How long writing an answer may take; a client that reads nothing must not hold the
 /// thread, or the login waiting to answer it.
@@ -44,9 +49,7 @@ pub trait Handler: Send + Sync + 'static {
 
     /// A request that could not be read was answered with `status`; `took` is the time
     /// since it was accepted.
-    fn refused(&self, status: u16, took: Duration) {
-        let _ = (status, took);
-    }
+    fn refused(&self, _status: u16, _took: Duration) {}
 }
 
 impl<F: Fn(Request, Connection) + Send + Sync + 'static> Handler for F {
@@ -106,7 +109,7 @@ fn linger(stream: &TcpStream) {
 /// Serving threads on bound sockets; stopping it, or dropping it, closes the sockets and
 /// every connection still being read.
 pub struct Server {
-    stop: Arc<AtomicBool>,
+    stop: Arc<Stop>,
     accepting: Vec<JoinHandle<()>>,
     open: Arc<OpenConnections>,
 }
@@ -120,7 +123,7 @@ impl Server {
         handler: impl Handler,
     ) -> io::Result<Server> {
         let handler: Arc<dyn Handler> = Arc::new(handler);
-        let stop = Arc::new(AtomicBool::new(false));
+        let stop = Arc::new(Stop::new()?);
         let open = Arc::new(OpenConnections::default());
         let mut server = Server {
             stop: Arc::clone(&stop),
@@ -148,10 +151,7 @@ impl Server {
     /// answers already handed to the handler are its business. Calling it again does
     /// nothing.
     pub fn stop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        for thread in &self.accepting {
-            thread.thread().unpark();
-        }
+        self.stop.set();
         for thread in self.accepting.drain(..) {
             let _ = thread.join();
         }
@@ -174,23 +174,77 @@ impl Drop for Server {
 
 fn accept_loop(
     listener: &TcpListener,
-    stop: &AtomicBool,
+    stop: &Stop,
     open: &Arc<OpenConnections>,
     handler: &Arc<dyn Handler>,
     connection_name: &str,
 ) {
-    while !stop.load(Ordering::SeqCst) {
+    while !stop.is_set() {
         match listener.accept() {
             Ok((stream, _)) => serve(stream, open, handler, connection_name),
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => thread::park_timeout(ACCEPT_POLL),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => stop.wait(Some(listener), None),
             Err(e) if is_about_one_connection(&e) => {}
             Err(_) => {
                 // Most likely out of file descriptors (EMFILE, ENFILE) or buffers: free one
                 // and try again shortly, rather than spin or stop listening for good.
                 open.close_oldest();
-                thread::park_timeout(ACCEPT_POLL);
+                stop.wait(None, Some(SHORTAGE_PAUSE));
             }
         }
+    }
+}
+
+/// The order to stop. On Unix it is also a byte written to a socket pair made at start,
+/// which every accept thread polls alongside its listener: waking them takes no new
+/// descriptor, and waiting for a connection takes no polling interval.
+struct Stop {
+    stopped: AtomicBool,
+    #[cfg(unix)]
+    wake: (UnixStream, UnixStream),
+}
+
+impl Stop {
+    fn new() -> io::Result<Stop> {
+        Ok(Stop {
+            stopped: AtomicBool::new(false),
+            #[cfg(unix)]
+            wake: UnixStream::pair()?,
+        })
+    }
+
+    fn is_set(&self) -> bool {
+        self.stopped.load(Ordering::SeqCst)
+    }
+
+    /// Sets the order. The byte is never read, so every later wait returns at once.
+    fn set(&self) {
+        self.stopped.store(true, Ordering::SeqCst);
+        #[cfg(unix)]
+        {
+            use std::io::Write;
+            let _ = (&self.wake.1).write(&[1]);
+        }
+    }
+
+    /// Waits until `listener` has a connection to accept, the order to stop is given, or
+    /// `timeout` passes.
+    #[cfg(unix)]
+    fn wait(&self, listener: Option<&TcpListener>, timeout: Option<Duration>) {
+        use rustix::event::{PollFd, PollFlags, Timespec, poll};
+        let mut fds = vec![PollFd::new(&self.wake.0, PollFlags::IN)];
+        if let Some(listener) = listener {
+            fds.push(PollFd::new(listener, PollFlags::IN));
+        }
+        let timeout = timeout.and_then(|timeout| Timespec::try_from(timeout).ok());
+        if poll(&mut fds, timeout.as_ref()).is_err() {
+            // Interrupted, or short of memory: look again, but not in a tight loop.
+            thread::sleep(SHORTAGE_PAUSE);
+        }
+    }
+
+    #[cfg(not(unix))]
+    fn wait(&self, _listener: Option<&TcpListener>, timeout: Option<Duration>) {
+        thread::sleep(timeout.unwrap_or(ACCEPT_POLL).min(ACCEPT_POLL));
     }
 }
 
