@@ -315,7 +315,7 @@ fn refused_answer(refused: &ReadError, status: u16) -> Response {
         ReadError::TimedOut => "the request did not arrive in time",
         ReadError::HeadTooLarge => "the request head is too large",
         ReadError::BodyTooLarge => "the request body is too large",
-        ReadError::Version => "only HTTP/1.0 and HTTP/1.1 are spoken here",
+        ReadError::Version => "only HTTP versions 1.0 and 1.1 are spoken here",
         ReadError::Malformed | ReadError::Closed => "the request could not be read",
     };
     Response::new(status, "text/plain; charset=utf-8", format!("{why}\n"))
