@@ -48,7 +48,7 @@
 
 pub mod emulator;
 mod error;
-pub(crate) mod listener;
+pub(crate) mod http;
 mod login;
 pub mod redact;
 mod secret;

@@ -4,11 +4,11 @@
 use serde_json::{Value, json};
 
 use super::config::Generation;
-use super::http::{Request, Response};
 use super::params::{Params, is_blank};
 use super::php_json;
 use super::site::Site;
 use super::state::{Exchange, TokenLookup};
+use crate::http::{Request, Response};
 
 pub(crate) const INVALID_PARAMETERS: &str = "Bad Request, invalid parameters";
 pub(crate) const INVALID_APP_ID: &str = "Bad Request, invalid app_id";

@@ -5,7 +5,7 @@
 //! depending on the generation emulated, keys work once, tokens die after a minute by the
 //! emulator's own clock, and a wrong `Host` is sent to the home page.
 //!
-//! The modules follow a request: `http` reads it off the socket, `site` checks the host,
+//! The modules follow a request: the crate's `http` server reads it, `site` checks the host,
 //! applies faults and routes it, `oauth` and `pages` serve the browser side, `api` the JSON
 //! endpoints (with `params` reading parameters as PHP does and `php_json` writing answers as
 //! PHP does), and `state` remembers keys, tokens and sessions. `walker` is a headless browser
@@ -14,7 +14,6 @@
 mod api;
 mod config;
 mod faults;
-mod http;
 mod oauth;
 mod pages;
 mod params;
@@ -26,10 +25,9 @@ mod users;
 mod walker;
 
 use std::io;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, ToSocketAddrs};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::thread::{self, JoinHandle};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 pub use config::{Config, DEFAULT_APP_SECRET, Generation, LogSink};
 pub use faults::{Endpoint, Fault, FaultKind};
@@ -37,12 +35,8 @@ pub use php_json::encode as php_json_encode;
 pub use users::{load_users, seed_users};
 pub use walker::{WalkOutcome, walk};
 
-use http::ReadError;
+use crate::http::{Connection, Handler, Request, Server};
 use site::{Answer, Site};
-
-/// How long a connection may take to send its request or take its answer; a stuck client
-/// must not hold a thread forever.
-const SOCKET_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How many requests the record keeps (the newest), so that a long-running emulator does not
 /// grow without end.
@@ -70,14 +64,12 @@ pub struct RecordedRequest {
 pub struct Emulator {
     site: Arc<Site>,
     local_addr: SocketAddr,
-    accept_thread: Mutex<Option<JoinHandle<()>>>,
+    server: Mutex<Option<Server>>,
 }
 
 impl Emulator {
     /// Serves on an already-bound listener, in background threads; returns at once.
     pub fn start(config: Config, listener: TcpListener) -> io::Result<Emulator> {
-        // The accept loop blocks on the listener; a non-blocking one would make it spin.
-        listener.set_nonblocking(false)?;
         let local_addr = listener.local_addr()?;
         // A listener on every interface is still reached, and named, through loopback.
         let reachable = match local_addr.ip() {
@@ -87,14 +79,11 @@ impl Emulator {
         };
         let local_addr = SocketAddr::new(reachable, local_addr.port());
         let site = Arc::new(Site::new(config, local_addr.to_string()));
-        let accept_site = Arc::clone(&site);
-        let accept_thread = thread::Builder::new()
-            .name("pipi-emulator".to_owned())
-            .spawn(move || accept_loop(&listener, &accept_site))?;
+        let server = Server::start(vec![listener], "pipi-emulator", Serve(Arc::clone(&site)))?;
         Ok(Emulator {
             site,
             local_addr,
-            accept_thread: Mutex::new(Some(accept_thread)),
+            server: Mutex::new(Some(server)),
         })
     }
 
@@ -159,16 +148,13 @@ impl Emulator {
     /// latency or a slow fault are cut short. Calling it again does nothing.
     pub fn shutdown(&self) {
         self.site.stop();
-        let thread = self
-            .accept_thread
+        let server = self
+            .server
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .take();
-        if let Some(thread) = thread {
-            // The accept loop only notices the stop once accept() returns, so knock.
-            let _ = TcpStream::connect_timeout(&self.local_addr, Duration::from_secs(1));
-            let _ = thread.join();
-        }
+        // Dropped outside the lock: stopping joins the accept thread.
+        drop(server);
     }
 }
 
@@ -178,46 +164,26 @@ impl Drop for Emulator {
     }
 }
 
-fn accept_loop(listener: &TcpListener, site: &Arc<Site>) {
-    for stream in listener.incoming() {
-        if site.is_stopped() {
-            break;
-        }
-        match stream {
-            Ok(stream) => {
-                let site = Arc::clone(site);
-                // If no thread can be made, the connection is dropped: the client sees a
-                // reset, which is what an overloaded server does too.
-                let _ = thread::Builder::new()
-                    .name("pipi-emulator-conn".to_owned())
-                    .spawn(move || serve_connection(&site, &stream));
-            }
-            // Out of file descriptors and the like: wait a little rather than spin.
-            Err(_) => thread::sleep(Duration::from_millis(10)),
+/// The emulated site as the server's handler.
+struct Serve(Arc<Site>);
+
+impl Handler for Serve {
+    fn handle(&self, request: Request, connection: Connection) {
+        serve_request(&self.0, &request, connection);
+    }
+
+    fn refused(&self, status: u16, took: Duration) {
+        if let Some(log) = &self.0.config.log {
+            log.write(&format!(
+                "(unreadable request) {status} {}ms",
+                took.as_millis()
+            ));
         }
     }
 }
 
-fn serve_connection(site: &Site, stream: &TcpStream) {
-    let started = Instant::now();
-    let _ = stream.set_read_timeout(Some(SOCKET_TIMEOUT));
-    let _ = stream.set_write_timeout(Some(SOCKET_TIMEOUT));
-    let request = match http::read_request(stream) {
-        Ok(request) => request,
-        // Nothing readable arrived (the shutdown knock, a port scan): nobody to answer.
-        Err(ReadError::Io) => return,
-        Err(ReadError::Refuse(status)) => {
-            let response = http::Response::new(status, "text/plain", "bad request\n");
-            let _ = http::write_response(stream, &response, false);
-            if let Some(log) = &site.config.log {
-                log.write(&format!(
-                    "(unreadable request) {status} {}ms",
-                    started.elapsed().as_millis()
-                ));
-            }
-            return;
-        }
-    };
+fn serve_request(site: &Site, request: &Request, connection: Connection) {
+    let started = connection.accepted();
     let content_type = request.header("content-type").map(str::to_owned);
     {
         let mut state = site.state();
@@ -237,19 +203,21 @@ fn serve_connection(site: &Site, stream: &TcpStream) {
     if site.is_stopped() {
         return;
     }
-    let answer = site::answer(site, &request);
+    let answer = site::answer(site, request);
     // An answer held back by a slow fault is dropped if the emulator stopped meanwhile.
     if site.is_stopped() {
         return;
     }
     let outcome = match answer {
         Answer::Respond(response) => {
-            let _ = http::write_response(stream, &response, request.method == "HEAD");
+            connection.answer(&response);
             response.status.to_string()
         }
-        Answer::Reset => "reset".to_owned(),
+        Answer::Reset => {
+            connection.close();
+            "reset".to_owned()
+        }
     };
-    let _ = stream.shutdown(std::net::Shutdown::Both);
     if let Some(log) = &site.config.log {
         let form_body = content_type
             .as_deref()

@@ -2,11 +2,11 @@
 //! redirect that carries the auth key to the app.
 
 use super::api::UNKNOWN_APP;
-use super::http::{Request, Response};
 use super::pages::{self, Consent, SigninChoice};
 use super::params::Params;
 use super::site::{Site, html};
 use super::users;
+use crate::http::{Request, Response};
 
 /// The session cookie, named as Sngine names it.
 const SESSION_COOKIE: &str = "xs";

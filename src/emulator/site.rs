@@ -9,10 +9,10 @@ use serde_json::{Map, Value};
 
 use super::config::Config;
 use super::faults::{Endpoint, FaultKind, HTML_500_BODY, PHP_WARNING};
-use super::http::{Request, Response};
 use super::params::intval;
 use super::state::State;
 use super::{api, oauth, pages, users};
+use crate::http::{Request, Response};
 
 /// Everything the request threads of one emulator share.
 pub(crate) struct Site {

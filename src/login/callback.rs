@@ -4,12 +4,14 @@
 //!
 //! The protocol has no `state` parameter, so the listener is strict about everything else:
 //! only a GET on the exact redirect path, with a Host header naming the listener (a guard
-//! against DNS rebinding), is taken; anything else is answered and ignored. How connections
-//! are read, and kept from holding the listener up, is `listener`'s job.
+//! against DNS rebinding), is taken; anything else is answered and ignored. The crate's one
+//! HTTP server (`http`) reads the connections, so that no client can stop, hold up or wear
+//! out the listener: each request within a deadline and a size, at most a few dozen at once
+//! (a new one pushes out the oldest), through running out of file descriptors.
 
 use crate::error;
-pub(crate) use crate::listener::Connection;
-use crate::listener::{self, Head};
+pub(crate) use crate::http::Connection;
+use crate::http::{self, Request, Response};
 use crate::secret::Secret;
 use anyhow::{Result, bail};
 use std::io::ErrorKind;
@@ -152,7 +154,7 @@ pub(crate) struct Caught {
 /// Bound listening sockets, served by background threads until dropped.
 pub(crate) struct CallbackListener {
     target: RedirectTarget,
-    _server: listener::Server,
+    _server: http::Server,
 }
 
 impl CallbackListener {
@@ -180,24 +182,21 @@ impl CallbackListener {
             }
         }
         let shared = Arc::new(target.clone());
-        let handler = move |head: Head, browser: Connection| {
-            let is_get = head.method == "GET";
-            match inspect(&shared, is_get, head.host.as_deref(), &head.target) {
+        let handler = move |request: Request, browser: Connection| {
+            let is_get = request.method == "GET";
+            let (host, target) = (request.single_header("host"), request.target());
+            match inspect(&shared, is_get, host, &target) {
                 Verdict::Key(key) => {
-                    log::debug!("listener: the redirect: {} {}", head.method, head.target);
+                    log::debug!("listener: the redirect: {} {target}", request.method);
                     on_redirect(Caught { key, browser })
                 }
                 Verdict::Reject { status, message } => {
-                    log::debug!(
-                        "listener: answered {status}: {} {}",
-                        head.method,
-                        head.target
-                    );
+                    log::debug!("listener: answered {status}: {} {target}", request.method);
                     respond(browser, status, "Not the login redirect", message)
                 }
             }
         };
-        let server = listener::Server::start(sockets, Arc::new(handler)).map_err(|e| {
+        let server = http::Server::start(sockets, "pipi-listener", handler).map_err(|e| {
             anyhow::anyhow!("cannot serve the login redirect on {}: {e}", target.url)
         })?;
         log::debug!("listener: waiting for GET {}", target.url);
@@ -290,20 +289,18 @@ pub(crate) fn respond(browser: Connection, status: u16, title: &str, message: &s
         t = esc(title),
         m = esc(message),
     );
-    let mut headers = vec![
-        ("Content-Type", "text/html; charset=utf-8"),
-        ("Cache-Control", "no-store"),
-        ("Referrer-Policy", "no-referrer"),
-        ("X-Content-Type-Options", "nosniff"),
-        (
+    let mut page = Response::new(status, "text/html; charset=utf-8", html)
+        .with_header("Cache-Control", "no-store")
+        .with_header("Referrer-Policy", "no-referrer")
+        .with_header("X-Content-Type-Options", "nosniff")
+        .with_header(
             "Content-Security-Policy",
             "default-src 'none'; style-src 'unsafe-inline'",
-        ),
-    ];
+        );
     if status == 405 {
-        headers.push(("Allow", "GET"));
+        page = page.with_header("Allow", "GET");
     }
-    browser.answer(status, &headers, &html);
+    browser.answer(&page);
 }
 
 #[cfg(test)]

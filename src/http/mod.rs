@@ -1,0 +1,40 @@
+//! The one HTTP/1.1 server in pipi, behind both the login's redirect listener and the emulated
+//! site: one request per connection, read within limits of size and time, and one answer
+//! that closes the connection.
+//!
+//! It is written on `httparse` rather than taken from a server library: the limits below,
+//! an accept loop that outlives running out of file descriptors and stops without
+//! connecting to itself, and the emulator's transport-level faults (close without a word,
+//! hold an answer back) would all still be code of ours around a library, and the crate is
+//! blocking throughout. README.md's "Design: the HTTP server" gives the figures. One
+//! request per connection also means no kept-alive connection waits on a thread, so
+//! stopping is immediate.
+//!
+//! `request` reads, `response` writes (the only place a status line is written), and
+//! `serve` accepts and runs each connection on a thread of its own.
+
+mod request;
+mod response;
+mod serve;
+
+use std::time::Duration;
+
+pub use request::Request;
+pub use response::Response;
+pub use serve::{Connection, Handler, Server};
+
+/// How long a client has from connecting to the end of its request line and headers. A
+/// browser or HTTP client takes milliseconds; the bound frees the thread and socket of one
+/// that sends nothing, or a byte at a time.
+pub const HEAD_DEADLINE: Duration = Duration::from_secs(10);
+/// How long a client has, once its head is in, to send the body it announced.
+pub const BODY_DEADLINE: Duration = Duration::from_secs(30);
+/// The largest request head accepted, answered 431 past it. Real heads here are well under
+/// 2 KiB; without a bound a client could make pipi buffer without end.
+pub const MAX_HEAD: usize = 16 * 1024;
+/// The largest request body accepted, answered 413 past it; API parameters are a few hundred
+/// bytes.
+pub const MAX_BODY: usize = 1024 * 1024;
+/// Connections whose request is being read at once; past it, the oldest is closed, which
+/// is a stalled one, since a real client sends its request the moment it connects.
+pub const MAX_OPEN: usize = 64;
