@@ -5,11 +5,16 @@
 //! depending on the generation emulated, keys work once, tokens die after a minute by the
 //! emulator's own clock, and a wrong `Host` is sent to the home page.
 //!
-//! The modules follow a request: the crate's `http` server reads it, `site` checks the host,
-//! applies faults and routes it, `oauth` and `pages` serve the browser side, `api` the JSON
-//! endpoints (with `params` reading parameters as PHP does and `php_json` writing answers as
-//! PHP does), and `state` remembers keys, tokens and sessions. `walker` is a headless browser
-//! that goes through the sign-in and consent pages when no real browser is at hand.
+//! The modules follow a request: the crate's `http` server reads it, `router` checks the
+//! host, applies faults and routes it, `oauth` and `pages` serve the browser side, `api` the
+//! JSON endpoints (with `params` reading parameters as PHP does and `php_json` writing
+//! answers as PHP does); `site` is what they all share, and `state` remembers keys, tokens
+//! and sessions. `walker` is a headless browser that goes through the sign-in and consent
+//! pages when no real browser is at hand.
+//!
+//! The emulator stands apart from the rest of pipi: it uses only the crate's HTTP server
+//! (`http`, which depends on nothing else in pipi) and what it is handed, such as a
+//! [`LogSink`] for its request log, so that it could become a crate of its own.
 
 mod api;
 mod config;
@@ -19,6 +24,7 @@ mod pages;
 mod params;
 mod php_json;
 mod request_log;
+mod router;
 mod site;
 mod state;
 mod users;
@@ -36,7 +42,8 @@ pub use users::{load_users, seed_users};
 pub use walker::{WalkOutcome, walk};
 
 use crate::http::{Connection, Handler, Request, Server};
-use site::{Answer, Site};
+use router::Answer;
+use site::Site;
 
 /// How many requests the record keeps (the newest), so that a long-running emulator does not
 /// grow without end.
@@ -203,7 +210,7 @@ fn serve_request(site: &Site, request: &Request, connection: Connection) {
     if site.is_stopped() {
         return;
     }
-    let answer = site::answer(site, request);
+    let answer = router::answer(site, request);
     // An answer held back by a slow fault is dropped if the emulator stopped meanwhile.
     if site.is_stopped() {
         return;

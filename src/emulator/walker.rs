@@ -13,8 +13,6 @@ use reqwest::blocking::Client;
 use reqwest::redirect::Policy;
 use url::Url;
 
-use crate::redact::redact;
-
 /// More than any honest walk needs (oauth, sign-in, back to oauth, consent, app).
 const MAX_HOPS: usize = 12;
 const TIMEOUT: Duration = Duration::from_secs(30);
@@ -34,11 +32,26 @@ impl fmt::Debug for WalkOutcome {
     // The final URL carries a live auth key; Debug output ends up in logs.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WalkOutcome")
-            .field("final_url", &redact(&self.final_url))
+            .field("final_url", &without_key(&self.final_url))
             .field("status", &self.status)
             .field("body", &self.body)
             .finish()
     }
+}
+
+/// A URL as the walker shows it in errors and debug output: the one-time `auth_key` masked,
+/// since such text ends up in logs.
+fn without_key(url: &str) -> String {
+    let mut shown = String::with_capacity(url.len());
+    let mut rest = url;
+    while let Some(at) = rest.find("auth_key=") {
+        let (before, after) = rest.split_at(at + "auth_key=".len());
+        shown.push_str(before);
+        shown.push_str("[redacted]");
+        rest = &after[after.find(['&', '?', '#']).unwrap_or(after.len())..];
+    }
+    shown.push_str(rest);
+    shown
 }
 
 /// Walks from `oauth_url` to the app's redirect URL, signing in as `as_user` (a `user_id`
@@ -77,7 +90,7 @@ pub fn walk(oauth_url: &str, as_user: Option<&str>) -> anyhow::Result<WalkOutcom
             .send()
             // reqwest's own message repeats the URL, auth_key and all.
             .map_err(reqwest::Error::without_url)
-            .with_context(|| format!("failed to reach {}", redact(url.as_str())))?;
+            .with_context(|| format!("failed to reach {}", without_key(url.as_str())))?;
         let status = response.status().as_u16();
         let location = response
             .headers()
@@ -94,7 +107,9 @@ pub fn walk(oauth_url: &str, as_user: Option<&str>) -> anyhow::Result<WalkOutcom
         let body = response
             .bytes()
             .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
-            .with_context(|| format!("failed to read the answer of {}", redact(url.as_str())))?;
+            .with_context(|| {
+                format!("failed to read the answer of {}", without_key(url.as_str()))
+            })?;
         if step.is_final() {
             return Ok(WalkOutcome {
                 final_url: url.to_string(),
@@ -106,12 +121,12 @@ pub fn walk(oauth_url: &str, as_user: Option<&str>) -> anyhow::Result<WalkOutcom
             let Some(location) = location else {
                 bail!(
                     "{} answered {status} without a Location",
-                    redact(url.as_str())
+                    without_key(url.as_str())
                 );
             };
             let next = url
                 .join(&location)
-                .with_context(|| format!("invalid redirect to {}", redact(&location)))?;
+                .with_context(|| format!("invalid redirect to {}", without_key(&location)))?;
             if next.query_pairs().any(|(name, _)| name == "auth_key")
                 || location.contains("auth_key=")
             {
@@ -121,7 +136,7 @@ pub fn walk(oauth_url: &str, as_user: Option<&str>) -> anyhow::Result<WalkOutcom
             } else {
                 bail!(
                     "the site sent the browser to {} without an auth_key",
-                    redact(next.as_str())
+                    without_key(next.as_str())
                 );
             }
             continue;
@@ -129,7 +144,7 @@ pub fn walk(oauth_url: &str, as_user: Option<&str>) -> anyhow::Result<WalkOutcom
         if status != 200 {
             bail!(
                 "the site answered {status} at {}: {}",
-                redact(url.as_str()),
+                without_key(url.as_str()),
                 excerpt(&body)
             );
         }
@@ -145,7 +160,7 @@ pub fn walk(oauth_url: &str, as_user: Option<&str>) -> anyhow::Result<WalkOutcom
         }
         bail!(
             "the site showed a page with neither a sign-in nor a consent form at {}: {}",
-            redact(url.as_str()),
+            without_key(url.as_str()),
             excerpt(&body)
         );
     }
@@ -460,6 +475,19 @@ mod tests {
         assert_eq!(excerpt("<p>We&#039;re <b>sorry</b></p>"), "We're sorry");
         assert_eq!(excerpt(""), "(empty page)");
         assert!(excerpt(&"x ".repeat(500)).ends_with("..."));
+    }
+
+    #[test]
+    fn urls_lose_their_keys_as_the_walker_shows_them() {
+        assert_eq!(
+            without_key("http://h/cb?src=cli?auth_key=abc"),
+            "http://h/cb?src=cli?auth_key=[redacted]"
+        );
+        assert_eq!(
+            without_key("http://h/cb?auth_key=abc&x=1&auth_key=def"),
+            "http://h/cb?auth_key=[redacted]&x=1&auth_key=[redacted]"
+        );
+        assert_eq!(without_key("http://h/cb"), "http://h/cb");
     }
 
     #[test]
