@@ -21,9 +21,6 @@ pub const CODES: &[(&str, &str)] = &[
     ("130", "interrupted (Ctrl-C); 143 on SIGTERM, 129 on SIGHUP"),
 ];
 
-/// Interrupted by Ctrl-C.
-pub const INTERRUPTED: u8 = 130;
-
 /// The exit code for an error kind.
 pub fn code_of(kind: &ErrorKind) -> u8 {
     match kind {
@@ -68,22 +65,6 @@ pub fn usage(message: impl Into<String>, hint: impl Into<String>) -> anyhow::Err
     Error::new(ErrorKind::Usage, message).with_hint(hint).into()
 }
 
-/// Authentication is needed (exit 4); the hint says how to log in on this profile.
-pub fn auth_needed(message: impl Into<String>, profile: &str) -> anyhow::Error {
-    Error::new(ErrorKind::AuthNeeded, message)
-        .with_hint(login_hint(profile))
-        .into()
-}
-
-/// The command that logs in on `profile`, as the person would type it.
-pub fn login_hint(profile: &str) -> String {
-    if profile == super::settings::DEFAULT_PROFILE {
-        "run 'pipi login'".to_string()
-    } else {
-        format!("run 'pipi login --profile {profile}'")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -91,9 +72,12 @@ mod tests {
 
     #[test]
     fn kind_and_hint_survive_context() {
-        let err = Err::<(), _>(auth_needed("token expired", "work"))
-            .context("cannot show the profile")
-            .unwrap_err();
+        let err = Err::<(), _>(anyhow::Error::from(
+            Error::new(ErrorKind::AuthNeeded, "token expired")
+                .with_hint("run 'pipi login --profile work'"),
+        ))
+        .context("cannot show the profile")
+        .unwrap_err();
         assert_eq!(code(&err), 4);
         let hint = classification(&err).and_then(Error::hint);
         assert_eq!(hint, Some("run 'pipi login --profile work'"));

@@ -6,6 +6,9 @@
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Mutex, PoisonError};
 
+/// The exit code for Ctrl-C (SIGINT): 128 + 2.
+pub const CTRL_C: u8 = 130;
+
 /// Gets the exit code that the signal calls for.
 type Handler = Box<dyn Fn(u8) + Send>;
 
@@ -27,13 +30,13 @@ pub fn install() {
             .name("pipi-signals".into())
             .spawn(move || {
                 for signal in signals.forever() {
-                    deliver(u8::try_from(128 + signal).unwrap_or(super::exit::INTERRUPTED));
+                    deliver(u8::try_from(128 + signal).unwrap_or(CTRL_C));
                 }
             });
     }
     #[cfg(not(unix))]
     {
-        let _ = ctrlc::set_handler(|| deliver(super::exit::INTERRUPTED));
+        let _ = ctrlc::set_handler(|| deliver(CTRL_C));
     }
 }
 
@@ -50,7 +53,7 @@ fn deliver(code: u8) {
 /// received, else Ctrl-C's.
 pub fn exit_code() -> u8 {
     match LAST.load(Ordering::SeqCst) {
-        0 => super::exit::INTERRUPTED,
+        0 => CTRL_C,
         code => code,
     }
 }

@@ -1,7 +1,6 @@
 //! What several commands share: the token to use and the site it belongs to, how a refusal
 //! of it is explained, and a login run with the person's terminal.
 
-use super::exit;
 use super::output;
 use super::settings::{Settings, Source};
 use pipi::{
@@ -9,6 +8,22 @@ use pipi::{
     TokenCache,
 };
 use std::time::SystemTime;
+
+/// Authentication is needed (exit 4); the hint says how to log in on this profile.
+pub fn auth_needed(message: impl Into<String>, profile: &str) -> anyhow::Error {
+    Error::new(ErrorKind::AuthNeeded, message)
+        .with_hint(login_hint(profile))
+        .into()
+}
+
+/// The command that logs in on `profile`, as the person would type it.
+pub fn login_hint(profile: &str) -> String {
+    if profile == super::settings::DEFAULT_PROFILE {
+        "run 'pipi login'".to_string()
+    } else {
+        format!("run 'pipi login --profile {profile}'")
+    }
+}
 
 /// The token to use and the site it belongs to.
 pub struct CurrentToken {
@@ -27,7 +42,7 @@ impl CurrentToken {
         }
         let said = err.server_message().unwrap_or_default().to_string();
         match self.cached {
-            Some(_) => exit::auth_needed(format!("the server refused the token: {said}"), profile),
+            Some(_) => auth_needed(format!("the server refused the token: {said}"), profile),
             None => Error::new(
                 ErrorKind::AuthNeeded,
                 format!("the server refused the token in PIPI_ACCESS_TOKEN: {said}"),
@@ -67,7 +82,7 @@ pub fn current_token(settings: &Settings) -> anyhow::Result<CurrentToken> {
         });
     }
     let Some(cached) = load_or_warn(&token_cache(settings)) else {
-        return Err(exit::auth_needed(
+        return Err(auth_needed(
             format!("not logged in (profile '{profile}')"),
             profile,
         ));
@@ -76,7 +91,7 @@ pub fn current_token(settings: &Settings) -> anyhow::Result<CurrentToken> {
     let now = SystemTime::now();
     if cached.time_left(now).is_none() {
         let ago = now.duration_since(cached.expires_at).unwrap_or_default();
-        return Err(exit::auth_needed(
+        return Err(auth_needed(
             format!(
                 "the token of profile '{profile}' expired {} ago",
                 output::duration(ago)
@@ -99,7 +114,7 @@ pub fn cached_site(settings: &Settings, cached: &CachedToken) -> anyhow::Result<
     }
     let wanted = settings.base_url()?;
     if wanted != cached.base_url {
-        return Err(exit::auth_needed(
+        return Err(auth_needed(
             format!(
                 "the token of profile '{}' is for {}, not {wanted}",
                 settings.profile(),

@@ -117,6 +117,6 @@ fn say_status(settings: &Settings, report: &Report, now: SystemTime) {
         )),
     }
     if !report.logged_in {
-        ui::hint(&crate::cli::exit::login_hint(profile));
+        ui::hint(&crate::cli::session::login_hint(profile));
     }
 }
