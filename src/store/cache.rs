@@ -1,7 +1,8 @@
 //! The token cache: one private JSON file per profile with the token, its times, the site and
 //! app it belongs to, and the profile snapshot taken at login.
 
-use super::atomic;
+use super::read::{ReadError, read_small_file};
+use super::{atomic, lock, private};
 use crate::error::{Error, ErrorKind, Result};
 use crate::secret::Secret;
 use anyhow::Context;
@@ -69,61 +70,147 @@ impl TokenCache {
         &self.path
     }
 
+    /// The directory the file is in.
+    fn dir(&self) -> &Path {
+        self.path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+    }
+
+    /// Checks the directory before use: refuses one that belongs to another user, and makes
+    /// one that holds only pipi's files private (0700) when others may enter it. Returns a
+    /// sentence for the person when it changed something, or when the directory holds other
+    /// files too and others may write in it. [`load`](Self::load), [`save`](Self::save) and
+    /// [`remove`](Self::remove) refuse another user's directory too; this says so before
+    /// any work.
+    pub fn check_dir(&self) -> Result<Option<String>> {
+        let dir = self.dir();
+        private::check_owner(dir, "token cache directory")
+            .map_err(|e| Error::from_chain(e).or_kind(ErrorKind::File))?;
+        Ok(private::secure_dir(dir, "token cache directory", &|name| {
+            name.ends_with(".json") || private::is_helper_file(name)
+        }))
+    }
+
     /// Reads the file; a broken one is [`Lookup::Unusable`], never an error, so that a
-    /// login can replace it.
+    /// login can replace it. Anything but a regular file of at most 1 MiB is broken: a FIFO
+    /// or a device is not opened for reading, and a huge file is not read. A file others can
+    /// read is made private.
     pub fn load(&self) -> Lookup {
-        let bytes = match std::fs::read(&self.path) {
+        if let Err(e) = private::check_owner(self.dir(), "token cache directory") {
+            return Lookup::Unusable(format!("ignoring the token cache: {e}"));
+        }
+        let bytes = match read_small_file(&self.path) {
             Ok(bytes) => bytes,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Lookup::Missing,
-            Err(e) => {
+            Err(ReadError::Missing) => return Lookup::Missing,
+            Err(e @ ReadError::Io(_)) => {
                 return Lookup::Unusable(format!(
                     "failed to read token cache {}: {e}",
                     self.path.display()
                 ));
             }
+            Err(e) => {
+                return Lookup::Unusable(format!(
+                    "ignoring token cache {}: {e}",
+                    self.path.display()
+                ));
+            }
         };
-        match serde_json::from_slice(&bytes) {
-            Ok(token) => Lookup::Found(token),
-            // serde_json's own message can quote the file, token included: say only what
-            // kind of trouble it is and where.
-            Err(e) => Lookup::Unusable(format!(
-                "ignoring unreadable token cache {}: {} at line {} column {}",
-                self.path.display(),
-                match e.classify() {
-                    serde_json::error::Category::Syntax => "not valid JSON",
-                    serde_json::error::Category::Eof => "cut short",
-                    serde_json::error::Category::Data => "missing or wrong fields",
-                    serde_json::error::Category::Io => "unreadable",
-                },
-                e.line(),
-                e.column()
-            )),
-        }
+        private::secure_own_file(&self.path);
+        parse(&self.path, &bytes)
     }
 
     /// Replaces the file with `token`, atomically: a reader sees the old token or the new
     /// one, never half of either.
     pub fn save(&self, token: &CachedToken) -> Result<()> {
-        let write = || -> anyhow::Result<()> {
+        self.change(|_| Ok(token.clone())).map(drop)
+    }
+
+    /// Saves the token of a login. Within its minute the server hands back the token it
+    /// issued before, with its old date: then the times of the first login are kept rather
+    /// than the token's life extended. The read and the write are one step under the
+    /// cache's lock, so that a concurrent login cannot slip in between. Returns the token as
+    /// saved.
+    pub(crate) fn save_login(&self, token: CachedToken) -> Result<CachedToken> {
+        self.change(move |earlier| {
+            let mut token = token;
+            if let Lookup::Found(old) = earlier
+                && old.access_token == token.access_token
+                && old.base_url == token.base_url
+                && old.app_id == token.app_id
+            {
+                token.obtained_at = old.obtained_at;
+                token.expires_at = old.expires_at;
+            }
+            Ok(token)
+        })
+    }
+
+    /// Reads the file, makes the new token from what was there, and writes it, holding the
+    /// cache's lock throughout.
+    fn change(
+        &self,
+        make: impl FnOnce(Lookup) -> anyhow::Result<CachedToken>,
+    ) -> Result<CachedToken> {
+        let change = || -> anyhow::Result<CachedToken> {
+            private::check_owner(self.dir(), "token cache directory")?;
+            let _lock = lock::lock(&self.path)?;
+            let token = make(self.load())?;
             let mut json =
-                serde_json::to_vec_pretty(token).context("failed to encode the token cache")?;
+                serde_json::to_vec_pretty(&token).context("failed to encode the token cache")?;
             json.push(b'\n');
-            atomic::write_private_atomic(&self.path, &json)
-                .with_context(|| format!("failed to write token cache {}", self.path.display()))
+            atomic::write_private_atomic(&self.path, &json)?;
+            Ok(token)
         };
-        write().map_err(|e| Error::new(ErrorKind::File, format!("{e:#}")))
+        change().map_err(|e| {
+            Error::from_chain(e.context(format!(
+                "failed to write token cache {}",
+                self.path.display()
+            )))
+            .or_kind(ErrorKind::File)
+        })
     }
 
     /// Deletes the file; `false` if there was none.
     pub fn remove(&self) -> Result<bool> {
-        match std::fs::remove_file(&self.path) {
-            Ok(()) => Ok(true),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
-            Err(e) => Err(Error::new(
-                ErrorKind::File,
-                format!("failed to remove token cache {}: {e}", self.path.display()),
-            )),
-        }
+        let remove = || -> anyhow::Result<bool> {
+            private::check_owner(self.dir(), "token cache directory")?;
+            let _lock = lock::lock(&self.path)?;
+            match std::fs::remove_file(&self.path) {
+                Ok(()) => Ok(true),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+                Err(e) => Err(e.into()),
+            }
+        };
+        remove().map_err(|e| {
+            Error::from_chain(e.context(format!(
+                "failed to remove token cache {}",
+                self.path.display()
+            )))
+            .or_kind(ErrorKind::File)
+        })
+    }
+}
+
+/// The cache file's bytes as a token; anything else is unusable.
+fn parse(path: &Path, bytes: &[u8]) -> Lookup {
+    match serde_json::from_slice(bytes) {
+        Ok(token) => Lookup::Found(token),
+        // serde_json's own message can quote the file, token included: say only what
+        // kind of trouble it is and where.
+        Err(e) => Lookup::Unusable(format!(
+            "ignoring unreadable token cache {}: {} at line {} column {}",
+            path.display(),
+            match e.classify() {
+                serde_json::error::Category::Syntax => "not valid JSON",
+                serde_json::error::Category::Eof => "cut short",
+                serde_json::error::Category::Data => "missing or wrong fields",
+                serde_json::error::Category::Io => "unreadable",
+            },
+            e.line(),
+            e.column()
+        )),
     }
 }
 
@@ -230,6 +317,39 @@ mod tests {
         };
         assert!(!msg.contains("0123456789abcdef"), "{msg}");
         assert!(msg.contains("missing or wrong fields at line 1"), "{msg}");
+    }
+
+    #[test]
+    fn concurrent_logins_keep_the_times_of_the_first() {
+        // Eight logins that got the same token back save at once, each with its own clock
+        // reading: the first to save sets the times, and every other keeps them, so the
+        // token's life is never extended. Without the lock, two could each read "no token
+        // yet" and the last write would win.
+        let tmp = tempfile::tempdir().unwrap();
+        let cache = TokenCache::new(tmp.path(), "default");
+        let barrier = std::sync::Barrier::new(8);
+        let saved: Vec<CachedToken> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..8u64)
+                .map(|i| {
+                    let (cache, barrier) = (&cache, &barrier);
+                    s.spawn(move || {
+                        let mut token = sample();
+                        token.obtained_at += Duration::from_secs(i);
+                        token.expires_at += Duration::from_secs(i);
+                        barrier.wait();
+                        cache.save_login(token).unwrap()
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let Lookup::Found(on_disk) = cache.load() else {
+            panic!("nothing saved")
+        };
+        for token in &saved {
+            assert_eq!(token.expires_at, on_disk.expires_at);
+            assert_eq!(token.obtained_at, on_disk.obtained_at);
+        }
     }
 
     #[test]

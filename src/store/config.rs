@@ -11,7 +11,8 @@
 //! token-ttl = 60
 //! ```
 
-use super::atomic;
+use super::read::{ReadError, read_small_file};
+use super::{atomic, lock, private};
 use crate::error::{Error, ErrorKind};
 use anyhow::{Context, Result};
 use serde::Deserialize;
@@ -111,13 +112,48 @@ fn parse_error(
     anyhow::anyhow!("{what} {}{place}: {message}", path.display())
 }
 
-/// The file's text; a file that does not exist reads as empty.
+/// The file's text; a file that does not exist reads as empty. Only a regular file of at
+/// most 1 MiB is read: a FIFO left in its place is not waited on, a huge file not loaded.
 fn read_text(path: &Path) -> Result<String> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => Ok(text),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
-        Err(e) => Err(e).with_context(|| format!("failed to read config file {}", path.display())),
+    let context = || format!("failed to read config file {}", path.display());
+    match read_small_file(path) {
+        Ok(bytes) => String::from_utf8(bytes)
+            .map_err(|_| anyhow::anyhow!("it is not UTF-8 text"))
+            .with_context(context),
+        Err(ReadError::Missing) => Ok(String::new()),
+        Err(e) => Err(anyhow::anyhow!("{e}")).with_context(context),
     }
+}
+
+/// The directory the file is in.
+fn dir_of(path: &Path) -> &Path {
+    path.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
+/// The key that holds a secret, which makes a file others can read a problem.
+const SECRET_KEY: &str = "app-secret";
+
+/// Refuses a config directory that belongs to another user.
+fn check_dir_owner(path: &Path) -> Result<()> {
+    private::check_owner(dir_of(path), "config directory")
+}
+
+/// What is wrong with who may touch the file and its directory, each with its fix. A
+/// directory holding nothing but the config file is pipi's, and is made private instead.
+fn mode_warnings(path: &Path, holds_secret: bool) -> Vec<String> {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    let mut warnings: Vec<String> = private::secure_dir(dir_of(path), "config directory", &|n| {
+        n == name || private::is_helper_file(n)
+    })
+    .into_iter()
+    .collect();
+    warnings.extend(private::config_file_warnings(path, holds_secret));
+    warnings
 }
 
 /// The whole file, as read from `path` (empty when the file does not exist).
@@ -127,6 +163,9 @@ pub struct ConfigFile {
     pub path: PathBuf,
     /// Each profile's table, by name.
     pub profiles: BTreeMap<String, Profile>,
+    /// What others may do to the file or its directory, each with the `chmod` that fixes it
+    /// (or what pipi fixed itself): for the person to read.
+    pub warnings: Vec<String>,
 }
 
 impl ConfigFile {
@@ -137,10 +176,13 @@ impl ConfigFile {
     }
 
     fn read(path: &Path, keys: &[&str]) -> Result<ConfigFile> {
+        check_dir_owner(path)?;
         let text = read_text(path)?;
         let profiles = parse_profiles(path, &text, keys, "failed to parse config file")?;
+        let holds_secret = profiles.values().any(|p| p.contains_key(SECRET_KEY));
         Ok(ConfigFile {
             path: path.to_path_buf(),
+            warnings: mode_warnings(path, holds_secret),
             profiles,
         })
     }
@@ -153,10 +195,15 @@ impl ConfigFile {
 
 /// The file as the person wrote it, changed one key at a time: comments, order and layout
 /// survive, and nothing is written that [`ConfigFile::load`] would refuse.
+///
+/// From [`load`](Self::load) until it is dropped it holds the file's lock (a
+/// `config.toml.lock` beside it), so that two programs changing the file at once each see
+/// the other's change instead of writing over it.
 pub struct EditableConfig {
     path: PathBuf,
     doc: toml_edit::DocumentMut,
     keys: Vec<&'static str>,
+    _lock: lock::FileLock,
 }
 
 impl EditableConfig {
@@ -167,6 +214,9 @@ impl EditableConfig {
     }
 
     fn read(path: &Path, keys: &[&'static str]) -> Result<EditableConfig> {
+        check_dir_owner(path)?;
+        let lock = lock::lock(path)
+            .with_context(|| format!("failed to lock config file {}", path.display()))?;
         let text = read_text(path)?;
         let doc = text.parse::<toml_edit::DocumentMut>().map_err(|e| {
             parse_error(
@@ -181,6 +231,7 @@ impl EditableConfig {
             path: path.to_path_buf(),
             doc,
             keys: keys.to_vec(),
+            _lock: lock,
         })
     }
 
