@@ -361,3 +361,163 @@ mod tests {
         assert_eq!(t.time_left(t.expires_at), None);
     }
 }
+
+/// The reader against arbitrary files: it never panics, never quotes what it read, and
+/// finds a token only in a well-formed cache, with every field of the right type.
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::{Map, Value, json};
+
+    const CASES: u32 = 4096;
+    /// Text that must never show in a message about a broken file.
+    const MARKER: &str = "f00dfacef00dfacef00dfacef00dface";
+
+    /// A value for a time field: right (RFC 3339 text or Unix seconds in range) or wrong.
+    fn time_value() -> impl Strategy<Value = (Value, bool)> {
+        prop_oneof![
+            (0u64..=253_402_300_799).prop_map(|n| (json!(n), true)),
+            (0u64..=253_402_300_799).prop_map(|n| {
+                let t = std::time::UNIX_EPOCH + Duration::from_secs(n);
+                (
+                    json!(humantime::format_rfc3339_seconds(t).to_string()),
+                    true,
+                )
+            }),
+            (253_402_300_800u64..).prop_map(|n| (json!(n), false)),
+            any::<i64>()
+                .prop_filter("negative", |n| *n < 0)
+                .prop_map(|n| (json!(n), false)),
+            any::<f64>()
+                .prop_filter("not whole", |f| f.fract() != 0.0)
+                .prop_map(|f| (json!(f), false)),
+            "[^0-9]{0,12}".prop_map(|s| (json!(s), false)),
+            Just((Value::Null, false)),
+            Just((json!([1, 2]), false)),
+        ]
+    }
+
+    /// A value for a text field: text is right, anything else is wrong.
+    fn text_value() -> impl Strategy<Value = (Value, bool)> {
+        prop_oneof![
+            3 => any::<String>().prop_map(|s| (json!(s), true)),
+            1 => any::<i64>().prop_map(|n| (json!(n), false)),
+            1 => any::<bool>().prop_map(|b| (json!(b), false)),
+            1 => Just((Value::Null, false)),
+            1 => Just((json!({"a": 1}), false)),
+        ]
+    }
+
+    /// Any JSON value for `user`, which may be anything, or null.
+    fn user_value() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            Just(Value::Null),
+            any::<String>().prop_map(|s| json!({ "user_name": s })),
+            any::<i64>().prop_map(|n| json!(n)),
+        ]
+    }
+
+    prop_compose! {
+        /// A cache-like object: each field present or not, right or wrong, plus extras.
+        fn cache_object()(
+            token in proptest::option::weighted(0.9, text_value()),
+            obtained in proptest::option::weighted(0.9, time_value()),
+            expires in proptest::option::weighted(0.9, time_value()),
+            base_url in proptest::option::weighted(0.9, text_value()),
+            app_id in proptest::option::weighted(0.9, text_value()),
+            user in proptest::option::of(user_value()),
+            extra in proptest::option::of(("[a-z_]{1,8}", any::<String>())),
+        ) -> (Value, bool) {
+            let mut object = Map::new();
+            let mut well_formed = true;
+            for (name, field) in [
+                ("access_token", token),
+                ("obtained_at", obtained),
+                ("expires_at", expires),
+                ("base_url", base_url),
+                ("app_id", app_id),
+            ] {
+                match field {
+                    Some((value, right)) => {
+                        object.insert(name.into(), value);
+                        well_formed &= right;
+                    }
+                    None => well_formed = false,
+                }
+            }
+            // `user` may be left out: null, as a cache written before the snapshot existed.
+            if let Some(user) = user {
+                object.insert("user".into(), user);
+            }
+            if let Some((key, value)) = extra
+                && !object.contains_key(&key)
+            {
+                object.insert(key, json!(value));
+            }
+            (Value::Object(object), well_formed)
+        }
+    }
+
+    fn assert_quiet(lookup: &Lookup) {
+        if let Lookup::Unusable(message) = lookup {
+            assert!(!message.contains(MARKER), "{message}");
+            assert!(
+                message.starts_with("ignoring unreadable token cache"),
+                "{message}"
+            );
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(CASES))]
+
+        #[test]
+        fn arbitrary_bytes_never_panic_nor_yield_a_token(
+            bytes in proptest::collection::vec(any::<u8>(), 0..512),
+            marker_at in any::<prop::sample::Index>(),
+        ) {
+            let mut bytes = bytes;
+            let at = marker_at.index(bytes.len() + 1);
+            bytes.splice(at..at, MARKER.bytes());
+            let lookup = parse(Path::new("c.json"), &bytes);
+            assert_quiet(&lookup);
+            // Random bytes are, in practice, never a well-formed cache; if ever they were,
+            // they would have to be a JSON object with the fields.
+            if let Lookup::Found(_) = lookup {
+                let value: Value = serde_json::from_slice(&bytes).unwrap();
+                prop_assert!(value.get("access_token").is_some_and(Value::is_string));
+            }
+        }
+
+        #[test]
+        fn a_token_only_from_a_well_formed_cache((object, well_formed) in cache_object()) {
+            let mut text = serde_json::to_vec(&object).unwrap();
+            let lookup = parse(Path::new("c.json"), &text);
+            assert_quiet(&lookup);
+            prop_assert_eq!(matches!(lookup, Lookup::Found(_)), well_formed, "{}", object);
+            // Cut short anywhere, it is never a token.
+            let cut = text.len() / 2;
+            text.truncate(cut);
+            let lookup = parse(Path::new("c.json"), &text);
+            assert_quiet(&lookup);
+            prop_assert!(!matches!(lookup, Lookup::Found(_)));
+        }
+    }
+
+    proptest! {
+        // Each case writes and reads a real file: fewer of them.
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn a_file_of_arbitrary_bytes_is_never_a_token(
+            bytes in proptest::collection::vec(any::<u8>(), 0..2048),
+        ) {
+            let tmp = tempfile::tempdir().unwrap();
+            let cache = TokenCache::new(tmp.path(), "default");
+            std::fs::write(cache.path(), &bytes).unwrap();
+            let lookup = cache.load();
+            prop_assert!(matches!(lookup, Lookup::Unusable(_)), "{:?}", lookup);
+        }
+    }
+}
