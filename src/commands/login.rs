@@ -32,6 +32,8 @@ enum Event {
     Interrupted,
     /// Whatever brought the browser to the login page failed for good.
     Failed(anyhow::Error),
+    /// The browser that was started failed soon after: the person is to open the URL.
+    BrowserFailed(anyhow::Error),
 }
 
 pub fn run(settings: &Settings, args: &LoginArgs) -> Result<ExitCode> {
@@ -46,10 +48,14 @@ pub fn run(settings: &Settings, args: &LoginArgs) -> Result<ExitCode> {
         }
     };
     crate::debug_log!("browser: {opener:?}, not started: {no_browser:?}");
-    let open_browser = |url: &str, _: Abort| match &opener {
+    let open_browser = |url: &str, abort: Abort| match &opener {
         Some(opener) => {
             ui::say(&format!("Opening {url} in your browser."));
-            browser::open(opener, url)
+            browser::start(opener, url, move |outcome| {
+                if let Err(e) = outcome {
+                    abort.browser_failed(e);
+                }
+            })
         }
         None => Err(anyhow!("no browser is to be started")),
     };
@@ -75,7 +81,9 @@ pub struct Options<'a> {
     /// How long to wait for the browser to come back.
     pub timeout: Duration,
     /// Sends a browser to the login URL; an error means none could be started, and the
-    /// person is asked to open the URL by hand.
+    /// person is asked to open the URL by hand. It should not wait for the browser: the
+    /// redirect is handled only once it returns. A browser that fails later is reported
+    /// through [`Abort::browser_failed`], to the same end.
     pub open_browser: &'a dyn Fn(&str, Abort) -> Result<()>,
     /// Set when no browser should be started at all: the URL is printed instead.
     pub no_browser: Option<NoBrowser>,
@@ -118,6 +126,17 @@ pub enum Paste {
     /// In every case: for a stdin that is not a terminal, which may well carry the address
     /// (a script, a container without a terminal, `ssh host pipi login`).
     Always,
+}
+
+impl Paste {
+    /// Whether stdin is read, given whether a paste is the only way the key can come.
+    fn reads(self, needed: bool) -> bool {
+        match self {
+            Paste::Never => false,
+            Paste::WhenNeeded => needed,
+            Paste::Always => true,
+        }
+    }
 }
 
 /// Runs the whole flow and returns the logged-in person's profile, entity-decoded, once the
@@ -167,36 +186,50 @@ pub fn perform(settings: &Settings, options: &Options) -> Result<Value> {
         ui::say(&why.explain(url));
     }
     let browser_started = start_browser(options, &login_url, Abort(tx.clone()));
-    let paste_needed = !browser_started || listener.is_none();
-    let read_paste = match options.paste {
-        Paste::Never => false,
-        Paste::WhenNeeded => paste_needed,
-        Paste::Always => true,
-    };
-    let waiting = Waiting {
+    let mut paste_needed = !browser_started || listener.is_none();
+    let mut waiting = Waiting {
         redirect_url: listener.as_ref().map(|l| l.target().url.clone()),
-        paste: read_paste,
+        paste: options.paste.reads(paste_needed),
         timeout: options.timeout,
     };
-    if read_paste {
+    if waiting.paste {
         if paste_needed {
             ui::say(&paste_instructions(&catch));
         } else {
             ui::say("stdin is not a terminal: the address or key is also taken from it.");
         }
-        paste::read_stdin(tx, Event::Pasted);
-    } else {
-        drop(tx);
+        paste::read_stdin(tx.clone(), Event::Pasted);
     }
     ui::say(&waiting.describe());
 
     let deadline = Instant::now()
         .checked_add(options.timeout)
         .ok_or_else(|| anyhow!("the timeout is too long"))?;
-    let mut stdin_open = read_paste;
+    let mut stdin_open = waiting.paste;
     loop {
         let (auth_key, browser) =
-            wait_for_key(&waiting, paste_needed, &mut stdin_open, &rx, deadline)?;
+            match wait_for_key(&waiting, paste_needed, &mut stdin_open, &rx, deadline)? {
+                Waited::Key(key, browser) => (key, browser),
+                // As `gh auth login` does when its browser fails: say so, show the URL, and
+                // keep waiting, now for a paste too, as if no browser had been started.
+                Waited::BrowserFailed(e) => {
+                    ui::warn(&format!("could not open a browser: {e:#}"));
+                    ui::say(&format!("Open this URL to log in: {login_url}"));
+                    if !paste_needed {
+                        paste_needed = true;
+                        if options.paste.reads(true) && !waiting.paste {
+                            waiting.paste = true;
+                            stdin_open = true;
+                            paste::read_stdin(tx.clone(), Event::Pasted);
+                        }
+                        if waiting.paste && stdin_open {
+                            ui::say(&paste_instructions(&catch));
+                        }
+                    }
+                    ui::say(&format!("Still waiting for {}.", waiting.what(stdin_open)));
+                    continue;
+                }
+            };
         let pasted_past_a_page = browser.is_none()
             && matches!(
                 catch,
@@ -308,37 +341,37 @@ fn refused_key(err: &anyhow::Error) -> bool {
 }
 
 /// Lets whatever brings the browser to the login page end the wait early, when it knows the
-/// browser will never come back (the built-in walker failed).
+/// browser will never come back (the built-in walker failed), or fall back to the URL on the
+/// terminal when the browser it started failed.
 #[derive(Clone)]
 pub struct Abort(Sender<Event>);
 
 impl Abort {
+    /// Ends the login with `err`.
     pub fn fail(&self, err: anyhow::Error) {
         let _ = self.0.send(Event::Failed(err));
+    }
+
+    /// Reports a browser that failed after it was started: the person is shown the URL and
+    /// the wait goes on.
+    pub fn browser_failed(&self, err: anyhow::Error) {
+        let _ = self.0.send(Event::BrowserFailed(err));
     }
 }
 
 /// Opens the browser unless told not to, and says what happened. Returns whether one was
 /// started; if not, the URL is on the terminal.
 fn start_browser(options: &Options, login_url: &str, abort: Abort) -> bool {
-    let started = match options.no_browser {
-        Some(NoBrowser::Asked) => false,
-        Some(NoBrowser::Unusable(why)) => {
-            ui::say(&format!("No browser is started: {why}."));
-            false
-        }
+    match options.no_browser {
+        Some(NoBrowser::Asked) => {}
+        Some(NoBrowser::Unusable(why)) => ui::say(&format!("No browser is started: {why}.")),
         None => match (options.open_browser)(login_url, abort) {
-            Ok(()) => true,
-            Err(e) => {
-                ui::warn(&format!("could not open a browser: {e:#}"));
-                false
-            }
+            Ok(()) => return true,
+            Err(e) => ui::warn(&format!("could not open a browser: {e:#}")),
         },
-    };
-    if !started {
-        ui::say(&format!("Open this URL to log in: {login_url}"));
     }
-    started
+    ui::say(&format!("Open this URL to log in: {login_url}"));
+    false
 }
 
 /// What to paste, and from where, for this redirect URL.
@@ -401,6 +434,14 @@ impl Waiting {
     }
 }
 
+/// What ends a wait for the key.
+enum Waited {
+    /// The key, with the browser that brought it if it came to the listener.
+    Key(Secret, Option<Connection>),
+    /// The browser that was started failed: the wait goes on once the URL is shown.
+    BrowserFailed(anyhow::Error),
+}
+
 /// Waits for the key, from the listener or from stdin, whichever gives one first. Bad
 /// pastes are explained and the wait goes on; the listener answers bad requests itself.
 fn wait_for_key(
@@ -409,13 +450,16 @@ fn wait_for_key(
     stdin_open: &mut bool,
     rx: &Receiver<Event>,
     deadline: Instant,
-) -> Result<(Secret, Option<Connection>)> {
+) -> Result<Waited> {
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         match rx.recv_timeout(left) {
-            Ok(Event::Redirect(caught)) => return Ok((caught.key, Some(caught.browser))),
+            Ok(Event::Redirect(caught)) => {
+                return Ok(Waited::Key(caught.key, Some(caught.browser)));
+            }
+            Ok(Event::BrowserFailed(e)) => return Ok(Waited::BrowserFailed(e)),
             Ok(Event::Pasted(Input::Line(line))) => match paste::parse(line.expose()) {
-                Ok(key) => return Ok((key, None)),
+                Ok(key) => return Ok(Waited::Key(key, None)),
                 Err(why) => ui::warn(&format!("{why}; paste the address or the key again")),
             },
             Ok(Event::Pasted(Input::TooLong)) => {
