@@ -31,7 +31,7 @@
 //!         "http://127.0.0.1:8765/callback",
 //!     )
 //!     .cache(cache)
-//!     .open_browser(|url, _| pipi::choose_browser().open(url))
+//!     .open_browser(|url, abort| pipi::choose_browser().open(url, abort))
 //!     .on_progress(|step| eprintln!("{step}"))
 //!     .run()?;
 //!     let site = Client::new(&login.token.base_url, std::time::Duration::from_secs(30))?;

@@ -533,6 +533,15 @@ impl Bed {
         self
     }
 
+    /// Makes PIPI_BROWSER a shell script with this body, which gets the URL as `$1`.
+    pub fn browser_script(&mut self, body: &str) -> &mut Bed {
+        let path = self.dir.path().join("browser-script.sh");
+        std::fs::write(&path, format!("#!/bin/sh\n{body}")).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        self.set("PIPI_BROWSER", path.display().to_string())
+    }
+
     /// Whether any browser or launcher was started so far.
     pub fn browser_was_started(&self) -> bool {
         self.dir.path().join("opened-urls").exists()
