@@ -141,30 +141,110 @@ pub(crate) fn write_private_atomic(path: &Path, contents: &[u8]) -> Result<()> {
     create_private_dir(dir)?;
     let mut turn = WRITES.begin(path)?;
     sweep_abandoned(dir);
-    let mut builder = tempfile::Builder::new();
-    let prefix = format!("{TEMP_PREFIX}{}-", std::process::id());
-    builder.prefix(&prefix).suffix(TEMP_SUFFIX);
-    #[cfg(unix)]
-    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600));
-    let mut tmp = builder
-        .tempfile_in(dir)
+    let mut tmp = TempFile::create(dir)
         .with_context(|| format!("failed to create a temporary file in {}", dir.display()))?;
-    turn.track(tmp.path());
+    turn.track(&tmp.path);
     // Held until the file is renamed and closed: a sweep in another process leaves a locked
     // temporary file alone. A sweep may hold it for an instant; the lock waits for that.
-    let _ = tmp.as_file().lock();
-    tmp.write_all(contents)
-        .and_then(|()| tmp.as_file().sync_all())
-        .with_context(|| format!("failed to write {}", tmp.path().display()))?;
-    tmp.persist(path)
+    let _ = tmp.file.lock();
+    tmp.file
+        .write_all(contents)
+        .and_then(|()| tmp.file.sync_all())
+        .with_context(|| format!("failed to write {}", tmp.path.display()))?;
+    tmp.rename_to(path)
         .with_context(|| format!("failed to replace {}", path.display()))?;
     // The rename is durable only once the directory itself is synced.
     #[cfg(unix)]
-    if let Ok(d) = std::fs::File::open(dir) {
+    if let Ok(d) = patiently(|| std::fs::File::open(dir)) {
         let _ = d.sync_all();
     }
     drop(turn);
     Ok(())
+}
+
+/// A temporary file being written, removed when dropped unless it was renamed into place.
+struct TempFile {
+    file: std::fs::File,
+    path: PathBuf,
+    renamed: bool,
+}
+
+impl TempFile {
+    /// A new file `.pipi-PID-RANDOM.tmp` in `dir`, created with mode 0600: never readable
+    /// by others, not even for an instant.
+    fn create(dir: &Path) -> std::io::Result<TempFile> {
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        loop {
+            let mut random = [0u8; 6];
+            getrandom::fill(&mut random).map_err(|e| std::io::Error::other(e.to_string()))?;
+            let random: String = random.iter().map(|b| format!("{b:02x}")).collect();
+            let name = format!("{TEMP_PREFIX}{}-{random}{TEMP_SUFFIX}", std::process::id());
+            let path = dir.join(name);
+            match patiently(|| options.open(&path)) {
+                Ok(file) => {
+                    return Ok(TempFile {
+                        file,
+                        path,
+                        renamed: false,
+                    });
+                }
+                // 48 random bits: a clash is all but impossible, and another draw settles it.
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    fn rename_to(&mut self, target: &Path) -> std::io::Result<()> {
+        std::fs::rename(&self.path, target)?;
+        self.renamed = true;
+        Ok(())
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if !self.renamed {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// How long an open waits out a shortage of file descriptors. A process short of them (a
+/// flood of connections on the listener, which frees one when it runs out) gets one back
+/// within milliseconds; a write that gives up at once would lose the login.
+const SHORTAGE_PATIENCE: Duration = Duration::from_secs(3);
+
+/// Runs `open`, trying again for a while when the process or the system is out of file
+/// descriptors (EMFILE, ENFILE).
+pub(crate) fn patiently<T>(mut open: impl FnMut() -> std::io::Result<T>) -> std::io::Result<T> {
+    let deadline = std::time::Instant::now() + SHORTAGE_PATIENCE;
+    loop {
+        match open() {
+            Err(e) if is_shortage(&e) && std::time::Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            outcome => return outcome,
+        }
+    }
+}
+
+fn is_shortage(e: &std::io::Error) -> bool {
+    #[cfg(unix)]
+    {
+        use rustix::io::Errno;
+        e.raw_os_error().is_some_and(|code| {
+            code == Errno::MFILE.raw_os_error() || code == Errno::NFILE.raw_os_error()
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = e;
+        false
+    }
 }
 
 /// Removes pipi's temporary files in `dir` whose writer is gone: not locked by anyone, and

@@ -8,7 +8,7 @@
 //! `kill -9`, so a crash never leaves the file locked. The lock file itself stays: removing
 //! it would let a third writer lock a new file while the second still holds the old one.
 
-use super::atomic::create_private_dir;
+use super::atomic::{create_private_dir, patiently};
 use anyhow::{Context, Result, bail};
 use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
@@ -48,8 +48,7 @@ pub(crate) fn lock(target: &Path) -> Result<FileLock> {
             .mode(0o600)
             .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32);
     }
-    let file = options
-        .open(&path)
+    let file = patiently(|| options.open(&path))
         .with_context(|| format!("failed to open the lock file {}", path.display()))?;
     if !file.metadata().is_ok_and(|m| m.is_file()) {
         bail!("the lock file {} is not a regular file", path.display());

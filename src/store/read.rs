@@ -41,10 +41,11 @@ impl std::fmt::Display for ReadError {
 /// The bytes of the regular file at `path` (a symbolic link is followed), at most
 /// [`MAX_FILE_SIZE`] of them.
 pub(crate) fn read_small_file(path: &Path) -> Result<Vec<u8>, ReadError> {
-    let file = open_without_blocking(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => ReadError::Missing,
-        _ => ReadError::Io(e),
-    })?;
+    let file =
+        super::atomic::patiently(|| open_without_blocking(path)).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => ReadError::Missing,
+            _ => ReadError::Io(e),
+        })?;
     // The checks are made on what was opened, not on the path, which may change meanwhile.
     let meta = file.metadata().map_err(ReadError::Io)?;
     if !meta.is_file() {
