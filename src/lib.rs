@@ -74,6 +74,18 @@ pub fn choose_browser() -> BrowserChoice {
     login::browser::choose()
 }
 
+/// For a program about to end on a signal (Ctrl-C, SIGTERM): lets the files this crate is
+/// writing finish, waiting up to `within`, and removes the temporary files of any write that
+/// did not, so that no copy of a token or secret is left behind. No write starts after this
+/// call: one attempted fails with [`ErrorKind::Interrupted`]. True when every write
+/// finished in time.
+///
+/// Call it right before `std::process::exit` in a signal handler that exits; a program that
+/// lets its `main` return after a signal needs no call.
+pub fn finish_writes(within: std::time::Duration) -> bool {
+    store::atomic::finish_writes(within)
+}
+
 /// Formats a point in time as pipi writes it: RFC 3339, to the second, in UTC.
 pub fn format_time(t: std::time::SystemTime) -> String {
     store::rfc3339::format(t)

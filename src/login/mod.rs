@@ -16,7 +16,7 @@ pub(crate) mod paste;
 use crate::error::{self, Error, ErrorKind};
 use crate::secret::Secret;
 use crate::site::{Client, url};
-use crate::store::{CachedToken, Lookup, TokenCache};
+use crate::store::{CachedToken, TokenCache};
 use anyhow::{Context, anyhow};
 use callback::{CallbackListener, Catch, Caught, Uncatchable};
 use paste::Input;
@@ -482,8 +482,14 @@ impl<'a> Login<'a> {
                     }
                 });
             match outcome {
-                Ok(done) => {
-                    if let Some(Err(e)) = self.cache.as_ref().map(|c| c.save(&done.token)) {
+                Ok(mut done) => {
+                    let saved = self
+                        .cache
+                        .as_ref()
+                        .map(|c| c.save_login(done.token.clone()));
+                    if let Some(Ok(token)) = saved {
+                        done.token = token;
+                    } else if let Some(Err(e)) = saved {
                         if let Some(browser) = browser {
                             callback::respond(
                                 browser,
@@ -659,26 +665,11 @@ impl<'a> Login<'a> {
             .context("failed to fetch the profile with the new token")?;
         let user = Value::Object(profile.user);
         let base_url = client.base_url();
-        // Within its minute the server hands back the token it issued before, with its old
-        // date: keep the times of the first login rather than extend its life.
-        let earlier = match self.cache.as_ref().map(TokenCache::load) {
-            Some(Lookup::Found(old))
-                if old.access_token == token
-                    && old.base_url == base_url
-                    && old.app_id == self.app_id =>
-            {
-                Some((old.obtained_at, old.expires_at))
-            }
-            _ => None,
-        };
-        let (obtained_at, expires_at) = earlier.unwrap_or_else(|| {
-            (
-                obtained_at,
-                obtained_at
-                    .checked_add(self.token_ttl)
-                    .unwrap_or_else(crate::store::rfc3339::latest),
-            )
-        });
+        // The cache keeps the times of the first login when the server hands back the token
+        // it issued before (see `TokenCache::save_login`).
+        let expires_at = obtained_at
+            .checked_add(self.token_ttl)
+            .unwrap_or_else(crate::store::rfc3339::latest);
         Ok(LoggedIn {
             token: CachedToken {
                 access_token: token,
