@@ -46,6 +46,7 @@ Register-ArgumentCompleter -Native -CommandName 'pipi' -ScriptBlock {
         }
         'pipi;login' {
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for the browser to come back')
+            [CompletionResult]::new('--jq', '--jq', [CompletionResultType]::ParameterName, 'Filter the JSON with a jq expression, built in (no jq needed): each result on its own line, strings raw; implies --json where the command has it')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use: each has its own site, app and token')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Base URL of the Sngine site [default: https://pipichat.com]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Also print the profile as JSON on stdout')
@@ -57,6 +58,7 @@ Register-ArgumentCompleter -Native -CommandName 'pipi' -ScriptBlock {
             break
         }
         'pipi;whoami' {
+            [CompletionResult]::new('--jq', '--jq', [CompletionResultType]::ParameterName, 'Filter the JSON with a jq expression, built in (no jq needed): each result on its own line, strings raw; implies --json where the command has it')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use: each has its own site, app and token')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Base URL of the Sngine site [default: https://pipichat.com]')
             [CompletionResult]::new('--raw', '--raw', [CompletionResultType]::ParameterName, 'Print the server''s answer as received, entities and all')
@@ -76,6 +78,7 @@ Register-ArgumentCompleter -Native -CommandName 'pipi' -ScriptBlock {
             break
         }
         'pipi;status' {
+            [CompletionResult]::new('--jq', '--jq', [CompletionResultType]::ParameterName, 'Filter the JSON with a jq expression, built in (no jq needed): each result on its own line, strings raw; implies --json where the command has it')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use: each has its own site, app and token')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Base URL of the Sngine site [default: https://pipichat.com]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the status as JSON on stdout')
@@ -130,6 +133,7 @@ Register-ArgumentCompleter -Native -CommandName 'pipi' -ScriptBlock {
             [CompletionResult]::new('--field', '--field', [CompletionResultType]::ParameterName, 'A parameter to send, as KEY=VALUE; repeat for more')
             [CompletionResult]::new('-X', '-X ', [CompletionResultType]::ParameterName, 'GET sends the parameters in the query string, as Sngine''s API reads them; POST sends them as a form (the token stays in the query string)')
             [CompletionResult]::new('--method', '--method', [CompletionResultType]::ParameterName, 'GET sends the parameters in the query string, as Sngine''s API reads them; POST sends them as a form (the token stays in the query string)')
+            [CompletionResult]::new('--jq', '--jq', [CompletionResultType]::ParameterName, 'Filter the JSON with a jq expression, built in (no jq needed): each result on its own line, strings raw; implies --json where the command has it')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use: each has its own site, app and token')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Base URL of the Sngine site [default: https://pipichat.com]')
             [CompletionResult]::new('--raw', '--raw', [CompletionResultType]::ParameterName, 'Print the server''s answer as received instead of pretty-printed')
@@ -229,6 +233,7 @@ Register-ArgumentCompleter -Native -CommandName 'pipi' -ScriptBlock {
             break
         }
         'pipi;profiles' {
+            [CompletionResult]::new('--jq', '--jq', [CompletionResultType]::ParameterName, 'Filter the JSON with a jq expression, built in (no jq needed): each result on its own line, strings raw; implies --json where the command has it')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use: each has its own site, app and token')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Base URL of the Sngine site [default: https://pipichat.com]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the profiles as a JSON array on stdout')

@@ -174,7 +174,7 @@ _pipi() {
             return 0
             ;;
         pipi__subcmd__api)
-            opts="-f -X -v -h --field --method --raw --profile --base-url --verbose --help"
+            opts="-f -X -v -h --field --method --raw --jq --profile --base-url --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -194,6 +194,10 @@ _pipi() {
                     ;;
                 -X)
                     COMPREPLY=($(compgen -W "GET POST" -- "${cur}"))
+                    return 0
+                    ;;
+                --jq)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --profile)
@@ -756,13 +760,17 @@ _pipi() {
             return 0
             ;;
         pipi__subcmd__login)
-            opts="-v -h --timeout --json --no-browser --profile --base-url --verbose --help"
+            opts="-v -h --timeout --json --jq --no-browser --profile --base-url --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jq)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -888,12 +896,16 @@ _pipi() {
             return 0
             ;;
         pipi__subcmd__profiles)
-            opts="-v -h --json --profile --base-url --verbose --help"
+            opts="-v -h --json --jq --profile --base-url --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --jq)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -910,12 +922,16 @@ _pipi() {
             return 0
             ;;
         pipi__subcmd__status)
-            opts="-v -h --json --profile --base-url --verbose --help"
+            opts="-v -h --json --jq --profile --base-url --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --jq)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -954,12 +970,16 @@ _pipi() {
             return 0
             ;;
         pipi__subcmd__whoami)
-            opts="-v -h --raw --profile --base-url --verbose --help"
+            opts="-v -h --raw --jq --profile --base-url --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --jq)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -42,6 +42,7 @@ set edit:completion:arg-completer[pipi] = {|@words|
         }
         &'pipi;login'= {
             cand --timeout 'Seconds to wait for the browser to come back'
+            cand --jq 'Filter the JSON with a jq expression, built in (no jq needed): each result on its own line, strings raw; implies --json where the command has it'
             cand --profile 'Profile to use: each has its own site, app and token'
             cand --base-url 'Base URL of the Sngine site [default: https://pipichat.com]'
             cand --json 'Also print the profile as JSON on stdout'
@@ -52,6 +53,7 @@ set edit:completion:arg-completer[pipi] = {|@words|
             cand --help 'Print help'
         }
         &'pipi;whoami'= {
+            cand --jq 'Filter the JSON with a jq expression, built in (no jq needed): each result on its own line, strings raw; implies --json where the command has it'
             cand --profile 'Profile to use: each has its own site, app and token'
             cand --base-url 'Base URL of the Sngine site [default: https://pipichat.com]'
             cand --raw 'Print the server''s answer as received, entities and all'
@@ -69,6 +71,7 @@ set edit:completion:arg-completer[pipi] = {|@words|
             cand --help 'Print help'
         }
         &'pipi;status'= {
+            cand --jq 'Filter the JSON with a jq expression, built in (no jq needed): each result on its own line, strings raw; implies --json where the command has it'
             cand --profile 'Profile to use: each has its own site, app and token'
             cand --base-url 'Base URL of the Sngine site [default: https://pipichat.com]'
             cand --json 'Print the status as JSON on stdout'
@@ -119,6 +122,7 @@ set edit:completion:arg-completer[pipi] = {|@words|
             cand --field 'A parameter to send, as KEY=VALUE; repeat for more'
             cand -X 'GET sends the parameters in the query string, as Sngine''s API reads them; POST sends them as a form (the token stays in the query string)'
             cand --method 'GET sends the parameters in the query string, as Sngine''s API reads them; POST sends them as a form (the token stays in the query string)'
+            cand --jq 'Filter the JSON with a jq expression, built in (no jq needed): each result on its own line, strings raw; implies --json where the command has it'
             cand --profile 'Profile to use: each has its own site, app and token'
             cand --base-url 'Base URL of the Sngine site [default: https://pipichat.com]'
             cand --raw 'Print the server''s answer as received instead of pretty-printed'
@@ -204,6 +208,7 @@ set edit:completion:arg-completer[pipi] = {|@words|
         &'pipi;config;help;help'= {
         }
         &'pipi;profiles'= {
+            cand --jq 'Filter the JSON with a jq expression, built in (no jq needed): each result on its own line, strings raw; implies --json where the command has it'
             cand --profile 'Profile to use: each has its own site, app and token'
             cand --base-url 'Base URL of the Sngine site [default: https://pipichat.com]'
             cand --json 'Print the profiles as a JSON array on stdout'

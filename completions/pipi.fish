@@ -43,12 +43,14 @@ complete -c pipi -n "__fish_pipi_needs_command" -f -a "completions" -d 'Print th
 complete -c pipi -n "__fish_pipi_needs_command" -f -a "man" -d 'Print the manual page, in roff'
 complete -c pipi -n "__fish_pipi_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pipi -n "__fish_pipi_using_subcommand login" -l timeout -d 'Seconds to wait for the browser to come back' -r
+complete -c pipi -n "__fish_pipi_using_subcommand login" -l jq -d 'Filter the JSON with a jq expression, built in (no jq needed): each result on its own line, strings raw; implies --json where the command has it' -r
 complete -c pipi -n "__fish_pipi_using_subcommand login" -l profile -d 'Profile to use: each has its own site, app and token' -r
 complete -c pipi -n "__fish_pipi_using_subcommand login" -l base-url -d 'Base URL of the Sngine site [default: https://pipichat.com]' -r
 complete -c pipi -n "__fish_pipi_using_subcommand login" -l json -d 'Also print the profile as JSON on stdout'
 complete -c pipi -n "__fish_pipi_using_subcommand login" -l no-browser -d 'Start no browser: print the login URL to open anywhere (a laptop, a phone), then take the address the browser was sent to, or its key, pasted on stdin'
 complete -c pipi -n "__fish_pipi_using_subcommand login" -s v -l verbose -d 'Log each step on stderr, secrets redacted; -vv also logs the server\'s answers'
 complete -c pipi -n "__fish_pipi_using_subcommand login" -s h -l help -d 'Print help'
+complete -c pipi -n "__fish_pipi_using_subcommand whoami" -l jq -d 'Filter the JSON with a jq expression, built in (no jq needed): each result on its own line, strings raw; implies --json where the command has it' -r
 complete -c pipi -n "__fish_pipi_using_subcommand whoami" -l profile -d 'Profile to use: each has its own site, app and token' -r
 complete -c pipi -n "__fish_pipi_using_subcommand whoami" -l base-url -d 'Base URL of the Sngine site [default: https://pipichat.com]' -r
 complete -c pipi -n "__fish_pipi_using_subcommand whoami" -l raw -d 'Print the server\'s answer as received, entities and all'
@@ -58,6 +60,7 @@ complete -c pipi -n "__fish_pipi_using_subcommand token" -l profile -d 'Profile 
 complete -c pipi -n "__fish_pipi_using_subcommand token" -l base-url -d 'Base URL of the Sngine site [default: https://pipichat.com]' -r
 complete -c pipi -n "__fish_pipi_using_subcommand token" -s v -l verbose -d 'Log each step on stderr, secrets redacted; -vv also logs the server\'s answers'
 complete -c pipi -n "__fish_pipi_using_subcommand token" -s h -l help -d 'Print help'
+complete -c pipi -n "__fish_pipi_using_subcommand status" -l jq -d 'Filter the JSON with a jq expression, built in (no jq needed): each result on its own line, strings raw; implies --json where the command has it' -r
 complete -c pipi -n "__fish_pipi_using_subcommand status" -l profile -d 'Profile to use: each has its own site, app and token' -r
 complete -c pipi -n "__fish_pipi_using_subcommand status" -l base-url -d 'Base URL of the Sngine site [default: https://pipichat.com]' -r
 complete -c pipi -n "__fish_pipi_using_subcommand status" -l json -d 'Print the status as JSON on stdout'
@@ -93,6 +96,7 @@ complete -c pipi -n "__fish_pipi_using_subcommand demo" -s h -l help -d 'Print h
 complete -c pipi -n "__fish_pipi_using_subcommand api" -s f -l field -d 'A parameter to send, as KEY=VALUE; repeat for more' -r
 complete -c pipi -n "__fish_pipi_using_subcommand api" -s X -l method -d 'GET sends the parameters in the query string, as Sngine\'s API reads them; POST sends them as a form (the token stays in the query string)' -r -f -a "GET\t''
 POST\t''"
+complete -c pipi -n "__fish_pipi_using_subcommand api" -l jq -d 'Filter the JSON with a jq expression, built in (no jq needed): each result on its own line, strings raw; implies --json where the command has it' -r
 complete -c pipi -n "__fish_pipi_using_subcommand api" -l profile -d 'Profile to use: each has its own site, app and token' -r
 complete -c pipi -n "__fish_pipi_using_subcommand api" -l base-url -d 'Base URL of the Sngine site [default: https://pipichat.com]' -r
 complete -c pipi -n "__fish_pipi_using_subcommand api" -l raw -d 'Print the server\'s answer as received instead of pretty-printed'
@@ -136,6 +140,7 @@ complete -c pipi -n "__fish_pipi_using_subcommand config; and __fish_seen_subcom
 complete -c pipi -n "__fish_pipi_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "unset" -d 'Remove a setting from the profile\'s table of the config file'
 complete -c pipi -n "__fish_pipi_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "path" -d 'Print the config file\'s path'
 complete -c pipi -n "__fish_pipi_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pipi -n "__fish_pipi_using_subcommand profiles" -l jq -d 'Filter the JSON with a jq expression, built in (no jq needed): each result on its own line, strings raw; implies --json where the command has it' -r
 complete -c pipi -n "__fish_pipi_using_subcommand profiles" -l profile -d 'Profile to use: each has its own site, app and token' -r
 complete -c pipi -n "__fish_pipi_using_subcommand profiles" -l base-url -d 'Base URL of the Sngine site [default: https://pipichat.com]' -r
 complete -c pipi -n "__fish_pipi_using_subcommand profiles" -l json -d 'Print the profiles as a JSON array on stdout'

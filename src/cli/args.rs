@@ -150,6 +150,9 @@ pub struct LoginArgs {
     #[arg(long)]
     pub json: bool,
 
+    #[command(flatten)]
+    pub jq: JqArgs,
+
     /// Start no browser: print the login URL to open anywhere (a laptop, a phone), then
     /// take the address the browser was sent to, or its key, pasted on stdin
     #[arg(long)]
@@ -161,6 +164,9 @@ pub struct WhoamiArgs {
     /// Print the server's answer as received, entities and all
     #[arg(long)]
     pub raw: bool,
+
+    #[command(flatten)]
+    pub jq: JqArgs,
 }
 
 #[derive(Debug, Args)]
@@ -253,6 +259,9 @@ pub struct StatusArgs {
     /// Print the status as JSON on stdout
     #[arg(long)]
     pub json: bool,
+
+    #[command(flatten)]
+    pub jq: JqArgs,
 }
 
 #[derive(Debug, Args)]
@@ -273,6 +282,9 @@ pub struct ApiArgs {
     /// Print the server's answer as received instead of pretty-printed
     #[arg(long)]
     pub raw: bool,
+
+    #[command(flatten)]
+    pub jq: JqArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -366,6 +378,18 @@ pub struct ProfilesArgs {
     /// Print the profiles as a JSON array on stdout
     #[arg(long)]
     pub json: bool,
+
+    #[command(flatten)]
+    pub jq: JqArgs,
+}
+
+/// `--jq EXPR`, shared by every command that prints JSON.
+#[derive(Debug, Args)]
+pub struct JqArgs {
+    /// Filter the JSON with a jq expression, built in (no jq needed): each result on its
+    /// own line, strings raw; implies --json where the command has it
+    #[arg(long, value_name = "EXPR")]
+    pub jq: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -8,6 +8,7 @@ mod commands;
 mod debug;
 mod exit;
 mod interrupt;
+mod jq;
 mod output;
 mod secret_input;
 mod session;

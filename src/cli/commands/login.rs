@@ -13,6 +13,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 pub fn run(settings: &Settings, args: &LoginArgs) -> Result<ExitCode> {
+    let output = ui::JsonOutput::new(args.jq.jq.as_deref())?;
     let mut login = session::login(settings)?
         .timeout(Duration::from_secs(args.timeout))
         .paste(if std::io::stdin().is_terminal() {
@@ -33,8 +34,8 @@ pub fn run(settings: &Settings, args: &LoginArgs) -> Result<ExitCode> {
     };
     let done = session::run_login(login)?;
     session::say_logged_in(&done, settings.profile());
-    if args.json {
-        ui::print_json(&done.user)?;
+    if args.json || output.is_filtered() {
+        output.print(&done.user)?;
     }
     Ok(ExitCode::SUCCESS)
 }

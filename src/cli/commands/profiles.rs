@@ -16,6 +16,7 @@ use std::process::ExitCode;
 use std::time::SystemTime;
 
 pub fn run(locations: &Locations, args: &ProfilesArgs) -> Result<ExitCode> {
+    let output = ui::JsonOutput::new(args.jq.jq.as_deref())?;
     let file = ConfigFile::load(&locations.config_path, &table::config_keys())?;
     let mut names: BTreeSet<String> = file.profiles.keys().cloned().collect();
     names.extend(cached_profiles(&locations.cache_dir));
@@ -33,8 +34,8 @@ pub fn run(locations: &Locations, args: &ProfilesArgs) -> Result<ExitCode> {
         })
         .collect();
 
-    if args.json {
-        ui::print_json(&Value::Array(rows.iter().map(Row::json).collect()))?;
+    if args.json || output.is_filtered() {
+        output.print(&Value::Array(rows.iter().map(Row::json).collect()))?;
     } else {
         ui::print_data(&table(&rows))?;
     }
