@@ -31,7 +31,8 @@ Register-ArgumentCompleter -Native -CommandName 'pipi' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Log in through the browser and cache the token')
             [CompletionResult]::new('whoami', 'whoami', [CompletionResultType]::ParameterValue, 'Print the profile of the logged-in person as JSON')
-            [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Print the cached access token (no network)')
+            [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Print the cached access token (no network), or with --login a live one')
+            [CompletionResult]::new('exec', 'exec', [CompletionResultType]::ParameterValue, 'Run a command with a live token in its environment, logging in first if needed')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Say who is logged in, where, and for how long (no network)')
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Forget the cached token and profile snapshot')
             [CompletionResult]::new('mock', 'mock', [CompletionResultType]::ParameterValue, 'Run an emulated Sngine site on this machine, to develop and test against offline')
@@ -69,6 +70,19 @@ Register-ArgumentCompleter -Native -CommandName 'pipi' -ScriptBlock {
             break
         }
         'pipi;token' {
+            [CompletionResult]::new('--min-left', '--min-left', [CompletionResultType]::ParameterName, 'With --login: log in also when the cached token has less than this to live')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use: each has its own site, app and token')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Base URL of the Sngine site [default: https://pipichat.com]')
+            [CompletionResult]::new('--login', '--login', [CompletionResultType]::ParameterName, 'Log in first when no live token is cached (through the browser, as ''pipi login''); with a live one, no request is made')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'pipi;exec' {
+            [CompletionResult]::new('--min-left', '--min-left', [CompletionResultType]::ParameterName, 'Log in first when the cached token has less than this to live')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for the browser to come back, when a login is needed')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use: each has its own site, app and token')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Base URL of the Sngine site [default: https://pipichat.com]')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers')
@@ -264,7 +278,8 @@ Register-ArgumentCompleter -Native -CommandName 'pipi' -ScriptBlock {
         'pipi;help' {
             [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Log in through the browser and cache the token')
             [CompletionResult]::new('whoami', 'whoami', [CompletionResultType]::ParameterValue, 'Print the profile of the logged-in person as JSON')
-            [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Print the cached access token (no network)')
+            [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Print the cached access token (no network), or with --login a live one')
+            [CompletionResult]::new('exec', 'exec', [CompletionResultType]::ParameterValue, 'Run a command with a live token in its environment, logging in first if needed')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Say who is logged in, where, and for how long (no network)')
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Forget the cached token and profile snapshot')
             [CompletionResult]::new('mock', 'mock', [CompletionResultType]::ParameterValue, 'Run an emulated Sngine site on this machine, to develop and test against offline')
@@ -284,6 +299,9 @@ Register-ArgumentCompleter -Native -CommandName 'pipi' -ScriptBlock {
             break
         }
         'pipi;help;token' {
+            break
+        }
+        'pipi;help;exec' {
             break
         }
         'pipi;help;status' {

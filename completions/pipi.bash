@@ -28,6 +28,9 @@ _pipi() {
             pipi,demo)
                 cmd="pipi__subcmd__demo"
                 ;;
+            pipi,exec)
+                cmd="pipi__subcmd__exec"
+                ;;
             pipi,help)
                 cmd="pipi__subcmd__help"
                 ;;
@@ -103,6 +106,9 @@ _pipi() {
             pipi__subcmd__help,demo)
                 cmd="pipi__subcmd__help__subcmd__demo"
                 ;;
+            pipi__subcmd__help,exec)
+                cmd="pipi__subcmd__help__subcmd__exec"
+                ;;
             pipi__subcmd__help,help)
                 cmd="pipi__subcmd__help__subcmd__help"
                 ;;
@@ -152,7 +158,7 @@ _pipi() {
 
     case "${cmd}" in
         pipi)
-            opts="-v -h -V --profile --base-url --verbose --help --version login whoami token status logout mock demo api config profiles completions man help"
+            opts="-v -h -V --profile --base-url --verbose --help --version login whoami token exec status logout mock demo api config profiles completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -493,8 +499,38 @@ _pipi() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        pipi__subcmd__exec)
+            opts="-v -h --min-left --timeout --profile --base-url --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --min-left)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         pipi__subcmd__help)
-            opts="login whoami token status logout mock demo api config profiles completions man help"
+            opts="login whoami token exec status logout mock demo api config profiles completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -620,6 +656,20 @@ _pipi() {
             return 0
             ;;
         pipi__subcmd__help__subcmd__demo)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pipi__subcmd__help__subcmd__exec)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -948,12 +998,16 @@ _pipi() {
             return 0
             ;;
         pipi__subcmd__token)
-            opts="-v -h --profile --base-url --verbose --help"
+            opts="-v -h --login --min-left --profile --base-url --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --min-left)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

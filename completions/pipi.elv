@@ -28,7 +28,8 @@ set edit:completion:arg-completer[pipi] = {|@words|
             cand --version 'Print version'
             cand login 'Log in through the browser and cache the token'
             cand whoami 'Print the profile of the logged-in person as JSON'
-            cand token 'Print the cached access token (no network)'
+            cand token 'Print the cached access token (no network), or with --login a live one'
+            cand exec 'Run a command with a live token in its environment, logging in first if needed'
             cand status 'Say who is logged in, where, and for how long (no network)'
             cand logout 'Forget the cached token and profile snapshot'
             cand mock 'Run an emulated Sngine site on this machine, to develop and test against offline'
@@ -63,6 +64,18 @@ set edit:completion:arg-completer[pipi] = {|@words|
             cand --help 'Print help'
         }
         &'pipi;token'= {
+            cand --min-left 'With --login: log in also when the cached token has less than this to live'
+            cand --profile 'Profile to use: each has its own site, app and token'
+            cand --base-url 'Base URL of the Sngine site [default: https://pipichat.com]'
+            cand --login 'Log in first when no live token is cached (through the browser, as ''pipi login''); with a live one, no request is made'
+            cand -v 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
+            cand --verbose 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'pipi;exec'= {
+            cand --min-left 'Log in first when the cached token has less than this to live'
+            cand --timeout 'Seconds to wait for the browser to come back, when a login is needed'
             cand --profile 'Profile to use: each has its own site, app and token'
             cand --base-url 'Base URL of the Sngine site [default: https://pipichat.com]'
             cand -v 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
@@ -236,7 +249,8 @@ set edit:completion:arg-completer[pipi] = {|@words|
         &'pipi;help'= {
             cand login 'Log in through the browser and cache the token'
             cand whoami 'Print the profile of the logged-in person as JSON'
-            cand token 'Print the cached access token (no network)'
+            cand token 'Print the cached access token (no network), or with --login a live one'
+            cand exec 'Run a command with a live token in its environment, logging in first if needed'
             cand status 'Say who is logged in, where, and for how long (no network)'
             cand logout 'Forget the cached token and profile snapshot'
             cand mock 'Run an emulated Sngine site on this machine, to develop and test against offline'
@@ -253,6 +267,8 @@ set edit:completion:arg-completer[pipi] = {|@words|
         &'pipi;help;whoami'= {
         }
         &'pipi;help;token'= {
+        }
+        &'pipi;help;exec'= {
         }
         &'pipi;help;status'= {
         }

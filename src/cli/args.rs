@@ -75,11 +75,26 @@ pub enum Command {
     /// Print the profile of the logged-in person as JSON
     #[command(after_help = "Examples:\n  pipi whoami | jq -r .user_name\n  pipi whoami --raw")]
     Whoami(WhoamiArgs),
-    /// Print the cached access token (no network)
-    #[command(
-        after_help = "Example:\n  curl \"https://pipichat.com/api/get_user_info?access_token=$(pipi token)\""
-    )]
-    Token,
+    /// Print the cached access token (no network), or with --login a live one
+    #[command(after_help = "\
+Examples:
+  curl \"https://pipichat.com/api/get_user_info?access_token=$(pipi token)\"
+  token=$(pipi token --login) || exit    (logs in only when no live token is cached)")]
+    Token(TokenArgs),
+    /// Run a command with a live token in its environment, logging in first if needed
+    #[command(after_help = "\
+The command gets PIPI_ACCESS_TOKEN and PIPI_BASE_URL in its environment, so that
+any tool, and pipi itself, uses that token. pipi logs in first when no token is
+cached or the cached one has less than --min-left seconds to live. Its exit code is
+the command's (128+N when a signal N killed it, 127 when it cannot be found);
+Ctrl-C and SIGTERM are passed on to it. stdin is the command's: the login never
+reads it.
+
+Examples:
+  pipi exec -- sh -c 'curl -s \"$PIPI_BASE_URL/api/get_user_info?access_token=$PIPI_ACCESS_TOKEN\"'
+  pipi exec --profile work --min-left 30 -- ./sync-profile.py
+  pipi exec -- pipi whoami --jq .user_name")]
+    Exec(ExecArgs),
     /// Say who is logged in, where, and for how long (no network)
     #[command(after_help = "Examples:\n  pipi status\n  pipi status --json | jq .expires_at")]
     Status(StatusArgs),
@@ -158,6 +173,42 @@ pub struct LoginArgs {
     #[arg(long)]
     pub no_browser: bool,
 }
+
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    /// Log in first when no live token is cached (through the browser, as 'pipi login');
+    /// with a live one, no request is made
+    #[arg(long)]
+    pub login: bool,
+
+    /// With --login: log in also when the cached token has less than this to live
+    #[arg(long, value_name = "SECS", default_value_t = DEFAULT_MIN_LEFT, requires = "login")]
+    pub min_left: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    /// Log in first when the cached token has less than this to live
+    #[arg(long, value_name = "SECS", default_value_t = DEFAULT_MIN_LEFT)]
+    pub min_left: u64,
+
+    /// Seconds to wait for the browser to come back, when a login is needed
+    #[arg(long, value_name = "SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=MAX_WAIT_SECS))]
+    pub timeout: u64,
+
+    /// The command to run and its arguments, after --
+    #[arg(
+        value_name = "COMMAND",
+        required = true,
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_hint = clap::ValueHint::CommandWithArguments
+    )]
+    pub command: Vec<std::ffi::OsString>,
+}
+
+/// How long a token must still live for `exec` and `token --login` to use it.
+pub const DEFAULT_MIN_LEFT: u64 = 10;
 
 #[derive(Debug, Args)]
 pub struct WhoamiArgs {

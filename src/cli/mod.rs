@@ -17,7 +17,7 @@ mod settings;
 use anyhow::Result;
 use args::{Cli, Command};
 use commands::{
-    api, completions, config, demo, login, logout, man, mock, profiles, status, token, whoami,
+    api, completions, config, demo, exec, login, logout, man, mock, profiles, status, token, whoami,
 };
 use settings::{Flags, Locations, Settings, process_env};
 use std::process::ExitCode;
@@ -80,7 +80,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Profiles(args) => profiles::run(&locations(&flags)?, &args),
         Command::Login(args) => login::run(&settings(&flags)?, &args),
         Command::Whoami(args) => whoami::run(&settings(&flags)?, &args),
-        Command::Token => token::run(&settings(&flags)?),
+        Command::Token(args) => token::run(&settings(&flags)?, &args),
+        Command::Exec(args) => exec::run(&settings(&flags)?, &args),
         Command::Status(args) => status::run(&settings(&flags)?, &args),
         Command::Logout => logout::run(&locations(&flags)?),
         Command::Api(args) => api::run(&settings(&flags)?, &args),
