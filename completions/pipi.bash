@@ -266,7 +266,7 @@ _pipi() {
             return 0
             ;;
         pipi__subcmd__config__subcmd__get)
-            opts="-v -h --show-secrets --profile --base-url --verbose --help base-url app-id app-secret redirect-url token-ttl"
+            opts="-v -h --show-secrets --profile --base-url --verbose --help base-url app-id app-secret app-secret-command redirect-url token-ttl"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -430,7 +430,7 @@ _pipi() {
             return 0
             ;;
         pipi__subcmd__config__subcmd__set)
-            opts="-v -h --profile --base-url --verbose --help base-url app-id app-secret redirect-url token-ttl"
+            opts="-v -h --profile --base-url --verbose --help base-url app-id app-secret app-secret-command redirect-url token-ttl"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -452,7 +452,7 @@ _pipi() {
             return 0
             ;;
         pipi__subcmd__config__subcmd__unset)
-            opts="-v -h --profile --base-url --verbose --help base-url app-id app-secret redirect-url token-ttl"
+            opts="-v -h --profile --base-url --verbose --help base-url app-id app-secret app-secret-command redirect-url token-ttl"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
