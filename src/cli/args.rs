@@ -128,6 +128,7 @@ Examples:
   pipi config set app-id 123
   pipi config set app-secret          (asks for it, hidden)
   pass pipichat/secret | pipi config set app-secret
+  pipi config set app-secret-command 'pass show pipichat/app-secret'
   pipi config list --profile work
   pipi config get base-url
   pipi config unset token-ttl
@@ -399,7 +400,10 @@ Examples:
   pipi config set base-url https://pipichat.com
   pipi config set app-id 123 --profile work
   pipi config set app-secret
-  pass pipichat/app-secret | pipi config set app-secret")]
+  pass pipichat/app-secret | pipi config set app-secret
+  pipi config set app-secret-command 'op read \"op://Private/PipiChat app/secret\"'
+
+When a profile has both app-secret and app-secret-command, app-secret wins.")]
     Set {
         #[arg(value_parser = config_keys())]
         key: String,
