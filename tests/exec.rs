@@ -239,3 +239,67 @@ fn token_login_that_fails_prints_no_token() {
     let out = bed.run(&["token", "--min-left", "5"]);
     assert_eq!(out.status.code(), Some(2), "--min-left needs --login");
 }
+
+#[test]
+fn the_terminal_s_ctrl_c_reaches_the_command_once() {
+    let bed = logged_in();
+    let Some(script) = common::script_program("Ctrl-C at a terminal is not tested") else {
+        assert_ne!(
+            std::env::var("CI").as_deref(),
+            Ok("true"),
+            "script(1) is needed in CI"
+        );
+        return;
+    };
+    // The command counts the SIGINTs it gets, and says how many when it ends.
+    let counter = bed.dir.path().join("count-ints.sh");
+    std::fs::write(
+        &counter,
+        "n=0; trap 'n=$((n+1))' INT; echo ready; i=0\n\
+         while [ $i -lt 30 ]; do sleep 0.1; i=$((i+1)); done; echo \"ints=$n\"\n",
+    )
+    .unwrap();
+    let line = format!("{BIN} -v exec -- sh {}", counter.display());
+    let mut child = bed
+        .command(script)
+        .args(["-q", "-e", "-c", &line, "/dev/null"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let screen = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = {
+        let screen = screen.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 1024];
+            while let Ok(n) = std::io::Read::read(&mut stdout, &mut buf) {
+                if n == 0 {
+                    break;
+                }
+                screen
+                    .lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        })
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !screen.lock().unwrap().contains("ready") && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Ctrl-C typed at the terminal: the line discipline signals the foreground group.
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), b"\x03").unwrap();
+    let status = child.wait().unwrap();
+    reader.join().unwrap();
+    let screen = screen.lock().unwrap().clone();
+    // script(1)'s own status is its shell's, which the terminal's Ctrl-C may have ended
+    // too; what counts is what the command saw.
+    assert!(screen.contains("ints=1"), "{status}: {screen}");
+    assert!(
+        screen.contains("SIGINT came from the terminal, which sent it to the command too"),
+        "{screen}"
+    );
+    assert!(!screen.contains("passed SIGINT on"), "{screen}");
+}

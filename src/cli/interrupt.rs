@@ -54,6 +54,17 @@ impl Signal {
     }
 }
 
+impl std::fmt::Display for Signal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.number {
+            1 => f.write_str("SIGHUP"),
+            2 => f.write_str("SIGINT"),
+            15 => f.write_str("SIGTERM"),
+            n => write!(f, "signal {n}"),
+        }
+    }
+}
+
 /// Gets the signal.
 type Handler = Box<dyn Fn(Signal) + Send>;
 

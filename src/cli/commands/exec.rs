@@ -45,10 +45,12 @@ pub fn run(settings: &Settings, args: &ExecArgs) -> Result<ExitCode> {
     // group; a signal sent to pipi alone (`kill`, a service manager, a CI runner's timeout)
     // is passed on. pipi stays to report the command's end either way.
     let _forward = interrupt::subscribe(move |signal| {
-        if !signal.reached_the_whole_group()
-            && let Err(e) = signal.send_to(pid)
-        {
-            log::debug!("could not pass the signal on to process {pid}: {e}");
+        if signal.reached_the_whole_group() {
+            log::debug!("{signal} came from the terminal, which sent it to the command too");
+        } else if let Err(e) = signal.send_to(pid) {
+            log::debug!("could not pass {signal} on to process {pid}: {e}");
+        } else {
+            log::debug!("passed {signal} on to process {pid}");
         }
     });
     let status = child
