@@ -27,7 +27,7 @@ fn columns<T: AsRef<str>>(rows: &[(&str, T)], width: usize) -> String {
 }
 
 /// The top-level help's closing part: exit codes and environment variables.
-fn after_help() -> String {
+pub fn after_help() -> String {
     let environment = environment();
     let width = environment
         .iter()
@@ -49,7 +49,7 @@ fn after_help() -> String {
 /// api' call the site with it, and 'pipi token' prints it for scripts. Sngine tokens live one
 /// minute. Each profile has its own site, app and token.
 #[derive(Debug, Parser)]
-#[command(name = "pipi", version, after_help = after_help())]
+#[command(name = "pipi", version)]
 pub struct Cli {
     /// Profile to use: each has its own site, app and token
     #[arg(long, global = true, value_name = "NAME")]

@@ -25,8 +25,7 @@ use std::process::ExitCode;
 /// Entry point of the binary: parse, run, and turn the outcome into an exit code. Errors
 /// print once, here.
 pub fn main() -> ExitCode {
-    use clap::Parser;
-    let cli = match Cli::try_parse() {
+    let cli = match parse() {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
@@ -58,6 +57,21 @@ pub fn main() -> ExitCode {
             ExitCode::from(code)
         }
     }
+}
+
+/// The command line, parsed. The help's footer (exit codes, environment) is only built when
+/// help may be shown: formatting it is a sixth of what `pipi token` does otherwise.
+fn parse() -> Result<Cli, clap::Error> {
+    use clap::{CommandFactory, FromArgMatches};
+    let mut command = Cli::command();
+    if std::env::args_os()
+        .skip(1)
+        .any(|a| a == "-h" || a == "--help" || a == "help")
+    {
+        command = command.after_help(args::after_help());
+    }
+    let mut matches = command.try_get_matches_from_mut(std::env::args_os())?;
+    Cli::from_arg_matches_mut(&mut matches).map_err(|e| e.format(&mut command))
 }
 
 /// A reader that closed stdout early (`pipi whoami | head -1`) is no error.

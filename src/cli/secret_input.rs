@@ -67,7 +67,7 @@ fn read_hidden(prompt: &str) -> Result<String> {
     let _interrupt = crate::cli::interrupt::subscribe(move |signal| {
         let _ = tcsetattr(std::io::stdin(), OptionalActions::Now, &original);
         crate::cli::output::say("");
-        std::process::exit(i32::from(signal.exit_code()));
+        crate::cli::interrupt::exit_now(signal.exit_code());
     });
     read_line_after(prompt, &stdin)
 }

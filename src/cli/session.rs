@@ -154,9 +154,9 @@ pub fn browser_login(
         return Ok(login.no_browser(NoBrowser::Asked));
     }
     Ok(match browser() {
-        BrowserChoice::Open(browser) => login.open_browser(move |url, _| {
+        BrowserChoice::Open(browser) => login.open_browser(move |url, abort| {
             output::say(&format!("Opening {url} in your browser."));
-            browser.open(url)
+            browser.open(url, abort)
         }),
         BrowserChoice::Skip(why) => login.no_browser(NoBrowser::Unusable(why)),
     })
@@ -280,7 +280,7 @@ pub fn run_login(login: Login<'_>) -> anyhow::Result<LoggedIn> {
     let cancel = login.cancel_handle();
     let _interrupt = super::interrupt::subscribe(move |signal| {
         if cancel.cancel() {
-            std::process::exit(i32::from(signal.exit_code()));
+            crate::cli::interrupt::exit_now(signal.exit_code());
         }
     });
     Ok(login.run()?)
