@@ -61,7 +61,12 @@ pub fn token_cache(settings: &Settings) -> TokenCache {
 /// The cached token, if there is a usable one; an unusable file is reported as a warning
 /// and counts as none.
 pub fn load_or_warn(cache: &TokenCache) -> Option<CachedToken> {
-    match cache.load() {
+    found_or_warn(cache.load())
+}
+
+/// What a lookup found; an unusable file is reported as a warning and counts as none.
+fn found_or_warn(lookup: Lookup) -> Option<CachedToken> {
+    match lookup {
         Lookup::Found(token) => Some(token),
         Lookup::Missing => None,
         Lookup::Unusable(message) => {
@@ -82,7 +87,8 @@ pub fn current_token(settings: &Settings) -> anyhow::Result<CurrentToken> {
             cached: None,
         });
     }
-    let Some(cached) = load_or_warn(&token_cache(settings)) else {
+    // Only the token and its site are needed here, not the profile snapshot.
+    let Some(cached) = found_or_warn(token_cache(settings).load_token()) else {
         return Err(auth_needed(
             format!("not logged in (profile '{profile}')"),
             profile,

@@ -98,27 +98,45 @@ impl TokenCache {
     /// or a device is not opened for reading, and a huge file is not read. A file others can
     /// read is made private.
     pub fn load(&self) -> Lookup {
+        match self.read() {
+            Ok(bytes) => parse::<CachedToken>(&self.path, &bytes),
+            Err(lookup) => lookup,
+        }
+    }
+
+    /// [`TokenCache::load`] without the profile snapshot (`user` is `None`), for callers
+    /// that need only the token and its site: parsing the snapshot is a good part of what
+    /// `pipi token` would do otherwise.
+    pub fn load_token(&self) -> Lookup {
+        match self.read() {
+            Ok(bytes) => parse::<TokenOnly>(&self.path, &bytes),
+            Err(lookup) => lookup,
+        }
+    }
+
+    /// The file's bytes, or what to report instead of them.
+    fn read(&self) -> std::result::Result<Vec<u8>, Lookup> {
         if let Err(e) = private::check_owner(self.dir(), "token cache directory") {
-            return Lookup::Unusable(format!("ignoring the token cache: {e}"));
+            return Err(Lookup::Unusable(format!("ignoring the token cache: {e}")));
         }
         let bytes = match read_small_file(&self.path) {
             Ok(bytes) => bytes,
-            Err(ReadError::Missing) => return Lookup::Missing,
+            Err(ReadError::Missing) => return Err(Lookup::Missing),
             Err(e @ ReadError::Io(_)) => {
-                return Lookup::Unusable(format!(
+                return Err(Lookup::Unusable(format!(
                     "failed to read token cache {}: {e}",
                     self.path.display()
-                ));
+                )));
             }
             Err(e) => {
-                return Lookup::Unusable(format!(
+                return Err(Lookup::Unusable(format!(
                     "ignoring token cache {}: {e}",
                     self.path.display()
-                ));
+                )));
             }
         };
         private::secure_own_file(&self.path);
-        parse(&self.path, &bytes)
+        Ok(bytes)
     }
 
     /// Replaces the file with `token`, atomically: a reader sees the old token or the new
@@ -194,9 +212,36 @@ impl TokenCache {
 }
 
 /// The cache file's bytes as a token; anything else is unusable.
-fn parse(path: &Path, bytes: &[u8]) -> Lookup {
-    match serde_json::from_slice(bytes) {
-        Ok(token) => Lookup::Found(token),
+/// The cache file's fields but the profile snapshot, which is read past unparsed.
+#[derive(Deserialize)]
+struct TokenOnly {
+    access_token: Secret,
+    #[serde(with = "rfc3339")]
+    obtained_at: SystemTime,
+    #[serde(with = "rfc3339")]
+    expires_at: SystemTime,
+    base_url: String,
+    app_id: String,
+    #[serde(default, rename = "user")]
+    _user: serde::de::IgnoredAny,
+}
+
+impl From<TokenOnly> for CachedToken {
+    fn from(t: TokenOnly) -> CachedToken {
+        CachedToken {
+            access_token: t.access_token,
+            obtained_at: t.obtained_at,
+            expires_at: t.expires_at,
+            base_url: t.base_url,
+            app_id: t.app_id,
+            user: None,
+        }
+    }
+}
+
+fn parse<T: serde::de::DeserializeOwned + Into<CachedToken>>(path: &Path, bytes: &[u8]) -> Lookup {
+    match serde_json::from_slice::<T>(bytes) {
+        Ok(token) => Lookup::Found(token.into()),
         // serde_json's own message can quote the file, token included: say only what
         // kind of trouble it is and where.
         Err(e) => Lookup::Unusable(format!(
@@ -480,8 +525,14 @@ mod properties {
             let mut bytes = bytes;
             let at = marker_at.index(bytes.len() + 1);
             bytes.splice(at..at, MARKER.bytes());
-            let lookup = parse(Path::new("c.json"), &bytes);
+            let lookup = parse::<CachedToken>(Path::new("c.json"), &bytes);
             assert_quiet(&lookup);
+            let token_only = parse::<TokenOnly>(Path::new("c.json"), &bytes);
+            assert_quiet(&token_only);
+            prop_assert_eq!(
+                matches!(lookup, Lookup::Found(_)),
+                matches!(token_only, Lookup::Found(_))
+            );
             // Random bytes are, in practice, never a well-formed cache; if ever they were,
             // they would have to be a JSON object with the fields.
             if let Lookup::Found(_) = lookup {
@@ -493,13 +544,16 @@ mod properties {
         #[test]
         fn a_token_only_from_a_well_formed_cache((object, well_formed) in cache_object()) {
             let mut text = serde_json::to_vec(&object).unwrap();
-            let lookup = parse(Path::new("c.json"), &text);
+            let lookup = parse::<CachedToken>(Path::new("c.json"), &text);
             assert_quiet(&lookup);
             prop_assert_eq!(matches!(lookup, Lookup::Found(_)), well_formed, "{}", object);
+            // Skipping the profile snapshot takes and refuses the same files.
+            let token_only = parse::<TokenOnly>(Path::new("c.json"), &text);
+            prop_assert_eq!(matches!(token_only, Lookup::Found(_)), well_formed, "{}", object);
             // Cut short anywhere, it is never a token.
             let cut = text.len() / 2;
             text.truncate(cut);
-            let lookup = parse(Path::new("c.json"), &text);
+            let lookup = parse::<CachedToken>(Path::new("c.json"), &text);
             assert_quiet(&lookup);
             prop_assert!(!matches!(lookup, Lookup::Found(_)));
         }
