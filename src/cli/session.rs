@@ -7,7 +7,7 @@ use pipi::{
     BrowserChoice, CachedToken, Error, ErrorKind, LoggedIn, Login, Lookup, Progress, Secret,
     TokenCache,
 };
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 /// Authentication is needed (exit 4); the hint says how to log in on this profile.
 pub fn auth_needed(message: impl Into<String>, profile: &str) -> anyhow::Error {
@@ -70,6 +70,38 @@ pub fn load_or_warn(cache: &TokenCache) -> Option<CachedToken> {
     }
 }
 
+/// Whether a cached token is alive by the local clock: the one judgement that `status`,
+/// `profiles` and the commands that send the token share, so that they never disagree on
+/// a token with less than a second left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenState {
+    Live { left: Duration },
+    Expired { ago: Duration },
+}
+
+impl TokenState {
+    pub fn of(cached: &CachedToken, now: SystemTime) -> TokenState {
+        match cached.time_left(now) {
+            Some(left) => TokenState::Live { left },
+            None => TokenState::Expired {
+                ago: now.duration_since(cached.expires_at).unwrap_or_default(),
+            },
+        }
+    }
+
+    pub fn is_live(self) -> bool {
+        matches!(self, TokenState::Live { .. })
+    }
+
+    /// Time left; zero once expired.
+    pub fn left(self) -> Duration {
+        match self {
+            TokenState::Live { left } => left,
+            TokenState::Expired { .. } => Duration::ZERO,
+        }
+    }
+}
+
 /// `PIPI_ACCESS_TOKEN`, else the profile's cached token if the local clock says it is alive
 /// and it belongs to the site in use. Never touches the network.
 pub fn current_token(settings: &Settings) -> anyhow::Result<CurrentToken> {
@@ -88,9 +120,7 @@ pub fn current_token(settings: &Settings) -> anyhow::Result<CurrentToken> {
         ));
     };
     let base_url = cached_site(settings, &cached)?;
-    let now = SystemTime::now();
-    if cached.time_left(now).is_none() {
-        let ago = now.duration_since(cached.expires_at).unwrap_or_default();
+    if let TokenState::Expired { ago } = TokenState::of(&cached, SystemTime::now()) {
         return Err(auth_needed(
             format!(
                 "the token of profile '{profile}' expired {} ago",
@@ -172,9 +202,11 @@ pub fn run_login(login: Login<'_>) -> anyhow::Result<LoggedIn> {
 
 /// Says who logged in, where, and on which profile.
 pub fn say_logged_in(done: &LoggedIn, profile: &str) {
+    // The name is the server's: on one line, whatever it holds, so that nothing it
+    // contains can rewrite this line, the one that tells the person who logged in.
     let mut line = format!(
         "Logged in as {} on {}",
-        done.display_name(),
+        output::outside(&done.display_name()),
         pipi::site_label(&done.token.base_url)
     );
     if profile != super::settings::DEFAULT_PROFILE {
