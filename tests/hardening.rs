@@ -107,3 +107,111 @@ fn a_message_from_the_server_cannot_retitle_the_terminal() {
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.starts_with("pipi: error: "), "{err}");
 }
+
+#[test]
+fn a_tampered_cache_cannot_steer_the_token_to_plain_http_or_a_query() {
+    let bed = Bed::new();
+    let login = bed.login(&[]);
+    assert_eq!(login.code(), 0, "{}", login.stderr());
+    let mut bed = bed;
+    // Nothing names a site: the one in the cache is used, and it is checked first.
+    bed.unset("PIPI_BASE_URL");
+    let original = bed.cache_json("default");
+    for tampered in [
+        "http://example.invalid",
+        "https://example.invalid/?to=elsewhere",
+        "javascript:alert(1)",
+    ] {
+        let mut cache = original.clone();
+        cache["base_url"] = tampered.into();
+        std::fs::write(bed.cache_file("default"), cache.to_string()).unwrap();
+        for command in [&["whoami"][..], &["token"], &["api", "get_user_info"]] {
+            let out = bed.run(command);
+            let err = text(&out.stderr);
+            assert_eq!(out.status.code(), Some(4), "{tampered} {command:?}: {err}");
+            assert!(
+                err.contains("names a site pipi does not send tokens to"),
+                "{tampered} {command:?}: {err}"
+            );
+            assert_eq!(out.stdout, b"", "{tampered} {command:?}");
+        }
+    }
+}
+
+#[test]
+fn the_browser_gets_no_secret_in_its_environment() {
+    let mut bed = Bed::new();
+    let dump = bed.dir.path().join("browser-env");
+    let browser = bed.dir.path().join("env-browser.sh");
+    std::fs::write(
+        &browser,
+        format!(
+            "#!/bin/sh\nenv > '{}'\nprintf '%s\\n' \"$1\" >> '{}'\n",
+            dump.display(),
+            bed.dir.path().join("opened-urls").display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&browser, std::fs::Permissions::from_mode(0o755)).unwrap();
+    bed.set("PIPI_BROWSER", browser.display().to_string());
+    bed.set("PIPI_ACCESS_TOKEN", "0123456789abcdef0123456789abcdef");
+    let login = bed.login(&[]);
+    assert_eq!(login.code(), 0, "{}", login.stderr());
+    let env = std::fs::read_to_string(&dump).unwrap();
+    // The dump is the browser's whole environment: what is not secret is still there.
+    assert!(env.contains("PIPI_APP_ID="), "{env}");
+    assert!(!env.contains("PIPI_APP_SECRET"), "{env}");
+    assert!(!env.contains("PIPI_ACCESS_TOKEN"), "{env}");
+    assert!(!env.contains(&bed.site.config().app_secret), "{env}");
+}
+
+#[test]
+fn a_secret_from_the_config_file_is_not_sent_to_an_overriding_site() {
+    let mut bed = Bed::new();
+    let other = Bed::new();
+    let config = bed.dir.path().join("config");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(
+        config.join("config.toml"),
+        format!(
+            "[default]\nbase-url = \"{}\"\napp-id = \"{}\"\napp-secret = \"{}\"\nredirect-url = \"{}\"\n",
+            bed.site.base_url(),
+            bed.site.config().app_id,
+            bed.site.config().app_secret,
+            bed.site.config().redirect_url
+        ),
+    )
+    .unwrap();
+    bed.without_site_variables();
+    let elsewhere = other.site.base_url();
+    for out in [
+        bed.run(&["login", "--base-url", &elsewhere]),
+        bed.pipi(&["login"])
+            .env("PIPI_BASE_URL", &elsewhere)
+            .output()
+            .unwrap(),
+    ] {
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains("refusing to send the app secret"), "{err}");
+        assert!(err.contains("hint: use one profile per site"), "{err}");
+        assert!(!err.contains(&bed.site.config().app_secret), "{err}");
+    }
+    assert!(other.site.requests().is_empty());
+    assert!(bed.site.requests().is_empty());
+    // The file's own site still works.
+    let login = bed.login(&[]);
+    assert_eq!(login.code(), 0, "{}", login.stderr());
+}
+
+#[test]
+fn a_base_url_that_does_not_parse_never_shows_its_password() {
+    let mut bed = Bed::new();
+    bed.set("PIPI_ACCESS_TOKEN", "0123456789abcdef0123456789abcdef");
+    let out = bed.run(&["whoami", "--base-url", "https://me:hunter2@[bad"]);
+    let err = text(&out.stderr);
+    assert_ne!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("invalid base URL"), "{err}");
+    assert!(!err.contains("hunter2"), "{err}");
+}

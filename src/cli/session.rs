@@ -137,20 +137,25 @@ pub fn current_token(settings: &Settings) -> anyhow::Result<CurrentToken> {
 }
 
 /// The site a cached token is used with: the one it came from, unless a base URL was given
-/// explicitly, which must then be the same (a token is never sent to another site).
+/// explicitly, which must then be the same (a token is never sent to another site). The
+/// cached site is checked as any base URL is (https unless on this machine, no query): the
+/// file may have been tampered with, and the token would follow it.
 pub fn cached_site(settings: &Settings, cached: &CachedToken) -> anyhow::Result<String> {
+    let profile = settings.profile();
+    let site = pipi::normalize_base_url(&cached.base_url).map_err(|e| {
+        auth_needed(
+            format!("the token cache of profile '{profile}' names a site pipi does not send tokens to: {e}"),
+            profile,
+        )
+    })?;
     if settings.base_url_raw.source == Source::Default {
-        return Ok(cached.base_url.clone());
+        return Ok(site);
     }
     let wanted = settings.base_url()?;
-    if wanted != cached.base_url {
+    if wanted != site {
         return Err(auth_needed(
-            format!(
-                "the token of profile '{}' is for {}, not {wanted}",
-                settings.profile(),
-                cached.base_url
-            ),
-            settings.profile(),
+            format!("the token of profile '{profile}' is for {site}, not {wanted}"),
+            profile,
         ));
     }
     Ok(wanted)

@@ -279,6 +279,10 @@ pub(crate) fn open(opener: &Opener, url: &str) -> Result<()> {
     }
 }
 
+/// Variables that hold pipi's secrets: a browser has no use for them, and its extensions,
+/// crash reporters and child processes would all inherit them.
+pub(crate) const SECRET_VARIABLES: [&str; 2] = ["PIPI_APP_SECRET", "PIPI_ACCESS_TOKEN"];
+
 /// Starts a launcher and waits briefly: a launcher that fails does so at once, while a
 /// browser that stays in the foreground must not hold up the login.
 fn launch(mut cmd: Command) -> Result<()> {
@@ -286,6 +290,9 @@ fn launch(mut cmd: Command) -> Result<()> {
     // be where the person pastes the address: the browser must not read it.
     cmd.stdin(Stdio::null())
         .stdout(Stdio::from(std::io::stderr()));
+    for name in SECRET_VARIABLES {
+        cmd.env_remove(name);
+    }
     let program = cmd.get_program().to_string_lossy().into_owned();
     let mut child = cmd
         .spawn()

@@ -678,8 +678,8 @@ fn paste_instructions(catch: &Catch) -> String {
     match catch {
         Catch::Listen(target) => format!(
             "Any browser will do, on this machine or another (a laptop, a phone).\n\
-             After you approve, paste here the address it was sent to (it starts with {} and ends with auth_key= and the key; even \
-             if that page does not load) or just the key, and press Enter.",
+             After you approve, paste here the address it was sent to (it starts with {} and ends with the key, after \
+             auth_key=, even if that page does not load) or just the key, and press Enter.",
             target.url
         ),
         Catch::Paste {
@@ -762,4 +762,23 @@ fn explain_exchange_error(err: anyhow::Error, pasted_past_a_page: bool) -> anyho
         .map(|f| f.reclassified(f.kind().clone(), "the site refused the login"))
         .unwrap_or_else(|| Error::new(ErrorKind::Failed, "the site refused the login"));
     err.context(refused.with_hint(hint))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instructions_survive_the_masking_of_every_line() {
+        // Masking reads the word after `auth_key=` as a key; the instructions must not put
+        // one there, or the person reads "auth_key=[redacted] the key".
+        let listen = Catch::from_redirect_url("http://127.0.0.1:8765/callback").unwrap();
+        let https = Catch::from_redirect_url("https://127.0.0.1:8765/callback").unwrap();
+        let elsewhere = Catch::from_redirect_url("https://app.example/callback").unwrap();
+        for catch in [listen, https, elsewhere] {
+            let text = paste_instructions(&catch);
+            assert!(text.contains("auth_key="), "{text}");
+            assert_eq!(crate::redact::redact(&text), text);
+        }
+    }
 }

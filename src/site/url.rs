@@ -28,9 +28,13 @@ pub fn is_loopback(url: &Url) -> bool {
 /// Checks a base URL and gives it one spelling (no trailing slash), before any connection.
 /// Plain `http://` is refused unless the host is loopback: the app secret and tokens would
 /// travel in clear.
-pub fn normalize_base_url(raw: &str) -> Result<String> {
+pub fn normalize_base_url(raw_input: &str) -> Result<String> {
     let hint = "a base URL looks like https://pipichat.com (the site's address, where Sngine runs)";
-    let url = Url::parse(raw.trim())
+    // Messages show the URL as given, but never a password in it, even one the parser
+    // could not make sense of (`https://me:hunter2@[bad`).
+    let shown = without_userinfo(raw_input);
+    let raw = shown.as_str();
+    let url = Url::parse(raw_input.trim())
         .map_err(|e| hinted(format!("invalid base URL '{raw}': {e}"), hint))?;
     if !url.username().is_empty() || url.password().is_some() {
         return Err(hinted(
@@ -65,6 +69,20 @@ pub fn normalize_base_url(raw: &str) -> Result<String> {
         ));
     }
     Ok(url.as_str().trim_end_matches('/').to_string())
+}
+
+/// A URL as written, with whatever stands before an `@` in its authority (a user name and
+/// password) replaced by `[redacted]`. Done on the text, so that it works on URLs no parser
+/// accepts.
+fn without_userinfo(raw: &str) -> String {
+    let Some((scheme, rest)) = raw.split_once("://") else {
+        return raw.to_string();
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}://{}@{}", crate::redact::MASK, &rest[at + 1..]),
+        None => raw.to_string(),
+    }
 }
 
 /// How a site is named to people: its host, with the port and path when there are any.
@@ -125,6 +143,28 @@ mod tests {
         assert!(normalize_base_url("https://x.org/?a=1").is_err());
         let err = normalize_base_url("https://me:pw@x.org").unwrap_err();
         assert!(!err.to_string().contains("pw"), "{err}");
+    }
+
+    #[test]
+    fn a_password_is_never_shown_even_in_a_url_that_does_not_parse() {
+        for raw in [
+            "https://me:hunter2@[bad",
+            "https://me:hunter2@x y.org",
+            "ftp://me:hunter2@x.org",
+            "http://me:hunter2@example.com/a@b",
+            "https://me:hunter2@x.org/?a=1",
+        ] {
+            let err = normalize_base_url(raw).unwrap_err();
+            assert!(
+                !err.to_string().contains("hunter2") && !err.to_string().contains("me:"),
+                "{raw}: {err}"
+            );
+        }
+        assert_eq!(
+            without_userinfo("https://me:pw@[bad/x@y"),
+            "https://[redacted]@[bad/x@y"
+        );
+        assert_eq!(without_userinfo("https://x.org/a@b"), "https://x.org/a@b");
     }
 
     #[test]
