@@ -215,3 +215,71 @@ fn a_base_url_that_does_not_parse_never_shows_its_password() {
     assert!(err.contains("invalid base URL"), "{err}");
     assert!(!err.contains("hunter2"), "{err}");
 }
+
+#[test]
+fn a_piped_secret_over_64_kib_is_refused_not_cut() {
+    let bed = Bed::new();
+    let before = bed.run_with_stdin(&["config", "set", "app-secret"], "first-secret-0001\n");
+    assert_eq!(before.status.code(), Some(0), "{}", text(&before.stderr));
+    let config = bed.dir.path().join("config").join("config.toml");
+    let saved = std::fs::read(&config).unwrap();
+    let long = format!("{}\n", "a".repeat(70 * 1024));
+    let out = bed.run_with_stdin(&["config", "set", "app-secret"], &long);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("more than 64 KiB"), "{err}");
+    assert_eq!(std::fs::read(&config).unwrap(), saved, "nothing was saved");
+}
+
+#[test]
+fn browser_entries_separated_by_colons_are_tried_in_turn() {
+    let mut bed = Bed::new();
+    // A program whose path has a space, quoted, after one that does not exist.
+    let dir = bed.dir.path().join("My Browsers");
+    std::fs::create_dir_all(&dir).unwrap();
+    let program = dir.join("open url");
+    std::fs::write(
+        &program,
+        format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$2\" >> '{}'\n",
+            bed.dir.path().join("opened-urls").display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o755)).unwrap();
+    bed.set(
+        "PIPI_BROWSER",
+        format!(
+            "/nonexistent/browser:\"{}\" --new-tab %s",
+            program.display()
+        ),
+    );
+    let login = bed.login(&[]);
+    assert_eq!(login.code(), 0, "{}", login.stderr());
+}
+
+#[test]
+fn a_second_ctrl_c_during_demo_leaves_no_temporary_directory() {
+    let mut bed = Bed::new();
+    let tmp = bed.dir.path().join("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    bed.set("TMPDIR", tmp.display().to_string());
+    // The "browser" is Ctrl-C pressed twice while the demo waits for it.
+    let browser = bed.dir.path().join("impatient.sh");
+    std::fs::write(
+        &browser,
+        "#!/bin/sh\nkill -INT $PPID\nsleep 0.3\nkill -INT $PPID\nsleep 2\n",
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&browser, std::fs::Permissions::from_mode(0o755)).unwrap();
+    bed.set("PIPI_BROWSER", browser.display().to_string());
+    let out = bed.run(&["demo"]);
+    assert_eq!(out.status.code(), Some(130), "{}", text(&out.stderr));
+    let left: Vec<_> = std::fs::read_dir(&tmp)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}

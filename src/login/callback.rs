@@ -162,12 +162,30 @@ impl CallbackListener {
     /// IPv6 one where the machine has IPv6), or says at once why it cannot, then serves.
     /// `on_redirect` gets each request that carries a key; everything else is answered and
     /// dropped here.
+    /// `prebound`, when given, is a socket the caller bound already on the redirect URL's
+    /// address (so that it knew the port before registering the URL): it is served instead
+    /// of binding, and must be on that address.
     pub(crate) fn bind(
         target: RedirectTarget,
+        prebound: Option<TcpListener>,
         on_redirect: impl Fn(Caught) + Send + Sync + 'static,
     ) -> Result<CallbackListener> {
         let mut sockets = Vec::new();
+        if let Some(socket) = prebound {
+            let addr = socket.local_addr()?;
+            if !target.bind_addrs().contains(&addr) {
+                bail!(
+                    "the socket given to listen on is bound to {addr}, which is not the address of the redirect URL {}",
+                    target.url
+                );
+            }
+            sockets.push(socket);
+        }
         for addr in target.bind_addrs() {
+            // A socket given for one address of `localhost` serves alone: the caller chose it.
+            if !sockets.is_empty() {
+                break;
+            }
             match TcpListener::bind(addr) {
                 Ok(socket) => sockets.push(socket),
                 // No IPv6 on this machine: browsers then resolve localhost to 127.0.0.1.

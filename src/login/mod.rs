@@ -22,6 +22,7 @@ use callback::{CallbackListener, Catch, Caught, Uncatchable};
 use paste::Input;
 use serde_json::Value;
 use std::fmt;
+use std::net::TcpListener;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -266,6 +267,7 @@ pub struct Login<'a> {
     paste: Paste,
     observer: Observer<'a>,
     cancel: Cancel,
+    socket: Mutex<Option<TcpListener>>,
 }
 
 impl<'a> Login<'a> {
@@ -289,7 +291,17 @@ impl<'a> Login<'a> {
             paste: Paste::WhenNeeded,
             observer: Box::new(|_| {}),
             cancel: Cancel::default(),
+            socket: Mutex::new(None),
         }
+    }
+
+    /// Serves the redirect on this socket, already bound to the redirect URL's address,
+    /// instead of binding it. For a caller that must know the port before the redirect URL
+    /// exists (a test or a demo that registers it with an emulated site): binding a free
+    /// port, letting it go and binding it again later would leave it to anyone meanwhile.
+    pub fn listen_on(self, socket: TcpListener) -> Self {
+        *self.socket.lock().unwrap_or_else(PoisonError::into_inner) = Some(socket);
+        self
     }
 
     /// How long to wait for the browser to come back.
@@ -373,7 +385,16 @@ impl<'a> Login<'a> {
                 let on_redirect = move |caught| {
                     let _ = tx.send(Event::Redirect(caught));
                 };
-                Some(CallbackListener::bind(target.clone(), on_redirect)?)
+                let prebound = self
+                    .socket
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .take();
+                Some(CallbackListener::bind(
+                    target.clone(),
+                    prebound,
+                    on_redirect,
+                )?)
             }
             Catch::Paste { .. } => None,
         };

@@ -160,7 +160,7 @@ pub const BROWSER: &Setting = &Setting {
     env: "PIPI_BROWSER",
     in_config: false,
     default: None,
-    about: "command that opens the login page (the URL replaces %s\nor is appended); else BROWSER",
+    about: "commands that open the login page, separated by ':' and\ntried in turn (the URL replaces %s or is appended); else\nBROWSER",
     example: "firefox",
     secret: false,
     check: any_text,
