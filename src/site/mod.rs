@@ -622,4 +622,139 @@ mod tests {
         assert!(!is_truthy(&serde_json::json!(0)));
         assert!(!is_truthy(&Value::Bool(false)));
     }
+
+    mod properties {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        /// A token the process holds, as `Secret::new` remembers it for masking.
+        const TOKEN: &str = "5ec7e75ec7e75ec7e75ec7e75ec7e7ab";
+
+        /// Any JSON document, a few levels deep.
+        fn json() -> impl Strategy<Value = Value> {
+            let leaf = prop_oneof![
+                Just(Value::Null),
+                any::<bool>().prop_map(Value::Bool),
+                any::<i64>().prop_map(Value::from),
+                any::<f64>()
+                    .prop_filter("finite", |f| f.is_finite())
+                    .prop_map(Value::from),
+                any::<String>().prop_map(Value::String),
+                Just(Value::String(TOKEN.to_string())),
+            ];
+            leaf.prop_recursive(4, 32, 6, |inner| {
+                prop_oneof![
+                    proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                    proptest::collection::vec(
+                        (
+                            prop_oneof![
+                                "[a-z_]{1,12}",
+                                Just("error".to_string()),
+                                Just("message".to_string()),
+                                Just("user_info".to_string()),
+                                Just("access_token".to_string())
+                            ],
+                            inner
+                        ),
+                        0..6
+                    )
+                    .prop_map(|pairs| Value::Object(pairs.into_iter().collect())),
+                ]
+            })
+        }
+
+        /// Bodies as servers and what stands in front of them send: JSON documents, Sngine's
+        /// errors, PHP warnings, HTML, any bytes at all, cut anywhere.
+        fn body() -> impl Strategy<Value = Vec<u8>> {
+            prop_oneof![
+                json().prop_map(|v| v.to_string().into_bytes()),
+                (any::<String>(), json()).prop_map(|(m, extra)| {
+                    serde_json::json!({"error": true, "message": m, "extra": extra})
+                        .to_string()
+                        .into_bytes()
+                }),
+                "[^\\x00]{0,80}"
+                    .prop_map(
+                        |m| format!("{{\"error\":\"1\",\"message\":\"{m} {TOKEN}\"}}").into_bytes()
+                    ),
+                proptest::collection::vec(any::<u8>(), 0..600),
+                "<html><title>[^<]{0,40}</title>[^\\x00]{0,100}".prop_map(String::into_bytes),
+                (json(), any::<prop::sample::Index>()).prop_map(|(v, cut)| {
+                    let mut bytes = v.to_string().into_bytes();
+                    bytes.truncate(cut.index(bytes.len() + 1));
+                    bytes
+                }),
+            ]
+        }
+
+        fn raw_answer() -> impl Strategy<Value = RawAnswer> {
+            (
+                prop_oneof![Just(200u16), Just(200), 100u16..600],
+                proptest::option::of(prop_oneof![
+                    Just("application/json".to_string()),
+                    Just("text/html; charset=UTF-8".to_string()),
+                    any::<String>(),
+                ]),
+                proptest::option::of(prop_oneof![
+                    Just(format!(
+                        "https://www.site.example/api/get_user_info?access_token={TOKEN}"
+                    )),
+                    any::<String>(),
+                ]),
+                body(),
+                any::<bool>(),
+                proptest::option::of(any::<String>()),
+            )
+                .prop_map(
+                    |(status, content_type, location, body, over_cap, broken)| RawAnswer {
+                        status,
+                        content_type,
+                        location,
+                        body,
+                        over_cap: over_cap && status % 7 == 0,
+                        broken: broken.filter(|_| status % 5 == 0),
+                        headers: Vec::new(),
+                    },
+                )
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(4000))]
+
+            #[test]
+            fn any_answer_is_judged_without_panic_and_with_a_sensible_kind(raw in raw_answer()) {
+                crate::redact::remember(TOKEN);
+                match classify_answer("site.example get_user_info", &raw) {
+                    Ok((text, json)) => {
+                        prop_assert!((200..300).contains(&raw.status));
+                        prop_assert!(!raw.over_cap && raw.broken.is_none());
+                        prop_assert_eq!(text.as_bytes(), raw.body.as_slice());
+                        prop_assert!(!json.get("error").is_some_and(is_truthy));
+                    }
+                    Err(e) => {
+                        let found = error::find(&e).expect("a classified error");
+                        let kind = found.kind().clone();
+                        let sensible = kind == ErrorKind::Network || matches!(kind, ErrorKind::Refused(_));
+                        prop_assert!(sensible, "{:?}", kind);
+                        if !(200..300).contains(&raw.status) {
+                            prop_assert_eq!(kind, ErrorKind::Network);
+                        }
+                        let message = format!("{e:#}");
+                        // A redirect's target loses its query, where tokens travel.
+                        if raw.is_redirect() {
+                            prop_assert!(!message.contains(TOKEN), "{}", message);
+                        }
+                        // Whatever the server echoed, the line a person sees masks the token.
+                        prop_assert!(!crate::redact::redact(&message).contains(TOKEN), "{}", message);
+                        // Apart from the site's own message, kept as it said it, the
+                        // message is one line, with no page of HTML.
+                        if found.server_message().is_none() {
+                            prop_assert!(!message.contains('\n') && !message.contains('\r'), "{:?}", message);
+                            prop_assert!(message.chars().count() < 600, "{}", message);
+                        }
+                    }
+                }
+            }
+        }
+    }
 }

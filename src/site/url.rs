@@ -172,4 +172,106 @@ mod tests {
         assert_eq!(site_label("https://pipichat.com"), "pipichat.com");
         assert_eq!(site_label("http://127.0.0.1:4000"), "127.0.0.1:4000");
     }
+
+    mod properties {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        /// Base URLs as people write them, and as an attacker would: schemes in any case,
+        /// hosts that look like this machine without being it, ports, paths, user names,
+        /// queries and fragments.
+        fn base_url() -> impl Strategy<Value = String> {
+            (
+                prop_oneof![
+                    Just("https"),
+                    Just("http"),
+                    Just("HTTP"),
+                    Just("HtTpS"),
+                    Just("ftp"),
+                    Just("file")
+                ],
+                proptest::option::of(prop_oneof![Just("me@"), Just("me:hunter2@"), Just(":@")]),
+                prop_oneof![
+                    proptest::sample::select(
+                        &[
+                            "pipichat.com",
+                            "127.0.0.1",
+                            "localhost",
+                            "LOCALHOST",
+                            "127.0.0.1.evil.com",
+                            "0x7f.1",
+                            "[::1]",
+                            "[::ffff:127.0.0.1]",
+                            "localhost.evil.com",
+                            "127.1",
+                            "2130706433",
+                            "evil.com",
+                            "xn--pipicht-9za.com",
+                            "[fe80::1]",
+                            "",
+                        ][..]
+                    )
+                    .prop_map(str::to_string),
+                    "[a-z0-9.-]{1,20}",
+                ],
+                proptest::option::of(0u32..70000),
+                "(/[a-zA-Z0-9._~%-]{0,8}){0,3}/?",
+                proptest::option::of("[a-z=&]{0,8}"),
+                proptest::option::of("[a-z]{0,5}"),
+                "[ ]{0,2}",
+            )
+                .prop_map(|(scheme, user, host, port, path, query, fragment, pad)| {
+                    let mut url = format!("{pad}{scheme}://{}{host}", user.unwrap_or(""));
+                    if let Some(port) = port {
+                        url.push_str(&format!(":{port}"));
+                    }
+                    url.push_str(&path);
+                    if let Some(q) = query {
+                        url.push_str(&format!("?{q}"));
+                    }
+                    if let Some(f) = fragment {
+                        url.push_str(&format!("#{f}"));
+                    }
+                    url.push_str(&pad);
+                    url
+                })
+        }
+
+        fn check(raw: &str) -> Result<(), TestCaseError> {
+            match normalize_base_url(raw) {
+                Ok(normal) => {
+                    // One spelling: it normalises to itself.
+                    prop_assert_eq!(normalize_base_url(&normal).unwrap(), normal.clone());
+                    let url = Url::parse(&normal).unwrap();
+                    // Plain http only to this machine.
+                    prop_assert!(
+                        url.scheme() == "https" || (url.scheme() == "http" && is_loopback(&url)),
+                        "{}",
+                        normal
+                    );
+                    prop_assert!(url.query().is_none() && url.fragment().is_none());
+                    prop_assert!(url.username().is_empty() && url.password().is_none());
+                    prop_assert!(!normal.ends_with('/'));
+                }
+                Err(e) => {
+                    prop_assert!(!e.to_string().contains("hunter2"), "{}", e);
+                }
+            }
+            Ok(())
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(4000))]
+
+            #[test]
+            fn base_urls_normalise_once_and_never_to_plain_http_elsewhere(raw in base_url()) {
+                check(&raw)?;
+            }
+
+            #[test]
+            fn any_text_as_a_base_url_never_panics(raw in any::<String>()) {
+                check(&raw)?;
+            }
+        }
+    }
 }
