@@ -286,7 +286,7 @@ mod tests {
         }
 
         proptest! {
-            #![proptest_config(ProptestConfig::with_cases(4000))]
+            #![proptest_config(ProptestConfig::with_cases(3000))]
 
             #[test]
             fn escaped_text_has_nothing_a_terminal_acts_on(text in mixed()) {

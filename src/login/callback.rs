@@ -171,6 +171,7 @@ impl CallbackListener {
         on_redirect: impl Fn(Caught) + Send + Sync + 'static,
     ) -> Result<CallbackListener> {
         let mut sockets = Vec::new();
+        let given = prebound.is_some();
         if let Some(socket) = prebound {
             let addr = socket.local_addr()?;
             if !target.bind_addrs().contains(&addr) {
@@ -181,11 +182,8 @@ impl CallbackListener {
             }
             sockets.push(socket);
         }
-        for addr in target.bind_addrs() {
-            // A socket given for one address of `localhost` serves alone: the caller chose it.
-            if !sockets.is_empty() {
-                break;
-            }
+        // A socket given for one address of `localhost` serves alone: the caller chose it.
+        for addr in target.bind_addrs().into_iter().filter(|_| !given) {
             match TcpListener::bind(addr) {
                 Ok(socket) => sockets.push(socket),
                 // No IPv6 on this machine: browsers then resolve localhost to 127.0.0.1.

@@ -196,7 +196,7 @@ pub const HTTP_TIMEOUT: &Setting = &Setting {
     env: "PIPI_HTTP_TIMEOUT",
     in_config: false,
     default: Some("30"),
-    about: "seconds to wait for the site's answers",
+    about: "seconds each request to the site may take, its whole\nanswer included",
     example: "30",
     secret: false,
     check: check_seconds,
