@@ -130,21 +130,6 @@ _pipi() {
             pipi__subcmd__help,whoami)
                 cmd="pipi__subcmd__help__subcmd__whoami"
                 ;;
-            pipi__subcmd__help__subcmd__config,get)
-                cmd="pipi__subcmd__help__subcmd__config__subcmd__get"
-                ;;
-            pipi__subcmd__help__subcmd__config,list)
-                cmd="pipi__subcmd__help__subcmd__config__subcmd__list"
-                ;;
-            pipi__subcmd__help__subcmd__config,path)
-                cmd="pipi__subcmd__help__subcmd__config__subcmd__path"
-                ;;
-            pipi__subcmd__help__subcmd__config,set)
-                cmd="pipi__subcmd__help__subcmd__config__subcmd__set"
-                ;;
-            pipi__subcmd__help__subcmd__config,unset)
-                cmd="pipi__subcmd__help__subcmd__config__subcmd__unset"
-                ;;
             *)
                 ;;
         esac
@@ -174,12 +159,20 @@ _pipi() {
             return 0
             ;;
         pipi__subcmd__api)
-            opts="-f -X -v -h --field --method --raw --profile --base-url --verbose --help"
+            opts="-v -f -X -h --profile --base-url --verbose --field --method --raw --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --field)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -194,14 +187,6 @@ _pipi() {
                     ;;
                 -X)
                     COMPREPLY=($(compgen -W "GET POST" -- "${cur}"))
-                    return 0
-                    ;;
-                --profile)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --base-url)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -464,21 +449,21 @@ _pipi() {
             return 0
             ;;
         pipi__subcmd__demo)
-            opts="-v -h --no-browser --timeout --profile --base-url --verbose --help"
+            opts="-v -h --profile --base-url --verbose --no-browser --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -532,78 +517,8 @@ _pipi() {
             return 0
             ;;
         pipi__subcmd__help__subcmd__config)
-            opts="list get set unset path"
+            opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        pipi__subcmd__help__subcmd__config__subcmd__get)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        pipi__subcmd__help__subcmd__config__subcmd__list)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        pipi__subcmd__help__subcmd__config__subcmd__path)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        pipi__subcmd__help__subcmd__config__subcmd__set)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        pipi__subcmd__help__subcmd__config__subcmd__unset)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -756,21 +671,21 @@ _pipi() {
             return 0
             ;;
         pipi__subcmd__login)
-            opts="-v -h --timeout --json --no-browser --profile --base-url --verbose --help"
+            opts="-v -h --profile --base-url --verbose --timeout --json --no-browser --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -826,12 +741,20 @@ _pipi() {
             return 0
             ;;
         pipi__subcmd__mock)
-            opts="-v -h --port --token-ttl --generation --app-id --app-secret --redirect-url --user --auto-approve --users --fault --latency --profile --base-url --verbose --help"
+            opts="-v -h --profile --base-url --verbose --port --token-ttl --generation --app-id --app-secret --redirect-url --user --auto-approve --users --fault --latency --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --port)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -872,14 +795,6 @@ _pipi() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --profile)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --base-url)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -888,7 +803,7 @@ _pipi() {
             return 0
             ;;
         pipi__subcmd__profiles)
-            opts="-v -h --json --profile --base-url --verbose --help"
+            opts="-v -h --profile --base-url --verbose --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -910,7 +825,7 @@ _pipi() {
             return 0
             ;;
         pipi__subcmd__status)
-            opts="-v -h --json --profile --base-url --verbose --help"
+            opts="-v -h --profile --base-url --verbose --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -954,7 +869,7 @@ _pipi() {
             return 0
             ;;
         pipi__subcmd__whoami)
-            opts="-v -h --raw --profile --base-url --verbose --help"
+            opts="-v -h --profile --base-url --verbose --raw --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -41,22 +41,22 @@ set edit:completion:arg-completer[pipi] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'pipi;login'= {
-            cand --timeout 'Seconds to wait for the browser to come back'
             cand --profile 'Profile to use: each has its own site, app and token'
             cand --base-url 'Base URL of the Sngine site [default: https://pipichat.com]'
-            cand --json 'Also print the profile as JSON on stdout'
-            cand --no-browser 'Start no browser: print the login URL to open anywhere (a laptop, a phone), then take the address the browser was sent to, or its key, pasted on stdin'
+            cand --timeout 'Seconds to wait for the browser to come back'
             cand -v 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
             cand --verbose 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
+            cand --json 'Also print the profile as JSON on stdout'
+            cand --no-browser 'Start no browser: print the login URL to open anywhere (a laptop, a phone), then take the address the browser was sent to, or its key, pasted on stdin'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'pipi;whoami'= {
             cand --profile 'Profile to use: each has its own site, app and token'
             cand --base-url 'Base URL of the Sngine site [default: https://pipichat.com]'
-            cand --raw 'Print the server''s answer as received, entities and all'
             cand -v 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
             cand --verbose 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
+            cand --raw 'Print the server''s answer as received, entities and all'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -71,9 +71,9 @@ set edit:completion:arg-completer[pipi] = {|@words|
         &'pipi;status'= {
             cand --profile 'Profile to use: each has its own site, app and token'
             cand --base-url 'Base URL of the Sngine site [default: https://pipichat.com]'
-            cand --json 'Print the status as JSON on stdout'
             cand -v 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
             cand --verbose 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
+            cand --json 'Print the status as JSON on stdout'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -86,6 +86,8 @@ set edit:completion:arg-completer[pipi] = {|@words|
             cand --help 'Print help'
         }
         &'pipi;mock'= {
+            cand --profile 'Profile to use: each has its own site, app and token'
+            cand --base-url 'Base URL of the Sngine site [default: https://pipichat.com]'
             cand --port 'Port to listen on, on 127.0.0.1; 0 picks a free one'
             cand --token-ttl 'Seconds a token lives (real servers: 60)'
             cand --generation 'Which Sngine generation /api/authorize behaves like: get (up to 4.0.3), post (4.0.4 and later) or both'
@@ -96,34 +98,32 @@ set edit:completion:arg-completer[pipi] = {|@words|
             cand --users 'Load the people from a JSON file (an array of user_info objects)'
             cand --fault 'Make an endpoint misbehave: authorize or user_info = html500, reset, slow, stall, drip, badjson, truncated, invalid_utf8, nested, oversize, empty, redirect, or deleted (user_info)'
             cand --latency 'Milliseconds added before every answer'
-            cand --profile 'Profile to use: each has its own site, app and token'
-            cand --base-url 'Base URL of the Sngine site [default: https://pipichat.com]'
-            cand --auto-approve 'Skip the sign-in and consent pages: /api/oauth redirects at once'
             cand -v 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
             cand --verbose 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
+            cand --auto-approve 'Skip the sign-in and consent pages: /api/oauth redirects at once'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
         &'pipi;demo'= {
-            cand --timeout 'Seconds to wait for the browser to come back'
             cand --profile 'Profile to use: each has its own site, app and token'
             cand --base-url 'Base URL of the Sngine site [default: https://pipichat.com]'
-            cand --no-browser 'Walk the sign-in and consent pages with the built-in HTTP client, even if a browser could be opened'
+            cand --timeout 'Seconds to wait for the browser to come back'
             cand -v 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
             cand --verbose 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
+            cand --no-browser 'Walk the sign-in and consent pages with the built-in HTTP client, even if a browser could be opened'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'pipi;api'= {
+            cand --profile 'Profile to use: each has its own site, app and token'
+            cand --base-url 'Base URL of the Sngine site [default: https://pipichat.com]'
             cand -f 'A parameter to send, as KEY=VALUE; repeat for more'
             cand --field 'A parameter to send, as KEY=VALUE; repeat for more'
             cand -X 'GET sends the parameters in the query string, as Sngine''s API reads them; POST sends them as a form (the token stays in the query string)'
             cand --method 'GET sends the parameters in the query string, as Sngine''s API reads them; POST sends them as a form (the token stays in the query string)'
-            cand --profile 'Profile to use: each has its own site, app and token'
-            cand --base-url 'Base URL of the Sngine site [default: https://pipichat.com]'
-            cand --raw 'Print the server''s answer as received instead of pretty-printed'
             cand -v 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
             cand --verbose 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
+            cand --raw 'Print the server''s answer as received instead of pretty-printed'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -206,9 +206,9 @@ set edit:completion:arg-completer[pipi] = {|@words|
         &'pipi;profiles'= {
             cand --profile 'Profile to use: each has its own site, app and token'
             cand --base-url 'Base URL of the Sngine site [default: https://pipichat.com]'
-            cand --json 'Print the profiles as a JSON array on stdout'
             cand -v 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
             cand --verbose 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
+            cand --json 'Print the profiles as a JSON array on stdout'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -260,21 +260,6 @@ set edit:completion:arg-completer[pipi] = {|@words|
         &'pipi;help;api'= {
         }
         &'pipi;help;config'= {
-            cand list 'Print the profile''s settings from the config file, one KEY = VALUE a line'
-            cand get 'Print one setting of the profile from the config file'
-            cand set 'Check a value and save it in the profile''s table of the config file'
-            cand unset 'Remove a setting from the profile''s table of the config file'
-            cand path 'Print the config file''s path'
-        }
-        &'pipi;help;config;list'= {
-        }
-        &'pipi;help;config;get'= {
-        }
-        &'pipi;help;config;set'= {
-        }
-        &'pipi;help;config;unset'= {
-        }
-        &'pipi;help;config;path'= {
         }
         &'pipi;help;profiles'= {
         }

@@ -42,17 +42,17 @@ complete -c pipi -n "__fish_pipi_needs_command" -f -a "profiles" -d 'List the pr
 complete -c pipi -n "__fish_pipi_needs_command" -f -a "completions" -d 'Print the completion script for a shell'
 complete -c pipi -n "__fish_pipi_needs_command" -f -a "man" -d 'Print the manual page, in roff'
 complete -c pipi -n "__fish_pipi_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c pipi -n "__fish_pipi_using_subcommand login" -l timeout -d 'Seconds to wait for the browser to come back' -r
 complete -c pipi -n "__fish_pipi_using_subcommand login" -l profile -d 'Profile to use: each has its own site, app and token' -r
 complete -c pipi -n "__fish_pipi_using_subcommand login" -l base-url -d 'Base URL of the Sngine site [default: https://pipichat.com]' -r
+complete -c pipi -n "__fish_pipi_using_subcommand login" -l timeout -d 'Seconds to wait for the browser to come back' -r
+complete -c pipi -n "__fish_pipi_using_subcommand login" -s v -l verbose -d 'Log each step on stderr, secrets redacted; -vv also logs the server\'s answers'
 complete -c pipi -n "__fish_pipi_using_subcommand login" -l json -d 'Also print the profile as JSON on stdout'
 complete -c pipi -n "__fish_pipi_using_subcommand login" -l no-browser -d 'Start no browser: print the login URL to open anywhere (a laptop, a phone), then take the address the browser was sent to, or its key, pasted on stdin'
-complete -c pipi -n "__fish_pipi_using_subcommand login" -s v -l verbose -d 'Log each step on stderr, secrets redacted; -vv also logs the server\'s answers'
 complete -c pipi -n "__fish_pipi_using_subcommand login" -s h -l help -d 'Print help'
 complete -c pipi -n "__fish_pipi_using_subcommand whoami" -l profile -d 'Profile to use: each has its own site, app and token' -r
 complete -c pipi -n "__fish_pipi_using_subcommand whoami" -l base-url -d 'Base URL of the Sngine site [default: https://pipichat.com]' -r
-complete -c pipi -n "__fish_pipi_using_subcommand whoami" -l raw -d 'Print the server\'s answer as received, entities and all'
 complete -c pipi -n "__fish_pipi_using_subcommand whoami" -s v -l verbose -d 'Log each step on stderr, secrets redacted; -vv also logs the server\'s answers'
+complete -c pipi -n "__fish_pipi_using_subcommand whoami" -l raw -d 'Print the server\'s answer as received, entities and all'
 complete -c pipi -n "__fish_pipi_using_subcommand whoami" -s h -l help -d 'Print help'
 complete -c pipi -n "__fish_pipi_using_subcommand token" -l profile -d 'Profile to use: each has its own site, app and token' -r
 complete -c pipi -n "__fish_pipi_using_subcommand token" -l base-url -d 'Base URL of the Sngine site [default: https://pipichat.com]' -r
@@ -60,13 +60,15 @@ complete -c pipi -n "__fish_pipi_using_subcommand token" -s v -l verbose -d 'Log
 complete -c pipi -n "__fish_pipi_using_subcommand token" -s h -l help -d 'Print help'
 complete -c pipi -n "__fish_pipi_using_subcommand status" -l profile -d 'Profile to use: each has its own site, app and token' -r
 complete -c pipi -n "__fish_pipi_using_subcommand status" -l base-url -d 'Base URL of the Sngine site [default: https://pipichat.com]' -r
-complete -c pipi -n "__fish_pipi_using_subcommand status" -l json -d 'Print the status as JSON on stdout'
 complete -c pipi -n "__fish_pipi_using_subcommand status" -s v -l verbose -d 'Log each step on stderr, secrets redacted; -vv also logs the server\'s answers'
+complete -c pipi -n "__fish_pipi_using_subcommand status" -l json -d 'Print the status as JSON on stdout'
 complete -c pipi -n "__fish_pipi_using_subcommand status" -s h -l help -d 'Print help'
 complete -c pipi -n "__fish_pipi_using_subcommand logout" -l profile -d 'Profile to use: each has its own site, app and token' -r
 complete -c pipi -n "__fish_pipi_using_subcommand logout" -l base-url -d 'Base URL of the Sngine site [default: https://pipichat.com]' -r
 complete -c pipi -n "__fish_pipi_using_subcommand logout" -s v -l verbose -d 'Log each step on stderr, secrets redacted; -vv also logs the server\'s answers'
 complete -c pipi -n "__fish_pipi_using_subcommand logout" -s h -l help -d 'Print help'
+complete -c pipi -n "__fish_pipi_using_subcommand mock" -l profile -d 'Profile to use: each has its own site, app and token' -r
+complete -c pipi -n "__fish_pipi_using_subcommand mock" -l base-url -d 'Base URL of the Sngine site [default: https://pipichat.com]' -r
 complete -c pipi -n "__fish_pipi_using_subcommand mock" -l port -d 'Port to listen on, on 127.0.0.1; 0 picks a free one' -r
 complete -c pipi -n "__fish_pipi_using_subcommand mock" -l token-ttl -d 'Seconds a token lives (real servers: 60)' -r
 complete -c pipi -n "__fish_pipi_using_subcommand mock" -l generation -d 'Which Sngine generation /api/authorize behaves like: get (up to 4.0.3), post (4.0.4 and later) or both' -r -f -a "get\t'Up to 4.0.3: the query string only'
@@ -79,24 +81,22 @@ complete -c pipi -n "__fish_pipi_using_subcommand mock" -l user -d 'Count every 
 complete -c pipi -n "__fish_pipi_using_subcommand mock" -l users -d 'Load the people from a JSON file (an array of user_info objects)' -r -F
 complete -c pipi -n "__fish_pipi_using_subcommand mock" -l fault -d 'Make an endpoint misbehave: authorize or user_info = html500, reset, slow, stall, drip, badjson, truncated, invalid_utf8, nested, oversize, empty, redirect, or deleted (user_info)' -r
 complete -c pipi -n "__fish_pipi_using_subcommand mock" -l latency -d 'Milliseconds added before every answer' -r
-complete -c pipi -n "__fish_pipi_using_subcommand mock" -l profile -d 'Profile to use: each has its own site, app and token' -r
-complete -c pipi -n "__fish_pipi_using_subcommand mock" -l base-url -d 'Base URL of the Sngine site [default: https://pipichat.com]' -r
-complete -c pipi -n "__fish_pipi_using_subcommand mock" -l auto-approve -d 'Skip the sign-in and consent pages: /api/oauth redirects at once'
 complete -c pipi -n "__fish_pipi_using_subcommand mock" -s v -l verbose -d 'Log each step on stderr, secrets redacted; -vv also logs the server\'s answers'
+complete -c pipi -n "__fish_pipi_using_subcommand mock" -l auto-approve -d 'Skip the sign-in and consent pages: /api/oauth redirects at once'
 complete -c pipi -n "__fish_pipi_using_subcommand mock" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c pipi -n "__fish_pipi_using_subcommand demo" -l timeout -d 'Seconds to wait for the browser to come back' -r
 complete -c pipi -n "__fish_pipi_using_subcommand demo" -l profile -d 'Profile to use: each has its own site, app and token' -r
 complete -c pipi -n "__fish_pipi_using_subcommand demo" -l base-url -d 'Base URL of the Sngine site [default: https://pipichat.com]' -r
-complete -c pipi -n "__fish_pipi_using_subcommand demo" -l no-browser -d 'Walk the sign-in and consent pages with the built-in HTTP client, even if a browser could be opened'
+complete -c pipi -n "__fish_pipi_using_subcommand demo" -l timeout -d 'Seconds to wait for the browser to come back' -r
 complete -c pipi -n "__fish_pipi_using_subcommand demo" -s v -l verbose -d 'Log each step on stderr, secrets redacted; -vv also logs the server\'s answers'
+complete -c pipi -n "__fish_pipi_using_subcommand demo" -l no-browser -d 'Walk the sign-in and consent pages with the built-in HTTP client, even if a browser could be opened'
 complete -c pipi -n "__fish_pipi_using_subcommand demo" -s h -l help -d 'Print help'
+complete -c pipi -n "__fish_pipi_using_subcommand api" -l profile -d 'Profile to use: each has its own site, app and token' -r
+complete -c pipi -n "__fish_pipi_using_subcommand api" -l base-url -d 'Base URL of the Sngine site [default: https://pipichat.com]' -r
 complete -c pipi -n "__fish_pipi_using_subcommand api" -s f -l field -d 'A parameter to send, as KEY=VALUE; repeat for more' -r
 complete -c pipi -n "__fish_pipi_using_subcommand api" -s X -l method -d 'GET sends the parameters in the query string, as Sngine\'s API reads them; POST sends them as a form (the token stays in the query string)' -r -f -a "GET\t''
 POST\t''"
-complete -c pipi -n "__fish_pipi_using_subcommand api" -l profile -d 'Profile to use: each has its own site, app and token' -r
-complete -c pipi -n "__fish_pipi_using_subcommand api" -l base-url -d 'Base URL of the Sngine site [default: https://pipichat.com]' -r
-complete -c pipi -n "__fish_pipi_using_subcommand api" -l raw -d 'Print the server\'s answer as received instead of pretty-printed'
 complete -c pipi -n "__fish_pipi_using_subcommand api" -s v -l verbose -d 'Log each step on stderr, secrets redacted; -vv also logs the server\'s answers'
+complete -c pipi -n "__fish_pipi_using_subcommand api" -l raw -d 'Print the server\'s answer as received instead of pretty-printed'
 complete -c pipi -n "__fish_pipi_using_subcommand api" -s h -l help -d 'Print help'
 complete -c pipi -n "__fish_pipi_using_subcommand config; and not __fish_seen_subcommand_from list get set unset path help" -l profile -d 'Profile to use: each has its own site, app and token' -r
 complete -c pipi -n "__fish_pipi_using_subcommand config; and not __fish_seen_subcommand_from list get set unset path help" -l base-url -d 'Base URL of the Sngine site [default: https://pipichat.com]' -r
@@ -138,8 +138,8 @@ complete -c pipi -n "__fish_pipi_using_subcommand config; and __fish_seen_subcom
 complete -c pipi -n "__fish_pipi_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pipi -n "__fish_pipi_using_subcommand profiles" -l profile -d 'Profile to use: each has its own site, app and token' -r
 complete -c pipi -n "__fish_pipi_using_subcommand profiles" -l base-url -d 'Base URL of the Sngine site [default: https://pipichat.com]' -r
-complete -c pipi -n "__fish_pipi_using_subcommand profiles" -l json -d 'Print the profiles as a JSON array on stdout'
 complete -c pipi -n "__fish_pipi_using_subcommand profiles" -s v -l verbose -d 'Log each step on stderr, secrets redacted; -vv also logs the server\'s answers'
+complete -c pipi -n "__fish_pipi_using_subcommand profiles" -l json -d 'Print the profiles as a JSON array on stdout'
 complete -c pipi -n "__fish_pipi_using_subcommand profiles" -s h -l help -d 'Print help'
 complete -c pipi -n "__fish_pipi_using_subcommand completions" -l profile -d 'Profile to use: each has its own site, app and token' -r
 complete -c pipi -n "__fish_pipi_using_subcommand completions" -l base-url -d 'Base URL of the Sngine site [default: https://pipichat.com]' -r
@@ -162,8 +162,3 @@ complete -c pipi -n "__fish_pipi_using_subcommand help; and not __fish_seen_subc
 complete -c pipi -n "__fish_pipi_using_subcommand help; and not __fish_seen_subcommand_from login whoami token status logout mock demo api config profiles completions man help" -f -a "completions" -d 'Print the completion script for a shell'
 complete -c pipi -n "__fish_pipi_using_subcommand help; and not __fish_seen_subcommand_from login whoami token status logout mock demo api config profiles completions man help" -f -a "man" -d 'Print the manual page, in roff'
 complete -c pipi -n "__fish_pipi_using_subcommand help; and not __fish_seen_subcommand_from login whoami token status logout mock demo api config profiles completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c pipi -n "__fish_pipi_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "list" -d 'Print the profile\'s settings from the config file, one KEY = VALUE a line'
-complete -c pipi -n "__fish_pipi_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "get" -d 'Print one setting of the profile from the config file'
-complete -c pipi -n "__fish_pipi_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "set" -d 'Check a value and save it in the profile\'s table of the config file'
-complete -c pipi -n "__fish_pipi_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "unset" -d 'Remove a setting from the profile\'s table of the config file'
-complete -c pipi -n "__fish_pipi_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "path" -d 'Print the config file\'s path'

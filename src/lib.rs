@@ -31,7 +31,7 @@
 //!         "http://127.0.0.1:8765/callback",
 //!     )
 //!     .cache(cache)
-//!     .open_browser(|url, _| pipi::choose_browser().open(url))
+//!     .open_browser(|url, abort| pipi::choose_browser().open(url, abort))
 //!     .on_progress(|step| eprintln!("{step}"))
 //!     .run()?;
 //!     let site = Client::new(&login.token.base_url, std::time::Duration::from_secs(30))?;
@@ -72,6 +72,18 @@ pub use store::{
 /// with no display at all.
 pub fn choose_browser() -> BrowserChoice {
     login::browser::choose()
+}
+
+/// For a program about to end on a signal (Ctrl-C, SIGTERM): lets the files this crate is
+/// writing finish, waiting up to `within`, and removes the temporary files of any write that
+/// did not, so that no copy of a token or secret is left behind. No write starts after this
+/// call: one attempted fails with [`ErrorKind::Interrupted`]. True when every write
+/// finished in time.
+///
+/// Call it right before `std::process::exit` in a signal handler that exits; a program that
+/// lets its `main` return after a signal needs no call.
+pub fn finish_writes(within: std::time::Duration) -> bool {
+    store::atomic::finish_writes(within)
 }
 
 /// Formats a point in time as pipi writes it: RFC 3339, to the second, in UTC.

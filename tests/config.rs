@@ -241,7 +241,7 @@ fn profiles_lists_who_is_logged_in_where() {
 /// checks that the terminal never showed it.
 #[test]
 fn a_secret_typed_at_a_terminal_is_not_echoed() {
-    let Some(script) = common::script_program("hidden input is not tested") else {
+    let Some(script) = common::script_program("checking hidden input at a terminal") else {
         return;
     };
     let bed = bare();

@@ -372,6 +372,58 @@ fn without_a_browser_the_url_is_printed_and_the_wait_goes_on() {
     );
 }
 
+/// A browser command that returns only when its page is done (a text browser, Firefox when
+/// it was not running yet, headless Chromium) must not hold up a login whose redirect has
+/// arrived: waiting to see whether it fails used to add three seconds.
+#[test]
+fn a_browser_in_the_foreground_does_not_hold_up_the_login() {
+    let mut bed = Bed::new();
+    // It records the URL for the test to follow, then stays, its output kept off pipi's
+    // stderr so that nothing waits for it to end.
+    bed.browser_script(
+        "printf '%s\\n' \"$1\" >> \"$(dirname \"$0\")/opened-urls\"\n\
+         exec sleep 5 >/dev/null 2>&1\n",
+    );
+    let started = Instant::now();
+    let login = bed.login(&[]);
+    let took = started.elapsed();
+    assert_eq!(login.code(), 0, "{}", login.stderr());
+    assert!(
+        took < Duration::from_millis(1500),
+        "the login took {took:?}"
+    );
+    assert!(!login.stderr().contains("could not open a browser"));
+}
+
+/// The same with a browser that follows the redirects itself, in the foreground: the page it
+/// waits for is the one pipi sends once the login is done.
+#[test]
+fn a_browser_that_comes_back_in_the_foreground_does_not_wait_for_itself() {
+    if std::process::Command::new("curl")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("note: curl is not installed; a foreground curl browser is not tested");
+        return;
+    }
+    let mut bed = Bed::new();
+    bed.browser_script("exec curl -sL -o /dev/null \"$1\"\n");
+    let started = Instant::now();
+    let login = bed.login_with(&[], Browser::None);
+    let took = started.elapsed();
+    assert_eq!(login.code(), 0, "{}", login.stderr());
+    assert!(
+        took < Duration::from_millis(1500),
+        "the login took {took:?}"
+    );
+    assert!(
+        login.stderr().contains("Logged in as José O'Brien (@jose)"),
+        "{}",
+        login.stderr()
+    );
+}
+
 #[test]
 fn a_stale_key_does_not_end_the_wait_for_the_good_one() {
     let bed = Bed::new();

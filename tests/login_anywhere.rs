@@ -108,6 +108,96 @@ fn a_browser_that_cannot_start_falls_back_to_a_paste() {
     assert!(err.contains("Open this URL to log in:"), "{err}");
 }
 
+/// A browser command that starts but fails soon after: as when it could not start at all,
+/// the URL is printed and a paste taken, while the listener keeps waiting.
+#[test]
+fn a_browser_that_fails_after_starting_falls_back_to_the_url_and_a_paste() {
+    let mut bed = Bed::new();
+    bed.browser_script("exit 3\n");
+    let mut running = bed.start_login(&[]);
+    assert!(running.wait_for(&format!(
+        "Open this URL to log in: {}",
+        bed.site.oauth_url()
+    )));
+    assert!(running.wait_for("and press Enter"));
+    let address = bed.redirect_address();
+    running.type_in(&format!("{address}\n"));
+    let out = running.finish();
+    assert_logged_in(&bed, &out, key_of(&address));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("pipi: warning: could not open a browser: PIPI_BROWSER command")
+            && err.contains("exited with exit status: 3"),
+        "{err}"
+    );
+
+    // Or the URL is opened by hand, on this machine, and the browser comes back.
+    let login = bed.login(&[]);
+    assert_eq!(login.code(), 0, "{}", login.stderr());
+    assert_eq!(login.visit.unwrap().status, 200);
+}
+
+/// At a terminal, stdin is read only when a paste is needed: a browser that fails after
+/// starting makes it needed, and the pasted address is taken.
+#[test]
+fn at_a_terminal_a_browser_that_fails_after_starting_leads_to_a_paste() {
+    let Some(script) = common::script_program("the paste after a failed browser is not tested")
+    else {
+        return;
+    };
+    let mut bed = Bed::new();
+    bed.browser_script("exit 3\n");
+    let mut child = bed
+        .command(script)
+        .args([
+            "-q",
+            "-e",
+            "-c",
+            &format!("{} login", common::BIN),
+            "/dev/null",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 1024];
+        while let Ok(n) = stdout.read(&mut buf) {
+            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut screen = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !text(&screen).contains("and press Enter") {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(more) => screen.extend(more),
+            Err(_) => panic!("no paste was asked for: {}", text(&screen)),
+        }
+    }
+    let mut stdin = child.stdin.take().unwrap();
+    stdin
+        .write_all(format!("{}\n", bed.redirect_address()).as_bytes())
+        .unwrap();
+    let status = child.wait().unwrap();
+    drop(stdin);
+    while let Ok(more) = rx.recv_timeout(Duration::from_secs(2)) {
+        screen.extend(more);
+    }
+    let screen = text(&screen);
+    assert!(status.success(), "{screen}");
+    assert!(screen.contains("could not open a browser"), "{screen}");
+    assert!(
+        screen.contains("Logged in as José O'Brien (@jose)"),
+        "{screen}"
+    );
+}
+
 #[test]
 fn over_ssh_without_a_display_no_browser_is_started() {
     let mut bed = Bed::new();

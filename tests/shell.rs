@@ -53,17 +53,9 @@ fn subcommands(path: &[String]) -> Vec<String> {
         .collect()
 }
 
-/// Where a program is installed, or `None` after saying what is skipped without it.
+/// Where a program is installed; in CI, a missing one fails the test.
 fn installed(program: &str, skipped: &str) -> Option<PathBuf> {
-    let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|dir| dir.join(program))
-            .find(|p| p.is_file())
-    });
-    if found.is_none() {
-        eprintln!("note: {program} is not installed, so {skipped} is skipped");
-    }
-    found
+    common::required_program(program, skipped)
 }
 
 /// Runs a script in a shell from the repository's root, with a throwaway home.

@@ -188,7 +188,7 @@ fn without_the_flag_nothing_is_logged() {
 
 /// Runs pipi on a terminal (a pty from `script`) and returns what the terminal showed.
 fn on_a_terminal(bed: &Bed, args: &str, extra: &[(&str, &str)]) -> Option<String> {
-    let script = common::script_program("colour on a terminal is not tested")?;
+    let script = common::script_program("checking colour on a terminal")?;
     let out = bed
         .command(script)
         .args(["-q", "-e", "-c", &format!("{BIN} {args}"), "/dev/null"])

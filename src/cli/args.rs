@@ -6,7 +6,7 @@
 use super::exit;
 use super::settings::table::{self, MAX_SECONDS, SETTINGS};
 use clap::builder::PossibleValuesParser;
-use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgAction, ArgMatches, Args, FromArgMatches, Parser, Subcommand, ValueEnum};
 use pipi::emulator::{Fault, Generation};
 
 /// Every environment variable pipi reads and what it does, from the settings table.
@@ -27,7 +27,7 @@ fn columns<T: AsRef<str>>(rows: &[(&str, T)], width: usize) -> String {
 }
 
 /// The top-level help's closing part: exit codes and environment variables.
-fn after_help() -> String {
+pub fn after_help() -> String {
     let environment = environment();
     let width = environment
         .iter()
@@ -49,7 +49,7 @@ fn after_help() -> String {
 /// api' call the site with it, and 'pipi token' prints it for scripts. Sngine tokens live one
 /// minute. Each profile has its own site, app and token.
 #[derive(Debug, Parser)]
-#[command(name = "pipi", version, after_help = after_help())]
+#[command(name = "pipi", version)]
 pub struct Cli {
     /// Profile to use: each has its own site, app and token
     #[arg(long, global = true, value_name = "NAME")]
@@ -67,14 +67,40 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// A subcommand's own arguments, defined only once that subcommand is the one given: clap
+/// then builds one command's arguments instead of every command's, which was a fifth of
+/// what `pipi token` did. `pipi man` and the completions build the whole tree as before.
+#[derive(Debug)]
+pub struct Deferred<T>(pub T);
+
+impl<T: FromArgMatches> FromArgMatches for Deferred<T> {
+    fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
+        T::from_arg_matches(matches).map(Deferred)
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
+        self.0.update_from_arg_matches(matches)
+    }
+}
+
+impl<T: Args> Args for Deferred<T> {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        cmd.defer(T::augment_args)
+    }
+
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        cmd.defer(T::augment_args_for_update)
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Log in through the browser and cache the token
     #[command(after_help = "Examples:\n  pipi login\n  pipi login --profile work --timeout 60")]
-    Login(LoginArgs),
+    Login(Deferred<LoginArgs>),
     /// Print the profile of the logged-in person as JSON
     #[command(after_help = "Examples:\n  pipi whoami | jq -r .user_name\n  pipi whoami --raw")]
-    Whoami(WhoamiArgs),
+    Whoami(Deferred<WhoamiArgs>),
     /// Print the cached access token (no network)
     #[command(
         after_help = "Example:\n  curl \"https://pipichat.com/api/get_user_info?access_token=$(pipi token)\""
@@ -82,7 +108,7 @@ pub enum Command {
     Token,
     /// Say who is logged in, where, and for how long (no network)
     #[command(after_help = "Examples:\n  pipi status\n  pipi status --json | jq .expires_at")]
-    Status(StatusArgs),
+    Status(Deferred<StatusArgs>),
     /// Forget the cached token and profile snapshot
     #[command(after_help = "Examples:\n  pipi logout\n  pipi logout --profile work")]
     Logout,
@@ -91,13 +117,13 @@ pub enum Command {
         after_help = "Example:\n  pipi mock --port 0 --fault user_info=slow\n\n\
         It prints the export lines that point pipi at it."
     )]
-    Mock(MockArgs),
+    Mock(Deferred<MockArgs>),
     /// Show the whole login flow against a built-in emulated site, offline
     #[command(
         after_help = "Example:\n  pipi demo --no-browser | jq -r .user_name\n\n\
         It never touches your config or token cache."
     )]
-    Demo(DemoArgs),
+    Demo(Deferred<DemoArgs>),
     /// Call an endpoint of the site's API with the cached token and print its JSON answer
     #[command(after_help = "\
 Examples:
@@ -105,7 +131,7 @@ Examples:
   pipi api get_user_info | jq -r .user_info.user_name
   pipi api some_fork_endpoint -f page=2 -f q=hello
   pipi api some_fork_endpoint --method POST -f text='hi there'")]
-    Api(ApiArgs),
+    Api(Deferred<ApiArgs>),
     /// Show and change the config file's settings, per profile
     #[command(after_help = "\
 Examples:
@@ -117,12 +143,12 @@ Examples:
   pipi config get base-url
   pipi config unset token-ttl
   $EDITOR \"$(pipi config path)\"")]
-    Config(ConfigArgs),
+    Config(Deferred<ConfigArgs>),
     /// List the profiles, who is logged in on each, and for how long (no network)
     #[command(
         after_help = "Examples:\n  pipi profiles\n  pipi profiles --json | jq -r '.[].profile'"
     )]
-    Profiles(ProfilesArgs),
+    Profiles(Deferred<ProfilesArgs>),
     /// Print the completion script for a shell
     #[command(after_help = "\
 Examples:
@@ -131,13 +157,31 @@ Examples:
   pipi completions fish > ~/.config/fish/completions/pipi.fish
   pipi completions powershell >> $PROFILE
   pipi completions elvish > ~/.config/elvish/lib/pipi.elv")]
-    Completions(CompletionsArgs),
+    Completions(Deferred<CompletionsArgs>),
     /// Print the manual page, in roff
     #[command(after_help = "\
 Examples:
   pipi man | man -l -
   pipi man > ~/.local/share/man/man1/pipi.1")]
     Man,
+}
+
+impl Command {
+    /// Whether the command may write a file or wait on something (a browser, a child, a
+    /// server), and so must handle signals itself. Only commands that just read and print
+    /// are left out; a new command counts as one that does.
+    pub fn writes_or_waits(&self) -> bool {
+        !matches!(
+            self,
+            Command::Token
+                | Command::Whoami(_)
+                | Command::Status(_)
+                | Command::Api(_)
+                | Command::Profiles(_)
+                | Command::Completions(_)
+                | Command::Man
+        )
+    }
 }
 
 #[derive(Debug, Args)]

@@ -1,7 +1,9 @@
 //! Ctrl-C, SIGTERM and SIGHUP, handled in one place. The process can have only one handler,
 //! so it is set once, in `main`, and a command that wants the signal for itself subscribes
-//! while it does; with nobody subscribed, the signal ends pipi at once with the exit code
-//! shells use for it: 128 + its number (130, 143, 129).
+//! while it does; with nobody subscribed, the signal ends pipi with the exit code shells use
+//! for it: 128 + its number (130, 143, 129). Every ending goes through [`exit_now`], which
+//! first lets a file being written finish, or removes its temporary file: otherwise a
+//! `.pipi-*.tmp` copy of the token or the app secret would stay behind.
 
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Mutex, PoisonError};
@@ -45,8 +47,27 @@ fn deliver(code: u8) {
     let subscriber = SUBSCRIBER.lock().unwrap_or_else(PoisonError::into_inner);
     match subscriber.as_ref() {
         Some(handle) => handle(code),
-        None => std::process::exit(i32::from(code)),
+        None => exit_now(code),
     }
+}
+
+/// How long a signal waits for a write under way. A write is a few KiB and an fsync; a
+/// disk that takes longer than this is stuck, and the temporary file is removed instead.
+const WRITE_PATIENCE: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// Ends pipi on a signal with `code`, once no file is half written.
+pub fn exit_now(code: u8) -> ! {
+    exit_after(code, || {})
+}
+
+/// Ends pipi on a signal with `code`, once no file is half written and `cleanup` has run
+/// (such as deleting a temporary directory, whose destructor an exit would skip).
+pub fn exit_after(code: u8, cleanup: impl FnOnce()) -> ! {
+    if !pipi::finish_writes(WRITE_PATIENCE) {
+        log::debug!("a write did not finish in time; its temporary file was removed");
+    }
+    cleanup();
+    std::process::exit(i32::from(code))
 }
 
 /// The exit code for a command that stopped because of a signal: that of the last one

@@ -14,7 +14,7 @@ mod session;
 mod settings;
 
 use anyhow::Result;
-use args::{Cli, Command};
+use args::{Cli, Command, Deferred};
 use commands::{
     api, completions, config, demo, login, logout, man, mock, profiles, status, token, whoami,
 };
@@ -24,15 +24,18 @@ use std::process::ExitCode;
 /// Entry point of the binary: parse, run, and turn the outcome into an exit code. Errors
 /// print once, here.
 pub fn main() -> ExitCode {
-    use clap::Parser;
-    let cli = match Cli::try_parse() {
+    let cli = match parse() {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
             return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
         }
     };
-    interrupt::install();
+    // A command that writes files or waits must end cleanly on a signal; one that only
+    // reads ends the system's way, with the same exit status, and spares a thread.
+    if cli.command.writes_or_waits() {
+        interrupt::install();
+    }
     let env_level = process_env("PIPI_DEBUG");
     debug::enable(debug::level_from(cli.verbose, env_level.as_deref()));
     log::debug!(
@@ -59,6 +62,26 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// The command line, parsed. The help's footer (exit codes, environment) is only built when
+/// help may be shown: formatting it is a sixth of what `pipi token` does otherwise.
+fn parse() -> Result<Cli, clap::Error> {
+    use clap::{CommandFactory, FromArgMatches};
+    let mut command = Cli::command();
+    if std::env::args_os()
+        .skip(1)
+        .any(|a| a == "-h" || a == "--help" || a == "help")
+    {
+        command = command.after_help(args::after_help());
+    }
+    let mut matches = command.try_get_matches_from_mut(std::env::args_os())?;
+    let cli = Cli::from_arg_matches_mut(&mut matches).map_err(|e| e.format(&mut command));
+    // Both live until pipi ends, which frees everything at once: taking them apart piece by
+    // piece would cost a tenth of what `pipi token` does.
+    std::mem::forget(matches);
+    std::mem::forget(command);
+    cli
+}
+
 /// A reader that closed stdout early (`pipi whoami | head -1`) is no error.
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().any(|e| e.is::<output::StdoutClosed>())
@@ -73,22 +96,22 @@ fn run(cli: Cli) -> Result<ExitCode> {
         base_url: cli.base_url,
     };
     match cli.command {
-        Command::Completions(args) => completions::run(&args),
+        Command::Completions(Deferred(args)) => completions::run(&args),
         Command::Man => man::run(),
-        Command::Config(args) => config::run(&locations(&flags)?, &args),
-        Command::Profiles(args) => profiles::run(&locations(&flags)?, &args),
-        Command::Login(args) => login::run(&settings(&flags)?, &args),
-        Command::Whoami(args) => whoami::run(&settings(&flags)?, &args),
+        Command::Config(Deferred(args)) => config::run(&locations(&flags)?, &args),
+        Command::Profiles(Deferred(args)) => profiles::run(&locations(&flags)?, &args),
+        Command::Login(Deferred(args)) => login::run(&settings(&flags)?, &args),
+        Command::Whoami(Deferred(args)) => whoami::run(&settings(&flags)?, &args),
         Command::Token => token::run(&settings(&flags)?),
-        Command::Status(args) => status::run(&settings(&flags)?, &args),
+        Command::Status(Deferred(args)) => status::run(&settings(&flags)?, &args),
         Command::Logout => logout::run(&locations(&flags)?),
-        Command::Api(args) => api::run(&settings(&flags)?, &args),
+        Command::Api(Deferred(args)) => api::run(&settings(&flags)?, &args),
         // The emulator commands stand apart from the person's settings and files.
-        Command::Mock(args) => {
+        Command::Mock(Deferred(args)) => {
             stands_apart(&flags, "mock")?;
             mock::run(&args)
         }
-        Command::Demo(args) => {
+        Command::Demo(Deferred(args)) => {
             stands_apart(&flags, "demo")?;
             demo::run(&args)
         }

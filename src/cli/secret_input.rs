@@ -86,7 +86,7 @@ fn read_hidden(prompt: &str) -> Result<String> {
     let _interrupt = crate::cli::interrupt::subscribe(move |code| {
         let _ = tcsetattr(std::io::stdin(), OptionalActions::Now, &original);
         crate::cli::output::say("");
-        std::process::exit(i32::from(code));
+        crate::cli::interrupt::exit_now(code);
     });
     read_line_after(prompt, &stdin)
 }

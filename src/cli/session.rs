@@ -199,7 +199,7 @@ pub fn run_login(login: Login<'_>) -> anyhow::Result<LoggedIn> {
     let cancel = login.cancel_handle();
     let _interrupt = super::interrupt::subscribe(move |code| {
         if cancel.cancel() {
-            std::process::exit(i32::from(code));
+            crate::cli::interrupt::exit_now(code);
         }
     });
     Ok(login.run()?)

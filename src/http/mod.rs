@@ -38,3 +38,16 @@ pub const MAX_BODY: usize = 1024 * 1024;
 /// Connections whose request is being read at once; past it, the oldest is closed, which
 /// is a stalled one, since a real client sends its request the moment it connects.
 pub const MAX_OPEN: usize = 64;
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use std::net::{TcpListener, TcpStream};
+
+    /// A connected pair on loopback: the client's end and the server's.
+    pub(crate) fn pair() -> (TcpStream, TcpStream) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (server, _) = listener.accept().unwrap();
+        (client, server)
+    }
+}

@@ -324,17 +324,10 @@ fn strip_origin(target: &str) -> &str {
 mod tests {
     use super::*;
     use std::io::Write;
-    use std::net::TcpListener;
     use std::thread;
     use std::time::Duration;
 
-    /// A connected pair on loopback: the client's end and the server's.
-    fn pair() -> (TcpStream, TcpStream) {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
-        let (server, _) = listener.accept().unwrap();
-        (client, server)
-    }
+    use crate::http::tests::pair;
 
     fn soon() -> Instant {
         Instant::now() + Duration::from_millis(200)

@@ -393,13 +393,7 @@ mod tests {
     use std::io::Write;
     use std::net::SocketAddr;
 
-    /// A connected pair on loopback: the client's end and the server's.
-    fn pair() -> (TcpStream, TcpStream) {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
-        let (server, _) = listener.accept().unwrap();
-        (client, server)
-    }
+    use crate::http::tests::pair;
 
     /// A server on a free loopback port that answers every request with 200 and its path.
     fn echo_server() -> (Server, SocketAddr) {

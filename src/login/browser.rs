@@ -4,11 +4,13 @@
 //! else the system's opener, unless the screen is on another machine (SSH) or there is none
 //! (no display).
 
+use super::Abort;
 use super::environment::{EnvLookup, Environment, Os, process_env};
 use crate::error::{self, Error, ErrorKind};
 use anyhow::{Result, anyhow, bail};
+use std::collections::VecDeque;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// How long a launcher may run before it counts as a browser that started.
@@ -19,10 +21,33 @@ const LAUNCH_GRACE: Duration = Duration::from_secs(3);
 pub struct Browser(Opener);
 
 impl Browser {
-    /// Opens `url`; an error means no browser could be started.
-    pub fn open(&self, url: &str) -> error::Result<()> {
-        open(&self.0, url).map_err(|e| Error::new(ErrorKind::Failed, format!("{e:#}")))
+    /// Starts the browser on `url` and returns as soon as it runs, without waiting for it:
+    /// a browser that stays in the foreground until its page is done (a text browser,
+    /// Firefox when it was not running yet, curl) must not hold up a login whose redirect
+    /// has arrived. An error means none could be started; a browser that fails soon after
+    /// (exits non-zero within a few seconds) is reported to `on_failure`, on another thread.
+    pub fn start(
+        &self,
+        url: &str,
+        on_failure: impl FnOnce(Error) + Send + 'static,
+    ) -> error::Result<()> {
+        start(&self.0, url, move |outcome| {
+            if let Err(e) = outcome {
+                on_failure(failed(e));
+            }
+        })
+        .map_err(failed)
     }
+
+    /// [`Browser::start`] as a [`crate::Login`] opener: a browser that fails soon after
+    /// starting is reported through `abort`, and the login shows the URL and goes on waiting.
+    pub fn open(&self, url: &str, abort: Abort) -> error::Result<()> {
+        self.start(url, move |e| abort.browser_failed(e))
+    }
+}
+
+fn failed(e: anyhow::Error) -> Error {
+    Error::new(ErrorKind::Failed, format!("{e:#}"))
 }
 
 /// Whether a browser can be opened here, and how.
@@ -35,10 +60,10 @@ pub enum BrowserChoice {
 }
 
 impl BrowserChoice {
-    /// Opens `url` with the browser chosen, or says why none is started.
-    pub fn open(&self, url: &str) -> error::Result<()> {
+    /// [`Browser::open`] with the browser chosen, or an error that says why none is started.
+    pub fn open(&self, url: &str, abort: Abort) -> error::Result<()> {
         match self {
-            BrowserChoice::Open(browser) => browser.open(url),
+            BrowserChoice::Open(browser) => browser.open(url, abort),
             BrowserChoice::Skip(why) => Err(Error::new(
                 ErrorKind::Failed,
                 format!("no browser is started: {why}"),
@@ -271,52 +296,134 @@ fn wslenv_with(name: &str, existing: Option<&str>) -> String {
     }
 }
 
-/// Opens `url`; an error means no browser could be started.
-pub(crate) fn open(opener: &Opener, url: &str) -> Result<()> {
-    match opener {
-        Opener::CommandLine { var, line } => {
-            // Each entry in turn; the first that starts wins. Every failure is told, since
-            // the person named them all.
-            let mut failures = Vec::new();
-            for entry in entries(line) {
-                let tried = command_line(entry, url).and_then(|args| {
-                    let mut cmd = Command::new(&args[0]);
-                    cmd.args(&args[1..]);
-                    launch(cmd).map_err(|e| anyhow!("'{}' failed: {e}", args[0]))
-                });
-                match tried {
-                    Ok(()) => return Ok(()),
-                    Err(e) => failures.push(format!("{e:#}")),
+/// Opens `url` and waits to see how the launch went: an error means no browser could be
+/// started, or every launcher failed within [`LAUNCH_GRACE`].
+#[cfg(test)]
+fn open(opener: &Opener, url: &str) -> Result<()> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    start(opener, url, move |outcome| {
+        let _ = tx.send(outcome);
+    })?;
+    rx.recv()
+        .unwrap_or_else(|_| Err(anyhow!("the browser launcher vanished")))
+}
+
+/// Starts the browser on `url` and returns as soon as a launcher runs, without waiting for
+/// it: a browser that stays in the foreground until its page is done (a text browser,
+/// Firefox when it was not running yet, curl) must not hold up a login whose redirect has
+/// arrived. An error means no launcher could be started at all. How the launch ends is told
+/// to `outcome` later, on another thread: an error once every launcher failed (exited
+/// non-zero within [`LAUNCH_GRACE`], or could not run), success otherwise.
+pub(crate) fn start(
+    opener: &Opener,
+    url: &str,
+    outcome: impl FnOnce(Result<()>) + Send + 'static,
+) -> Result<()> {
+    let mut launchers = Launchers::new(opener, url);
+    let running = launchers.start_next()?;
+    std::thread::spawn(move || {
+        let (mut child, mut program) = running;
+        while let Err(e) = settle(&mut child, &program) {
+            launchers.failed(e);
+            match launchers.start_next() {
+                Ok(next) => (child, program) = next,
+                Err(e) => return outcome(Err(e)),
+            }
+        }
+        outcome(Ok(()));
+        // The browser runs on, and is reaped whenever it ends; nothing waits for that.
+        let _ = child.wait();
+    });
+    Ok(())
+}
+
+/// The commands that can open the URL, tried in turn until one works.
+struct Launchers {
+    queue: VecDeque<Command>,
+    /// Why the last one failed (or why there are none).
+    last: anyhow::Error,
+    /// For command lines: the variable they came from, and why each that was tried failed,
+    /// all told since the person named them all.
+    named: Option<(&'static str, Vec<String>)>,
+}
+
+impl Launchers {
+    fn new(opener: &Opener, url: &str) -> Launchers {
+        match opener {
+            Opener::CommandLine { var, line } => {
+                let mut failures = Vec::new();
+                let mut queue = VecDeque::new();
+                for entry in entries(line) {
+                    match command_line(entry, url) {
+                        Ok(args) => {
+                            let mut cmd = Command::new(&args[0]);
+                            cmd.args(&args[1..]);
+                            queue.push_back(cmd);
+                        }
+                        Err(e) => failures.push(format!("{e:#}")),
+                    }
+                }
+                Launchers {
+                    queue,
+                    last: anyhow!("nothing to run"),
+                    named: Some((var, failures)),
                 }
             }
-            Err(anyhow!("{var} command {}", failures.join("; ")))
+            Opener::Windows { launchers, wslenv } => Launchers {
+                queue: launchers
+                    .iter()
+                    .filter_map(|launcher| launcher.launch(url, wslenv.as_deref()))
+                    .map(|spec| {
+                        let mut cmd = Command::new(spec.program);
+                        cmd.args(&spec.args)
+                            .envs(spec.env.iter().map(|(k, v)| (k, v)));
+                        cmd
+                    })
+                    .collect(),
+                last: anyhow!("no way to reach Windows' browser from WSL is known"),
+                named: None,
+            },
+            Opener::System => Launchers {
+                queue: open::commands(url).into(),
+                last: anyhow!("no way to open a browser is known on this system"),
+                named: None,
+            },
         }
-        Opener::Windows { launchers, wslenv } => {
-            let mut last = anyhow!("no way to reach Windows' browser from WSL is known");
-            for launcher in launchers {
-                let Some(spec) = launcher.launch(url, wslenv.as_deref()) else {
-                    continue;
-                };
-                let mut cmd = Command::new(spec.program);
-                cmd.args(&spec.args)
-                    .envs(spec.env.iter().map(|(k, v)| (k, v)));
-                match launch(cmd) {
-                    Ok(()) => return Ok(()),
-                    Err(e) => last = e,
-                }
+    }
+
+    /// Records why the launcher just tried failed.
+    fn failed(&mut self, e: anyhow::Error) {
+        if let Some((_, failures)) = &mut self.named {
+            failures.push(format!("{e:#}"));
+        }
+        self.last = e;
+    }
+
+    /// Starts the next command that will run; the error, once none is left, says why the
+    /// last one failed (every one, for command lines).
+    fn start_next(&mut self) -> Result<(Child, String)> {
+        while let Some(mut cmd) = self.queue.pop_front() {
+            // stdout belongs to pipi's data; whatever the browser prints goes to stderr.
+            // stdin may be where the person pastes the address: the browser must not read it.
+            cmd.stdin(Stdio::null())
+                .stdout(Stdio::from(std::io::stderr()));
+            for name in SECRET_VARIABLES {
+                cmd.env_remove(name);
             }
-            Err(last)
-        }
-        Opener::System => {
-            let mut last = anyhow!("no way to open a browser is known on this system");
-            for cmd in open::commands(url) {
-                match launch(cmd) {
-                    Ok(()) => return Ok(()),
-                    Err(e) => last = e,
-                }
+            let program = cmd.get_program().to_string_lossy().into_owned();
+            match cmd.spawn() {
+                Ok(child) => return Ok((child, program)),
+                Err(e) => self.failed(anyhow!("cannot run {program}: {e}")),
             }
-            Err(last)
         }
+        let last = std::mem::replace(&mut self.last, anyhow!("nothing to run"));
+        Err(match &self.named {
+            Some((var, failures)) if !failures.is_empty() => {
+                anyhow!("{var} command failed: {}", failures.join("; "))
+            }
+            Some((var, _)) => anyhow!("{var} command failed: {last}"),
+            None => last,
+        })
     }
 }
 
@@ -324,29 +431,15 @@ pub(crate) fn open(opener: &Opener, url: &str) -> Result<()> {
 /// crash reporters and child processes would all inherit them.
 pub(crate) const SECRET_VARIABLES: [&str; 2] = ["PIPI_APP_SECRET", "PIPI_ACCESS_TOKEN"];
 
-/// Starts a launcher and waits briefly: a launcher that fails does so at once, while a
-/// browser that stays in the foreground must not hold up the login.
-fn launch(mut cmd: Command) -> Result<()> {
-    // stdout belongs to pipi's data; whatever the browser prints goes to stderr. stdin may
-    // be where the person pastes the address: the browser must not read it.
-    cmd.stdin(Stdio::null())
-        .stdout(Stdio::from(std::io::stderr()));
-    for name in SECRET_VARIABLES {
-        cmd.env_remove(name);
-    }
-    let program = cmd.get_program().to_string_lossy().into_owned();
-    let mut child = cmd
-        .spawn()
-        .map_err(|e| anyhow!("cannot run {program}: {e}"))?;
+/// Waits until a started launcher exits or has run for [`LAUNCH_GRACE`]: a launcher that
+/// fails does so at once, while one still running by then is a browser that started.
+fn settle(child: &mut Child, program: &str) -> Result<()> {
     let started = Instant::now();
     loop {
         match child.try_wait() {
             Ok(Some(status)) if status.success() => return Ok(()),
             Ok(Some(status)) => bail!("{program} exited with {status}"),
-            Ok(None) if started.elapsed() >= LAUNCH_GRACE => {
-                std::thread::spawn(move || child.wait());
-                return Ok(());
-            }
+            Ok(None) if started.elapsed() >= LAUNCH_GRACE => return Ok(()),
             Ok(None) => std::thread::sleep(Duration::from_millis(25)),
             Err(e) => bail!("cannot wait for {program}: {e}"),
         }
@@ -619,7 +712,7 @@ mod tests {
         let err = open(&list("/nonexistent/a:false"), "http://u").unwrap_err();
         let err = format!("{err:#}");
         assert!(
-            err.contains("/nonexistent/a") && err.contains("'false'"),
+            err.contains("/nonexistent/a") && err.contains("false exited"),
             "{err}"
         );
     }
@@ -655,5 +748,34 @@ mod tests {
         assert!(open(&line("/nonexistent/browser"), "http://u").is_err());
         assert!(open(&line("false"), "http://u").is_err());
         assert!(open(&line("true"), "http://u").is_ok());
+    }
+
+    #[test]
+    fn start_returns_while_the_launcher_runs_and_reports_its_failure_later() {
+        let dir = tempfile::tempdir().unwrap();
+        let script = dir.path().join("browser");
+        std::fs::write(&script, "#!/bin/sh\nsleep 0.5\nexit 3\n").unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        let opener = Opener::CommandLine {
+            var: "BROWSER",
+            line: script.display().to_string(),
+        };
+        let (tx, rx) = std::sync::mpsc::channel();
+        let began = Instant::now();
+        start(&opener, "http://u", move |outcome| {
+            let _ = tx.send(outcome);
+        })
+        .unwrap();
+        assert!(began.elapsed() < Duration::from_millis(400));
+        let err = rx
+            .recv_timeout(Duration::from_secs(10))
+            .unwrap()
+            .unwrap_err();
+        assert!(err.to_string().contains("exited with"), "{err}");
+        assert!(err.to_string().starts_with("BROWSER command"), "{err}");
     }
 }

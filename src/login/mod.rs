@@ -16,7 +16,7 @@ pub(crate) mod paste;
 use crate::error::{self, Error, ErrorKind};
 use crate::secret::Secret;
 use crate::site::{Client, url};
-use crate::store::{CachedToken, Lookup, TokenCache};
+use crate::store::{CachedToken, TokenCache};
 use anyhow::{Context, anyhow};
 use callback::{CallbackListener, Catch, Caught, Uncatchable};
 use paste::Input;
@@ -41,6 +41,8 @@ enum Event {
     Interrupted,
     /// Whatever brought the browser to the login page failed for good.
     Failed(Error),
+    /// The browser that was started failed soon after: the person is to open the URL.
+    BrowserFailed(Error),
 }
 
 /// Why no browser is started.
@@ -62,6 +64,17 @@ pub enum Paste {
     /// In every case: for a stdin that is not a terminal, which may well carry the address
     /// (a script, a container without a terminal, `ssh host pipi login`).
     Always,
+}
+
+impl Paste {
+    /// Whether stdin is read, given whether a paste is the only way the key can come.
+    fn reads(self, needed: bool) -> bool {
+        match self {
+            Paste::Never => false,
+            Paste::WhenNeeded => needed,
+            Paste::Always => true,
+        }
+    }
 }
 
 /// What the login tells its caller as it goes, for the person watching. Each has a
@@ -95,6 +108,8 @@ pub enum Progress<'a> {
     PasteTooLong,
     /// stdin ended; the listener still waits at this URL.
     StdinClosed(&'a str),
+    /// The wait goes on, for this (after a browser failed).
+    StillWaiting(String),
     /// The site refused a key (stale or replaced); the wait goes on for a fresh one.
     KeyRefused {
         /// The refusal.
@@ -146,6 +161,7 @@ impl fmt::Display for Progress<'_> {
             Progress::PasteTooLong => {
                 f.write_str("that line is too long to be an address or a key; paste it again")
             }
+            Progress::StillWaiting(what) => write!(f, "Still waiting for {what}."),
             Progress::StdinClosed(url) => write!(
                 f,
                 "stdin is closed; still waiting for the browser to come back to {url}."
@@ -200,7 +216,8 @@ impl Cancel {
 }
 
 /// Lets a browser opener end the wait early, when it knows the browser will never come
-/// back (a headless walker that failed, say).
+/// back (a headless walker that failed, say), or fall back to showing the URL when the
+/// browser it started failed.
 #[derive(Clone)]
 pub struct Abort(Sender<Event>);
 
@@ -208,6 +225,13 @@ impl Abort {
     /// Ends the login with `error`.
     pub fn fail(&self, error: Error) {
         let _ = self.0.send(Event::Failed(error));
+    }
+
+    /// Reports a browser that failed after it was started: the person is shown the URL
+    /// (and asked for a paste where stdin may be read), and the wait goes on, as `gh auth
+    /// login` does.
+    pub fn browser_failed(&self, error: Error) {
+        let _ = self.0.send(Event::BrowserFailed(error));
     }
 }
 
@@ -245,7 +269,7 @@ type Observer<'a> = Box<dyn Fn(Progress<'_>) + 'a>;
 ///     "http://127.0.0.1:8765/callback",
 /// )
 /// .cache(cache)
-/// .open_browser(|url, _abort| pipi::choose_browser().open(url))
+/// .open_browser(|url, abort| pipi::choose_browser().open(url, abort))
 /// .on_progress(|step| eprintln!("{step}"))
 /// .timeout(Duration::from_secs(120))
 /// .run()?;
@@ -415,36 +439,51 @@ impl<'a> Login<'a> {
             });
         }
         let browser_started = self.start_browser(&login_url, Abort(tx.clone()));
-        let paste_needed = !browser_started || listener.is_none();
-        let read_paste = match self.paste {
-            Paste::Never => false,
-            Paste::WhenNeeded => paste_needed,
-            Paste::Always => true,
-        };
-        let waiting = Waiting {
+        let mut paste_needed = !browser_started || listener.is_none();
+        let mut waiting = Waiting {
             redirect_url: listener.as_ref().map(|l| l.target().url.clone()),
-            paste: read_paste,
+            paste: self.paste.reads(paste_needed),
             timeout: self.timeout,
         };
-        if read_paste {
+        if waiting.paste {
             if paste_needed {
                 self.say(Progress::PasteInstructions(paste_instructions(&catch)));
             } else {
                 self.say(Progress::ReadingStdin);
             }
-            paste::read_stdin(tx, Event::Pasted);
-        } else {
-            drop(tx);
+            paste::read_stdin(tx.clone(), Event::Pasted);
         }
         self.say(Progress::Waiting(waiting.describe()));
 
         let deadline = Instant::now()
             .checked_add(self.timeout)
             .ok_or_else(|| anyhow!("the timeout is too long"))?;
-        let mut stdin_open = read_paste;
+        let mut stdin_open = waiting.paste;
         loop {
-            let (auth_key, browser) =
+            let waited =
                 self.wait_for_key(&waiting, paste_needed, &mut stdin_open, &rx, deadline)?;
+            let (auth_key, browser) = match waited {
+                Waited::Key(key, browser) => (key, browser),
+                // As `gh auth login` does when its browser fails: say so, show the URL, and
+                // keep waiting, now for a paste too, as if no browser had been started.
+                Waited::BrowserFailed(e) => {
+                    self.say(Progress::BrowserFailed(&e));
+                    self.say(Progress::OpenUrl(&login_url));
+                    if !paste_needed {
+                        paste_needed = true;
+                        if self.paste.reads(true) && !waiting.paste {
+                            waiting.paste = true;
+                            stdin_open = true;
+                            paste::read_stdin(tx.clone(), Event::Pasted);
+                        }
+                        if waiting.paste && stdin_open {
+                            self.say(Progress::PasteInstructions(paste_instructions(&catch)));
+                        }
+                    }
+                    self.say(Progress::StillWaiting(waiting.what(stdin_open)));
+                    continue;
+                }
+            };
             let pasted_past_a_page = browser.is_none()
                 && matches!(
                     catch,
@@ -464,8 +503,14 @@ impl<'a> Login<'a> {
                     }
                 });
             match outcome {
-                Ok(done) => {
-                    if let Some(Err(e)) = self.cache.as_ref().map(|c| c.save(&done.token)) {
+                Ok(mut done) => {
+                    let saved = self
+                        .cache
+                        .as_ref()
+                        .map(|c| c.save_login(done.token.clone()));
+                    if let Some(Ok(token)) = saved {
+                        done.token = token;
+                    } else if let Some(Err(e)) = saved {
                         if let Some(browser) = browser {
                             callback::respond(
                                 browser,
@@ -571,13 +616,16 @@ impl<'a> Login<'a> {
         stdin_open: &mut bool,
         rx: &Receiver<Event>,
         deadline: Instant,
-    ) -> Result<(Secret, Option<callback::Connection>)> {
+    ) -> Result<Waited> {
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match rx.recv_timeout(left) {
-                Ok(Event::Redirect(caught)) => return Ok((caught.key, Some(caught.browser))),
+                Ok(Event::Redirect(caught)) => {
+                    return Ok(Waited::Key(caught.key, Some(caught.browser)));
+                }
+                Ok(Event::BrowserFailed(e)) => return Ok(Waited::BrowserFailed(e)),
                 Ok(Event::Pasted(Input::Line(line))) => match paste::parse(line.expose()) {
-                    Ok(key) => return Ok((key, None)),
+                    Ok(key) => return Ok(Waited::Key(key, None)),
                     Err(why) => self.say(Progress::PasteRejected(why)),
                 },
                 Ok(Event::Pasted(Input::TooLong)) => self.say(Progress::PasteTooLong),
@@ -638,26 +686,11 @@ impl<'a> Login<'a> {
             .context("failed to fetch the profile with the new token")?;
         let user = Value::Object(profile.user);
         let base_url = client.base_url();
-        // Within its minute the server hands back the token it issued before, with its old
-        // date: keep the times of the first login rather than extend its life.
-        let earlier = match self.cache.as_ref().map(TokenCache::load) {
-            Some(Lookup::Found(old))
-                if old.access_token == token
-                    && old.base_url == base_url
-                    && old.app_id == self.app_id =>
-            {
-                Some((old.obtained_at, old.expires_at))
-            }
-            _ => None,
-        };
-        let (obtained_at, expires_at) = earlier.unwrap_or_else(|| {
-            (
-                obtained_at,
-                obtained_at
-                    .checked_add(self.token_ttl)
-                    .unwrap_or_else(crate::store::rfc3339::latest),
-            )
-        });
+        // The cache keeps the times of the first login when the server hands back the token
+        // it issued before (see `TokenCache::save_login`).
+        let expires_at = obtained_at
+            .checked_add(self.token_ttl)
+            .unwrap_or_else(crate::store::rfc3339::latest);
         Ok(LoggedIn {
             token: CachedToken {
                 access_token: token,
@@ -717,6 +750,14 @@ fn paste_instructions(catch: &Catch) -> String {
               the key: a key works once."
             .to_string(),
     }
+}
+
+/// What ends a wait for the key.
+enum Waited {
+    /// The key, with the browser that brought it if it came to the listener.
+    Key(Secret, Option<callback::Connection>),
+    /// The browser that was started failed: the wait goes on once the URL is shown.
+    BrowserFailed(Error),
 }
 
 /// What the wait is for, to say it before and after.

@@ -86,6 +86,12 @@ impl Client {
         if ::url::Url::parse(base_url).is_ok_and(|u| url::is_loopback(&u)) {
             builder = builder.no_proxy();
         }
+        // Plain http is only ever allowed on loopback, and redirects are not followed, so
+        // such a client never makes a TLS connection: it need not read the system's
+        // certificate store, which is most of the cost of a `pipi whoami`.
+        if base_url.starts_with("http://") {
+            builder = builder.tls_certs_only([]);
+        }
         let http = builder
             // A redirect on an API call means a wrong base URL, not something to follow.
             .redirect(reqwest::redirect::Policy::none())

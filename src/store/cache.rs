@@ -1,7 +1,8 @@
 //! The token cache: one private JSON file per profile with the token, its times, the site and
 //! app it belongs to, and the profile snapshot taken at login.
 
-use super::atomic;
+use super::read::{ReadError, read_small_file};
+use super::{atomic, lock, private};
 use crate::error::{Error, ErrorKind, Result};
 use crate::secret::Secret;
 use anyhow::Context;
@@ -69,61 +70,147 @@ impl TokenCache {
         &self.path
     }
 
+    /// The directory the file is in.
+    fn dir(&self) -> &Path {
+        self.path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+    }
+
+    /// Checks the directory before use: refuses one that belongs to another user, and makes
+    /// one that holds only pipi's files private (0700) when others may enter it. Returns a
+    /// sentence for the person when it changed something, or when the directory holds other
+    /// files too and others may write in it. [`load`](Self::load), [`save`](Self::save) and
+    /// [`remove`](Self::remove) refuse another user's directory too; this says so before
+    /// any work.
+    pub fn check_dir(&self) -> Result<Option<String>> {
+        let dir = self.dir();
+        private::check_owner(dir, "token cache directory")
+            .map_err(|e| Error::from_chain(e).or_kind(ErrorKind::File))?;
+        Ok(private::secure_dir(dir, "token cache directory", &|name| {
+            name.ends_with(".json") || private::is_helper_file(name)
+        }))
+    }
+
     /// Reads the file; a broken one is [`Lookup::Unusable`], never an error, so that a
-    /// login can replace it.
+    /// login can replace it. Anything but a regular file of at most 1 MiB is broken: a FIFO
+    /// or a device is not opened for reading, and a huge file is not read. A file others can
+    /// read is made private.
     pub fn load(&self) -> Lookup {
-        let bytes = match std::fs::read(&self.path) {
+        if let Err(e) = private::check_owner(self.dir(), "token cache directory") {
+            return Lookup::Unusable(format!("ignoring the token cache: {e}"));
+        }
+        let bytes = match read_small_file(&self.path) {
             Ok(bytes) => bytes,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Lookup::Missing,
-            Err(e) => {
+            Err(ReadError::Missing) => return Lookup::Missing,
+            Err(e @ ReadError::Io(_)) => {
                 return Lookup::Unusable(format!(
                     "failed to read token cache {}: {e}",
                     self.path.display()
                 ));
             }
+            Err(e) => {
+                return Lookup::Unusable(format!(
+                    "ignoring token cache {}: {e}",
+                    self.path.display()
+                ));
+            }
         };
-        match serde_json::from_slice(&bytes) {
-            Ok(token) => Lookup::Found(token),
-            // serde_json's own message can quote the file, token included: say only what
-            // kind of trouble it is and where.
-            Err(e) => Lookup::Unusable(format!(
-                "ignoring unreadable token cache {}: {} at line {} column {}",
-                self.path.display(),
-                match e.classify() {
-                    serde_json::error::Category::Syntax => "not valid JSON",
-                    serde_json::error::Category::Eof => "cut short",
-                    serde_json::error::Category::Data => "missing or wrong fields",
-                    serde_json::error::Category::Io => "unreadable",
-                },
-                e.line(),
-                e.column()
-            )),
-        }
+        private::secure_own_file(&self.path);
+        parse(&self.path, &bytes)
     }
 
     /// Replaces the file with `token`, atomically: a reader sees the old token or the new
     /// one, never half of either.
     pub fn save(&self, token: &CachedToken) -> Result<()> {
-        let write = || -> anyhow::Result<()> {
+        self.change(|_| Ok(token.clone())).map(drop)
+    }
+
+    /// Saves the token of a login. Within its minute the server hands back the token it
+    /// issued before, with its old date: then the times of the first login are kept rather
+    /// than the token's life extended. The read and the write are one step under the
+    /// cache's lock, so that a concurrent login cannot slip in between. Returns the token as
+    /// saved.
+    pub(crate) fn save_login(&self, token: CachedToken) -> Result<CachedToken> {
+        self.change(move |earlier| {
+            let mut token = token;
+            if let Lookup::Found(old) = earlier
+                && old.access_token == token.access_token
+                && old.base_url == token.base_url
+                && old.app_id == token.app_id
+            {
+                token.obtained_at = old.obtained_at;
+                token.expires_at = old.expires_at;
+            }
+            Ok(token)
+        })
+    }
+
+    /// Reads the file, makes the new token from what was there, and writes it, holding the
+    /// cache's lock throughout.
+    fn change(
+        &self,
+        make: impl FnOnce(Lookup) -> anyhow::Result<CachedToken>,
+    ) -> Result<CachedToken> {
+        let change = || -> anyhow::Result<CachedToken> {
+            private::check_owner(self.dir(), "token cache directory")?;
+            let _lock = lock::lock(&self.path)?;
+            let token = make(self.load())?;
             let mut json =
-                serde_json::to_vec_pretty(token).context("failed to encode the token cache")?;
+                serde_json::to_vec_pretty(&token).context("failed to encode the token cache")?;
             json.push(b'\n');
-            atomic::write_private_atomic(&self.path, &json)
-                .with_context(|| format!("failed to write token cache {}", self.path.display()))
+            atomic::write_private_atomic(&self.path, &json)?;
+            Ok(token)
         };
-        write().map_err(|e| Error::new(ErrorKind::File, format!("{e:#}")))
+        change().map_err(|e| {
+            Error::from_chain(e.context(format!(
+                "failed to write token cache {}",
+                self.path.display()
+            )))
+            .or_kind(ErrorKind::File)
+        })
     }
 
     /// Deletes the file; `false` if there was none.
     pub fn remove(&self) -> Result<bool> {
-        match std::fs::remove_file(&self.path) {
-            Ok(()) => Ok(true),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
-            Err(e) => Err(Error::new(
-                ErrorKind::File,
-                format!("failed to remove token cache {}: {e}", self.path.display()),
-            )),
-        }
+        let remove = || -> anyhow::Result<bool> {
+            private::check_owner(self.dir(), "token cache directory")?;
+            let _lock = lock::lock(&self.path)?;
+            match std::fs::remove_file(&self.path) {
+                Ok(()) => Ok(true),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+                Err(e) => Err(e.into()),
+            }
+        };
+        remove().map_err(|e| {
+            Error::from_chain(e.context(format!(
+                "failed to remove token cache {}",
+                self.path.display()
+            )))
+            .or_kind(ErrorKind::File)
+        })
+    }
+}
+
+/// The cache file's bytes as a token; anything else is unusable.
+fn parse(path: &Path, bytes: &[u8]) -> Lookup {
+    match serde_json::from_slice(bytes) {
+        Ok(token) => Lookup::Found(token),
+        // serde_json's own message can quote the file, token included: say only what
+        // kind of trouble it is and where.
+        Err(e) => Lookup::Unusable(format!(
+            "ignoring unreadable token cache {}: {} at line {} column {}",
+            path.display(),
+            match e.classify() {
+                serde_json::error::Category::Syntax => "not valid JSON",
+                serde_json::error::Category::Eof => "cut short",
+                serde_json::error::Category::Data => "missing or wrong fields",
+                serde_json::error::Category::Io => "unreadable",
+            },
+            e.line(),
+            e.column()
+        )),
     }
 }
 
@@ -233,11 +320,204 @@ mod tests {
     }
 
     #[test]
+    fn concurrent_logins_keep_the_times_of_the_first() {
+        // Eight logins that got the same token back save at once, each with its own clock
+        // reading: the first to save sets the times, and every other keeps them, so the
+        // token's life is never extended. Without the lock, two could each read "no token
+        // yet" and the last write would win.
+        let tmp = tempfile::tempdir().unwrap();
+        let cache = TokenCache::new(tmp.path(), "default");
+        let barrier = std::sync::Barrier::new(8);
+        let saved: Vec<CachedToken> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..8u64)
+                .map(|i| {
+                    let (cache, barrier) = (&cache, &barrier);
+                    s.spawn(move || {
+                        let mut token = sample();
+                        token.obtained_at += Duration::from_secs(i);
+                        token.expires_at += Duration::from_secs(i);
+                        barrier.wait();
+                        cache.save_login(token).unwrap()
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let Lookup::Found(on_disk) = cache.load() else {
+            panic!("nothing saved")
+        };
+        for token in &saved {
+            assert_eq!(token.expires_at, on_disk.expires_at);
+            assert_eq!(token.obtained_at, on_disk.obtained_at);
+        }
+    }
+
+    #[test]
     fn unix_seconds_are_read() {
         let json = r#"{"access_token":"x","obtained_at":1800000000,"expires_at":1800000060,
             "base_url":"https://a.org","app_id":"1","user":null}"#;
         let t: CachedToken = serde_json::from_str(json).unwrap();
         assert_eq!(t.time_left(t.obtained_at), Some(Duration::from_secs(60)));
         assert_eq!(t.time_left(t.expires_at), None);
+    }
+}
+
+/// The reader against arbitrary files: it never panics, never quotes what it read, and
+/// finds a token only in a well-formed cache, with every field of the right type.
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::{Map, Value, json};
+
+    const CASES: u32 = 4096;
+    /// Text that must never show in a message about a broken file.
+    const MARKER: &str = "f00dfacef00dfacef00dfacef00dface";
+
+    /// A value for a time field: right (RFC 3339 text or Unix seconds in range) or wrong.
+    fn time_value() -> impl Strategy<Value = (Value, bool)> {
+        prop_oneof![
+            (0u64..=253_402_300_799).prop_map(|n| (json!(n), true)),
+            (0u64..=253_402_300_799).prop_map(|n| {
+                let t = std::time::UNIX_EPOCH + Duration::from_secs(n);
+                (
+                    json!(humantime::format_rfc3339_seconds(t).to_string()),
+                    true,
+                )
+            }),
+            (253_402_300_800u64..).prop_map(|n| (json!(n), false)),
+            any::<i64>()
+                .prop_filter("negative", |n| *n < 0)
+                .prop_map(|n| (json!(n), false)),
+            any::<f64>()
+                .prop_filter("not whole", |f| f.fract() != 0.0)
+                .prop_map(|f| (json!(f), false)),
+            "[^0-9]{0,12}".prop_map(|s| (json!(s), false)),
+            Just((Value::Null, false)),
+            Just((json!([1, 2]), false)),
+        ]
+    }
+
+    /// A value for a text field: text is right, anything else is wrong.
+    fn text_value() -> impl Strategy<Value = (Value, bool)> {
+        prop_oneof![
+            3 => any::<String>().prop_map(|s| (json!(s), true)),
+            1 => any::<i64>().prop_map(|n| (json!(n), false)),
+            1 => any::<bool>().prop_map(|b| (json!(b), false)),
+            1 => Just((Value::Null, false)),
+            1 => Just((json!({"a": 1}), false)),
+        ]
+    }
+
+    /// Any JSON value for `user`, which may be anything, or null.
+    fn user_value() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            Just(Value::Null),
+            any::<String>().prop_map(|s| json!({ "user_name": s })),
+            any::<i64>().prop_map(|n| json!(n)),
+        ]
+    }
+
+    prop_compose! {
+        /// A cache-like object: each field present or not, right or wrong, plus extras.
+        fn cache_object()(
+            token in proptest::option::weighted(0.9, text_value()),
+            obtained in proptest::option::weighted(0.9, time_value()),
+            expires in proptest::option::weighted(0.9, time_value()),
+            base_url in proptest::option::weighted(0.9, text_value()),
+            app_id in proptest::option::weighted(0.9, text_value()),
+            user in proptest::option::of(user_value()),
+            extra in proptest::option::of(("[a-z_]{1,8}", any::<String>())),
+        ) -> (Value, bool) {
+            let mut object = Map::new();
+            let mut well_formed = true;
+            for (name, field) in [
+                ("access_token", token),
+                ("obtained_at", obtained),
+                ("expires_at", expires),
+                ("base_url", base_url),
+                ("app_id", app_id),
+            ] {
+                match field {
+                    Some((value, right)) => {
+                        object.insert(name.into(), value);
+                        well_formed &= right;
+                    }
+                    None => well_formed = false,
+                }
+            }
+            // `user` may be left out: null, as a cache written before the snapshot existed.
+            if let Some(user) = user {
+                object.insert("user".into(), user);
+            }
+            if let Some((key, value)) = extra
+                && !object.contains_key(&key)
+            {
+                object.insert(key, json!(value));
+            }
+            (Value::Object(object), well_formed)
+        }
+    }
+
+    fn assert_quiet(lookup: &Lookup) {
+        if let Lookup::Unusable(message) = lookup {
+            assert!(!message.contains(MARKER), "{message}");
+            assert!(
+                message.starts_with("ignoring unreadable token cache"),
+                "{message}"
+            );
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(CASES))]
+
+        #[test]
+        fn arbitrary_bytes_never_panic_nor_yield_a_token(
+            bytes in proptest::collection::vec(any::<u8>(), 0..512),
+            marker_at in any::<prop::sample::Index>(),
+        ) {
+            let mut bytes = bytes;
+            let at = marker_at.index(bytes.len() + 1);
+            bytes.splice(at..at, MARKER.bytes());
+            let lookup = parse(Path::new("c.json"), &bytes);
+            assert_quiet(&lookup);
+            // Random bytes are, in practice, never a well-formed cache; if ever they were,
+            // they would have to be a JSON object with the fields.
+            if let Lookup::Found(_) = lookup {
+                let value: Value = serde_json::from_slice(&bytes).unwrap();
+                prop_assert!(value.get("access_token").is_some_and(Value::is_string));
+            }
+        }
+
+        #[test]
+        fn a_token_only_from_a_well_formed_cache((object, well_formed) in cache_object()) {
+            let mut text = serde_json::to_vec(&object).unwrap();
+            let lookup = parse(Path::new("c.json"), &text);
+            assert_quiet(&lookup);
+            prop_assert_eq!(matches!(lookup, Lookup::Found(_)), well_formed, "{}", object);
+            // Cut short anywhere, it is never a token.
+            let cut = text.len() / 2;
+            text.truncate(cut);
+            let lookup = parse(Path::new("c.json"), &text);
+            assert_quiet(&lookup);
+            prop_assert!(!matches!(lookup, Lookup::Found(_)));
+        }
+    }
+
+    proptest! {
+        // Each case writes and reads a real file: fewer of them.
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn a_file_of_arbitrary_bytes_is_never_a_token(
+            bytes in proptest::collection::vec(any::<u8>(), 0..2048),
+        ) {
+            let tmp = tempfile::tempdir().unwrap();
+            let cache = TokenCache::new(tmp.path(), "default");
+            std::fs::write(cache.path(), &bytes).unwrap();
+            let lookup = cache.load();
+            prop_assert!(matches!(lookup, Lookup::Unusable(_)), "{:?}", lookup);
+        }
     }
 }

@@ -11,63 +11,79 @@
 //! token-ttl = 60
 //! ```
 
-use super::atomic;
+use super::read::{ReadError, read_small_file};
+use super::{atomic, lock, private};
 use crate::error::{Error, ErrorKind};
 use anyhow::{Context, Result};
-use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// One profile's table: each key and its value as text (numbers and booleans too).
 pub type Profile = BTreeMap<String, String>;
 
-/// A value as TOML may hold it in a profile's table.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Scalar {
-    Text(String),
-    Number(i64),
-    Flag(bool),
-}
-
-impl Scalar {
-    fn into_text(self) -> String {
-        match self {
-            Scalar::Text(s) => s,
-            Scalar::Number(n) => n.to_string(),
-            Scalar::Flag(b) => b.to_string(),
-        }
+/// A value as a profile's table may hold it, as text: text, a whole number or a boolean.
+/// Anything else is refused by its type alone: the value itself may be the secret.
+fn scalar_text(value: toml::Value) -> std::result::Result<String, &'static str> {
+    match value {
+        toml::Value::String(s) => Ok(s),
+        toml::Value::Integer(n) => Ok(n.to_string()),
+        toml::Value::Boolean(b) => Ok(b.to_string()),
+        toml::Value::Float(_) => Err("a decimal number"),
+        toml::Value::Datetime(_) => Err("a date"),
+        toml::Value::Array(_) => Err("a list"),
+        toml::Value::Table(_) => Err("a table"),
     }
 }
 
-/// Reads the file's text as tables of keys, refusing keys not in `keys`.
+/// Reads the file's text as tables of keys, refusing keys not in `keys`. Errors say where
+/// and what, naming keys and tables but never quoting a value.
 fn parse_profiles(
     path: &Path,
     text: &str,
     keys: &[&str],
     what: &str,
 ) -> Result<BTreeMap<String, Profile>> {
-    let raw: BTreeMap<String, BTreeMap<String, Scalar>> =
+    // Only the syntax is checked here; the shape is checked below, by hand, because serde's
+    // messages for a value of the wrong type quote the value.
+    let raw: toml::Table =
         toml::from_str(text).map_err(|e| parse_error(what, path, text, e.span(), e.message()))?;
+    let file = path.display();
     let mut profiles = BTreeMap::new();
     for (name, table) in raw {
+        let toml::Value::Table(table) = table else {
+            let place = line_of_key(text, "", &name)
+                .map(|n| format!(" at line {n}"))
+                .unwrap_or_default();
+            return Err(Error::new(
+                ErrorKind::File,
+                format!("{what} {file}{place}: '{name}' is set outside of any [profile] table"),
+            )
+            .with_hint("put each key under its profile's table, such as [default]")
+            .into());
+        };
         let mut profile = Profile::new();
         for (key, value) in table {
+            let place = line_of_key(text, &name, &key)
+                .map(|n| format!(" at line {n}"))
+                .unwrap_or_default();
             if !keys.contains(&key.as_str()) {
-                let place = line_of_key(text, &name, &key)
-                    .map(|n| format!(" at line {n}"))
-                    .unwrap_or_default();
                 return Err(Error::new(
                     ErrorKind::File,
-                    format!(
-                        "{what} {}{place}: unknown key '{key}' in [{name}]",
-                        path.display()
-                    ),
+                    format!("{what} {file}{place}: unknown key '{key}' in [{name}]"),
                 )
                 .with_hint(format!("the keys are {}", keys.join(", ")))
                 .into());
             }
-            profile.insert(key, value.into_text());
+            let value = scalar_text(value).map_err(|kind| {
+                Error::new(
+                    ErrorKind::File,
+                    format!(
+                        "{what} {file}{place}: '{key}' in [{name}] is {kind}; \
+                         it must be text, a whole number or true or false"
+                    ),
+                )
+            })?;
+            profile.insert(key, value);
         }
         profiles.insert(name, profile);
     }
@@ -111,13 +127,48 @@ fn parse_error(
     anyhow::anyhow!("{what} {}{place}: {message}", path.display())
 }
 
-/// The file's text; a file that does not exist reads as empty.
+/// The file's text; a file that does not exist reads as empty. Only a regular file of at
+/// most 1 MiB is read: a FIFO left in its place is not waited on, a huge file not loaded.
 fn read_text(path: &Path) -> Result<String> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => Ok(text),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
-        Err(e) => Err(e).with_context(|| format!("failed to read config file {}", path.display())),
+    let context = || format!("failed to read config file {}", path.display());
+    match read_small_file(path) {
+        Ok(bytes) => String::from_utf8(bytes)
+            .map_err(|_| anyhow::anyhow!("it is not UTF-8 text"))
+            .with_context(context),
+        Err(ReadError::Missing) => Ok(String::new()),
+        Err(e) => Err(anyhow::anyhow!("{e}")).with_context(context),
     }
+}
+
+/// The directory the file is in.
+fn dir_of(path: &Path) -> &Path {
+    path.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
+/// The key that holds a secret, which makes a file others can read a problem.
+const SECRET_KEY: &str = "app-secret";
+
+/// Refuses a config directory that belongs to another user.
+fn check_dir_owner(path: &Path) -> Result<()> {
+    private::check_owner(dir_of(path), "config directory")
+}
+
+/// What is wrong with who may touch the file and its directory, each with its fix. A
+/// directory holding nothing but the config file is pipi's, and is made private instead.
+fn mode_warnings(path: &Path, holds_secret: bool) -> Vec<String> {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    let mut warnings: Vec<String> = private::secure_dir(dir_of(path), "config directory", &|n| {
+        n == name || private::is_helper_file(n)
+    })
+    .into_iter()
+    .collect();
+    warnings.extend(private::config_file_warnings(path, holds_secret));
+    warnings
 }
 
 /// The whole file, as read from `path` (empty when the file does not exist).
@@ -127,6 +178,9 @@ pub struct ConfigFile {
     pub path: PathBuf,
     /// Each profile's table, by name.
     pub profiles: BTreeMap<String, Profile>,
+    /// What others may do to the file or its directory, each with the `chmod` that fixes it
+    /// (or what pipi fixed itself): for the person to read.
+    pub warnings: Vec<String>,
 }
 
 impl ConfigFile {
@@ -137,10 +191,13 @@ impl ConfigFile {
     }
 
     fn read(path: &Path, keys: &[&str]) -> Result<ConfigFile> {
+        check_dir_owner(path)?;
         let text = read_text(path)?;
         let profiles = parse_profiles(path, &text, keys, "failed to parse config file")?;
+        let holds_secret = profiles.values().any(|p| p.contains_key(SECRET_KEY));
         Ok(ConfigFile {
             path: path.to_path_buf(),
+            warnings: mode_warnings(path, holds_secret),
             profiles,
         })
     }
@@ -153,10 +210,15 @@ impl ConfigFile {
 
 /// The file as the person wrote it, changed one key at a time: comments, order and layout
 /// survive, and nothing is written that [`ConfigFile::load`] would refuse.
+///
+/// From [`load`](Self::load) until it is dropped it holds the file's lock (a
+/// `config.toml.lock` beside it), so that two programs changing the file at once each see
+/// the other's change instead of writing over it.
 pub struct EditableConfig {
     path: PathBuf,
     doc: toml_edit::DocumentMut,
     keys: Vec<&'static str>,
+    _lock: lock::FileLock,
 }
 
 impl EditableConfig {
@@ -167,6 +229,9 @@ impl EditableConfig {
     }
 
     fn read(path: &Path, keys: &[&'static str]) -> Result<EditableConfig> {
+        check_dir_owner(path)?;
+        let lock = lock::lock(path)
+            .with_context(|| format!("failed to lock config file {}", path.display()))?;
         let text = read_text(path)?;
         let doc = text.parse::<toml_edit::DocumentMut>().map_err(|e| {
             parse_error(
@@ -181,6 +246,7 @@ impl EditableConfig {
             path: path.to_path_buf(),
             doc,
             keys: keys.to_vec(),
+            _lock: lock,
         })
     }
 
@@ -310,6 +376,32 @@ mod tests {
     }
 
     #[test]
+    fn values_in_the_wrong_place_or_of_the_wrong_type_are_named_not_quoted() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("config.toml");
+        let secret = "0123456789abcdef0123456789abcdef";
+        for (text, said) in [
+            (
+                format!("app-secret = \"{secret}\"\n"),
+                "at line 1: 'app-secret' is set outside of any [profile] table",
+            ),
+            (
+                format!("[default]\n\napp-secret = [\"{secret}\"]\n"),
+                "at line 3: 'app-secret' in [default] is a list",
+            ),
+            (
+                "[default]\ntoken-ttl = 1.5\n".to_string(),
+                "'token-ttl' in [default] is a decimal number",
+            ),
+        ] {
+            std::fs::write(&path, text).unwrap();
+            let err = format!("{:#}", ConfigFile::load(&path, &KEYS).unwrap_err());
+            assert!(!err.contains(secret), "{err}");
+            assert!(err.contains(said), "{err}");
+        }
+    }
+
+    #[test]
     fn edits_keep_comments_and_other_profiles() {
         let tmp = tempfile::tempdir().unwrap();
         let path = tmp.path().join("config.toml");
@@ -371,5 +463,88 @@ mod tests {
                 .unwrap()
                 .contains("app-id = \"2\"")
         );
+    }
+}
+
+/// The readers against arbitrary text: they never panic, and never quote it in an error.
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    const KEYS: [&str; 5] = [
+        "base-url",
+        "app-id",
+        "app-secret",
+        "redirect-url",
+        "token-ttl",
+    ];
+    /// A secret that must never show in an error.
+    const MARKER: &str = "f00dfacef00dfacef00dfacef00dface";
+
+    /// TOML-like text: fragments of real config files, mixed with arbitrary characters.
+    fn toml_like() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            Just("[default]\n".to_string()),
+            Just("[work]\n".to_string()),
+            Just("[\"a b\"]\n".to_string()),
+            Just("[[default]]\n".to_string()),
+            Just(format!("app-secret = \"{MARKER}\"\n")),
+            Just(format!("app-secret = {MARKER}\n")),
+            Just(format!("app-secret = '''{MARKER}\n")),
+            Just(format!("{MARKER}\n")),
+            Just("app-id = 123\n".to_string()),
+            Just("token-ttl = 1e400\n".to_string()),
+            Just("token-ttl = 99999999999999999999\n".to_string()),
+            Just("base-url = { a = 1 }\n".to_string()),
+            Just("base-url = [1, \"x\"]\n".to_string()),
+            Just("redirect-url = 1979-05-27T07:32:00Z\n".to_string()),
+            Just("\"app-id\" = \"1\"\n".to_string()),
+            Just("a.b.c = 1\n".to_string()),
+            Just("# comment\n".to_string()),
+            Just("=\n".to_string()),
+            Just("\"\n".to_string()),
+            any::<String>(),
+        ];
+        proptest::collection::vec(piece, 0..12).prop_map(|pieces| pieces.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4096))]
+
+        #[test]
+        fn arbitrary_text_never_panics_nor_quotes_the_file(text in toml_like()) {
+            let path = Path::new("config.toml");
+            match parse_profiles(path, &text, &KEYS, "failed to parse config file") {
+                Ok(profiles) => {
+                    for profile in profiles.values() {
+                        for key in profile.keys() {
+                            prop_assert!(KEYS.contains(&key.as_str()), "{}", key);
+                        }
+                    }
+                }
+                Err(e) => {
+                    let message = format!("{e:#}");
+                    prop_assert!(!message.contains(MARKER), "{}", message);
+                    prop_assert!(message.contains("config.toml"), "{}", message);
+                }
+            }
+            if let Err(e) = text.parse::<toml_edit::DocumentMut>() {
+                let message = format!(
+                    "{:#}",
+                    parse_error("failed to parse", path, &text, e.span(), e.message())
+                );
+                prop_assert!(!message.contains(MARKER), "{}", message);
+            }
+        }
+
+        #[test]
+        fn arbitrary_bytes_in_the_file_never_panic(
+            bytes in proptest::collection::vec(any::<u8>(), 0..256),
+        ) {
+            let text = String::from_utf8_lossy(&bytes);
+            let _ = parse_profiles(Path::new("c.toml"), &text, &KEYS, "failed");
+            let _ = text.parse::<toml_edit::DocumentMut>();
+        }
     }
 }

@@ -427,16 +427,29 @@ pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-/// script(1), which runs a program at a real terminal (a pty); `None`, after saying what is
-/// skipped without it, where it is not installed.
-pub fn script_program(skipped: &str) -> Option<&'static str> {
-    let found = ["/usr/bin/script", "/bin/script"]
-        .into_iter()
-        .find(|p| Path::new(p).exists());
+/// Where `program` is installed (searched on PATH), for a test that needs it. Where it is
+/// not: in CI (`CI=true`) the test fails, since a check that silently skips there proves
+/// nothing; elsewhere `None`, after a note saying what is skipped without it.
+pub fn required_program(program: &str, skipped: &str) -> Option<PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join(program))
+            .find(|p| p.is_file())
+    });
     if found.is_none() {
-        eprintln!("note: script(1) is not installed; {skipped}");
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!(
+                "{program} is not installed, and in CI {skipped} must not be skipped: install it"
+            );
+        }
+        eprintln!("note: {program} is not installed, so {skipped} is skipped");
     }
     found
+}
+
+/// script(1), which runs a program at a real terminal (a pty); see [`required_program`].
+pub fn script_program(skipped: &str) -> Option<PathBuf> {
+    required_program("script", skipped)
 }
 
 /// Mode bits of a file or directory.
@@ -518,6 +531,15 @@ impl Bed {
         self.set("PATH", path);
         self.unset("PIPI_BROWSER");
         self
+    }
+
+    /// Makes PIPI_BROWSER a shell script with this body, which gets the URL as `$1`.
+    pub fn browser_script(&mut self, body: &str) -> &mut Bed {
+        let path = self.dir.path().join("browser-script.sh");
+        std::fs::write(&path, format!("#!/bin/sh\n{body}")).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        self.set("PIPI_BROWSER", path.display().to_string())
     }
 
     /// Whether any browser or launcher was started so far.

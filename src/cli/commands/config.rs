@@ -36,10 +36,7 @@ fn setting(key: &str) -> Result<&'static Setting> {
 }
 
 fn load(locations: &Locations) -> Result<ConfigFile> {
-    Ok(ConfigFile::load(
-        &locations.config_path,
-        &table::config_keys(),
-    )?)
+    crate::cli::settings::load_config(&locations.config_path)
 }
 
 /// The key's value in the profile's table, the secret masked unless asked for.

@@ -72,7 +72,14 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
             (BrowserChoice::Skip(why), false) => ui::say(&format!("No browser is started: {why}.")),
             (BrowserChoice::Open(browser), false) => {
                 ui::say(&format!("Opening {url} in your browser."));
-                match browser.open(url) {
+                // A browser that fails soon after starting hands over to the walker too.
+                let (walk_url, walk_abort) = (url.to_string(), abort.clone());
+                let on_failure = move |e: Error| {
+                    ui::say(&format!("The browser failed ({e})."));
+                    ui::say("Walking the sign-in and consent pages with the built-in HTTP client.");
+                    walk_in_background(walk_url, walk_abort);
+                };
+                match browser.start(url, on_failure) {
                     Ok(()) => {
                         ui::say("Sign in and approve the app in the browser window.");
                         return Ok(());
@@ -101,13 +108,14 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
         let (scratch, logged_in) = (Arc::clone(&scratch), Arc::clone(&logged_in));
         crate::cli::interrupt::subscribe(move |code| {
             if cancel.cancel() || logged_in.load(Ordering::SeqCst) {
-                drop(
-                    scratch
-                        .lock()
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .take(),
-                );
-                std::process::exit(i32::from(code));
+                crate::cli::interrupt::exit_after(code, || {
+                    drop(
+                        scratch
+                            .lock()
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .take(),
+                    );
+                });
             }
         })
     };

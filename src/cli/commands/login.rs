@@ -24,9 +24,9 @@ pub fn run(settings: &Settings, args: &LoginArgs) -> Result<ExitCode> {
         login.no_browser(NoBrowser::Asked)
     } else {
         match session::browser() {
-            BrowserChoice::Open(browser) => login.open_browser(move |url, _| {
+            BrowserChoice::Open(browser) => login.open_browser(move |url, abort| {
                 ui::say(&format!("Opening {url} in your browser."));
-                browser.open(url)
+                browser.open(url, abort)
             }),
             BrowserChoice::Skip(why) => login.no_browser(NoBrowser::Unusable(why)),
         }

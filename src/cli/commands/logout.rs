@@ -10,6 +10,7 @@ use std::time::SystemTime;
 
 /// Needs only where the cache is, so that it works even while the config file is broken.
 pub fn run(locations: &Locations) -> Result<ExitCode> {
+    crate::cli::settings::check_cache_dir(&locations.cache_dir, locations.profile())?;
     let cache = TokenCache::new(&locations.cache_dir, locations.profile());
     let profile = locations.profile();
     let previous = cache.load();

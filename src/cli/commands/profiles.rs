@@ -4,9 +4,8 @@
 use crate::cli::args::ProfilesArgs;
 use crate::cli::output as ui;
 use crate::cli::session::{self, TokenState};
-use crate::cli::settings::{Locations, table};
+use crate::cli::settings::{self, Locations, table};
 use anyhow::Result;
-use pipi::ConfigFile;
 use pipi::site_label;
 use pipi::{CachedToken, TokenCache};
 use serde_json::{Value, json};
@@ -17,7 +16,8 @@ use std::time::SystemTime;
 use unicode_width::UnicodeWidthStr;
 
 pub fn run(locations: &Locations, args: &ProfilesArgs) -> Result<ExitCode> {
-    let file = ConfigFile::load(&locations.config_path, &table::config_keys())?;
+    let file = settings::load_config(&locations.config_path)?;
+    settings::check_cache_dir(&locations.cache_dir, locations.profile())?;
     let mut names: BTreeSet<String> = file.profiles.keys().cloned().collect();
     names.extend(cached_profiles(&locations.cache_dir));
     names.insert(locations.profile().to_string());

@@ -127,7 +127,8 @@ impl Settings {
             config_path,
             cache_dir,
         } = Locations::resolve(flags, env)?;
-        let file = ConfigFile::load(&config_path, &table::config_keys())?;
+        let file = load_config(&config_path)?;
+        check_cache_dir(&cache_dir, &profile.value)?;
         let conf = file.profile(&profile.value);
         let lookup = |setting, flag| pick(setting, flag, conf, env);
 
@@ -334,6 +335,30 @@ fn seconds(setting: &Setting, raw: Sourced<String>) -> Result<Sourced<Duration>>
             invalid.hint,
         )),
     }
+}
+
+/// Reads the config file, and warns about who else may read or change it.
+pub fn load_config(path: &std::path::Path) -> Result<ConfigFile> {
+    let file = ConfigFile::load(path, &table::config_keys())?;
+    for warning in &file.warnings {
+        crate::cli::output::warn(warning);
+    }
+    Ok(file)
+}
+
+/// Refuses a cache directory that belongs to another user, before any work (exit 1), and
+/// says when pipi made it private or when others can write in it.
+pub fn check_cache_dir(cache_dir: &std::path::Path, profile: &str) -> Result<()> {
+    let note = pipi::TokenCache::new(cache_dir, profile)
+        .check_dir()
+        .map_err(|e| {
+            let hint = format!("set {} to a directory of your own", table::CACHE_DIR.env);
+            anyhow::Error::from(e.with_hint(hint))
+        })?;
+    if let Some(note) = note {
+        crate::cli::output::warn(&note);
+    }
+    Ok(())
 }
 
 fn directories(env: EnvLookup) -> Result<(PathBuf, PathBuf)> {

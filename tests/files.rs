@@ -1,0 +1,406 @@
+//! pipi's files against what others can do to them: special files and huge files where the
+//! cache or the config should be, directories and files other users can touch, signals in
+//! the middle of a write, and pipi runs that change the same file at once.
+
+#![cfg(unix)]
+
+mod common;
+
+use common::{Bed, mode, text};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// Runs `cmd`, failing the test (after killing it) if it has not ended within `limit`.
+fn run_within(cmd: &mut Command, limit: Duration) -> Output {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + limit;
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let out = child.wait_with_output().unwrap();
+            panic!(
+                "still running after {limit:?}; it printed: {}",
+                text(&out.stderr)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn set_mode(path: &Path, mode: u32) {
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+fn mkfifo(path: &Path) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    rustix::fs::mkfifoat(
+        rustix::fs::CWD,
+        path,
+        rustix::fs::Mode::from_raw_mode(0o600),
+    )
+    .unwrap();
+}
+
+fn config_path(bed: &Bed) -> PathBuf {
+    bed.dir.path().join("config").join("config.toml")
+}
+
+/// The names of pipi's temporary files in `dir`.
+fn temp_files(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.starts_with(".pipi-") && n.ends_with(".tmp"))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+const LIMIT: Duration = Duration::from_secs(10);
+
+// Item: special files in the cache directory.
+
+#[test]
+fn a_fifo_at_the_cache_path_blocks_no_command() {
+    let bed = Bed::new();
+    mkfifo(&bed.cache_file("default"));
+    for (args, code) in [
+        (&["token"][..], 4),
+        (&["status"][..], 4),
+        (&["profiles"][..], 0),
+    ] {
+        let out = run_within(&mut bed.pipi(args), LIMIT);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {err}");
+        assert!(
+            err.contains("warning: ignoring token cache") && err.contains("a FIFO"),
+            "{args:?}: {err}"
+        );
+        assert!(out.status.code() == Some(0) || err.contains("not logged in"));
+    }
+}
+
+#[test]
+fn a_huge_cache_file_is_not_read() {
+    let bed = Bed::new();
+    let path = bed.cache_file("default");
+    std::fs::create_dir_all(bed.cache_dir()).unwrap();
+    // 300 MB long but sparse: the disk holds nothing, and reading it would fill memory.
+    std::fs::File::create(&path)
+        .unwrap()
+        .set_len(300_000_000)
+        .unwrap();
+    // With less memory than the file's size: reading it whole would fail.
+    let mut token = bed.command("sh");
+    token.args(["-c", "ulimit -v 250000 && exec \"$0\" token", common::BIN]);
+    let out = run_within(&mut token, LIMIT);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{err}");
+    assert!(err.contains("300000000 bytes long"), "{err}");
+    assert!(err.contains("not logged in"), "{err}");
+    // A login replaces it, as it does any unusable cache.
+    let login = bed.login(&[]);
+    assert_eq!(login.code(), 0, "{}", login.stderr());
+    assert!(std::fs::metadata(&path).unwrap().len() < 10_000);
+}
+
+#[test]
+fn a_fifo_or_huge_config_file_is_an_error_not_a_hang() {
+    let bed = Bed::new();
+    let path = config_path(&bed);
+    mkfifo(&path);
+    for args in [&["status"][..], &["config", "list"][..], &["profiles"][..]] {
+        let out = run_within(&mut bed.pipi(args), LIMIT);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(
+            err.contains("failed to read config file") && err.contains("a FIFO"),
+            "{args:?}: {err}"
+        );
+    }
+    // `config set` refuses too, and leaves the FIFO where it is rather than replacing it.
+    let out = run_within(&mut bed.pipi(&["config", "set", "app-id", "5"]), LIMIT);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    std::fs::remove_file(&path).unwrap();
+    std::fs::File::create(&path)
+        .unwrap()
+        .set_len(2_000_000)
+        .unwrap();
+    let out = run_within(&mut bed.pipi(&["status"]), LIMIT);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("2000000 bytes long"), "{err}");
+}
+
+// Item: directories and files others can touch.
+
+#[test]
+fn a_cache_directory_others_can_enter_is_made_private() {
+    let bed = Bed::new();
+    assert_eq!(bed.login(&[]).code(), 0);
+    let dir = bed.cache_dir();
+    let file = bed.cache_file("default");
+    set_mode(&dir, 0o755);
+    set_mode(&file, 0o644);
+    let out = bed.run(&["status"]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("was open to other users (mode 755); pipi made it 0700"),
+        "{err}"
+    );
+    assert_eq!(mode(&dir), 0o700);
+    assert_eq!(mode(&file), 0o600);
+    // Once private, nothing more is said.
+    let out = bed.run(&["status"]);
+    assert!(
+        !text(&out.stderr).contains("warning"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn a_cache_directory_shared_with_other_files_is_named_not_changed() {
+    let bed = Bed::new();
+    let dir = bed.cache_dir();
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("someone-elses.txt"), "hello").unwrap();
+    set_mode(&dir, 0o777);
+    let out = bed.run(&["status"]);
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(&format!("chmod 700 '{}'", dir.display())),
+        "{err}"
+    );
+    assert_eq!(mode(&dir), 0o777);
+}
+
+#[test]
+fn a_config_file_others_can_read_holding_the_secret_gets_a_chmod() {
+    let mut bed = Bed::new();
+    bed.without_site_variables();
+    let path = config_path(&bed);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let site = bed.site.config().clone();
+    std::fs::write(
+        &path,
+        format!(
+            "[default]\nbase-url = \"{}\"\napp-id = \"{}\"\napp-secret = \"{}\"\n",
+            bed.site.base_url(),
+            site.app_id,
+            site.app_secret
+        ),
+    )
+    .unwrap();
+    set_mode(&path, 0o644);
+    let out = bed.run(&["status"]);
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("holds an app secret and other users can read it (mode 644)")
+            && err.contains(&format!("chmod 600 '{}'", path.display())),
+        "{err}"
+    );
+    assert!(!err.contains(&site.app_secret), "{err}");
+    // The person's file is theirs: pipi says so each time, but does not change it.
+    assert_eq!(mode(&path), 0o644);
+    // The same file without the secret is nobody else's business.
+    std::fs::write(&path, "[default]\napp-id = \"7\"\n").unwrap();
+    let err = text(&bed.run(&["status"]).stderr);
+    assert!(!err.contains("chmod"), "{err}");
+}
+
+/// A directory that belongs to someone else: as root, one given away; as anyone else, one
+/// of root's that already exists.
+fn foreign_dir(bed: &Bed) -> PathBuf {
+    if rustix::process::geteuid().is_root() {
+        let dir = bed.dir.path().join("theirs");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::os::unix::fs::chown(&dir, Some(65534), Some(65534)).unwrap();
+        dir
+    } else {
+        PathBuf::from("/")
+    }
+}
+
+#[test]
+fn a_directory_of_another_user_is_refused() {
+    let mut bed = Bed::new();
+    let theirs = foreign_dir(&bed).display().to_string();
+    bed.set("PIPI_CACHE_DIR", &theirs);
+    for args in [
+        &["token"][..],
+        &["status"][..],
+        &["logout"][..],
+        &["login"][..],
+    ] {
+        let out = run_within(&mut bed.pipi(args), LIMIT);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(
+            err.contains(&format!(
+                "token cache directory {theirs} belongs to another user"
+            )) && err.contains("hint: set PIPI_CACHE_DIR"),
+            "{args:?}: {err}"
+        );
+    }
+    let mut bed = Bed::new();
+    bed.set("PIPI_CONFIG_DIR", &theirs);
+    for args in [&["status"][..], &["config", "set", "app-id", "5"][..]] {
+        let out = run_within(&mut bed.pipi(args), LIMIT);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(
+            err.contains(&format!(
+                "config directory {theirs} belongs to another user"
+            )),
+            "{args:?}: {err}"
+        );
+    }
+}
+
+// Item: signals in the middle of a write.
+
+/// A process id not in use: a child that has ended and been waited for.
+fn dead_pid() -> u32 {
+    let mut child = Command::new("true").spawn().unwrap();
+    let pid = child.id();
+    child.wait().unwrap();
+    pid
+}
+
+#[test]
+fn the_next_write_sweeps_temporary_files_a_killed_pipi_left() {
+    let bed = Bed::new();
+    let dir = config_path(&bed).parent().unwrap().to_path_buf();
+    std::fs::create_dir_all(&dir).unwrap();
+    let left = dir.join(format!(".pipi-{}-Qz81xw.tmp", dead_pid()));
+    std::fs::write(
+        &left,
+        "[default]\napp-secret = \"0123456789abcdef0123456789abcdef\"\n",
+    )
+    .unwrap();
+    let out = bed.run(&["config", "set", "app-id", "5"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(!left.exists(), "{:?}", temp_files(&dir));
+    assert!(temp_files(&dir).is_empty());
+}
+
+/// Runs `config set` over and over, each time sending `signal` after a delay that grows
+/// across the span of a run, and checks after each that the file is the old one or the new
+/// one and that no temporary file is there. Returns how many runs the signal ended.
+fn signal_during_config_set(signal: &str, runs: u32) -> u32 {
+    let bed = Bed::new();
+    let path = config_path(&bed);
+    let dir = path.parent().unwrap().to_path_buf();
+    // A large file (comments the person wrote), so that writing and syncing it takes a while.
+    let padding = "# a note the person keeps in the file\n".repeat(12_000);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(&path, format!("{padding}[default]\napp-id = \"0\"\n")).unwrap();
+    // How long one run takes, to spread the signals over it.
+    let started = Instant::now();
+    let out = bed.run(&["config", "set", "app-id", "1"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let span = started.elapsed();
+    let mut ended_by_signal = 0;
+    for run in 0..runs {
+        let before = std::fs::read_to_string(&path).unwrap();
+        let value = (run + 2).to_string();
+        let mut child = bed
+            .pipi(&["config", "set", "app-id", &value])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // From the start of the run to a little past its usual end.
+        std::thread::sleep(span * 5 * run / (4 * runs));
+        let _ = Command::new("kill")
+            .args([&format!("-{signal}"), &child.id().to_string()])
+            .status();
+        let status = child.wait().unwrap();
+        if status.code() != Some(0) {
+            ended_by_signal += 1;
+        }
+        let after = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            after == before || after.ends_with(&format!("app-id = \"{value}\"\n")),
+            "run {run}: the file is neither the old one nor the new one"
+        );
+        let left = temp_files(&dir);
+        assert!(left.is_empty(), "run {run} ({status}) left {left:?}");
+    }
+    ended_by_signal
+}
+
+#[test]
+fn a_signal_during_a_write_leaves_no_temporary_file() {
+    let mut ended = 0;
+    for signal in ["TERM", "INT", "HUP"] {
+        ended += signal_during_config_set(signal, 40);
+    }
+    println!("signals ended {ended} of 120 runs of config set");
+    assert!(ended > 0, "no signal landed before the end of a run");
+}
+
+// Item: concurrent writers.
+
+#[test]
+fn parallel_config_sets_lose_nothing() {
+    let bed = Bed::new();
+    for round in 0..3 {
+        let children: Vec<_> = (0..12)
+            .map(|i| {
+                let profile = format!("p{}", i % 6);
+                let (key, value) = if i < 6 {
+                    ("app-id", format!("{}{i}", round + 1))
+                } else {
+                    ("token-ttl", format!("{}", 100 + i))
+                };
+                bed.pipi(&["--profile", &profile, "config", "set", key, &value])
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for child in children {
+            let out = child.wait_with_output().unwrap();
+            assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        }
+        let file = pipi::ConfigFile::load(
+            &config_path(&bed),
+            &[
+                "base-url",
+                "app-id",
+                "app-secret",
+                "redirect-url",
+                "token-ttl",
+            ],
+        )
+        .unwrap();
+        for i in 0..6 {
+            let profile = file
+                .profile(&format!("p{i}"))
+                .unwrap_or_else(|| panic!("round {round}: profile p{i} lost"));
+            assert_eq!(
+                profile["app-id"],
+                format!("{}{i}", round + 1),
+                "round {round}"
+            );
+            assert_eq!(
+                profile["token-ttl"],
+                format!("{}", 106 + i),
+                "round {round}"
+            );
+        }
+    }
+}

@@ -1,0 +1,189 @@
+//! `kill -9` at many points during `pipi config set` and `pipi login`: whenever pipi dies,
+//! the config file and the token cache are the old version or the new one, never torn, and
+//! the next write leaves no temporary file behind.
+//!
+//! Each run is killed after a delay that grows across the span of a whole run, so that the
+//! kills fall before, during and after the write. A kill "lands mid-write" when it leaves a
+//! temporary file: the write had begun and not yet been renamed into place.
+
+#![cfg(unix)]
+
+mod common;
+
+use common::{Bed, text};
+use std::io::Read;
+use std::path::Path;
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+/// pipi's temporary files in `dir`.
+fn temp_files(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.starts_with(".pipi-") && n.ends_with(".tmp"))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn kill_9(child: &mut Child) {
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// What a run of kills found.
+#[derive(Default, Debug)]
+struct Tally {
+    kills: u32,
+    mid_write: u32,
+    old: u32,
+    new: u32,
+}
+
+#[test]
+fn kill_9_during_config_set_never_tears_the_file() {
+    const RUNS: u32 = 200;
+    let bed = Bed::new();
+    let path = bed.dir.path().join("config").join("config.toml");
+    let dir = path.parent().unwrap().to_path_buf();
+    // Comments the person keeps in the file make it large, so that writing and syncing it
+    // takes long enough to be hit.
+    let padding = "# a note the person keeps in the file, about the sites and apps\n".repeat(8_000);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(&path, format!("{padding}[default]\napp-id = \"1\"\n")).unwrap();
+    let started = Instant::now();
+    let out = bed.run(&["config", "set", "app-id", "2"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let span = started.elapsed();
+
+    let mut tally = Tally::default();
+    for run in 0..RUNS {
+        let before = std::fs::read_to_string(&path).unwrap();
+        let value = (run + 3).to_string();
+        let mut child = bed
+            .pipi(&["config", "set", "app-id", &value])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // From the start of the run to a little past its usual end.
+        std::thread::sleep(span * 5 * run / (4 * RUNS));
+        kill_9(&mut child);
+        tally.kills += 1;
+        if !temp_files(&dir).is_empty() {
+            tally.mid_write += 1;
+        }
+        let after = std::fs::read_to_string(&path).unwrap();
+        if after == before {
+            tally.old += 1;
+        } else {
+            assert!(
+                after.starts_with(&padding) && after.ends_with(&format!("app-id = \"{value}\"\n")),
+                "run {run}: the file is torn"
+            );
+            tally.new += 1;
+        }
+    }
+    // The next write sweeps what the killed runs left.
+    let out = bed.run(&["config", "set", "app-id", "1000"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(temp_files(&dir), Vec::<String>::new());
+    println!("config set, one run in {span:?}: {tally:?}");
+    assert!(tally.mid_write > 0, "no kill landed mid-write: {tally:?}");
+    assert!(tally.old > 0 && tally.new > 0, "{tally:?}");
+}
+
+/// A browser that follows the site's redirect into pipi's listener, and gives up quietly
+/// when pipi dies under it.
+fn browse(url: &str) {
+    let client = reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    if let Ok(mut resp) = client.get(url).send() {
+        let mut sink = Vec::new();
+        let _ = resp.read_to_end(&mut sink);
+    }
+}
+
+#[test]
+fn kill_9_during_login_never_tears_the_cache() {
+    const RUNS: u32 = 100;
+    let bed = Bed::new();
+    let cache = bed.cache_file("default");
+    let dir = bed.cache_dir();
+    // The old token: one the site never issued, so that a new one is told apart.
+    let old = serde_json::json!({
+        "access_token": "0123456789abcdef0123456789abcdef",
+        "obtained_at": "2030-01-01T00:00:00Z",
+        "expires_at": "2030-01-01T00:01:00Z",
+        "base_url": bed.site.base_url(),
+        "app_id": bed.site.config().app_id,
+        "user": {"user_name": "old"},
+    });
+    let old_text = format!("{}\n", serde_json::to_string_pretty(&old).unwrap());
+
+    // How long a login takes from the browser's visit to pipi's end.
+    let login = bed.login(&[]);
+    assert_eq!(login.code(), 0, "{}", login.stderr());
+    let mut span = Duration::ZERO;
+    for _ in 0..3 {
+        std::fs::write(&cache, &old_text).unwrap();
+        let child = bed
+            .pipi(&["login"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let running = common::Running::new(child);
+        let url = bed.opened_url(&running).unwrap();
+        let started = Instant::now();
+        browse(&url);
+        let out = running.finish();
+        span = span.max(started.elapsed());
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    }
+
+    let mut tally = Tally::default();
+    for run in 0..RUNS {
+        std::fs::write(&cache, &old_text).unwrap();
+        let child = bed
+            .pipi(&["login"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut running = common::Running::new(child);
+        let url = bed.opened_url(&running).unwrap();
+        let browser = std::thread::spawn(move || browse(&url));
+        std::thread::sleep(span * 5 * run / (4 * RUNS));
+        kill_9(&mut running.child);
+        let _ = browser.join();
+        tally.kills += 1;
+        if !temp_files(&dir).is_empty() {
+            tally.mid_write += 1;
+        }
+        let after = std::fs::read_to_string(&cache).unwrap();
+        if after == old_text {
+            tally.old += 1;
+        } else {
+            let token: pipi::CachedToken = serde_json::from_str(&after)
+                .unwrap_or_else(|e| panic!("run {run}: the cache is torn: {e}"));
+            assert_eq!(token.base_url, bed.site.base_url());
+            assert_ne!(
+                token.access_token.expose(),
+                "0123456789abcdef0123456789abcdef"
+            );
+            tally.new += 1;
+        }
+    }
+    // The next login's write sweeps what the killed runs left.
+    let login = bed.login(&[]);
+    assert_eq!(login.code(), 0, "{}", login.stderr());
+    assert_eq!(temp_files(&dir), Vec::<String>::new());
+    println!("login, one run in {span:?} from the browser's visit: {tally:?}");
+    assert!(tally.old > 0 && tally.new > 0, "{tally:?}");
+}
