@@ -290,14 +290,14 @@ impl Client {
         match (&raw.location, raw.is_redirect()) {
             (location, true) => log::debug!(
                 "answer: {} redirect to {} in {took}ms",
-                raw.status,
+                status_text(raw.status),
                 location
                     .as_deref()
                     .map_or_else(|| "nowhere".to_string(), without_query)
             ),
             _ => log::debug!(
                 "answer: {} ({}, {} bytes{}) in {took}ms",
-                raw.status,
+                status_text(raw.status),
                 raw.content_type.as_deref().unwrap_or("no content type"),
                 raw.body.len(),
                 if raw.over_cap { " or more" } else { "" }
@@ -387,6 +387,11 @@ impl RawAnswer {
     }
 }
 
+/// A status with its reason phrase, as `200 OK`.
+fn status_text(status: u16) -> String {
+    reqwest::StatusCode::from_u16(status).map_or_else(|_| status.to_string(), |s| s.to_string())
+}
+
 /// What broke a body off, in a few words, never a URL.
 fn read_error(e: &std::io::Error) -> String {
     let mut cause = e.to_string();
@@ -402,7 +407,7 @@ fn read_error(e: &std::io::Error) -> String {
 /// becomes a short message on one line: no HTML page, no URL (it may hold a secret), at
 /// most a short excerpt of the body. `what` names the site and endpoint.
 pub(crate) fn classify_answer(what: &str, raw: &RawAnswer) -> Result<(String, Value)> {
-    let status = raw.status;
+    let status = status_text(raw.status);
     let content_type = raw.content_type.as_deref().unwrap_or("no content type");
     let content_type = one_line(content_type, 60);
     if raw.is_redirect() {
@@ -426,7 +431,7 @@ pub(crate) fn classify_answer(what: &str, raw: &RawAnswer) -> Result<(String, Va
         )));
     }
     let text = String::from_utf8_lossy(&raw.body);
-    if !(200..300).contains(&status) {
+    if !(200..300).contains(&raw.status) {
         return Err(network(format!(
             "{what}: the server answered HTTP {status} ({content_type}, {size} bytes){}",
             excerpt(&text)
