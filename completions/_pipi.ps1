@@ -29,16 +29,17 @@ Register-ArgumentCompleter -Native -CommandName 'pipi' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Log in through the browser and cache the token')
-            [CompletionResult]::new('whoami', 'whoami', [CompletionResultType]::ParameterValue, 'Print the profile of the logged-in person as JSON')
-            [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Print the cached access token (no network)')
-            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Say who is logged in, where, and for how long (no network)')
+            [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, '`--jq EXPR`, shared by every command that prints JSON')
+            [CompletionResult]::new('whoami', 'whoami', [CompletionResultType]::ParameterValue, '`--jq EXPR`, shared by every command that prints JSON')
+            [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Print the cached access token (no network), or with --login a live one')
+            [CompletionResult]::new('exec', 'exec', [CompletionResultType]::ParameterValue, 'Run a command with a live token in its environment, logging in first if needed')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, '`--jq EXPR`, shared by every command that prints JSON')
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Forget the cached token and profile snapshot')
             [CompletionResult]::new('mock', 'mock', [CompletionResultType]::ParameterValue, 'Run an emulated Sngine site on this machine, to develop and test against offline')
             [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'Show the whole login flow against a built-in emulated site, offline')
-            [CompletionResult]::new('api', 'api', [CompletionResultType]::ParameterValue, 'Call an endpoint of the site''s API with the cached token and print its JSON answer')
+            [CompletionResult]::new('api', 'api', [CompletionResultType]::ParameterValue, '`--jq EXPR`, shared by every command that prints JSON')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show and change the config file''s settings, per profile')
-            [CompletionResult]::new('profiles', 'profiles', [CompletionResultType]::ParameterValue, 'List the profiles, who is logged in on each, and for how long (no network)')
+            [CompletionResult]::new('profiles', 'profiles', [CompletionResultType]::ParameterValue, '`--jq EXPR`, shared by every command that prints JSON')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print the completion script for a shell')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the manual page, in roff')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -48,6 +49,7 @@ Register-ArgumentCompleter -Native -CommandName 'pipi' -ScriptBlock {
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use: each has its own site, app and token')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Base URL of the Sngine site [default: https://pipichat.com]')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for the browser to come back')
+            [CompletionResult]::new('--jq', '--jq', [CompletionResultType]::ParameterName, 'Filter the JSON with a jq expression, built in (no jq needed): each result on its own line, strings raw; implies --json where the command has it')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Also print the profile as JSON on stdout')
@@ -59,6 +61,7 @@ Register-ArgumentCompleter -Native -CommandName 'pipi' -ScriptBlock {
         'pipi;whoami' {
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use: each has its own site, app and token')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Base URL of the Sngine site [default: https://pipichat.com]')
+            [CompletionResult]::new('--jq', '--jq', [CompletionResultType]::ParameterName, 'Filter the JSON with a jq expression, built in (no jq needed): each result on its own line, strings raw; implies --json where the command has it')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers')
             [CompletionResult]::new('--raw', '--raw', [CompletionResultType]::ParameterName, 'Print the server''s answer as received, entities and all')
@@ -69,6 +72,19 @@ Register-ArgumentCompleter -Native -CommandName 'pipi' -ScriptBlock {
         'pipi;token' {
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use: each has its own site, app and token')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Base URL of the Sngine site [default: https://pipichat.com]')
+            [CompletionResult]::new('--min-left', '--min-left', [CompletionResultType]::ParameterName, 'With --login: log in also when the cached token has less than this to live')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers')
+            [CompletionResult]::new('--login', '--login', [CompletionResultType]::ParameterName, 'Log in first when no live token is cached (through the browser, as ''pipi login''); with a live one, no request is made')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'pipi;exec' {
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use: each has its own site, app and token')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Base URL of the Sngine site [default: https://pipichat.com]')
+            [CompletionResult]::new('--min-left', '--min-left', [CompletionResultType]::ParameterName, 'Log in first when the cached token has less than this to live')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for the browser to come back, when a login is needed')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -78,6 +94,7 @@ Register-ArgumentCompleter -Native -CommandName 'pipi' -ScriptBlock {
         'pipi;status' {
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use: each has its own site, app and token')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Base URL of the Sngine site [default: https://pipichat.com]')
+            [CompletionResult]::new('--jq', '--jq', [CompletionResultType]::ParameterName, 'Filter the JSON with a jq expression, built in (no jq needed): each result on its own line, strings raw; implies --json where the command has it')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the status as JSON on stdout')
@@ -132,6 +149,7 @@ Register-ArgumentCompleter -Native -CommandName 'pipi' -ScriptBlock {
             [CompletionResult]::new('--field', '--field', [CompletionResultType]::ParameterName, 'A parameter to send, as KEY=VALUE; repeat for more')
             [CompletionResult]::new('-X', '-X ', [CompletionResultType]::ParameterName, 'GET sends the parameters in the query string, as Sngine''s API reads them; POST sends them as a form (the token stays in the query string)')
             [CompletionResult]::new('--method', '--method', [CompletionResultType]::ParameterName, 'GET sends the parameters in the query string, as Sngine''s API reads them; POST sends them as a form (the token stays in the query string)')
+            [CompletionResult]::new('--jq', '--jq', [CompletionResultType]::ParameterName, 'Filter the JSON with a jq expression, built in (no jq needed): each result on its own line, strings raw; implies --json where the command has it')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers')
             [CompletionResult]::new('--raw', '--raw', [CompletionResultType]::ParameterName, 'Print the server''s answer as received instead of pretty-printed')
@@ -231,6 +249,7 @@ Register-ArgumentCompleter -Native -CommandName 'pipi' -ScriptBlock {
         'pipi;profiles' {
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use: each has its own site, app and token')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Base URL of the Sngine site [default: https://pipichat.com]')
+            [CompletionResult]::new('--jq', '--jq', [CompletionResultType]::ParameterName, 'Filter the JSON with a jq expression, built in (no jq needed): each result on its own line, strings raw; implies --json where the command has it')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the profiles as a JSON array on stdout')
@@ -259,7 +278,8 @@ Register-ArgumentCompleter -Native -CommandName 'pipi' -ScriptBlock {
         'pipi;help' {
             [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Log in through the browser and cache the token')
             [CompletionResult]::new('whoami', 'whoami', [CompletionResultType]::ParameterValue, 'Print the profile of the logged-in person as JSON')
-            [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Print the cached access token (no network)')
+            [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Print the cached access token (no network), or with --login a live one')
+            [CompletionResult]::new('exec', 'exec', [CompletionResultType]::ParameterValue, 'Run a command with a live token in its environment, logging in first if needed')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Say who is logged in, where, and for how long (no network)')
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Forget the cached token and profile snapshot')
             [CompletionResult]::new('mock', 'mock', [CompletionResultType]::ParameterValue, 'Run an emulated Sngine site on this machine, to develop and test against offline')
@@ -279,6 +299,9 @@ Register-ArgumentCompleter -Native -CommandName 'pipi' -ScriptBlock {
             break
         }
         'pipi;help;token' {
+            break
+        }
+        'pipi;help;exec' {
             break
         }
         'pipi;help;status' {

@@ -28,6 +28,9 @@ _pipi() {
             pipi,demo)
                 cmd="pipi__subcmd__demo"
                 ;;
+            pipi,exec)
+                cmd="pipi__subcmd__exec"
+                ;;
             pipi,help)
                 cmd="pipi__subcmd__help"
                 ;;
@@ -103,6 +106,9 @@ _pipi() {
             pipi__subcmd__help,demo)
                 cmd="pipi__subcmd__help__subcmd__demo"
                 ;;
+            pipi__subcmd__help,exec)
+                cmd="pipi__subcmd__help__subcmd__exec"
+                ;;
             pipi__subcmd__help,help)
                 cmd="pipi__subcmd__help__subcmd__help"
                 ;;
@@ -137,7 +143,7 @@ _pipi() {
 
     case "${cmd}" in
         pipi)
-            opts="-v -h -V --profile --base-url --verbose --help --version login whoami token status logout mock demo api config profiles completions man help"
+            opts="-v -h -V --profile --base-url --verbose --help --version login whoami token exec status logout mock demo api config profiles completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -159,7 +165,7 @@ _pipi() {
             return 0
             ;;
         pipi__subcmd__api)
-            opts="-v -f -X -h --profile --base-url --verbose --field --method --raw --help"
+            opts="-v -f -X -h --profile --base-url --verbose --field --method --raw --jq --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -187,6 +193,10 @@ _pipi() {
                     ;;
                 -X)
                     COMPREPLY=($(compgen -W "GET POST" -- "${cur}"))
+                    return 0
+                    ;;
+                --jq)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -241,7 +251,7 @@ _pipi() {
             return 0
             ;;
         pipi__subcmd__config__subcmd__get)
-            opts="-v -h --show-secrets --profile --base-url --verbose --help base-url app-id app-secret redirect-url token-ttl"
+            opts="-v -h --show-secrets --profile --base-url --verbose --help base-url app-id app-secret app-secret-command redirect-url token-ttl"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -405,7 +415,7 @@ _pipi() {
             return 0
             ;;
         pipi__subcmd__config__subcmd__set)
-            opts="-v -h --profile --base-url --verbose --help base-url app-id app-secret redirect-url token-ttl"
+            opts="-v -h --profile --base-url --verbose --help base-url app-id app-secret app-secret-command redirect-url token-ttl"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -427,7 +437,7 @@ _pipi() {
             return 0
             ;;
         pipi__subcmd__config__subcmd__unset)
-            opts="-v -h --profile --base-url --verbose --help base-url app-id app-secret redirect-url token-ttl"
+            opts="-v -h --profile --base-url --verbose --help base-url app-id app-secret app-secret-command redirect-url token-ttl"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -474,8 +484,38 @@ _pipi() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        pipi__subcmd__exec)
+            opts="-v -h --profile --base-url --verbose --min-left --timeout --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --min-left)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         pipi__subcmd__help)
-            opts="login whoami token status logout mock demo api config profiles completions man help"
+            opts="login whoami token exec status logout mock demo api config profiles completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -531,6 +571,20 @@ _pipi() {
             return 0
             ;;
         pipi__subcmd__help__subcmd__demo)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pipi__subcmd__help__subcmd__exec)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -671,7 +725,7 @@ _pipi() {
             return 0
             ;;
         pipi__subcmd__login)
-            opts="-v -h --profile --base-url --verbose --timeout --json --no-browser --help"
+            opts="-v -h --profile --base-url --verbose --timeout --json --jq --no-browser --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -686,6 +740,10 @@ _pipi() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jq)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -803,7 +861,7 @@ _pipi() {
             return 0
             ;;
         pipi__subcmd__profiles)
-            opts="-v -h --profile --base-url --verbose --json --help"
+            opts="-v -h --profile --base-url --verbose --json --jq --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -814,6 +872,10 @@ _pipi() {
                     return 0
                     ;;
                 --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jq)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -825,7 +887,7 @@ _pipi() {
             return 0
             ;;
         pipi__subcmd__status)
-            opts="-v -h --profile --base-url --verbose --json --help"
+            opts="-v -h --profile --base-url --verbose --json --jq --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -836,6 +898,10 @@ _pipi() {
                     return 0
                     ;;
                 --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jq)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -847,7 +913,7 @@ _pipi() {
             return 0
             ;;
         pipi__subcmd__token)
-            opts="-v -h --profile --base-url --verbose --help"
+            opts="-v -h --profile --base-url --verbose --login --min-left --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -858,6 +924,10 @@ _pipi() {
                     return 0
                     ;;
                 --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --min-left)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -869,7 +939,7 @@ _pipi() {
             return 0
             ;;
         pipi__subcmd__whoami)
-            opts="-v -h --profile --base-url --verbose --raw --help"
+            opts="-v -h --profile --base-url --verbose --raw --jq --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -880,6 +950,10 @@ _pipi() {
                     return 0
                     ;;
                 --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jq)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

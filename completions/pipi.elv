@@ -26,16 +26,17 @@ set edit:completion:arg-completer[pipi] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
-            cand login 'Log in through the browser and cache the token'
-            cand whoami 'Print the profile of the logged-in person as JSON'
-            cand token 'Print the cached access token (no network)'
-            cand status 'Say who is logged in, where, and for how long (no network)'
+            cand login '`--jq EXPR`, shared by every command that prints JSON'
+            cand whoami '`--jq EXPR`, shared by every command that prints JSON'
+            cand token 'Print the cached access token (no network), or with --login a live one'
+            cand exec 'Run a command with a live token in its environment, logging in first if needed'
+            cand status '`--jq EXPR`, shared by every command that prints JSON'
             cand logout 'Forget the cached token and profile snapshot'
             cand mock 'Run an emulated Sngine site on this machine, to develop and test against offline'
             cand demo 'Show the whole login flow against a built-in emulated site, offline'
-            cand api 'Call an endpoint of the site''s API with the cached token and print its JSON answer'
+            cand api '`--jq EXPR`, shared by every command that prints JSON'
             cand config 'Show and change the config file''s settings, per profile'
-            cand profiles 'List the profiles, who is logged in on each, and for how long (no network)'
+            cand profiles '`--jq EXPR`, shared by every command that prints JSON'
             cand completions 'Print the completion script for a shell'
             cand man 'Print the manual page, in roff'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -44,6 +45,7 @@ set edit:completion:arg-completer[pipi] = {|@words|
             cand --profile 'Profile to use: each has its own site, app and token'
             cand --base-url 'Base URL of the Sngine site [default: https://pipichat.com]'
             cand --timeout 'Seconds to wait for the browser to come back'
+            cand --jq 'Filter the JSON with a jq expression, built in (no jq needed): each result on its own line, strings raw; implies --json where the command has it'
             cand -v 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
             cand --verbose 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
             cand --json 'Also print the profile as JSON on stdout'
@@ -54,6 +56,7 @@ set edit:completion:arg-completer[pipi] = {|@words|
         &'pipi;whoami'= {
             cand --profile 'Profile to use: each has its own site, app and token'
             cand --base-url 'Base URL of the Sngine site [default: https://pipichat.com]'
+            cand --jq 'Filter the JSON with a jq expression, built in (no jq needed): each result on its own line, strings raw; implies --json where the command has it'
             cand -v 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
             cand --verbose 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
             cand --raw 'Print the server''s answer as received, entities and all'
@@ -63,6 +66,18 @@ set edit:completion:arg-completer[pipi] = {|@words|
         &'pipi;token'= {
             cand --profile 'Profile to use: each has its own site, app and token'
             cand --base-url 'Base URL of the Sngine site [default: https://pipichat.com]'
+            cand --min-left 'With --login: log in also when the cached token has less than this to live'
+            cand -v 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
+            cand --verbose 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
+            cand --login 'Log in first when no live token is cached (through the browser, as ''pipi login''); with a live one, no request is made'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'pipi;exec'= {
+            cand --profile 'Profile to use: each has its own site, app and token'
+            cand --base-url 'Base URL of the Sngine site [default: https://pipichat.com]'
+            cand --min-left 'Log in first when the cached token has less than this to live'
+            cand --timeout 'Seconds to wait for the browser to come back, when a login is needed'
             cand -v 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
             cand --verbose 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
             cand -h 'Print help'
@@ -71,6 +86,7 @@ set edit:completion:arg-completer[pipi] = {|@words|
         &'pipi;status'= {
             cand --profile 'Profile to use: each has its own site, app and token'
             cand --base-url 'Base URL of the Sngine site [default: https://pipichat.com]'
+            cand --jq 'Filter the JSON with a jq expression, built in (no jq needed): each result on its own line, strings raw; implies --json where the command has it'
             cand -v 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
             cand --verbose 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
             cand --json 'Print the status as JSON on stdout'
@@ -121,6 +137,7 @@ set edit:completion:arg-completer[pipi] = {|@words|
             cand --field 'A parameter to send, as KEY=VALUE; repeat for more'
             cand -X 'GET sends the parameters in the query string, as Sngine''s API reads them; POST sends them as a form (the token stays in the query string)'
             cand --method 'GET sends the parameters in the query string, as Sngine''s API reads them; POST sends them as a form (the token stays in the query string)'
+            cand --jq 'Filter the JSON with a jq expression, built in (no jq needed): each result on its own line, strings raw; implies --json where the command has it'
             cand -v 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
             cand --verbose 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
             cand --raw 'Print the server''s answer as received instead of pretty-printed'
@@ -206,6 +223,7 @@ set edit:completion:arg-completer[pipi] = {|@words|
         &'pipi;profiles'= {
             cand --profile 'Profile to use: each has its own site, app and token'
             cand --base-url 'Base URL of the Sngine site [default: https://pipichat.com]'
+            cand --jq 'Filter the JSON with a jq expression, built in (no jq needed): each result on its own line, strings raw; implies --json where the command has it'
             cand -v 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
             cand --verbose 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
             cand --json 'Print the profiles as a JSON array on stdout'
@@ -231,7 +249,8 @@ set edit:completion:arg-completer[pipi] = {|@words|
         &'pipi;help'= {
             cand login 'Log in through the browser and cache the token'
             cand whoami 'Print the profile of the logged-in person as JSON'
-            cand token 'Print the cached access token (no network)'
+            cand token 'Print the cached access token (no network), or with --login a live one'
+            cand exec 'Run a command with a live token in its environment, logging in first if needed'
             cand status 'Say who is logged in, where, and for how long (no network)'
             cand logout 'Forget the cached token and profile snapshot'
             cand mock 'Run an emulated Sngine site on this machine, to develop and test against offline'
@@ -248,6 +267,8 @@ set edit:completion:arg-completer[pipi] = {|@words|
         &'pipi;help;whoami'= {
         }
         &'pipi;help;token'= {
+        }
+        &'pipi;help;exec'= {
         }
         &'pipi;help;status'= {
         }

@@ -29,37 +29,49 @@ complete -c pipi -n "__fish_pipi_needs_command" -l base-url -d 'Base URL of the 
 complete -c pipi -n "__fish_pipi_needs_command" -s v -l verbose -d 'Log each step on stderr, secrets redacted; -vv also logs the server\'s answers'
 complete -c pipi -n "__fish_pipi_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pipi -n "__fish_pipi_needs_command" -s V -l version -d 'Print version'
-complete -c pipi -n "__fish_pipi_needs_command" -f -a "login" -d 'Log in through the browser and cache the token'
-complete -c pipi -n "__fish_pipi_needs_command" -f -a "whoami" -d 'Print the profile of the logged-in person as JSON'
-complete -c pipi -n "__fish_pipi_needs_command" -f -a "token" -d 'Print the cached access token (no network)'
-complete -c pipi -n "__fish_pipi_needs_command" -f -a "status" -d 'Say who is logged in, where, and for how long (no network)'
+complete -c pipi -n "__fish_pipi_needs_command" -f -a "login" -d '`--jq EXPR`, shared by every command that prints JSON'
+complete -c pipi -n "__fish_pipi_needs_command" -f -a "whoami" -d '`--jq EXPR`, shared by every command that prints JSON'
+complete -c pipi -n "__fish_pipi_needs_command" -f -a "token" -d 'Print the cached access token (no network), or with --login a live one'
+complete -c pipi -n "__fish_pipi_needs_command" -f -a "exec" -d 'Run a command with a live token in its environment, logging in first if needed'
+complete -c pipi -n "__fish_pipi_needs_command" -f -a "status" -d '`--jq EXPR`, shared by every command that prints JSON'
 complete -c pipi -n "__fish_pipi_needs_command" -f -a "logout" -d 'Forget the cached token and profile snapshot'
 complete -c pipi -n "__fish_pipi_needs_command" -f -a "mock" -d 'Run an emulated Sngine site on this machine, to develop and test against offline'
 complete -c pipi -n "__fish_pipi_needs_command" -f -a "demo" -d 'Show the whole login flow against a built-in emulated site, offline'
-complete -c pipi -n "__fish_pipi_needs_command" -f -a "api" -d 'Call an endpoint of the site\'s API with the cached token and print its JSON answer'
+complete -c pipi -n "__fish_pipi_needs_command" -f -a "api" -d '`--jq EXPR`, shared by every command that prints JSON'
 complete -c pipi -n "__fish_pipi_needs_command" -f -a "config" -d 'Show and change the config file\'s settings, per profile'
-complete -c pipi -n "__fish_pipi_needs_command" -f -a "profiles" -d 'List the profiles, who is logged in on each, and for how long (no network)'
+complete -c pipi -n "__fish_pipi_needs_command" -f -a "profiles" -d '`--jq EXPR`, shared by every command that prints JSON'
 complete -c pipi -n "__fish_pipi_needs_command" -f -a "completions" -d 'Print the completion script for a shell'
 complete -c pipi -n "__fish_pipi_needs_command" -f -a "man" -d 'Print the manual page, in roff'
 complete -c pipi -n "__fish_pipi_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pipi -n "__fish_pipi_using_subcommand login" -l profile -d 'Profile to use: each has its own site, app and token' -r
 complete -c pipi -n "__fish_pipi_using_subcommand login" -l base-url -d 'Base URL of the Sngine site [default: https://pipichat.com]' -r
 complete -c pipi -n "__fish_pipi_using_subcommand login" -l timeout -d 'Seconds to wait for the browser to come back' -r
+complete -c pipi -n "__fish_pipi_using_subcommand login" -l jq -d 'Filter the JSON with a jq expression, built in (no jq needed): each result on its own line, strings raw; implies --json where the command has it' -r
 complete -c pipi -n "__fish_pipi_using_subcommand login" -s v -l verbose -d 'Log each step on stderr, secrets redacted; -vv also logs the server\'s answers'
 complete -c pipi -n "__fish_pipi_using_subcommand login" -l json -d 'Also print the profile as JSON on stdout'
 complete -c pipi -n "__fish_pipi_using_subcommand login" -l no-browser -d 'Start no browser: print the login URL to open anywhere (a laptop, a phone), then take the address the browser was sent to, or its key, pasted on stdin'
 complete -c pipi -n "__fish_pipi_using_subcommand login" -s h -l help -d 'Print help'
 complete -c pipi -n "__fish_pipi_using_subcommand whoami" -l profile -d 'Profile to use: each has its own site, app and token' -r
 complete -c pipi -n "__fish_pipi_using_subcommand whoami" -l base-url -d 'Base URL of the Sngine site [default: https://pipichat.com]' -r
+complete -c pipi -n "__fish_pipi_using_subcommand whoami" -l jq -d 'Filter the JSON with a jq expression, built in (no jq needed): each result on its own line, strings raw; implies --json where the command has it' -r
 complete -c pipi -n "__fish_pipi_using_subcommand whoami" -s v -l verbose -d 'Log each step on stderr, secrets redacted; -vv also logs the server\'s answers'
 complete -c pipi -n "__fish_pipi_using_subcommand whoami" -l raw -d 'Print the server\'s answer as received, entities and all'
 complete -c pipi -n "__fish_pipi_using_subcommand whoami" -s h -l help -d 'Print help'
 complete -c pipi -n "__fish_pipi_using_subcommand token" -l profile -d 'Profile to use: each has its own site, app and token' -r
 complete -c pipi -n "__fish_pipi_using_subcommand token" -l base-url -d 'Base URL of the Sngine site [default: https://pipichat.com]' -r
+complete -c pipi -n "__fish_pipi_using_subcommand token" -l min-left -d 'With --login: log in also when the cached token has less than this to live' -r
 complete -c pipi -n "__fish_pipi_using_subcommand token" -s v -l verbose -d 'Log each step on stderr, secrets redacted; -vv also logs the server\'s answers'
+complete -c pipi -n "__fish_pipi_using_subcommand token" -l login -d 'Log in first when no live token is cached (through the browser, as \'pipi login\'); with a live one, no request is made'
 complete -c pipi -n "__fish_pipi_using_subcommand token" -s h -l help -d 'Print help'
+complete -c pipi -n "__fish_pipi_using_subcommand exec" -l profile -d 'Profile to use: each has its own site, app and token' -r
+complete -c pipi -n "__fish_pipi_using_subcommand exec" -l base-url -d 'Base URL of the Sngine site [default: https://pipichat.com]' -r
+complete -c pipi -n "__fish_pipi_using_subcommand exec" -l min-left -d 'Log in first when the cached token has less than this to live' -r
+complete -c pipi -n "__fish_pipi_using_subcommand exec" -l timeout -d 'Seconds to wait for the browser to come back, when a login is needed' -r
+complete -c pipi -n "__fish_pipi_using_subcommand exec" -s v -l verbose -d 'Log each step on stderr, secrets redacted; -vv also logs the server\'s answers'
+complete -c pipi -n "__fish_pipi_using_subcommand exec" -s h -l help -d 'Print help'
 complete -c pipi -n "__fish_pipi_using_subcommand status" -l profile -d 'Profile to use: each has its own site, app and token' -r
 complete -c pipi -n "__fish_pipi_using_subcommand status" -l base-url -d 'Base URL of the Sngine site [default: https://pipichat.com]' -r
+complete -c pipi -n "__fish_pipi_using_subcommand status" -l jq -d 'Filter the JSON with a jq expression, built in (no jq needed): each result on its own line, strings raw; implies --json where the command has it' -r
 complete -c pipi -n "__fish_pipi_using_subcommand status" -s v -l verbose -d 'Log each step on stderr, secrets redacted; -vv also logs the server\'s answers'
 complete -c pipi -n "__fish_pipi_using_subcommand status" -l json -d 'Print the status as JSON on stdout'
 complete -c pipi -n "__fish_pipi_using_subcommand status" -s h -l help -d 'Print help'
@@ -95,6 +107,7 @@ complete -c pipi -n "__fish_pipi_using_subcommand api" -l base-url -d 'Base URL 
 complete -c pipi -n "__fish_pipi_using_subcommand api" -s f -l field -d 'A parameter to send, as KEY=VALUE; repeat for more' -r
 complete -c pipi -n "__fish_pipi_using_subcommand api" -s X -l method -d 'GET sends the parameters in the query string, as Sngine\'s API reads them; POST sends them as a form (the token stays in the query string)' -r -f -a "GET\t''
 POST\t''"
+complete -c pipi -n "__fish_pipi_using_subcommand api" -l jq -d 'Filter the JSON with a jq expression, built in (no jq needed): each result on its own line, strings raw; implies --json where the command has it' -r
 complete -c pipi -n "__fish_pipi_using_subcommand api" -s v -l verbose -d 'Log each step on stderr, secrets redacted; -vv also logs the server\'s answers'
 complete -c pipi -n "__fish_pipi_using_subcommand api" -l raw -d 'Print the server\'s answer as received instead of pretty-printed'
 complete -c pipi -n "__fish_pipi_using_subcommand api" -s h -l help -d 'Print help'
@@ -138,6 +151,7 @@ complete -c pipi -n "__fish_pipi_using_subcommand config; and __fish_seen_subcom
 complete -c pipi -n "__fish_pipi_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pipi -n "__fish_pipi_using_subcommand profiles" -l profile -d 'Profile to use: each has its own site, app and token' -r
 complete -c pipi -n "__fish_pipi_using_subcommand profiles" -l base-url -d 'Base URL of the Sngine site [default: https://pipichat.com]' -r
+complete -c pipi -n "__fish_pipi_using_subcommand profiles" -l jq -d 'Filter the JSON with a jq expression, built in (no jq needed): each result on its own line, strings raw; implies --json where the command has it' -r
 complete -c pipi -n "__fish_pipi_using_subcommand profiles" -s v -l verbose -d 'Log each step on stderr, secrets redacted; -vv also logs the server\'s answers'
 complete -c pipi -n "__fish_pipi_using_subcommand profiles" -l json -d 'Print the profiles as a JSON array on stdout'
 complete -c pipi -n "__fish_pipi_using_subcommand profiles" -s h -l help -d 'Print help'
@@ -149,16 +163,17 @@ complete -c pipi -n "__fish_pipi_using_subcommand man" -l profile -d 'Profile to
 complete -c pipi -n "__fish_pipi_using_subcommand man" -l base-url -d 'Base URL of the Sngine site [default: https://pipichat.com]' -r
 complete -c pipi -n "__fish_pipi_using_subcommand man" -s v -l verbose -d 'Log each step on stderr, secrets redacted; -vv also logs the server\'s answers'
 complete -c pipi -n "__fish_pipi_using_subcommand man" -s h -l help -d 'Print help'
-complete -c pipi -n "__fish_pipi_using_subcommand help; and not __fish_seen_subcommand_from login whoami token status logout mock demo api config profiles completions man help" -f -a "login" -d 'Log in through the browser and cache the token'
-complete -c pipi -n "__fish_pipi_using_subcommand help; and not __fish_seen_subcommand_from login whoami token status logout mock demo api config profiles completions man help" -f -a "whoami" -d 'Print the profile of the logged-in person as JSON'
-complete -c pipi -n "__fish_pipi_using_subcommand help; and not __fish_seen_subcommand_from login whoami token status logout mock demo api config profiles completions man help" -f -a "token" -d 'Print the cached access token (no network)'
-complete -c pipi -n "__fish_pipi_using_subcommand help; and not __fish_seen_subcommand_from login whoami token status logout mock demo api config profiles completions man help" -f -a "status" -d 'Say who is logged in, where, and for how long (no network)'
-complete -c pipi -n "__fish_pipi_using_subcommand help; and not __fish_seen_subcommand_from login whoami token status logout mock demo api config profiles completions man help" -f -a "logout" -d 'Forget the cached token and profile snapshot'
-complete -c pipi -n "__fish_pipi_using_subcommand help; and not __fish_seen_subcommand_from login whoami token status logout mock demo api config profiles completions man help" -f -a "mock" -d 'Run an emulated Sngine site on this machine, to develop and test against offline'
-complete -c pipi -n "__fish_pipi_using_subcommand help; and not __fish_seen_subcommand_from login whoami token status logout mock demo api config profiles completions man help" -f -a "demo" -d 'Show the whole login flow against a built-in emulated site, offline'
-complete -c pipi -n "__fish_pipi_using_subcommand help; and not __fish_seen_subcommand_from login whoami token status logout mock demo api config profiles completions man help" -f -a "api" -d 'Call an endpoint of the site\'s API with the cached token and print its JSON answer'
-complete -c pipi -n "__fish_pipi_using_subcommand help; and not __fish_seen_subcommand_from login whoami token status logout mock demo api config profiles completions man help" -f -a "config" -d 'Show and change the config file\'s settings, per profile'
-complete -c pipi -n "__fish_pipi_using_subcommand help; and not __fish_seen_subcommand_from login whoami token status logout mock demo api config profiles completions man help" -f -a "profiles" -d 'List the profiles, who is logged in on each, and for how long (no network)'
-complete -c pipi -n "__fish_pipi_using_subcommand help; and not __fish_seen_subcommand_from login whoami token status logout mock demo api config profiles completions man help" -f -a "completions" -d 'Print the completion script for a shell'
-complete -c pipi -n "__fish_pipi_using_subcommand help; and not __fish_seen_subcommand_from login whoami token status logout mock demo api config profiles completions man help" -f -a "man" -d 'Print the manual page, in roff'
-complete -c pipi -n "__fish_pipi_using_subcommand help; and not __fish_seen_subcommand_from login whoami token status logout mock demo api config profiles completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pipi -n "__fish_pipi_using_subcommand help; and not __fish_seen_subcommand_from login whoami token exec status logout mock demo api config profiles completions man help" -f -a "login" -d 'Log in through the browser and cache the token'
+complete -c pipi -n "__fish_pipi_using_subcommand help; and not __fish_seen_subcommand_from login whoami token exec status logout mock demo api config profiles completions man help" -f -a "whoami" -d 'Print the profile of the logged-in person as JSON'
+complete -c pipi -n "__fish_pipi_using_subcommand help; and not __fish_seen_subcommand_from login whoami token exec status logout mock demo api config profiles completions man help" -f -a "token" -d 'Print the cached access token (no network), or with --login a live one'
+complete -c pipi -n "__fish_pipi_using_subcommand help; and not __fish_seen_subcommand_from login whoami token exec status logout mock demo api config profiles completions man help" -f -a "exec" -d 'Run a command with a live token in its environment, logging in first if needed'
+complete -c pipi -n "__fish_pipi_using_subcommand help; and not __fish_seen_subcommand_from login whoami token exec status logout mock demo api config profiles completions man help" -f -a "status" -d 'Say who is logged in, where, and for how long (no network)'
+complete -c pipi -n "__fish_pipi_using_subcommand help; and not __fish_seen_subcommand_from login whoami token exec status logout mock demo api config profiles completions man help" -f -a "logout" -d 'Forget the cached token and profile snapshot'
+complete -c pipi -n "__fish_pipi_using_subcommand help; and not __fish_seen_subcommand_from login whoami token exec status logout mock demo api config profiles completions man help" -f -a "mock" -d 'Run an emulated Sngine site on this machine, to develop and test against offline'
+complete -c pipi -n "__fish_pipi_using_subcommand help; and not __fish_seen_subcommand_from login whoami token exec status logout mock demo api config profiles completions man help" -f -a "demo" -d 'Show the whole login flow against a built-in emulated site, offline'
+complete -c pipi -n "__fish_pipi_using_subcommand help; and not __fish_seen_subcommand_from login whoami token exec status logout mock demo api config profiles completions man help" -f -a "api" -d 'Call an endpoint of the site\'s API with the cached token and print its JSON answer'
+complete -c pipi -n "__fish_pipi_using_subcommand help; and not __fish_seen_subcommand_from login whoami token exec status logout mock demo api config profiles completions man help" -f -a "config" -d 'Show and change the config file\'s settings, per profile'
+complete -c pipi -n "__fish_pipi_using_subcommand help; and not __fish_seen_subcommand_from login whoami token exec status logout mock demo api config profiles completions man help" -f -a "profiles" -d 'List the profiles, who is logged in on each, and for how long (no network)'
+complete -c pipi -n "__fish_pipi_using_subcommand help; and not __fish_seen_subcommand_from login whoami token exec status logout mock demo api config profiles completions man help" -f -a "completions" -d 'Print the completion script for a shell'
+complete -c pipi -n "__fish_pipi_using_subcommand help; and not __fish_seen_subcommand_from login whoami token exec status logout mock demo api config profiles completions man help" -f -a "man" -d 'Print the manual page, in roff'
+complete -c pipi -n "__fish_pipi_using_subcommand help; and not __fish_seen_subcommand_from login whoami token exec status logout mock demo api config profiles completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -51,21 +51,30 @@ fn login_caches_the_token_with_the_profile_and_says_who() {
         "{}",
         visit.body
     );
-    let key = visit.url.split("auth_key=").nth(1).unwrap();
-    assert!(!visit.body.contains(key) && !visit.body.contains(token));
+    let key = visit.url.split("auth_key=").nth(1).unwrap().to_string();
+    assert!(!visit.body.contains(&key) && !visit.body.contains(token));
     assert_eq!(visit.headers["cache-control"], "no-store");
     assert_eq!(visit.headers["referrer-policy"], "no-referrer");
 
-    // The key went in a POST body, never in a URL; the secret neither.
+    // The check of the app before the browser opened, then the exchange: the key went in a
+    // POST body, never in a URL; the secret neither.
     let secret = &bed.site.config().app_secret;
     let requests = bed.site.requests();
     let authorize: Vec<_> = requests
         .iter()
         .filter(|r| r.path == "/api/authorize")
         .collect();
-    assert_eq!(authorize.len(), 1);
-    assert_eq!(authorize[0].method, "POST");
-    assert!(authorize[0].body.contains(secret.as_str()));
+    assert_eq!(authorize.len(), 2, "{authorize:?}");
+    assert!(
+        authorize[0]
+            .body
+            .contains("auth_key=pipi-checks-the-app-with-no-key")
+    );
+    assert!(authorize[1].body.contains(&format!("auth_key={key}")));
+    for request in &authorize {
+        assert_eq!(request.method, "POST");
+        assert!(request.body.contains(secret.as_str()));
+    }
     assert!(requests.iter().all(|r| !r.query.contains(secret.as_str())));
     // Nothing secret on the terminal either.
     assert!(!login.stderr().contains(token) && !login.stderr().contains(secret.as_str()));
@@ -83,11 +92,13 @@ fn login_json_prints_the_decoded_profile_on_stdout() {
 
 #[test]
 fn every_server_generation_is_handled() {
+    // The check of the app comes first and learns how the server reads the exchange.
     for (generation, methods) in [
-        (Generation::Post, vec!["POST"]),
-        (Generation::Both, vec!["POST"]),
-        // A server before 4.0.4 reads only the query: refused POST, then GET.
-        (Generation::Get, vec!["POST", "GET"]),
+        (Generation::Post, vec!["POST", "POST"]),
+        (Generation::Both, vec!["POST", "POST"]),
+        // A server before 4.0.4 reads only the query: the check's POST is refused, its GET
+        // tells the rest, and the exchange goes as a GET at once.
+        (Generation::Get, vec!["POST", "GET", "GET"]),
     ] {
         let bed = Bed::with(|c| c.generation = generation);
         let login = bed.login(&[]);
@@ -129,11 +140,13 @@ fn a_failed_login_leaves_the_working_token_alone() {
         "{err}"
     );
     assert!(err.contains("hint: check the app secret"), "{err}");
-    assert_eq!(login.visit.unwrap().status, 500);
+    // The check found it before any browser was opened.
+    assert!(login.visit.is_none());
     assert_eq!(std::fs::read(bed.cache_file("default")).unwrap(), before);
-    // Only an `invalid app_id` refusal sends the exchange again as a GET, secret in the URL.
+    // Only an `invalid app_id` refusal sends the exchange again as a GET, secret in the URL:
+    // the first login's check and exchange, then this one's check.
     let methods = bed.methods_seen("/api/authorize");
-    assert_eq!(methods, ["POST", "POST"]);
+    assert_eq!(methods, ["POST", "POST", "POST"]);
 
     // A profile that cannot be fetched fails the login too, and the old token stays.
     bed.set("PIPI_APP_SECRET", bed.site.config().app_secret.clone());

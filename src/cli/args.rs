@@ -101,11 +101,26 @@ pub enum Command {
     /// Print the profile of the logged-in person as JSON
     #[command(after_help = "Examples:\n  pipi whoami | jq -r .user_name\n  pipi whoami --raw")]
     Whoami(Deferred<WhoamiArgs>),
-    /// Print the cached access token (no network)
-    #[command(
-        after_help = "Example:\n  curl \"https://pipichat.com/api/get_user_info?access_token=$(pipi token)\""
-    )]
-    Token,
+    /// Print the cached access token (no network), or with --login a live one
+    #[command(after_help = "\
+Examples:
+  curl \"https://pipichat.com/api/get_user_info?access_token=$(pipi token)\"
+  token=$(pipi token --login) || exit    (logs in only when no live token is cached)")]
+    Token(Deferred<TokenArgs>),
+    /// Run a command with a live token in its environment, logging in first if needed
+    #[command(after_help = "\
+The command gets PIPI_ACCESS_TOKEN and PIPI_BASE_URL in its environment, so that
+any tool, and pipi itself, uses that token. pipi logs in first when no token is
+cached or the cached one has less than --min-left seconds to live. Its exit code is
+the command's (128+N when a signal N killed it, 127 when it cannot be found);
+Ctrl-C and SIGTERM are passed on to it. stdin is the command's: the login never
+reads it.
+
+Examples:
+  pipi exec -- sh -c 'curl -s \"$PIPI_BASE_URL/api/get_user_info?access_token=$PIPI_ACCESS_TOKEN\"'
+  pipi exec --profile work --min-left 30 -- ./sync-profile.py
+  pipi exec -- pipi whoami --jq .user_name")]
+    Exec(Deferred<ExecArgs>),
     /// Say who is logged in, where, and for how long (no network)
     #[command(after_help = "Examples:\n  pipi status\n  pipi status --json | jq .expires_at")]
     Status(Deferred<StatusArgs>),
@@ -139,6 +154,7 @@ Examples:
   pipi config set app-id 123
   pipi config set app-secret          (asks for it, hidden)
   pass pipichat/secret | pipi config set app-secret
+  pipi config set app-secret-command 'pass show pipichat/app-secret'
   pipi config list --profile work
   pipi config get base-url
   pipi config unset token-ttl
@@ -171,16 +187,18 @@ impl Command {
     /// server), and so must handle signals itself. Only commands that just read and print
     /// are left out; a new command counts as one that does.
     pub fn writes_or_waits(&self) -> bool {
-        !matches!(
-            self,
-            Command::Token
-                | Command::Whoami(_)
-                | Command::Status(_)
-                | Command::Api(_)
-                | Command::Profiles(_)
-                | Command::Completions(_)
-                | Command::Man
-        )
+        let logs_in = matches!(self, Command::Token(Deferred(args)) if args.login);
+        logs_in
+            || !matches!(
+                self,
+                Command::Token(_)
+                    | Command::Whoami(_)
+                    | Command::Status(_)
+                    | Command::Api(_)
+                    | Command::Profiles(_)
+                    | Command::Completions(_)
+                    | Command::Man
+            )
     }
 }
 
@@ -194,6 +212,9 @@ pub struct LoginArgs {
     #[arg(long)]
     pub json: bool,
 
+    #[command(flatten)]
+    pub jq: JqArgs,
+
     /// Start no browser: print the login URL to open anywhere (a laptop, a phone), then
     /// take the address the browser was sent to, or its key, pasted on stdin
     #[arg(long)]
@@ -201,10 +222,49 @@ pub struct LoginArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct TokenArgs {
+    /// Log in first when no live token is cached (through the browser, as 'pipi login');
+    /// with a live one, no request is made
+    #[arg(long)]
+    pub login: bool,
+
+    /// With --login: log in also when the cached token has less than this to live
+    #[arg(long, value_name = "SECS", default_value_t = DEFAULT_MIN_LEFT, requires = "login")]
+    pub min_left: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    /// Log in first when the cached token has less than this to live
+    #[arg(long, value_name = "SECS", default_value_t = DEFAULT_MIN_LEFT)]
+    pub min_left: u64,
+
+    /// Seconds to wait for the browser to come back, when a login is needed
+    #[arg(long, value_name = "SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=MAX_WAIT_SECS))]
+    pub timeout: u64,
+
+    /// The command to run and its arguments, after --
+    #[arg(
+        value_name = "COMMAND",
+        required = true,
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_hint = clap::ValueHint::CommandWithArguments
+    )]
+    pub command: Vec<std::ffi::OsString>,
+}
+
+/// How long a token must still live for `exec` and `token --login` to use it.
+pub const DEFAULT_MIN_LEFT: u64 = 10;
+
+#[derive(Debug, Args)]
 pub struct WhoamiArgs {
     /// Print the server's answer as received, entities and all
     #[arg(long)]
     pub raw: bool,
+
+    #[command(flatten)]
+    pub jq: JqArgs,
 }
 
 #[derive(Debug, Args)]
@@ -297,6 +357,9 @@ pub struct StatusArgs {
     /// Print the status as JSON on stdout
     #[arg(long)]
     pub json: bool,
+
+    #[command(flatten)]
+    pub jq: JqArgs,
 }
 
 #[derive(Debug, Args)]
@@ -317,6 +380,9 @@ pub struct ApiArgs {
     /// Print the server's answer as received instead of pretty-printed
     #[arg(long)]
     pub raw: bool,
+
+    #[command(flatten)]
+    pub jq: JqArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -380,7 +446,10 @@ Examples:
   pipi config set base-url https://pipichat.com
   pipi config set app-id 123 --profile work
   pipi config set app-secret
-  pass pipichat/app-secret | pipi config set app-secret")]
+  pass pipichat/app-secret | pipi config set app-secret
+  pipi config set app-secret-command 'op read \"op://Private/PipiChat app/secret\"'
+
+When a profile has both app-secret and app-secret-command, app-secret wins.")]
     Set {
         #[arg(value_parser = config_keys())]
         key: String,
@@ -410,6 +479,18 @@ pub struct ProfilesArgs {
     /// Print the profiles as a JSON array on stdout
     #[arg(long)]
     pub json: bool,
+
+    #[command(flatten)]
+    pub jq: JqArgs,
+}
+
+/// `--jq EXPR`, shared by every command that prints JSON.
+#[derive(Debug, Args)]
+pub struct JqArgs {
+    /// Filter the JSON with a jq expression, built in (no jq needed): each result on its
+    /// own line, strings raw; implies --json where the command has it
+    #[arg(long, value_name = "EXPR")]
+    pub jq: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -19,7 +19,36 @@ pub const CODES: &[(&str, &str)] = &[
         "authentication needed: no token, an expired token, or one\nthe server refuses",
     ),
     ("130", "interrupted (Ctrl-C); 143 on SIGTERM, 129 on SIGHUP"),
+    (
+        "126, 127",
+        "pipi exec: the command cannot run, or is not found; once it\nruns, pipi exec exits with its code",
+    ),
 ];
+
+/// A failure with an exit code of its own rather than its kind's: `pipi exec` gives the
+/// shells' 127 for a command not found and 126 for one that cannot run.
+#[derive(Debug)]
+struct Coded {
+    code: u8,
+    error: Error,
+}
+
+impl std::fmt::Display for Coded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.error.fmt(f)
+    }
+}
+
+impl std::error::Error for Coded {}
+
+/// A failure that exits with `code`, with a hint on what to do next.
+pub fn coded(code: u8, message: impl Into<String>, hint: impl Into<String>) -> anyhow::Error {
+    Coded {
+        code,
+        error: Error::new(ErrorKind::Failed, message).with_hint(hint),
+    }
+    .into()
+}
 
 /// The exit code for an error kind.
 pub fn code_of(kind: &ErrorKind) -> u8 {
@@ -35,12 +64,18 @@ pub fn code_of(kind: &ErrorKind) -> u8 {
 pub fn classification(err: &anyhow::Error) -> Option<&Error> {
     // anyhow finds context types through `downcast_ref` only, and root errors of inner
     // `anyhow::Error`s through the chain.
+    if let Some(coded) = err.downcast_ref::<Coded>() {
+        return Some(&coded.error);
+    }
     err.downcast_ref::<Error>()
         .or_else(|| err.chain().find_map(|e| e.downcast_ref::<Error>()))
 }
 
 /// The exit code for an error.
 pub fn code(err: &anyhow::Error) -> u8 {
+    if let Some(coded) = err.downcast_ref::<Coded>() {
+        return coded.code;
+    }
     classification(err).map_or(1, |c| code_of(c.kind()))
 }
 
@@ -101,5 +136,12 @@ mod tests {
             130
         );
         assert_eq!(code(&usage("bad", "better")), 2);
+        let not_found = coded(127, "cannot run 'x'", "check its name");
+        assert_eq!(code(&not_found), 127);
+        assert_eq!(
+            classification(&not_found).and_then(Error::hint),
+            Some("check its name")
+        );
+        assert_eq!(format!("{not_found:#}"), "cannot run 'x'");
     }
 }

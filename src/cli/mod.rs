@@ -8,6 +8,7 @@ mod commands;
 mod debug;
 mod exit;
 mod interrupt;
+mod jq;
 mod output;
 mod secret_input;
 mod session;
@@ -16,7 +17,7 @@ mod settings;
 use anyhow::Result;
 use args::{Cli, Command, Deferred};
 use commands::{
-    api, completions, config, demo, login, logout, man, mock, profiles, status, token, whoami,
+    api, completions, config, demo, exec, login, logout, man, mock, profiles, status, token, whoami,
 };
 use settings::{Flags, Locations, Settings, process_env};
 use std::process::ExitCode;
@@ -102,7 +103,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Profiles(Deferred(args)) => profiles::run(&locations(&flags)?, &args),
         Command::Login(Deferred(args)) => login::run(&settings(&flags)?, &args),
         Command::Whoami(Deferred(args)) => whoami::run(&settings(&flags)?, &args),
-        Command::Token => token::run(&settings(&flags)?),
+        Command::Token(Deferred(args)) => token::run(&settings(&flags)?, &args),
+        Command::Exec(Deferred(args)) => exec::run(&settings(&flags)?, &args),
         Command::Status(Deferred(args)) => status::run(&settings(&flags)?, &args),
         Command::Logout => logout::run(&locations(&flags)?),
         Command::Api(Deferred(args)) => api::run(&settings(&flags)?, &args),

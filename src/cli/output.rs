@@ -161,6 +161,51 @@ pub fn print_json(value: &serde_json::Value) -> anyhow::Result<()> {
     print_data(&text)
 }
 
+/// How a command that prints JSON prints it: pretty-printed, or through the `--jq` filter.
+/// Made before the command does any work, so that a bad expression stops it first.
+#[derive(Debug)]
+pub struct JsonOutput {
+    filter: Option<super::jq::Filter>,
+}
+
+impl JsonOutput {
+    /// Compiles `--jq EXPR`, if given: an expression that does not parse is a usage error.
+    pub fn new(jq: Option<&str>) -> anyhow::Result<JsonOutput> {
+        Ok(JsonOutput {
+            filter: jq.map(super::jq::Filter::compile).transpose()?,
+        })
+    }
+
+    /// Whether a `--jq` filter was given.
+    pub fn is_filtered(&self) -> bool {
+        self.filter.is_some()
+    }
+
+    /// The value on stdout: pretty-printed, or each result of the filter on its own line.
+    /// A filter that fails while it runs prints the results before the failure, as jq does.
+    pub fn print(&self, value: &serde_json::Value) -> anyhow::Result<()> {
+        let Some(filter) = &self.filter else {
+            return print_json(value);
+        };
+        let (text, error) = filter.run(value);
+        print_data(&text)?;
+        match error {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    /// A server's body: as received, or through the filter as JSON.
+    pub fn print_raw(&self, raw: &str) -> anyhow::Result<()> {
+        if self.filter.is_none() {
+            return print_body(raw);
+        }
+        let value: serde_json::Value = serde_json::from_str(raw)
+            .map_err(|e| anyhow::anyhow!("the server's answer is not JSON for --jq: {e}"))?;
+        self.print(&value)
+    }
+}
+
 /// The reader of stdout went away (`pipi whoami | head -1`): pipi ends quietly. Only stdout
 /// raises it, so a broken pipe anywhere else (a socket) is still reported.
 #[derive(Debug)]

@@ -83,10 +83,10 @@ fn read_hidden(prompt: &str) -> Result<String> {
     let _restore = EchoOff(original.clone());
     // Ctrl-C ends the process without running destructors: put the terminal back first, or
     // the shell would be left without echo.
-    let _interrupt = crate::cli::interrupt::subscribe(move |code| {
+    let _interrupt = crate::cli::interrupt::subscribe(move |signal| {
         let _ = tcsetattr(std::io::stdin(), OptionalActions::Now, &original);
         crate::cli::output::say("");
-        crate::cli::interrupt::exit_now(code);
+        crate::cli::interrupt::exit_now(signal.exit_code());
     });
     read_line_after(prompt, &stdin)
 }

@@ -4,9 +4,10 @@
 use super::output;
 use super::settings::{Settings, Source};
 use pipi::{
-    BrowserChoice, CachedToken, Error, ErrorKind, LoggedIn, Login, Lookup, Progress, Secret,
-    TokenCache,
+    BrowserChoice, CachedToken, Error, ErrorKind, LoggedIn, Login, Lookup, NoBrowser, Paste,
+    Progress, Secret, TokenCache,
 };
+use std::io::IsTerminal;
 use std::time::{Duration, SystemTime};
 
 /// Authentication is needed (exit 4); the hint says how to log in on this profile.
@@ -166,16 +167,131 @@ pub fn cached_site(settings: &Settings, cached: &CachedToken) -> anyhow::Result<
 pub fn login(settings: &Settings) -> anyhow::Result<Login<'static>> {
     let base_url = settings.base_url()?;
     let (app_id, app_secret) = settings.app_credentials()?;
-    Ok(Login::new(
-        &base_url,
-        app_id,
-        app_secret.clone(),
-        &settings.redirect_url.value,
+    Ok(
+        Login::new(&base_url, app_id, app_secret, &settings.redirect_url.value)
+            .http_timeout(settings.http_timeout)
+            .token_ttl(settings.token_ttl.value)
+            .cache(token_cache(settings))
+            .on_progress(say_progress),
     )
-    .http_timeout(settings.http_timeout)
-    .token_ttl(settings.token_ttl.value)
-    .cache(token_cache(settings))
-    .on_progress(say_progress))
+}
+
+/// A login through the person's browser, as `pipi login` runs it: the browser chosen for
+/// where pipi runs (none over SSH without a display), or none at all when asked, in which
+/// case the URL is shown to open anywhere.
+pub fn browser_login(
+    settings: &Settings,
+    timeout: Duration,
+    no_browser: bool,
+) -> anyhow::Result<Login<'static>> {
+    let login = login(settings)?.timeout(timeout);
+    if no_browser {
+        return Ok(login.no_browser(NoBrowser::Asked));
+    }
+    Ok(match browser() {
+        BrowserChoice::Open(browser) => login.open_browser(move |url, abort| {
+            output::say(&format!("Opening {url} in your browser."));
+            browser.open(url, abort)
+        }),
+        BrowserChoice::Skip(why) => login.no_browser(NoBrowser::Unusable(why)),
+    })
+}
+
+/// When a login reads a pasted address from stdin: when it is needed, at a terminal; always
+/// when stdin is not one, since it may well carry the address (a script, `ssh host pipi
+/// login`, a container without a terminal).
+pub fn paste_from_stdin() -> Paste {
+    if std::io::stdin().is_terminal() {
+        Paste::WhenNeeded
+    } else {
+        Paste::Always
+    }
+}
+
+/// A token that has at least `min_left` to live, for a command that needs one now:
+/// `PIPI_ACCESS_TOKEN` as it is (its lifetime is unknown), else the cached token when it
+/// lives long enough, without a single request, else a new one from `log_in`.
+///
+/// Within a token's lifetime the site hands back the same token, with its original date, to
+/// every new login: a token with a few seconds left cannot be swapped for a longer-lived one
+/// before it expires. So when the cached one is alive but too short-lived, this waits for it
+/// to die, then logs in.
+pub fn live_token(
+    settings: &Settings,
+    min_left: Duration,
+    log_in: impl FnOnce() -> anyhow::Result<LoggedIn>,
+) -> anyhow::Result<CurrentToken> {
+    if settings.env_token.is_some() {
+        return current_token(settings);
+    }
+    let profile = settings.profile();
+    let ttl = settings.token_ttl.value;
+    if min_left >= ttl {
+        return Err(super::exit::usage(
+            format!(
+                "--min-left {}s is not less than a token's lifetime ({}s, token-ttl): no token would ever do",
+                min_left.as_secs(),
+                ttl.as_secs()
+            ),
+            format!(
+                "give a number of seconds below {}, such as 10",
+                ttl.as_secs()
+            ),
+        ));
+    }
+    let now = SystemTime::now();
+    let cached = load_or_warn(&token_cache(settings));
+    let usable = cached.as_ref().filter(|c| cached_site(settings, c).is_ok());
+    match usable.map(|c| (c, c.time_left(now))) {
+        Some((cached, Some(left))) if left >= min_left => {
+            log::debug!(
+                "the cached token has {}s left, at least {}s: no login",
+                left.as_secs(),
+                min_left.as_secs()
+            );
+            return Ok(CurrentToken {
+                token: cached.access_token.clone(),
+                base_url: cached.base_url.clone(),
+                cached: Some(cached.clone()),
+            });
+        }
+        Some((_, Some(left))) => {
+            // A second past the local expiry: the site dated the token a moment before pipi
+            // got it, so it is gone on the site's clock by then too.
+            let wait = left + Duration::from_secs(1);
+            output::say(&format!(
+                "The token of profile '{profile}' has {} left, less than {}; the site hands                  back the same token until it expires, so pipi waits {} and logs in again.",
+                output::duration(left),
+                output::duration(min_left),
+                output::duration(wait)
+            ));
+            std::thread::sleep(wait);
+        }
+        Some((_, None)) => {
+            output::say(&format!(
+                "The token of profile '{profile}' has expired: logging in."
+            ));
+        }
+        None => output::say(&format!("Not logged in (profile '{profile}'): logging in.")),
+    }
+    let done = log_in()?;
+    say_logged_in(&done, profile);
+    let left = done.token.time_left(SystemTime::now()).unwrap_or_default();
+    if left < min_left {
+        return Err(super::exit::hinted(
+            format!(
+                "the new token has only {} left, less than {}",
+                output::duration(left),
+                output::duration(min_left)
+            ),
+            "the site handed back a token it had issued before; try again in a minute, or with a smaller --min-left",
+        ));
+    }
+    Ok(CurrentToken {
+        token: done.token.access_token.clone(),
+        base_url: done.token.base_url.clone(),
+        cached: Some(done.token),
+    })
 }
 
 /// A step of the login, on stderr: problems as warnings, with their hint.
@@ -197,9 +313,9 @@ pub fn say_progress(progress: Progress<'_>) {
 /// timeout).
 pub fn run_login(login: Login<'_>) -> anyhow::Result<LoggedIn> {
     let cancel = login.cancel_handle();
-    let _interrupt = super::interrupt::subscribe(move |code| {
+    let _interrupt = super::interrupt::subscribe(move |signal| {
         if cancel.cancel() {
-            crate::cli::interrupt::exit_now(code);
+            crate::cli::interrupt::exit_now(signal.exit_code());
         }
     });
     Ok(login.run()?)

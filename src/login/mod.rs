@@ -15,7 +15,7 @@ pub(crate) mod paste;
 
 use crate::error::{self, Error, ErrorKind};
 use crate::secret::Secret;
-use crate::site::{Client, url};
+use crate::site::{AppCheck, Client, Reads, url};
 use crate::store::{CachedToken, TokenCache};
 use anyhow::{Context, anyhow};
 use callback::{CallbackListener, Catch, Caught, Uncatchable};
@@ -108,6 +108,9 @@ pub enum Progress<'a> {
     PasteTooLong,
     /// stdin ended; the listener still waits at this URL.
     StdinClosed(&'a str),
+    /// The check of the app before the browser opens could not tell anything: the site
+    /// answered in words pipi does not read (a translated message). The login goes on.
+    AppNotChecked(&'a str),
     /// The wait goes on, for this (after a browser failed).
     StillWaiting(String),
     /// The site refused a key (stale or replaced); the wait goes on for a fresh one.
@@ -127,6 +130,7 @@ impl Progress<'_> {
             Progress::BrowserFailed(_)
                 | Progress::PasteRejected(_)
                 | Progress::PasteTooLong
+                | Progress::AppNotChecked(_)
                 | Progress::KeyRefused { .. }
         )
     }
@@ -165,6 +169,10 @@ impl fmt::Display for Progress<'_> {
             Progress::StdinClosed(url) => write!(
                 f,
                 "stdin is closed; still waiting for the browser to come back to {url}."
+            ),
+            Progress::AppNotChecked(said) => write!(
+                f,
+                "could not check the app before the login: the site answered \"{said}\", in words pipi does not read; going on"
             ),
             Progress::KeyRefused { error, waiting_for } => {
                 write!(f, "{error}; still waiting for {waiting_for}")
@@ -431,6 +439,13 @@ impl<'a> Login<'a> {
                 "register a redirect URL such as http://127.0.0.1:8765/callback for the app and set PIPI_REDIRECT_URL to it",
             ));
         }
+        // Everything but the key is checked now, so that a wrong setting shows in a moment
+        // rather than after the person has approved, or never (an unknown app leaves the
+        // browser on the site's error page).
+        let reads = self.check_app(&client)?;
+        if self.cancel.is_cancelled() {
+            return Err(interrupted());
+        }
         let login_url = url::oauth_url(&base_url, &self.app_id);
         if let Catch::Paste { url, why } = &catch {
             self.say(Progress::Uncatchable {
@@ -493,7 +508,7 @@ impl<'a> Login<'a> {
                     }
                 );
             let outcome = self
-                .complete(&client, &auth_key, pasted_past_a_page)
+                .complete(&client, &auth_key, reads, pasted_past_a_page)
                 .and_then(|done| {
                     // A cancel during the exchange stops the login before the cache is touched.
                     if self.cancel.is_cancelled() {
@@ -584,6 +599,29 @@ impl<'a> Login<'a> {
         }
     }
 
+    /// Checks the site, the app and its secret with one refused exchange, and learns how the
+    /// site reads the exchange; `None` when its answer could not be read.
+    fn check_app(&self, client: &Client) -> Result<Option<Reads>> {
+        let started = Instant::now();
+        match client.check_app(&self.app_id, &self.app_secret)? {
+            AppCheck::Fine(reads) => {
+                log::debug!(
+                    "the site, the app and its secret are right ({}ms); the exchange goes as {}",
+                    started.elapsed().as_millis(),
+                    match reads {
+                        Reads::Form => "a form POST",
+                        Reads::Query => "a GET, as this server reads only the query string",
+                    }
+                );
+                Ok(Some(reads))
+            }
+            AppCheck::Unknown(said) => {
+                self.say(Progress::AppNotChecked(&said));
+                Ok(None)
+            }
+        }
+    }
+
     /// Opens the browser unless told not to, and says what happened. Returns whether one
     /// was started; if not, the URL is shown.
     fn start_browser(&self, login_url: &str, abort: Abort) -> bool {
@@ -652,12 +690,7 @@ impl<'a> Login<'a> {
                             duration(waiting.timeout),
                             waiting.what(*stdin_open)
                         ),
-                        if waiting.paste {
-                            "run 'pipi login' again and approve in the browser, or give it longer with --timeout SECS"
-                        } else {
-                            "run 'pipi login' again and approve in the browser (with --no-browser, in any browser \
-                             on any machine), or give it longer with --timeout SECS"
-                        },
+                        waiting.timeout_hint(),
                     ));
                 }
                 Err(RecvTimeoutError::Disconnected) => {
@@ -673,11 +706,12 @@ impl<'a> Login<'a> {
         &self,
         client: &Client,
         auth_key: &Secret,
+        reads: Option<Reads>,
         pasted_past_a_page: bool,
     ) -> Result<LoggedIn> {
         let obtained_at = SystemTime::now();
         let token = client
-            .exchange(&self.app_id, &self.app_secret, auth_key)
+            .exchange(&self.app_id, &self.app_secret, auth_key, reads)
             .map_err(|e| explain_exchange_error(e, pasted_past_a_page))
             .context("failed to exchange the auth key for a token")?;
         let profile = client
@@ -779,6 +813,23 @@ impl Waiting {
             }
             (None, _) => "a pasted address or key".to_string(),
         }
+    }
+
+    /// What to do after the wait timed out. The site, the app and its secret were checked
+    /// before the browser opened; what no check can see is the redirect URL registered for
+    /// the app, and a browser sent elsewhere never comes back.
+    fn timeout_hint(&self) -> String {
+        let Some(url) = &self.redirect_url else {
+            return "run 'pipi login' again and paste the address the browser lands on after you approve, \
+                    or give it longer with --timeout SECS"
+                .to_string();
+        };
+        format!(
+            "if the browser landed on another address after you approved, the redirect URL registered \
+             for the app is not {url}: set PIPI_REDIRECT_URL (or redirect-url in the config file) to \
+             the registered one, or run 'pipi login --no-browser' and paste that address; otherwise \
+             run 'pipi login' again and approve in the browser, or give it longer with --timeout SECS"
+        )
     }
 
     fn describe(&self) -> String {

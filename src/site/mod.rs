@@ -51,6 +51,31 @@ pub enum Method {
     Post,
 }
 
+/// Where a site's `/api/authorize` reads its parameters, as learnt by
+/// [`Client::check_app`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reads {
+    /// A form-encoded POST body: Sngine 4.0.4 and later (or a server that reads both).
+    Form,
+    /// The query string only: Sngine up to 4.0.3, so the exchange goes as a GET at once.
+    Query,
+}
+
+/// What [`Client::check_app`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum AppCheck {
+    /// The site, its developers module, the app and its secret are all right.
+    Fine(Reads),
+    /// The site answered in words pipi cannot read (a translated message): nothing is known,
+    /// and the login goes on as it would have without the check.
+    Unknown(String),
+}
+
+/// An auth key no Sngine site can have issued (its keys are 32 hex digits), for
+/// [`Client::check_app`]: the site refuses it after checking everything else, and stores
+/// nothing.
+const IMPOSSIBLE_AUTH_KEY: &str = "pipi-checks-the-app-with-no-key";
+
 /// A client for one Sngine site.
 ///
 /// ```no_run
@@ -126,7 +151,7 @@ impl Client {
         app_secret: &Secret,
         auth_key: &Secret,
     ) -> error::Result<Secret> {
-        error::public(self.exchange(app_id, app_secret, auth_key))
+        error::public(self.exchange(app_id, app_secret, auth_key, None))
     }
 
     pub(crate) fn exchange(
@@ -134,23 +159,11 @@ impl Client {
         app_id: &str,
         app_secret: &Secret,
         auth_key: &Secret,
+        reads: Option<Reads>,
     ) -> Result<Secret> {
-        let form = [
-            ("app_id", app_id),
-            ("app_secret", app_secret.expose()),
-            ("auth_key", auth_key.expose()),
-        ];
-        let url = self.endpoint("authorize");
-        let posted = self.send(self.http.post(&url).form(&form), "authorize");
-        let answer = match posted {
-            Err(e) if error::refusal(&e) == Some(&error::Refusal::InvalidAppId) => {
-                log::debug!(
-                    "the form POST was refused with 'invalid app_id': trying GET, as Sngine before 4.0.4 reads only the query string"
-                );
-                self.send(self.http.get(&url).query(&form), "authorize")?.1
-            }
-            other => other?.1,
-        };
+        let answer = self
+            .authorize(app_id, app_secret, auth_key.expose(), reads)
+            .1?;
         match answer.get("access_token").and_then(Value::as_str) {
             Some(token) if !token.trim().is_empty() => Ok(Secret::new(token.trim())),
             _ => Err(Error::new(
@@ -161,6 +174,121 @@ impl Client {
                 ),
             )
             .into()),
+        }
+    }
+
+    /// Sends `/api/authorize` the way this site reads it: as learnt, or a form POST first
+    /// and, if an old server read an empty query string and answered `invalid app_id`, a GET
+    /// with the values in the URL. Returns the way the last request was sent, and its answer.
+    fn authorize(
+        &self,
+        app_id: &str,
+        app_secret: &Secret,
+        auth_key: &str,
+        reads: Option<Reads>,
+    ) -> (Reads, Result<Value>) {
+        let form = [
+            ("app_id", app_id),
+            ("app_secret", app_secret.expose()),
+            ("auth_key", auth_key),
+        ];
+        let url = self.endpoint("authorize");
+        let get = || {
+            let answer = self.send(self.http.get(&url).query(&form), "authorize");
+            (Reads::Query, answer.map(|(_, json)| json))
+        };
+        if reads == Some(Reads::Query) {
+            return get();
+        }
+        match self.send(self.http.post(&url).form(&form), "authorize") {
+            Err(e)
+                if reads.is_none() && error::refusal(&e) == Some(&error::Refusal::InvalidAppId) =>
+            {
+                log::debug!(
+                    "the form POST was refused with 'invalid app_id': trying GET, as Sngine before 4.0.4 reads only the query string"
+                );
+                get()
+            }
+            other => (Reads::Form, other.map(|(_, json)| json)),
+        }
+    }
+
+    /// Checks, before any browser opens, everything the key exchange will need but the key:
+    /// the site checks `/api/authorize`'s parameters in a fixed order (present, the app, its
+    /// secret, the key), so one exchange with a key that cannot be valid tells whether the
+    /// base URL answers as a Sngine site, its developers module is on, the app exists, the
+    /// secret is right, and whether it reads a POST body or only the query string. The
+    /// refused key changes nothing on the site.
+    pub(crate) fn check_app(&self, app_id: &str, app_secret: &Secret) -> Result<AppCheck> {
+        use error::Refusal;
+        let site = url::site_label(&self.base_url);
+        let base_url_hint = "check the base URL (--base-url, PIPI_BASE_URL, or base-url in the config file): \
+                             the site's address, with http or https as the site itself uses";
+        let (reads, answer) = self.authorize(app_id, app_secret, IMPOSSIBLE_AUTH_KEY, None);
+        let refusal = match answer {
+            // A key nobody issued cannot be exchanged: whatever this is, it is not Sngine.
+            Ok(_) => {
+                return Err(Error::new(
+                    ErrorKind::Network,
+                    format!("{site} does not answer as a Sngine site: it accepted a key that cannot exist"),
+                )
+                .with_hint(base_url_hint)
+                .into());
+            }
+            Err(e) => match error::find(&e).cloned() {
+                Some(found) if found.refusal().is_some() => found,
+                Some(found) if found.kind() == &ErrorKind::Network => {
+                    let hint = found.hint().unwrap_or(base_url_hint).to_string();
+                    return Err(e.context(
+                        Error::new(
+                            ErrorKind::Network,
+                            format!("{site} does not answer as a Sngine site"),
+                        )
+                        .with_hint(hint),
+                    ));
+                }
+                _ => return Err(e),
+            },
+        };
+        let said = refusal.server_message().unwrap_or_default().to_string();
+        let fail = |message: String, hint: &str| -> anyhow::Error {
+            refusal
+                .reclassified(
+                    refusal.kind().clone(),
+                    format!("{message} (the server said: {said})"),
+                )
+                .with_hint(hint)
+                .into()
+        };
+        match refusal.refusal() {
+            // Everything but the key was right; the method that got this far is the one.
+            Some(Refusal::InvalidAuthKey) => Ok(AppCheck::Fine(reads)),
+            Some(Refusal::UnknownApp) => Err(fail(
+                format!("{site} has no app with the id {app_id}, or the app is disabled"),
+                "check the app id (PIPI_APP_ID, or app-id in the config file) against the site's \
+                 developers dashboard, and the base URL",
+            )),
+            Some(Refusal::InvalidAppSecret) => Err(fail(
+                format!("{site} refused the app secret of app {app_id}"),
+                "check the app secret (PIPI_APP_SECRET, app-secret in the config file, or what \
+                 app-secret-command prints) against the site's developers dashboard",
+            )),
+            Some(Refusal::ModuleDisabled) => Err(fail(
+                format!("the developers module of {site} is turned off: no app can log in there"),
+                "the site's admin can turn it on; if this is not the site you meant, check the base URL",
+            )),
+            // The app id was sent both ways and read by neither.
+            Some(Refusal::InvalidAppId) => Err(fail(
+                format!(
+                    "{site} read no app id, neither from a form POST nor from the query string"
+                ),
+                base_url_hint,
+            )),
+            Some(Refusal::InvalidParameters) => Err(fail(
+                format!("{site} has no Sngine login API at /api/authorize"),
+                base_url_hint,
+            )),
+            _ => Ok(AppCheck::Unknown(said)),
         }
     }
 

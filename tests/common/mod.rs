@@ -213,8 +213,18 @@ impl Bed {
     pub fn login_with(&self, args: &[&str], browser: Browser) -> Login {
         let mut all = vec!["login"];
         all.extend_from_slice(args);
+        self.run_with_browser(&all, browser)
+    }
+
+    /// Runs pipi ARGS (any command that may log in), plays the browser on the URL it opens,
+    /// if it opens one, and waits.
+    pub fn run_following(&self, args: &[&str]) -> Login {
+        self.run_with_browser(args, Browser::Follow)
+    }
+
+    fn run_with_browser(&self, all: &[&str], browser: Browser) -> Login {
         let child = self
-            .pipi(&all)
+            .pipi(all)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()

@@ -12,6 +12,7 @@ use std::process::ExitCode;
 
 pub fn run(settings: &Settings, args: &ApiArgs) -> Result<ExitCode> {
     let endpoint = endpoint_path(&args.endpoint)?;
+    let output = crate::cli::output::JsonOutput::new(args.jq.jq.as_deref())?;
     let current = session::current_token(settings)?;
     let site = Client::new(&current.base_url, settings.http_timeout)?;
     let method = match args.method {
@@ -22,10 +23,10 @@ pub fn run(settings: &Settings, args: &ApiArgs) -> Result<ExitCode> {
         .call(method, &endpoint, &current.token, &args.fields)
         .map_err(|e| explain_unknown_endpoint(e, &endpoint))
         .map_err(|e| current.explain(e, settings.profile()))?;
-    if args.raw {
+    if args.raw && !output.is_filtered() {
         crate::cli::output::print_body(&answer.raw)?;
     } else {
-        crate::cli::output::print_json(&answer.json)?;
+        output.print(&answer.json)?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -59,6 +59,20 @@ fn note_environment(setting: &Setting) {
     }
 }
 
+/// A profile may name both a secret and a command that prints one: the secret wins, and the
+/// person is told, since the command would otherwise look as if it were used.
+fn note_secret_precedence(conf: Option<&ConfigProfile>) {
+    let has = |setting: &Setting| conf.is_some_and(|c| c.get(setting.name).is_some());
+    if has(table::APP_SECRET) && has(table::APP_SECRET_COMMAND) {
+        ui::say(&format!(
+            "note: both {secret} and {command} are set; {secret} wins, and the command is not run \
+             (remove one with: pipi config unset {secret})",
+            secret = table::APP_SECRET.name,
+            command = table::APP_SECRET_COMMAND.name,
+        ));
+    }
+}
+
 fn list(locations: &Locations, show_secrets: bool) -> Result<()> {
     let file = load(locations)?;
     let profile = locations.profile();
@@ -71,6 +85,7 @@ fn list(locations: &Locations, show_secrets: bool) -> Result<()> {
             }
         }
     }
+    note_secret_precedence(file.profile(profile));
     if text.is_empty() {
         ui::say(&format!(
             "Nothing is set for profile '{profile}' in {}.",
@@ -161,6 +176,12 @@ fn set(locations: &Locations, setting: &Setting, value: Option<&str>) -> Result<
         locations.config_path.display()
     ));
     note_environment(setting);
+    note_secret_precedence(
+        load(locations)
+            .ok()
+            .as_ref()
+            .and_then(|file| file.profile(profile)),
+    );
     Ok(())
 }
 

@@ -106,9 +106,9 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
     let logged_in = Arc::new(AtomicBool::new(false));
     let _interrupt = {
         let (scratch, logged_in) = (Arc::clone(&scratch), Arc::clone(&logged_in));
-        crate::cli::interrupt::subscribe(move |code| {
+        crate::cli::interrupt::subscribe(move |signal| {
             if cancel.cancel() || logged_in.load(Ordering::SeqCst) {
-                crate::cli::interrupt::exit_after(code, || {
+                crate::cli::interrupt::exit_after(signal.exit_code(), || {
                     drop(
                         scratch
                             .lock()

@@ -7,34 +7,18 @@ use crate::cli::output as ui;
 use crate::cli::session;
 use crate::cli::settings::Settings;
 use anyhow::Result;
-use pipi::{BrowserChoice, NoBrowser, Paste};
-use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::time::Duration;
 
 pub fn run(settings: &Settings, args: &LoginArgs) -> Result<ExitCode> {
-    let mut login = session::login(settings)?
-        .timeout(Duration::from_secs(args.timeout))
-        .paste(if std::io::stdin().is_terminal() {
-            Paste::WhenNeeded
-        } else {
-            Paste::Always
-        });
-    login = if args.no_browser {
-        login.no_browser(NoBrowser::Asked)
-    } else {
-        match session::browser() {
-            BrowserChoice::Open(browser) => login.open_browser(move |url, abort| {
-                ui::say(&format!("Opening {url} in your browser."));
-                browser.open(url, abort)
-            }),
-            BrowserChoice::Skip(why) => login.no_browser(NoBrowser::Unusable(why)),
-        }
-    };
+    let output = ui::JsonOutput::new(args.jq.jq.as_deref())?;
+    let login =
+        session::browser_login(settings, Duration::from_secs(args.timeout), args.no_browser)?
+            .paste(session::paste_from_stdin());
     let done = session::run_login(login)?;
     session::say_logged_in(&done, settings.profile());
-    if args.json {
-        ui::print_json(&done.user)?;
+    if args.json || output.is_filtered() {
+        output.print(&done.user)?;
     }
     Ok(ExitCode::SUCCESS)
 }

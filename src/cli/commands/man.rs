@@ -67,7 +67,7 @@ pub fn page() -> std::io::Result<String> {
 const FILES: &[(&str, &str)] = &[
     (
         "$PIPI_CONFIG_DIR/config.toml",
-        "The config file: one table per profile, with the keys base-url, app-id, app-secret, \
+        "The config file: one table per profile, with the keys base-url, app-id, app-secret, app-secret-command, \
          redirect-url and token-ttl. Without PIPI_CONFIG_DIR it is ~/.config/pipi/config.toml \
          on Linux (or under $XDG_CONFIG_HOME) and ~/Library/Application Support/pipi/config.toml \
          on macOS; 'pipi config path' prints it. Written with mode 0600.",

@@ -5,6 +5,7 @@ pub mod api;
 pub mod completions;
 pub mod config;
 pub mod demo;
+pub mod exec;
 pub mod login;
 pub mod logout;
 pub mod man;

@@ -16,6 +16,7 @@ use std::time::SystemTime;
 use unicode_width::UnicodeWidthStr;
 
 pub fn run(locations: &Locations, args: &ProfilesArgs) -> Result<ExitCode> {
+    let output = ui::JsonOutput::new(args.jq.jq.as_deref())?;
     let file = settings::load_config(&locations.config_path)?;
     settings::check_cache_dir(&locations.cache_dir, locations.profile())?;
     let mut names: BTreeSet<String> = file.profiles.keys().cloned().collect();
@@ -34,8 +35,8 @@ pub fn run(locations: &Locations, args: &ProfilesArgs) -> Result<ExitCode> {
         })
         .collect();
 
-    if args.json {
-        ui::print_json(&Value::Array(rows.iter().map(Row::json).collect()))?;
+    if args.json || output.is_filtered() {
+        output.print(&Value::Array(rows.iter().map(Row::json).collect()))?;
     } else {
         ui::print_data(&table(&rows))?;
     }

@@ -12,6 +12,7 @@ use std::process::ExitCode;
 use std::time::SystemTime;
 
 pub fn run(settings: &Settings, args: &StatusArgs) -> Result<ExitCode> {
+    let output = ui::JsonOutput::new(args.jq.jq.as_deref())?;
     let profile = settings.profile();
     let now = SystemTime::now();
     let report = if settings.env_token.is_some() {
@@ -58,8 +59,8 @@ pub fn run(settings: &Settings, args: &StatusArgs) -> Result<ExitCode> {
         }
     };
 
-    if args.json {
-        ui::print_json(&json!({
+    if args.json || output.is_filtered() {
+        output.print(&json!({
             "logged_in": report.logged_in,
             "profile": profile,
             "base_url": report.base_url,

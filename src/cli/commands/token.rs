@@ -1,12 +1,23 @@
-//! `pipi token`: the cached token and a newline, for scripts. No network, no HTTP client.
+//! `pipi token`: the cached token and a newline, for scripts. No network, no HTTP client;
+//! with `--login`, a login through the browser first when no live token is cached.
 
+use crate::cli::args::TokenArgs;
 use crate::cli::session;
 use crate::cli::settings::Settings;
 use anyhow::Result;
 use std::process::ExitCode;
+use std::time::Duration;
 
-pub fn run(settings: &Settings) -> Result<ExitCode> {
-    let current = session::current_token(settings)?;
+pub fn run(settings: &Settings, args: &TokenArgs) -> Result<ExitCode> {
+    let current = if args.login {
+        session::live_token(settings, Duration::from_secs(args.min_left), || {
+            let login = session::browser_login(settings, Duration::from_secs(300), false)?
+                .paste(session::paste_from_stdin());
+            session::run_login(login)
+        })?
+    } else {
+        session::current_token(settings)?
+    };
     crate::cli::output::print_data(&format!("{}\n", current.token.expose()))?;
     Ok(ExitCode::SUCCESS)
 }

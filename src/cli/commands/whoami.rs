@@ -10,15 +10,16 @@ use serde_json::Value;
 use std::process::ExitCode;
 
 pub fn run(settings: &Settings, args: &WhoamiArgs) -> Result<ExitCode> {
+    let output = ui::JsonOutput::new(args.jq.jq.as_deref())?;
     let current = session::current_token(settings)?;
     let site = Client::new(&current.base_url, settings.http_timeout)?;
     let profile = site
         .user_info(&current.token)
         .map_err(|e| current.explain(e, settings.profile()))?;
     if args.raw {
-        ui::print_body(&profile.raw)?;
+        output.print_raw(&profile.raw)?;
     } else {
-        ui::print_json(&Value::Object(profile.user))?;
+        output.print(&Value::Object(profile.user))?;
     }
     Ok(ExitCode::SUCCESS)
 }

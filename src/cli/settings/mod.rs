@@ -1,6 +1,7 @@
 //! Settings for one run: each comes from a flag, else the environment, else the config file,
 //! else a default, and remembers where it came from. What each setting is, is in `table`.
 
+pub mod secret_command;
 pub mod table;
 
 use super::exit;
@@ -58,9 +59,9 @@ pub struct Settings {
     /// The raw value; [`Settings::base_url`] validates it.
     pub base_url_raw: Sourced<String>,
     pub app_id: Option<Sourced<String>>,
-    pub app_secret: Option<Sourced<Secret>>,
-    /// The base URL the config file gives the profile alongside its app secret: the one
-    /// site that secret may be sent to.
+    pub app_secret: Option<Sourced<AppSecret>>,
+    /// The base URL the config file gives the profile alongside its app secret (or the
+    /// command that gives it): the one site that secret may be sent to.
     pub secret_site: Option<String>,
     pub redirect_url: Sourced<String>,
     pub token_ttl: Sourced<Duration>,
@@ -69,6 +70,23 @@ pub struct Settings {
     pub config_path: PathBuf,
     pub cache_dir: PathBuf,
     pub http_timeout: Duration,
+}
+
+/// Where the app secret comes from: given as it is, or printed by a command (a password
+/// manager), which runs only when a login needs it.
+#[derive(Debug, Clone)]
+pub enum AppSecret {
+    Given(Secret),
+    Command(String),
+}
+
+impl fmt::Display for AppSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AppSecret::Given(secret) => secret.fmt(f),
+            AppSecret::Command(command) => write!(f, "printed by the command '{command}'"),
+        }
+    }
 }
 
 /// Reads one environment variable; tests pass their own.
@@ -135,16 +153,15 @@ impl Settings {
         let base_url_raw = lookup(table::BASE_URL, flags.base_url.clone())
             .unwrap_or_else(|| default(table::BASE_URL));
         let app_id = lookup(table::APP_ID, None);
-        let app_secret = lookup(table::APP_SECRET, None).map(|s| Sourced {
-            value: Secret::new(s.value),
-            source: s.source,
-        });
+        let app_secret = app_secret(conf, env);
         let in_file = |setting: &Setting| {
             conf.and_then(|c| c.get(setting.name))
                 .filter(|v| !v.is_empty())
                 .cloned()
         };
-        let secret_site = in_file(table::APP_SECRET).and(in_file(table::BASE_URL));
+        let secret_site = in_file(table::APP_SECRET)
+            .or_else(|| in_file(table::APP_SECRET_COMMAND))
+            .and(in_file(table::BASE_URL));
         let redirect_url =
             lookup(table::REDIRECT_URL, None).unwrap_or_else(|| default(table::REDIRECT_URL));
         let token_ttl = seconds(
@@ -210,15 +227,24 @@ impl Settings {
         Ok(pipi::normalize_base_url(&self.base_url_raw.value)?)
     }
 
-    /// The app's id and secret, or an error that says exactly what to set and where.
-    pub fn app_credentials(&self) -> Result<(&str, &Secret)> {
+    /// The app's id and secret, or an error that says exactly what to set and where. A
+    /// secret from a command is fetched now, by running it.
+    pub fn app_credentials(&self) -> Result<(&str, Secret)> {
         let profile = self.profile();
         let table = format!("[{profile}]");
         let path = self.config_path.display();
         match (&self.app_id, &self.app_secret) {
             (Some(id), Some(secret)) => {
-                self.check_secret_site(secret)?;
-                Ok((&id.value, &secret.value))
+                // Checked before a secret command runs: its secret is not to be fetched
+                // for a site it will not be sent to.
+                self.check_secret_site(&secret.source)?;
+                let secret = match &secret.value {
+                    AppSecret::Given(secret) => secret.clone(),
+                    AppSecret::Command(command) => {
+                        secret_command::run(command, &secret.source.to_string())?
+                    }
+                };
+                Ok((&id.value, secret))
             }
             (id, secret) => {
                 let mut missing = Vec::new();
@@ -231,11 +257,19 @@ impl Settings {
                 let what: Vec<_> = missing.iter().map(|m| m.0).collect();
                 let vars: Vec<_> = missing.iter().map(|m| m.1).collect();
                 let keys: Vec<_> = missing.iter().map(|m| m.2).collect();
+                let from_a_command = if secret.is_none() {
+                    format!(
+                        " (or {} to have a password manager print the secret)",
+                        table::APP_SECRET_COMMAND.name
+                    )
+                } else {
+                    String::new()
+                };
                 Err(exit::hinted(
                     format!("no {} for profile '{profile}'", what.join(" and no ")),
                     format!(
-                        "set {} in the environment, or {} in the {table} table of {path}; \
-                         the site's developers dashboard shows both when you register an app",
+                        "set {} in the environment, or {}{from_a_command} in the {table} table \
+                         of {path}; the site's developers dashboard shows both when you register an app",
                         vars.join(" and "),
                         keys.join(" and "),
                     ),
@@ -248,14 +282,15 @@ impl Settings {
 impl Settings {
     /// An app secret from the config file goes only to the site the same table names: a
     /// `--base-url` or a leftover `PIPI_BASE_URL` that points elsewhere is refused before
-    /// any request, since the secret would be sent to that other site. A secret given in
-    /// the environment with the override is the person's own choice, and goes.
-    fn check_secret_site(&self, secret: &Sourced<Secret>) -> Result<()> {
+    /// any request, since the secret would be sent to that other site. A secret (or secret
+    /// command) given in the environment with the override is the person's own choice,
+    /// and goes.
+    fn check_secret_site(&self, secret_source: &Source) -> Result<()> {
         let Some(bound) = &self.secret_site else {
             return Ok(());
         };
         let overridden = matches!(self.base_url_raw.source, Source::Flag(_) | Source::Env(_));
-        if secret.source != Source::ConfigFile || !overridden {
+        if *secret_source != Source::ConfigFile || !overridden {
             return Ok(());
         }
         let wanted = self.base_url()?;
@@ -278,6 +313,27 @@ impl Settings {
             ),
         ))
     }
+}
+
+/// The app secret, given or from a command: a secret given directly wins over a command at
+/// the same level, and the environment over the config file. So `PIPI_APP_SECRET`, then
+/// `PIPI_APP_SECRET_COMMAND`, then `app-secret`, then `app-secret-command`: a command set
+/// for one run in the environment still wins over a secret kept in the file.
+fn app_secret(file: Option<&ConfigProfile>, env: EnvLookup) -> Option<Sourced<AppSecret>> {
+    let no_env: EnvLookup = &|_| None;
+    let given = |s: Sourced<String>| Sourced {
+        value: AppSecret::Given(Secret::new(s.value)),
+        source: s.source,
+    };
+    let command = |s: Sourced<String>| Sourced {
+        value: AppSecret::Command(s.value),
+        source: s.source,
+    };
+    pick(table::APP_SECRET, None, None, env)
+        .map(given)
+        .or_else(|| pick(table::APP_SECRET_COMMAND, None, None, env).map(command))
+        .or_else(|| pick(table::APP_SECRET, None, file, no_env).map(given))
+        .or_else(|| pick(table::APP_SECRET_COMMAND, None, file, no_env).map(command))
 }
 
 /// A setting's default, as set nowhere else.
@@ -440,6 +496,49 @@ mod tests {
     }
 
     #[test]
+    fn a_given_secret_wins_over_a_command_at_the_same_level() {
+        let both = "[default]\napp-secret = \"file\"\napp-secret-command = \"echo file-cmd\"\n";
+        let command_only = "[default]\napp-secret-command = \"echo file-cmd\"\n";
+        let secret_only = "[default]\napp-secret = \"file\"\n";
+        let env_secret = ("PIPI_APP_SECRET", "env");
+        let env_command = ("PIPI_APP_SECRET_COMMAND", "echo env-cmd");
+        type Vars<'a> = &'a [(&'a str, &'a str)];
+        let cases: [(Vars, &str, &str); 6] = [
+            (
+                &[env_secret, env_command],
+                both,
+                "[redacted] (environment PIPI_APP_SECRET)",
+            ),
+            (
+                &[env_command],
+                both,
+                "printed by the command 'echo env-cmd' (environment PIPI_APP_SECRET_COMMAND)",
+            ),
+            (&[], both, "[redacted] (config file)"),
+            (
+                &[],
+                command_only,
+                "printed by the command 'echo file-cmd' (config file)",
+            ),
+            (
+                &[env_secret],
+                command_only,
+                "[redacted] (environment PIPI_APP_SECRET)",
+            ),
+            (
+                &[env_command],
+                secret_only,
+                "printed by the command 'echo env-cmd' (environment PIPI_APP_SECRET_COMMAND)",
+            ),
+        ];
+        for (vars, file, expected) in cases {
+            let s = resolve(Flags::default(), vars, file).unwrap();
+            let secret = s.app_secret.unwrap();
+            assert_eq!(format!("{} ({})", secret.value, secret.source), expected);
+        }
+    }
+
+    #[test]
     fn bad_values_are_refused() {
         assert!(resolve(Flags::default(), &[("PIPI_TOKEN_TTL", "0")], "").is_err());
         let huge = u64::MAX.to_string();
@@ -485,6 +584,16 @@ mod tests {
         let env_secret = [("PIPI_APP_SECRET", "another-sites-secret")];
         let s = resolve(elsewhere.clone(), &env_secret, file).unwrap();
         assert!(s.app_credentials().is_ok());
+        // A secret command in the file is bound the same way, and refused before it runs.
+        let tmp = tempfile::tempdir().unwrap();
+        let ran = tmp.path().join("ran");
+        let command = format!(
+            "[default]\nbase-url = \"https://a.example\"\napp-id = 5\napp-secret-command = \"touch '{}'; echo s\"\n",
+            ran.display()
+        );
+        let s = resolve(elsewhere.clone(), &[], &command).unwrap();
+        assert_eq!(exit::code(&s.app_credentials().unwrap_err()), 2);
+        assert!(!ran.exists(), "the command ran for a refused site");
         // A file with a secret and no site of its own binds it to nothing.
         let unbound = "[default]\napp-id = 5\napp-secret = \"s3cr3t-of-site-a\"\n";
         assert!(

@@ -112,10 +112,22 @@ pub const APP_SECRET: &Setting = &Setting {
     env: "PIPI_APP_SECRET",
     in_config: true,
     default: None,
-    about: "the app's secret (never a flag: ps and the shell's history\nwould show it)",
+    about: "the app's secret (never a flag: ps and the shell's\nhistory would show it)",
     example: "(leave it out, and type or pipe it in)",
     secret: true,
     check: check_app_secret,
+};
+
+pub const APP_SECRET_COMMAND: &Setting = &Setting {
+    name: "app-secret-command",
+    flag: None,
+    env: "PIPI_APP_SECRET_COMMAND",
+    in_config: true,
+    default: None,
+    about: "a command that prints the app secret (a password\nmanager), run by sh -c when a login needs it;\napp-secret wins over it at the same level",
+    example: "'pass show pipichat/app-secret'",
+    secret: false,
+    check: check_command,
 };
 
 pub const REDIRECT_URL: &Setting = &Setting {
@@ -160,7 +172,7 @@ pub const BROWSER: &Setting = &Setting {
     env: "PIPI_BROWSER",
     in_config: false,
     default: None,
-    about: "commands that open the login page, separated by ':' and\ntried in turn (the URL replaces %s or is appended); else\nBROWSER",
+    about: "commands that open the login page, separated\nby ':' and tried in turn (the URL replaces %s\nor is appended); else BROWSER",
     example: "firefox",
     secret: false,
     check: any_text,
@@ -231,6 +243,7 @@ pub const SETTINGS: &[&Setting] = &[
     BASE_URL,
     APP_ID,
     APP_SECRET,
+    APP_SECRET_COMMAND,
     REDIRECT_URL,
     PROFILE,
     TOKEN_TTL,
@@ -258,13 +271,28 @@ pub fn by_config_key(key: &str) -> Option<&'static Setting> {
     config_settings().find(|s| s.name == key)
 }
 
+/// The columns `--help` has for a setting's text, right of the longest variable's name:
+/// 80, less an indent of 2 and the name with 2 spaces after it.
+pub const TEXT_WIDTH: usize = {
+    let mut longest = 0;
+    let mut i = 0;
+    while i < SETTINGS.len() {
+        if SETTINGS[i].env.len() > longest {
+            longest = SETTINGS[i].env.len();
+        }
+        i += 1;
+    }
+    80 - 2 - longest - 2
+};
+
 impl Setting {
     /// What it does, with its default, for `--help` and the man page.
     pub fn describe(&self) -> String {
-        // `--help` has about 57 columns for this text, right of the variables' names.
         let last_line = self.about.rsplit('\n').next().unwrap_or_default();
         match self.default {
-            Some(default) if last_line.len() + " [default: ]".len() + default.len() > 57 => {
+            Some(default)
+                if last_line.len() + " [default: ]".len() + default.len() > TEXT_WIDTH =>
+            {
                 format!("{}\n[default: {default}]", self.about)
             }
             Some(default) => format!("{} [default: {default}]", self.about),
@@ -336,6 +364,18 @@ fn check_app_secret(value: &str) -> Result<Checked, Invalid> {
         ));
     }
     Ok(checked)
+}
+
+/// A command line for the shell: anything but blank.
+fn check_command(value: &str) -> Result<Checked, Invalid> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(invalid(
+            "the app-secret command is empty".into(),
+            "give a command that prints the app secret, such as 'pass show pipichat/app-secret'",
+        ));
+    }
+    Checked::text(value)
 }
 
 /// A whole number of seconds from 1 to [`MAX_SECONDS`].
@@ -453,6 +493,7 @@ mod tests {
                 "base-url",
                 "app-id",
                 "app-secret",
+                "app-secret-command",
                 "redirect-url",
                 "token-ttl"
             ]

@@ -1,0 +1,305 @@
+//! `pipi exec -- COMMAND` and `pipi token --login` end to end: a live token handed over
+//! without a request, a login first when none will last, exit codes and signals passed
+//! through.
+
+mod common;
+
+use common::{BIN, Bed, Running, text};
+use std::process::Stdio;
+use std::time::Duration;
+
+/// Prints the two variables, then exits 3.
+const SHOW_ENV: &str = "printf '%s %s\\n' \"$PIPI_ACCESS_TOKEN\" \"$PIPI_BASE_URL\"; exit 3";
+
+fn logged_in() -> Bed {
+    let bed = Bed::new();
+    let login = bed.login(&[]);
+    assert_eq!(login.code(), 0, "{}", login.stderr());
+    bed
+}
+
+#[test]
+fn a_live_token_is_handed_over_without_a_request_and_the_exit_code_passes_through() {
+    let bed = logged_in();
+    let before = bed.site.requests().len();
+    let out = bed.run(&["exec", "--", "sh", "-c", SHOW_ENV]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        format!("{} {}\n", bed.token(), bed.site.base_url())
+    );
+    assert_eq!(
+        text(&out.stderr),
+        "",
+        "nothing to say when no login was needed"
+    );
+    assert_eq!(bed.site.requests().len(), before, "no request at all");
+    assert!(!bed.browser_was_started());
+}
+
+#[test]
+fn with_no_token_it_logs_in_first_then_runs_the_command() {
+    let bed = Bed::new();
+    let run = bed.run_following(&["exec", "--", "sh", "-c", SHOW_ENV]);
+    assert_eq!(run.code(), 3, "{}", run.stderr());
+    assert!(
+        run.stderr()
+            .contains("Not logged in (profile 'default'): logging in."),
+        "{}",
+        run.stderr()
+    );
+    assert!(run.stderr().contains("Logged in as"), "{}", run.stderr());
+    // The token given to the command is the one now cached.
+    assert_eq!(
+        run.stdout(),
+        format!("{} {}\n", bed.token(), bed.site.base_url())
+    );
+}
+
+#[test]
+fn pipi_inside_the_command_uses_the_token_it_was_given() {
+    let bed = logged_in();
+    // Without the cache, only the variables can tell the inner pipi who is logged in.
+    let out = bed
+        .pipi(&["exec", "--", BIN, "whoami", "--jq", ".user_name"])
+        .env("PIPI_CACHE_DIR", bed.dir.path().join("cache"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "jose\n");
+
+    let inner = format!("PIPI_CACHE_DIR=/nonexistent {BIN} token");
+    let out = bed.run(&["exec", "--", "sh", "-c", &inner]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), format!("{}\n", bed.token()));
+}
+
+#[test]
+fn a_missing_or_unrunnable_program_gives_the_shells_codes() {
+    let bed = logged_in();
+    let out = bed.run(&["exec", "--", "no-such-program-here", "x"]);
+    assert_eq!(out.status.code(), Some(127));
+    assert_eq!(text(&out.stdout), "");
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("pipi: error: cannot run 'no-such-program-here': no such command"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("hint: "), "{stderr}");
+
+    let script = bed.dir.path().join("not-executable.sh");
+    std::fs::write(&script, "#!/bin/sh\necho hi\n").unwrap();
+    let out = bed.run(&["exec", "--", script.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(126));
+    assert!(
+        text(&out.stderr).contains("permission denied"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = bed.run(&["exec"]);
+    assert_eq!(out.status.code(), Some(2), "no command is a usage error");
+}
+
+#[test]
+fn a_command_killed_by_a_signal_gives_128_plus_its_number() {
+    let bed = logged_in();
+    let out = bed.run(&["exec", "--", "sh", "-c", "kill -TERM $$"]);
+    assert_eq!(out.status.code(), Some(143));
+    let out = bed.run(&["exec", "--", "sh", "-c", "kill -KILL $$"]);
+    assert_eq!(out.status.code(), Some(137));
+}
+
+/// pipi exec running a shell that says when it has its trap, and exits 7 on `signal`.
+fn trapping(bed: &Bed, signal: &str) -> Running {
+    let script = format!(
+        "trap 'echo got-{signal} >&2; exit 7' {signal}; echo ready >&2; \
+         while :; do sleep 0.05; done"
+    );
+    let child = bed
+        .pipi(&["exec", "--", "sh", "-c", &script])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    Running::new(child)
+}
+
+#[test]
+fn sigterm_and_sigint_sent_to_pipi_are_passed_on_to_the_command() {
+    let bed = logged_in();
+    for signal in ["TERM", "INT"] {
+        let running = trapping(&bed, signal);
+        assert!(running.wait_for("ready"));
+        running.signal(signal);
+        let out = running.finish();
+        // pipi stayed for the command's end and took its exit code.
+        assert_eq!(
+            out.status.code(),
+            Some(7),
+            "{signal}: {}",
+            text(&out.stderr)
+        );
+        assert!(text(&out.stderr).contains(&format!("got-{signal}")));
+    }
+}
+
+#[test]
+fn a_failed_login_runs_nothing() {
+    let mut bed = Bed::new();
+    bed.set("PIPI_APP_SECRET", "0".repeat(32));
+    let marker = bed.dir.path().join("ran");
+    let touch = format!("touch '{}'", marker.display());
+    let run = bed.run_following(&["exec", "--", "sh", "-c", &touch]);
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    assert!(run.stderr().contains("app secret"), "{}", run.stderr());
+    assert!(!marker.exists(), "the command did not run");
+    assert_eq!(run.stdout(), "");
+}
+
+#[test]
+fn min_left_must_be_below_the_token_lifetime() {
+    let bed = logged_in();
+    let out = bed.run(&["exec", "--min-left", "60", "--", "true"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("--min-left 60s is not less than a token's lifetime (60s"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn a_token_about_to_expire_is_waited_out_then_replaced() {
+    // Tokens of 3 s, so that the test waits a few seconds, not a minute.
+    let mut bed = Bed::with(|c| c.token_ttl = Duration::from_secs(3));
+    bed.set("PIPI_TOKEN_TTL", "3");
+    let login = bed.login(&[]);
+    assert_eq!(login.code(), 0, "{}", login.stderr());
+    let old = bed.token();
+    std::thread::sleep(Duration::from_millis(1300));
+    // Less than 2 s are left: the site would hand back the same token until it expires.
+    let run = bed.run_following(&["exec", "--min-left", "2", "--", "sh", "-c", SHOW_ENV]);
+    assert_eq!(run.code(), 3, "{}", run.stderr());
+    assert!(
+        run.stderr().contains("less than 2s") && run.stderr().contains("waits"),
+        "{}",
+        run.stderr()
+    );
+    let new = bed.token();
+    assert_ne!(new, old, "a new token");
+    assert_eq!(run.stdout(), format!("{new} {}\n", bed.site.base_url()));
+}
+
+#[test]
+fn the_access_token_variable_is_passed_as_it_is() {
+    let mut bed = Bed::new();
+    bed.set("PIPI_ACCESS_TOKEN", "a".repeat(32));
+    let out = bed.run(&["exec", "--", "sh", "-c", SHOW_ENV]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        format!("{} {}\n", "a".repeat(32), bed.site.base_url())
+    );
+    assert!(bed.site.requests().is_empty());
+}
+
+#[test]
+fn token_login_makes_no_request_when_a_live_token_is_cached() {
+    let bed = logged_in();
+    let before = bed.site.requests().len();
+    let out = bed.run(&["token", "--login"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), format!("{}\n", bed.token()));
+    assert_eq!(text(&out.stderr), "");
+    assert_eq!(
+        bed.site.requests().len(),
+        before,
+        "no request reached the site"
+    );
+    assert!(!bed.browser_was_started());
+}
+
+#[test]
+fn token_login_logs_in_when_none_is_alive() {
+    let bed = Bed::new();
+    let run = bed.run_following(&["token", "--login"]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert_eq!(run.stdout(), format!("{}\n", bed.token()));
+    assert!(run.stderr().contains("logging in"), "{}", run.stderr());
+}
+
+#[test]
+fn token_login_that_fails_prints_no_token() {
+    let mut bed = Bed::new();
+    bed.set("PIPI_APP_ID", "999");
+    let run = bed.run_following(&["token", "--login"]);
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    assert_eq!(run.stdout(), "");
+    let out = bed.run(&["token", "--min-left", "5"]);
+    assert_eq!(out.status.code(), Some(2), "--min-left needs --login");
+}
+
+#[test]
+fn the_terminal_s_ctrl_c_reaches_the_command_once() {
+    let bed = logged_in();
+    let Some(script) = common::script_program("Ctrl-C at a terminal is not tested") else {
+        assert_ne!(
+            std::env::var("CI").as_deref(),
+            Ok("true"),
+            "script(1) is needed in CI"
+        );
+        return;
+    };
+    // The command counts the SIGINTs it gets, and says how many when it ends.
+    let counter = bed.dir.path().join("count-ints.sh");
+    std::fs::write(
+        &counter,
+        "n=0; trap 'n=$((n+1))' INT; echo ready; i=0\n\
+         while [ $i -lt 30 ]; do sleep 0.1; i=$((i+1)); done; echo \"ints=$n\"\n",
+    )
+    .unwrap();
+    let line = format!("{BIN} -v exec -- sh {}", counter.display());
+    let mut child = bed
+        .command(script)
+        .args(["-q", "-e", "-c", &line, "/dev/null"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let screen = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = {
+        let screen = screen.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 1024];
+            while let Ok(n) = std::io::Read::read(&mut stdout, &mut buf) {
+                if n == 0 {
+                    break;
+                }
+                screen
+                    .lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        })
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !screen.lock().unwrap().contains("ready") && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Ctrl-C typed at the terminal: the line discipline signals the foreground group.
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), b"\x03").unwrap();
+    let status = child.wait().unwrap();
+    reader.join().unwrap();
+    let screen = screen.lock().unwrap().clone();
+    // script(1)'s own status is its shell's, which the terminal's Ctrl-C may have ended
+    // too; what counts is what the command saw.
+    assert!(screen.contains("ints=1"), "{status}: {screen}");
+    assert!(
+        screen.contains("SIGINT came from the terminal, which sent it to the command too"),
+        "{screen}"
+    );
+    assert!(!screen.contains("passed SIGINT on"), "{screen}");
+}
