@@ -22,30 +22,83 @@ const PINNED: usize = 16;
 const MIN_KNOWN_LEN: usize = 12;
 
 /// The secret values this process holds, fed by `Secret::new`.
-static KNOWN: Mutex<Vec<String>> = Mutex::new(Vec::new());
+static KNOWN: Mutex<Known> = Mutex::new(Known::new());
 
 /// Remembers a secret value so that [`redact`] masks it wherever it shows up.
 pub fn remember(value: &str) {
-    let value = value.trim();
-    if value.len() < MIN_KNOWN_LEN {
-        return;
-    }
-    let mut known = KNOWN.lock().unwrap_or_else(PoisonError::into_inner);
-    if !known.iter().any(|v| v == value) {
-        if known.len() >= MAX_KNOWN {
-            known.remove(PINNED);
-        }
-        known.push(value.to_string());
-    }
+    KNOWN
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .remember(value);
 }
 
 /// The text with every secret it holds replaced by `[redacted]`.
 pub fn redact(text: &str) -> String {
     let named = mask_named_values(text);
-    let known = KNOWN.lock().unwrap_or_else(PoisonError::into_inner);
-    known
-        .iter()
-        .fold(named, |text, value| text.replace(value.as_str(), MASK))
+    KNOWN
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .mask(&named)
+}
+
+/// Secret values to mask wherever they appear, named or not.
+struct Known {
+    values: Vec<String>,
+}
+
+impl Known {
+    const fn new() -> Known {
+        Known { values: Vec::new() }
+    }
+
+    fn remember(&mut self, value: &str) {
+        let value = value.trim();
+        if value.len() < MIN_KNOWN_LEN || self.values.iter().any(|v| v == value) {
+            return;
+        }
+        if self.values.len() >= MAX_KNOWN {
+            self.values.remove(PINNED);
+        }
+        self.values.push(value.to_string());
+    }
+
+    /// Masks every byte that any occurrence of any value covers, each run of them with one
+    /// mask. Replacing values one after the other would depend on their order: a value
+    /// that is part of a longer one, masked first, would leave the rest of the longer one
+    /// in plain sight; two that overlap would leave each other's ends.
+    fn mask(&self, text: &str) -> String {
+        let mut covered: Vec<(usize, usize)> = Vec::new();
+        for value in &self.values {
+            let mut from = 0;
+            while let Some(at) = text[from..].find(value.as_str()) {
+                let start = from + at;
+                covered.push((start, start + value.len()));
+                // Occurrences may overlap ("aaaa" twice in "aaaaa"): look again one
+                // character on.
+                from = start + text[start..].chars().next().map_or(1, char::len_utf8);
+            }
+        }
+        if covered.is_empty() {
+            return text.to_string();
+        }
+        covered.sort_unstable();
+        let mut out = String::with_capacity(text.len());
+        let mut copied = 0;
+        let mut i = 0;
+        while i < covered.len() {
+            let (start, mut end) = covered[i];
+            i += 1;
+            while i < covered.len() && covered[i].0 <= end {
+                end = end.max(covered[i].1);
+                i += 1;
+            }
+            out.push_str(&text[copied..start]);
+            out.push_str(MASK);
+            copied = end;
+        }
+        out.push_str(&text[copied..]);
+        out
+    }
 }
 
 /// Whether a parameter, field or header name holds a secret. Names are compared the way the
@@ -293,5 +346,99 @@ mod tests {
     #[test]
     fn text_that_is_not_ascii_survives() {
         assert_eq!(redact("é auth_key=é&ü"), "é auth_key=[redacted]&ü");
+    }
+
+    #[test]
+    fn a_value_inside_a_longer_one_leaves_nothing_of_either() {
+        // The shorter value is learned first, as the app secret read at start would be.
+        remember("c0ffee00c0ffee00");
+        remember("0123c0ffee00c0ffee004567");
+        assert_eq!(
+            redact("token 0123c0ffee00c0ffee004567 and c0ffee00c0ffee00."),
+            "token [redacted] and [redacted]."
+        );
+        // Two that overlap in the text: neither leaves its end behind.
+        let mut known = Known::new();
+        known.remember("aaaabbbbcccc");
+        known.remember("ccccddddeeee");
+        assert_eq!(known.mask("x aaaabbbbccccddddeeee y"), "x [redacted] y");
+        assert_eq!(known.mask("aaaaaaaabbbbcccc"), "aaaa[redacted]");
+    }
+
+    mod properties {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        /// Secret values over letters that nothing else in the text uses, some of them
+        /// slices of others, so that values inside values and overlaps come up often.
+        fn secrets() -> impl Strategy<Value = Vec<String>> {
+            proptest::collection::vec("[g-z]{12,30}", 1..6).prop_flat_map(|base| {
+                let derived: Vec<_> = base
+                    .iter()
+                    .map(|s| {
+                        let s = s.clone();
+                        (0..=s.len() - MIN_KNOWN_LEN).prop_flat_map(move |from| {
+                            let s = s.clone();
+                            (from + MIN_KNOWN_LEN..=s.len())
+                                .prop_map(move |to| s[from..to].to_string())
+                        })
+                    })
+                    .collect();
+                (Just(base), derived).prop_map(|(mut base, derived)| {
+                    base.extend(derived);
+                    base
+                })
+            })
+        }
+
+        /// A line made of secrets and filler, and the filler alone.
+        fn line_with(secrets: Vec<String>) -> impl Strategy<Value = (Vec<String>, String, String)> {
+            let n = secrets.len();
+            let piece = prop_oneof![(0..n).prop_map(Some), Just(None)];
+            let filler = proptest::collection::vec("[ A-F0-9./,!()-]{0,6}", 0..12);
+            (
+                Just(secrets),
+                proptest::collection::vec(piece, 0..12),
+                filler,
+            )
+                .prop_map(|(secrets, pieces, filler)| {
+                    let mut line = String::new();
+                    let mut plain = String::new();
+                    for (i, piece) in pieces.iter().enumerate() {
+                        if let Some(s) = piece {
+                            line.push_str(&secrets[*s]);
+                        }
+                        let f = filler.get(i).map_or("", String::as_str);
+                        line.push_str(f);
+                        plain.push_str(f);
+                    }
+                    (secrets, line, plain)
+                })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(3000))]
+
+            #[test]
+            fn no_remembered_secret_survives_whatever_the_order(
+                (order, line, plain) in secrets()
+                    .prop_flat_map(line_with)
+                    .prop_flat_map(|(secrets, line, plain)| (Just(secrets).prop_shuffle(), Just(line), Just(plain)))
+            ) {
+                let mut known = Known::new();
+                for value in &order {
+                    known.remember(value);
+                }
+                let masked = known.mask(&mask_named_values(&line));
+                // Every letter of every secret is gone, and nothing else is.
+                prop_assert_eq!(masked.replace(MASK, ""), plain);
+            }
+
+            #[test]
+            fn any_text_is_masked_without_panic_and_masking_is_stable(text in any::<String>()) {
+                let once = redact(&text);
+                prop_assert_eq!(redact(&once), once);
+            }
+        }
     }
 }

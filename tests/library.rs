@@ -164,3 +164,47 @@ fn a_cancelled_login_stops_and_leaves_the_cache_alone() {
     assert!(matches!(cache.load(), Lookup::Missing));
     assert_eq!(seen.into_inner().unwrap(), [site.oauth_url()]);
 }
+
+#[test]
+fn a_login_can_be_handed_the_socket_its_redirect_url_was_made_from() {
+    // The port is known, and held, before the redirect URL is registered with the site:
+    // nobody can take it in between.
+    let socket = TcpListener::bind("127.0.0.1:0").unwrap();
+    let redirect_url = format!("http://{}/callback", socket.local_addr().unwrap());
+    let config = Config {
+        redirect_url: redirect_url.clone(),
+        auto_approve: true,
+        ..Config::default()
+    };
+    let site = Emulator::start(config, TcpListener::bind("127.0.0.1:0").unwrap()).unwrap();
+    let walk = |url: &str, abort: pipi::Abort| {
+        let url = url.to_string();
+        std::thread::spawn(move || {
+            if let Err(e) = emulator::walk(&url, None) {
+                abort.fail(pipi::Error::new(ErrorKind::Failed, format!("{e:#}")));
+            }
+        });
+        Ok(())
+    };
+    let done = login(&site)
+        .paste(Paste::Never)
+        .listen_on(socket)
+        .open_browser(walk)
+        .run()
+        .unwrap();
+    assert_eq!(done.user["user_name"], "jose");
+
+    // A socket on another address than the redirect URL's is refused before anything.
+    let elsewhere = TcpListener::bind("127.0.0.1:0").unwrap();
+    let err = login(&site)
+        .paste(Paste::Never)
+        .listen_on(elsewhere)
+        .open_browser(walk)
+        .run()
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("not the address of the redirect URL"),
+        "{err}"
+    );
+}

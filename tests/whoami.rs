@@ -210,6 +210,31 @@ fn broken_answers_get_short_clear_errors() {
 }
 
 #[test]
+fn an_answer_dripped_a_byte_a_second_ends_at_the_deadline() {
+    // The head comes at once and then one byte every second: each read is quick, so only a
+    // deadline over the whole answer ends it (the body would otherwise take minutes).
+    let bed = Bed::with(|c| c.drip_interval = Duration::from_secs(1));
+    logged_in(&bed);
+    let cached = std::fs::read(bed.cache_file("default")).unwrap();
+    bed.site.set_faults(vec!["user_info=drip".parse().unwrap()]);
+    let started = std::time::Instant::now();
+    let out = bed
+        .pipi(&["whoami"])
+        .env("PIPI_HTTP_TIMEOUT", "2")
+        .output()
+        .unwrap();
+    let took = started.elapsed();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("did not answer in time"), "{err}");
+    assert!(
+        took >= Duration::from_secs(2) && took < Duration::from_secs(6),
+        "took {took:?}: {err}"
+    );
+    assert_eq!(std::fs::read(bed.cache_file("default")).unwrap(), cached);
+}
+
+#[test]
 fn an_error_from_the_server_is_shown_with_its_message() {
     let mut bed = Bed::new();
     bed.set("PIPI_ACCESS_TOKEN", "not-a-token");

@@ -127,9 +127,16 @@ const WRITE_PATIENCE: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// Ends pipi on a signal with `code`, once no file is half written.
 pub fn exit_now(code: u8) -> ! {
+    exit_after(code, || {})
+}
+
+/// Ends pipi on a signal with `code`, once no file is half written and `cleanup` has run
+/// (such as deleting a temporary directory, whose destructor an exit would skip).
+pub fn exit_after(code: u8, cleanup: impl FnOnce()) -> ! {
     if !pipi::finish_writes(WRITE_PATIENCE) {
         log::debug!("a write did not finish in time; its temporary file was removed");
     }
+    cleanup();
     std::process::exit(i32::from(code))
 }
 

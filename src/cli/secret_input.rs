@@ -16,13 +16,13 @@ pub fn read_secret(prompt: &str, what: &str) -> Result<Secret> {
     let line = if stdin.is_terminal() {
         read_hidden(prompt)?
     } else {
-        let mut text = String::new();
+        let mut bytes = Vec::new();
         stdin
             .lock()
-            .take(MAX_PIPED)
-            .read_to_string(&mut text)
+            .take(MAX_PIPED + 1)
+            .read_to_end(&mut bytes)
             .with_context(|| format!("failed to read the {what} from standard input"))?;
-        text.lines().next().unwrap_or_default().to_string()
+        first_line(&bytes, what)?
     };
     let value = line.trim();
     if value.is_empty() {
@@ -32,6 +32,25 @@ pub fn read_secret(prompt: &str, what: &str) -> Result<Secret> {
         ));
     }
     Ok(Secret::new(value))
+}
+
+/// The first line of what was piped in. Input over [`MAX_PIPED`] is refused whole rather
+/// than cut: a cut secret would be stored without a word and fail only at the next login.
+fn first_line(bytes: &[u8], what: &str) -> Result<String> {
+    if bytes.len() as u64 > MAX_PIPED {
+        return Err(error::hinted(
+            format!(
+                "standard input holds more than {} KiB, far more than any {what}: nothing was saved",
+                MAX_PIPED / 1024
+            ),
+            format!(
+                "pipe in only the {what}, such as: printf '%s' \"$SECRET\" | pipi config set app-secret"
+            ),
+        ));
+    }
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| anyhow::anyhow!("the {what} on standard input is not UTF-8 text"))?;
+    Ok(text.lines().next().unwrap_or_default().to_string())
 }
 
 /// Puts the terminal's settings back when reading ends, however it ends.
@@ -93,4 +112,21 @@ fn read_line_after(prompt: &str, stdin: &std::io::Stdin) -> Result<String> {
         .read_line(&mut line)
         .context("failed to read from the terminal")?;
     Ok(line)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn piped_input_is_taken_whole_or_refused() {
+        assert_eq!(first_line(b"s3cr3t\nrest", "app secret").unwrap(), "s3cr3t");
+        let limit = usize::try_from(MAX_PIPED).unwrap();
+        let mut big = vec![b'a'; limit];
+        assert_eq!(first_line(&big, "app secret").unwrap().len(), limit);
+        big.push(b'a');
+        let err = first_line(&big, "app secret").unwrap_err();
+        assert!(err.to_string().contains("more than 64 KiB"), "{err}");
+        assert!(first_line(b"\xff", "app secret").is_err());
+    }
 }

@@ -76,6 +76,38 @@ fn found_or_warn(lookup: Lookup) -> Option<CachedToken> {
     }
 }
 
+/// Whether a cached token is alive by the local clock: the one judgement that `status`,
+/// `profiles` and the commands that send the token share, so that they never disagree on
+/// a token with less than a second left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenState {
+    Live { left: Duration },
+    Expired { ago: Duration },
+}
+
+impl TokenState {
+    pub fn of(cached: &CachedToken, now: SystemTime) -> TokenState {
+        match cached.time_left(now) {
+            Some(left) => TokenState::Live { left },
+            None => TokenState::Expired {
+                ago: now.duration_since(cached.expires_at).unwrap_or_default(),
+            },
+        }
+    }
+
+    pub fn is_live(self) -> bool {
+        matches!(self, TokenState::Live { .. })
+    }
+
+    /// Time left; zero once expired.
+    pub fn left(self) -> Duration {
+        match self {
+            TokenState::Live { left } => left,
+            TokenState::Expired { .. } => Duration::ZERO,
+        }
+    }
+}
+
 /// `PIPI_ACCESS_TOKEN`, else the profile's cached token if the local clock says it is alive
 /// and it belongs to the site in use. Never touches the network.
 pub fn current_token(settings: &Settings) -> anyhow::Result<CurrentToken> {
@@ -95,9 +127,7 @@ pub fn current_token(settings: &Settings) -> anyhow::Result<CurrentToken> {
         ));
     };
     let base_url = cached_site(settings, &cached)?;
-    let now = SystemTime::now();
-    if cached.time_left(now).is_none() {
-        let ago = now.duration_since(cached.expires_at).unwrap_or_default();
+    if let TokenState::Expired { ago } = TokenState::of(&cached, SystemTime::now()) {
         return Err(auth_needed(
             format!(
                 "the token of profile '{profile}' expired {} ago",
@@ -114,20 +144,25 @@ pub fn current_token(settings: &Settings) -> anyhow::Result<CurrentToken> {
 }
 
 /// The site a cached token is used with: the one it came from, unless a base URL was given
-/// explicitly, which must then be the same (a token is never sent to another site).
+/// explicitly, which must then be the same (a token is never sent to another site). The
+/// cached site is checked as any base URL is (https unless on this machine, no query): the
+/// file may have been tampered with, and the token would follow it.
 pub fn cached_site(settings: &Settings, cached: &CachedToken) -> anyhow::Result<String> {
+    let profile = settings.profile();
+    let site = pipi::normalize_base_url(&cached.base_url).map_err(|e| {
+        auth_needed(
+            format!("the token cache of profile '{profile}' names a site pipi does not send tokens to: {e}"),
+            profile,
+        )
+    })?;
     if settings.base_url_raw.source == Source::Default {
-        return Ok(cached.base_url.clone());
+        return Ok(site);
     }
     let wanted = settings.base_url()?;
-    if wanted != cached.base_url {
+    if wanted != site {
         return Err(auth_needed(
-            format!(
-                "the token of profile '{}' is for {}, not {wanted}",
-                settings.profile(),
-                cached.base_url
-            ),
-            settings.profile(),
+            format!("the token of profile '{profile}' is for {site}, not {wanted}"),
+            profile,
         ));
     }
     Ok(wanted)
@@ -294,9 +329,11 @@ pub fn run_login(login: Login<'_>) -> anyhow::Result<LoggedIn> {
 
 /// Says who logged in, where, and on which profile.
 pub fn say_logged_in(done: &LoggedIn, profile: &str) {
+    // The name is the server's: on one line, whatever it holds, so that nothing it
+    // contains can rewrite this line, the one that tells the person who logged in.
     let mut line = format!(
         "Logged in as {} on {}",
-        done.display_name(),
+        output::outside(&done.display_name()),
         pipi::site_label(&done.token.base_url)
     );
     if profile != super::settings::DEFAULT_PROFILE {

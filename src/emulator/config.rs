@@ -44,8 +44,10 @@ pub struct Config {
     pub developers_disabled: bool,
     /// Added before every answer.
     pub latency: Duration,
-    /// How long a `slow` fault holds its answer back.
+    /// How long a `slow` fault holds its answer back, and a `stall` says nothing.
     pub slow_delay: Duration,
+    /// The pause before each byte of a `drip` fault's body.
+    pub drip_interval: Duration,
     /// Where the request log goes, one line per request; none by default.
     pub log: Option<LogSink>,
 }
@@ -87,6 +89,7 @@ impl Default for Config {
             developers_disabled: false,
             latency: Duration::ZERO,
             slow_delay: Duration::from_secs(30),
+            drip_interval: Duration::from_secs(1),
             log: None,
         }
     }

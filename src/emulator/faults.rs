@@ -32,6 +32,25 @@ pub enum FaultKind {
     Deleted,
     /// A 302 to the home page, as a host or scheme mismatch produces.
     Redirect,
+    /// The right answer cut in half, with a `Content-Length` that matches the cut: JSON
+    /// that ends too soon, as a proxy that lost the rest sends. The request reached the site.
+    Truncated,
+    /// The right answer after 2 MiB of white space: valid JSON, but far larger than any
+    /// answer of the API. The request reached the site.
+    Oversize,
+    /// The right answer, its head at once and its body one byte every
+    /// `Config::drip_interval`: a server that keeps a client waiting without ever going
+    /// quiet for long.
+    Drip,
+    /// Nothing at all for `Config::slow_delay`, not even a status line, then the
+    /// connection is closed. The request never reaches the site.
+    Stall,
+    /// The right answer with two bytes that are not UTF-8 at the start of its first string
+    /// value, as a broken proxy or a corrupted cache sends. The request reached the site.
+    InvalidUtf8,
+    /// Status 200, `application/json`, and an array nested 100 000 deep: JSON that a
+    /// recursive parser would overflow its stack on. The request never reaches the site.
+    Nested,
 }
 
 /// One fault on one endpoint, written `ENDPOINT=KIND` on a command line
@@ -45,7 +64,8 @@ pub struct Fault {
 }
 
 const ENDPOINT_NAMES: &str = "authorize, user_info";
-const KIND_NAMES: &str = "html500, reset, slow, bad_json, empty, deleted, redirect";
+const KIND_NAMES: &str = "html500, reset, slow, bad_json, empty, deleted, redirect, truncated, \
+                          oversize, drip, stall, invalid_utf8, nested";
 
 impl FromStr for Endpoint {
     type Err = String;
@@ -82,6 +102,12 @@ impl FromStr for FaultKind {
             "empty" => Ok(FaultKind::Empty),
             "deleted" => Ok(FaultKind::Deleted),
             "redirect" => Ok(FaultKind::Redirect),
+            "truncated" => Ok(FaultKind::Truncated),
+            "oversize" => Ok(FaultKind::Oversize),
+            "drip" => Ok(FaultKind::Drip),
+            "stall" => Ok(FaultKind::Stall),
+            "invalid_utf8" => Ok(FaultKind::InvalidUtf8),
+            "nested" => Ok(FaultKind::Nested),
             _ => Err(format!(
                 "unknown fault {text:?} (expected one of: {KIND_NAMES})"
             )),
@@ -99,6 +125,12 @@ impl fmt::Display for FaultKind {
             FaultKind::Empty => "empty",
             FaultKind::Deleted => "deleted",
             FaultKind::Redirect => "redirect",
+            FaultKind::Truncated => "truncated",
+            FaultKind::Oversize => "oversize",
+            FaultKind::Drip => "drip",
+            FaultKind::Stall => "stall",
+            FaultKind::InvalidUtf8 => "invalid_utf8",
+            FaultKind::Nested => "nested",
         })
     }
 }
@@ -160,6 +192,24 @@ mod tests {
             ),
             ("user_info=deleted", Endpoint::UserInfo, FaultKind::Deleted),
             ("user_info=html500", Endpoint::UserInfo, FaultKind::Html500),
+            (
+                "user_info=truncated",
+                Endpoint::UserInfo,
+                FaultKind::Truncated,
+            ),
+            (
+                "authorize=oversize",
+                Endpoint::Authorize,
+                FaultKind::Oversize,
+            ),
+            ("user_info=drip", Endpoint::UserInfo, FaultKind::Drip),
+            ("authorize=stall", Endpoint::Authorize, FaultKind::Stall),
+            (
+                "user_info=invalid_utf8",
+                Endpoint::UserInfo,
+                FaultKind::InvalidUtf8,
+            ),
+            ("authorize=nested", Endpoint::Authorize, FaultKind::Nested),
         ];
         for (text, endpoint, kind) in table {
             let fault: Fault = text.parse().unwrap();

@@ -224,6 +224,19 @@ fn serve_request(site: &Site, request: &Request, connection: Connection) {
             connection.close();
             "reset".to_owned()
         }
+        Answer::Drip(response) => {
+            let status = response.status.to_string();
+            connection.answer_dripping(&response, || {
+                site.sleep(site.config.drip_interval);
+                !site.is_stopped()
+            });
+            format!("{status} (dripped)")
+        }
+        Answer::Stall => {
+            site.sleep(site.config.slow_delay);
+            connection.close();
+            "stalled".to_owned()
+        }
     };
     if let Some(log) = &site.config.log {
         let form_body = content_type

@@ -13,6 +13,10 @@ pub(crate) enum Answer {
     Respond(Response),
     /// Close the connection without a word.
     Reset,
+    /// Send the head at once and the body a byte at a time.
+    Drip(Response),
+    /// Say nothing for a while, then close the connection.
+    Stall,
 }
 
 /// Answers one request.
@@ -100,7 +104,41 @@ fn with_fault(site: &Site, endpoint: Endpoint, handler: impl FnOnce(bool) -> Res
             Answer::Respond(response)
         }
         Some(FaultKind::Deleted) => Answer::Respond(handler(true)),
+        Some(FaultKind::Truncated) => {
+            let mut response = handler(false);
+            response.body.truncate(response.body.len() / 2);
+            Answer::Respond(response)
+        }
+        Some(FaultKind::Oversize) => {
+            let mut response = handler(false);
+            let mut body = vec![b' '; 2 << 20];
+            body.append(&mut response.body);
+            response.body = body;
+            Answer::Respond(response)
+        }
+        Some(FaultKind::Drip) => Answer::Drip(handler(false)),
+        Some(FaultKind::Stall) => Answer::Stall,
+        Some(FaultKind::InvalidUtf8) => {
+            let mut response = handler(false);
+            if let Some(at) = find(&response.body, b"\":\"") {
+                // 0xC3 starts a two-byte sequence that '(' cannot continue; 0xFF is never UTF-8.
+                let at = at + 3;
+                response.body.splice(at..at, [0xC3, b'(', 0xFF]);
+            }
+            Answer::Respond(response)
+        }
+        Some(FaultKind::Nested) => {
+            let depth = 100_000;
+            let mut body = vec![b'['; depth];
+            body.resize(2 * depth, b']');
+            Answer::Respond(Response::new(200, "application/json", body))
+        }
     }
+}
+
+/// Where `needle` first occurs in `haystack`.
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 #[cfg(test)]

@@ -57,6 +57,37 @@ fn status_line(status: u16) -> String {
 
 /// Writes `response` in one go; for a HEAD request (`head_only`) without its body.
 pub(super) fn write(stream: &TcpStream, response: &Response, head_only: bool) -> io::Result<()> {
+    let (head, body) = encode(response);
+    let mut bytes = head;
+    if !head_only {
+        bytes.extend_from_slice(body);
+    }
+    (&*stream).write_all(&bytes)?;
+    (&*stream).flush()
+}
+
+/// Writes the head of `response` at once, then its body a byte at a time, calling `pause`
+/// before each byte; stops, leaving the answer unfinished, when `pause` says so.
+pub(super) fn write_dripping(
+    stream: &TcpStream,
+    response: &Response,
+    pause: &mut dyn FnMut() -> bool,
+) -> io::Result<()> {
+    let (head, body) = encode(response);
+    (&*stream).write_all(&head)?;
+    (&*stream).flush()?;
+    for byte in body {
+        if !pause() {
+            return Ok(());
+        }
+        (&*stream).write_all(&[*byte])?;
+        (&*stream).flush()?;
+    }
+    Ok(())
+}
+
+/// The status line and headers of `response`, and its body.
+fn encode(response: &Response) -> (Vec<u8>, &[u8]) {
     let mut out = status_line(response.status);
     for (name, value) in &response.headers {
         out.push_str(&format!("{name}: {value}\r\n"));
@@ -65,12 +96,7 @@ pub(super) fn write(stream: &TcpStream, response: &Response, head_only: bool) ->
         "Content-Length: {}\r\nConnection: close\r\n\r\n",
         response.body.len()
     ));
-    let mut bytes = out.into_bytes();
-    if !head_only {
-        bytes.extend_from_slice(&response.body);
-    }
-    (&*stream).write_all(&bytes)?;
-    (&*stream).flush()
+    (out.into_bytes(), &response.body)
 }
 
 /// Writes an interim answer, such as `100 Continue`: a status line and nothing more.

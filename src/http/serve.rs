@@ -78,6 +78,16 @@ impl Connection {
         }
     }
 
+    /// Sends the head of an answer at once and its body a byte at a time, calling `pause`
+    /// before each byte, as a congested or hostile server does; `pause` returning false
+    /// leaves the answer unfinished. Then closes the connection.
+    pub fn answer_dripping(self, response: &Response, mut pause: impl FnMut() -> bool) {
+        let stream = &*self.stream;
+        let _ = stream.set_write_timeout(Some(WRITE_TIMEOUT));
+        let _ = response::write_dripping(stream, response, &mut pause);
+        let _ = stream.shutdown(Shutdown::Both);
+    }
+
     /// Closes the connection without a word, as a server that crashed would.
     pub fn close(self) {
         let _ = self.stream.shutdown(Shutdown::Both);

@@ -1,7 +1,8 @@
 //! Opening the login page in the person's browser, and deciding whether there is one to
-//! open: `PIPI_BROWSER`, else `BROWSER` (a command line; the URL replaces `%s` or is
-//! appended), else the Windows side's browser in WSL, else the system's opener, unless the
-//! screen is on another machine (SSH) or there is none (no display).
+//! open: `PIPI_BROWSER`, else `BROWSER` (a list of command lines separated by `:`, each tried
+//! in turn; the URL replaces `%s` or is appended), else the Windows side's browser in WSL,
+//! else the system's opener, unless the screen is on another machine (SSH) or there is none
+//! (no display).
 
 use super::Abort;
 use super::environment::{EnvLookup, Environment, Os, process_env};
@@ -85,8 +86,12 @@ pub(crate) fn choose() -> BrowserChoice {
 pub(crate) enum Opener {
     /// A command line from `PIPI_BROWSER` or `BROWSER` (named here).
     CommandLine { var: &'static str, line: String },
-    /// WSL: the Windows side's default browser, through the first of these that starts.
-    Windows(Vec<WindowsLauncher>),
+    /// WSL: the Windows side's default browser, through the first of these that starts, and
+    /// the `WSLENV` to extend (read from the environment the choice was made in).
+    Windows {
+        launchers: Vec<WindowsLauncher>,
+        wslenv: Option<String>,
+    },
     /// The system's own way (xdg-open, open, start...).
     System,
 }
@@ -115,9 +120,20 @@ pub(crate) enum Choice {
 fn explicit(env: EnvLookup) -> Option<Opener> {
     ["PIPI_BROWSER", "BROWSER"].into_iter().find_map(|var| {
         env(var)
-            .filter(|l| !l.trim().is_empty())
+            .filter(|l| !entries(l).is_empty())
             .map(|line| Opener::CommandLine { var, line })
     })
+}
+
+/// The command lines in a browser variable, in order. `BROWSER` is a list separated as
+/// `PATH` is (`:`, or `;` on Windows), as xdg-open and Python's `webbrowser` read it, so
+/// that a person can name fallbacks (`BROWSER=firefox:w3m`); empty entries are skipped.
+pub(crate) fn entries(line: &str) -> Vec<&str> {
+    let separator = if cfg!(windows) { ';' } else { ':' };
+    line.split(separator)
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+        .collect()
 }
 
 /// Decides how to open the login page in this environment. `on_path` tells whether a
@@ -149,7 +165,10 @@ pub(crate) fn choose_for(
                 "this is WSL, and none of wslview, cmd.exe or powershell.exe is on PATH to reach Windows",
             );
         }
-        return Choice::Open(Opener::Windows(launchers));
+        return Choice::Open(Opener::Windows {
+            launchers,
+            wslenv: env("WSLENV"),
+        });
     }
     if matches!(place.os, Os::Linux | Os::OtherUnix) && !place.display {
         return Choice::Skip("there is no display (neither DISPLAY nor WAYLAND_DISPLAY is set)");
@@ -178,10 +197,20 @@ fn is_executable(path: &Path) -> bool {
     }
 }
 
-/// The program and arguments for a browser command line: split on white space, the URL put
-/// in place of `%s`, or last.
-pub(crate) fn command_line(line: &str, url: &str) -> Vec<String> {
-    let mut args: Vec<String> = line.split_whitespace().map(str::to_string).collect();
+/// The program and arguments for one browser command line, the URL put in place of `%s`,
+/// or last. An entry that is the path of a file is that program, spaces and all, as
+/// Python's `webbrowser` takes it; any other is split as a shell would, quotes included
+/// (`"/opt/My Browser/run" --new-window`), but never run by a shell.
+pub(crate) fn command_line(entry: &str, url: &str) -> Result<Vec<String>> {
+    let entry = entry.trim();
+    let mut args = if !entry.contains("%s") && Path::new(entry).is_file() {
+        vec![entry.to_string()]
+    } else {
+        shlex::split(entry).ok_or_else(|| anyhow!("'{entry}' has a quote that is not closed"))?
+    };
+    if args.is_empty() {
+        bail!("the command line is empty");
+    }
     if args.iter().any(|a| a.contains("%s")) {
         for a in &mut args {
             *a = a.replace("%s", url);
@@ -189,7 +218,7 @@ pub(crate) fn command_line(line: &str, url: &str) -> Vec<String> {
     } else {
         args.push(url.to_string());
     }
-    args
+    Ok(args)
 }
 
 /// What runs to open `url` through a Windows launcher: program, arguments, and variables
@@ -205,7 +234,7 @@ impl WindowsLauncher {
     /// The command for `url`, or `None` when the URL cannot be handed over safely (cmd.exe
     /// and WSL's argument passing both break on spaces and quotes, which a URL built by pipi
     /// never has).
-    pub(crate) fn launch(self, url: &str) -> Option<Launch> {
+    pub(crate) fn launch(self, url: &str, wslenv: Option<&str>) -> Option<Launch> {
         let plain = !url.is_empty() && url.chars().all(|c| c.is_ascii_graphic() && c != '"');
         match self {
             WindowsLauncher::Wslview => Some(Launch {
@@ -234,7 +263,7 @@ impl WindowsLauncher {
                 .to_vec(),
                 env: vec![
                     ("PIPI_OPEN_URL", url.to_string()),
-                    ("WSLENV", wslenv_with("PIPI_OPEN_URL")),
+                    ("WSLENV", wslenv_with("PIPI_OPEN_URL", wslenv)),
                 ],
             }),
         }
@@ -259,9 +288,10 @@ pub(crate) fn cmd_escape(url: &str) -> String {
     out
 }
 
-fn wslenv_with(name: &str) -> String {
-    match std::env::var("WSLENV") {
-        Ok(existing) if !existing.is_empty() => format!("{name}:{existing}"),
+/// `WSLENV` with `name` added to what the environment already forwards to Windows.
+fn wslenv_with(name: &str, existing: Option<&str>) -> String {
+    match existing {
+        Some(existing) if !existing.is_empty() => format!("{name}:{existing}"),
         _ => name.to_string(),
     }
 }
@@ -294,7 +324,7 @@ pub(crate) fn start(
     std::thread::spawn(move || {
         let (mut child, mut program) = running;
         while let Err(e) = settle(&mut child, &program) {
-            launchers.last = e;
+            launchers.failed(e);
             match launchers.start_next() {
                 Ok(next) => (child, program) = next,
                 Err(e) => return outcome(Err(e)),
@@ -312,27 +342,37 @@ struct Launchers {
     queue: VecDeque<Command>,
     /// Why the last one failed (or why there are none).
     last: anyhow::Error,
-    /// For a command line: the variable it came from and its program, to name in errors.
-    named: Option<(&'static str, String)>,
+    /// For command lines: the variable they came from, and why each that was tried failed,
+    /// all told since the person named them all.
+    named: Option<(&'static str, Vec<String>)>,
 }
 
 impl Launchers {
     fn new(opener: &Opener, url: &str) -> Launchers {
         match opener {
             Opener::CommandLine { var, line } => {
-                let args = command_line(line, url);
-                let mut cmd = Command::new(&args[0]);
-                cmd.args(&args[1..]);
+                let mut failures = Vec::new();
+                let mut queue = VecDeque::new();
+                for entry in entries(line) {
+                    match command_line(entry, url) {
+                        Ok(args) => {
+                            let mut cmd = Command::new(&args[0]);
+                            cmd.args(&args[1..]);
+                            queue.push_back(cmd);
+                        }
+                        Err(e) => failures.push(format!("{e:#}")),
+                    }
+                }
                 Launchers {
-                    queue: VecDeque::from([cmd]),
+                    queue,
                     last: anyhow!("nothing to run"),
-                    named: Some((var, args[0].clone())),
+                    named: Some((var, failures)),
                 }
             }
-            Opener::Windows(launchers) => Launchers {
+            Opener::Windows { launchers, wslenv } => Launchers {
                 queue: launchers
                     .iter()
-                    .filter_map(|launcher| launcher.launch(url))
+                    .filter_map(|launcher| launcher.launch(url, wslenv.as_deref()))
                     .map(|spec| {
                         let mut cmd = Command::new(spec.program);
                         cmd.args(&spec.args)
@@ -351,27 +391,45 @@ impl Launchers {
         }
     }
 
+    /// Records why the launcher just tried failed.
+    fn failed(&mut self, e: anyhow::Error) {
+        if let Some((_, failures)) = &mut self.named {
+            failures.push(format!("{e:#}"));
+        }
+        self.last = e;
+    }
+
     /// Starts the next command that will run; the error, once none is left, says why the
-    /// last one failed.
+    /// last one failed (every one, for command lines).
     fn start_next(&mut self) -> Result<(Child, String)> {
         while let Some(mut cmd) = self.queue.pop_front() {
             // stdout belongs to pipi's data; whatever the browser prints goes to stderr.
             // stdin may be where the person pastes the address: the browser must not read it.
             cmd.stdin(Stdio::null())
                 .stdout(Stdio::from(std::io::stderr()));
+            for name in SECRET_VARIABLES {
+                cmd.env_remove(name);
+            }
             let program = cmd.get_program().to_string_lossy().into_owned();
             match cmd.spawn() {
                 Ok(child) => return Ok((child, program)),
-                Err(e) => self.last = anyhow!("cannot run {program}: {e}"),
+                Err(e) => self.failed(anyhow!("cannot run {program}: {e}")),
             }
         }
         let last = std::mem::replace(&mut self.last, anyhow!("nothing to run"));
         Err(match &self.named {
-            Some((var, program)) => anyhow!("{var} command '{program}' failed: {last}"),
+            Some((var, failures)) if !failures.is_empty() => {
+                anyhow!("{var} command failed: {}", failures.join("; "))
+            }
+            Some((var, _)) => anyhow!("{var} command failed: {last}"),
             None => last,
         })
     }
 }
+
+/// Variables that hold pipi's secrets: a browser has no use for them, and its extensions,
+/// crash reporters and child processes would all inherit them.
+pub(crate) const SECRET_VARIABLES: [&str; 2] = ["PIPI_APP_SECRET", "PIPI_ACCESS_TOKEN"];
 
 /// Waits until a started launcher exits or has run for [`LAUNCH_GRACE`]: a launcher that
 /// fails does so at once, while one still running by then is a browser that started.
@@ -505,21 +563,27 @@ mod tests {
         };
         let only = |names: &'static [&'static str]| move |p: &str| names.contains(&p);
         use WindowsLauncher::*;
+        let windows = |launchers| {
+            Choice::Open(Opener::Windows {
+                launchers,
+                wslenv: None,
+            })
+        };
         assert_eq!(
             choose_for(
                 &vars(&[]),
                 &wsl,
                 &only(&["wslview", "cmd.exe", "powershell.exe"])
             ),
-            Choice::Open(Opener::Windows(vec![Wslview, Cmd, PowerShell]))
+            windows(vec![Wslview, Cmd, PowerShell])
         );
         assert_eq!(
             choose_for(&vars(&[]), &wsl, &only(&["cmd.exe", "powershell.exe"])),
-            Choice::Open(Opener::Windows(vec![Cmd, PowerShell]))
+            windows(vec![Cmd, PowerShell])
         );
         assert_eq!(
             choose_for(&vars(&[]), &wsl, &only(&["powershell.exe"])),
-            Choice::Open(Opener::Windows(vec![PowerShell]))
+            windows(vec![PowerShell])
         );
         // A WSL with a display (WSLg) still prefers Windows' own browser.
         let wslg = Environment {
@@ -528,7 +592,7 @@ mod tests {
         };
         assert_eq!(
             choose_for(&vars(&[]), &wslg, &only(&["cmd.exe"])),
-            Choice::Open(Opener::Windows(vec![Cmd]))
+            windows(vec![Cmd])
         );
         // Interop turned off: nothing reaches Windows.
         assert!(matches!(
@@ -540,8 +604,11 @@ mod tests {
     #[test]
     fn windows_launchers_hand_the_url_over_intact() {
         let url = "https://a.org/api/oauth?app_id=1&x=%41b(c)";
-        assert_eq!(WindowsLauncher::Wslview.launch(url).unwrap().args, [url]);
-        let cmd = WindowsLauncher::Cmd.launch(url).unwrap();
+        assert_eq!(
+            WindowsLauncher::Wslview.launch(url, None).unwrap().args,
+            [url]
+        );
+        let cmd = WindowsLauncher::Cmd.launch(url, None).unwrap();
         assert_eq!(cmd.program, "cmd.exe");
         assert_eq!(
             cmd.args,
@@ -552,9 +619,9 @@ mod tests {
                 "https://a.org/api/oauth?app_id=1^&x=%^41b^(c^)"
             ]
         );
-        assert_eq!(WindowsLauncher::Cmd.launch("https://a.org/a b"), None);
-        assert_eq!(WindowsLauncher::Cmd.launch("https://a.org/\"x"), None);
-        let ps = WindowsLauncher::PowerShell.launch(url).unwrap();
+        assert_eq!(WindowsLauncher::Cmd.launch("https://a.org/a b", None), None);
+        assert_eq!(WindowsLauncher::Cmd.launch("https://a.org/\"x", None), None);
+        let ps = WindowsLauncher::PowerShell.launch(url, None).unwrap();
         assert_eq!(ps.program, "powershell.exe");
         assert!(
             ps.args.iter().all(|a| !a.contains("a.org")),
@@ -594,10 +661,81 @@ mod tests {
 
     #[test]
     fn the_url_replaces_percent_s_or_comes_last() {
-        assert_eq!(command_line("w3m", "http://u"), ["w3m", "http://u"]);
+        let line = |entry: &str| command_line(entry, "http://u").unwrap();
+        assert_eq!(line("w3m"), ["w3m", "http://u"]);
+        assert_eq!(line("b --url=%s -x"), ["b", "--url=http://u", "-x"]);
+        // Quotes hold a path with spaces together, as a shell would.
         assert_eq!(
-            command_line("b --url=%s -x", "http://u"),
-            ["b", "--url=http://u", "-x"]
+            line("\"/opt/My Browser/run\" --new-window"),
+            ["/opt/My Browser/run", "--new-window", "http://u"]
+        );
+        assert_eq!(line("'/opt/a b/run' %s"), ["/opt/a b/run", "http://u"]);
+        assert!(command_line("\"/opt/unclosed", "http://u").is_err());
+    }
+
+    #[test]
+    fn an_existing_program_with_spaces_in_its_path_needs_no_quotes() {
+        let dir = tempfile::tempdir().unwrap();
+        let program = dir.path().join("My Browser");
+        std::fs::write(&program, "#!/bin/sh\n").unwrap();
+        let entry = program.display().to_string();
+        assert_eq!(
+            command_line(&entry, "http://u").unwrap(),
+            [entry.as_str(), "http://u"]
+        );
+    }
+
+    #[test]
+    fn browser_is_a_list_tried_in_order() {
+        assert_eq!(entries("firefox:w3m"), ["firefox", "w3m"]);
+        assert_eq!(
+            entries(" : firefox --new-window %s ::lynx"),
+            ["firefox --new-window %s", "lynx"]
+        );
+        assert!(entries(":::").is_empty());
+        let env = vars(&[("BROWSER", ":")]);
+        let desktop = Environment {
+            display: true,
+            ..place(Os::Linux)
+        };
+        assert_eq!(
+            choose_for(&env, &desktop, NOTHING_ON_PATH),
+            Choice::Open(Opener::System),
+            "a list of nothing names no browser"
+        );
+        let list = |l: &str| Opener::CommandLine {
+            var: "BROWSER",
+            line: l.into(),
+        };
+        assert!(open(&list("/nonexistent/browser:true"), "http://u").is_ok());
+        assert!(open(&list("false:true"), "http://u").is_ok());
+        let err = open(&list("/nonexistent/a:false"), "http://u").unwrap_err();
+        let err = format!("{err:#}");
+        assert!(
+            err.contains("/nonexistent/a") && err.contains("false exited"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn wslenv_comes_from_the_environment_the_choice_was_made_in() {
+        let wsl = Environment {
+            wsl: true,
+            ..place(Os::Linux)
+        };
+        let env = vars(&[("WSLENV", "USERPROFILE/p")]);
+        let Choice::Open(Opener::Windows { wslenv, .. }) =
+            choose_for(&env, &wsl, &|p| p == "powershell.exe")
+        else {
+            panic!("no Windows opener");
+        };
+        assert_eq!(wslenv.as_deref(), Some("USERPROFILE/p"));
+        let ps = WindowsLauncher::PowerShell
+            .launch("http://u", wslenv.as_deref())
+            .unwrap();
+        assert_eq!(
+            ps.env[1],
+            ("WSLENV", "PIPI_OPEN_URL:USERPROFILE/p".to_string())
         );
     }
 

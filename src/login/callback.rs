@@ -162,12 +162,28 @@ impl CallbackListener {
     /// IPv6 one where the machine has IPv6), or says at once why it cannot, then serves.
     /// `on_redirect` gets each request that carries a key; everything else is answered and
     /// dropped here.
+    /// `prebound`, when given, is a socket the caller bound already on the redirect URL's
+    /// address (so that it knew the port before registering the URL): it is served instead
+    /// of binding, and must be on that address.
     pub(crate) fn bind(
         target: RedirectTarget,
+        prebound: Option<TcpListener>,
         on_redirect: impl Fn(Caught) + Send + Sync + 'static,
     ) -> Result<CallbackListener> {
         let mut sockets = Vec::new();
-        for addr in target.bind_addrs() {
+        let given = prebound.is_some();
+        if let Some(socket) = prebound {
+            let addr = socket.local_addr()?;
+            if !target.bind_addrs().contains(&addr) {
+                bail!(
+                    "the socket given to listen on is bound to {addr}, which is not the address of the redirect URL {}",
+                    target.url
+                );
+            }
+            sockets.push(socket);
+        }
+        // A socket given for one address of `localhost` serves alone: the caller chose it.
+        for addr in target.bind_addrs().into_iter().filter(|_| !given) {
             match TcpListener::bind(addr) {
                 Ok(socket) => sockets.push(socket),
                 // No IPv6 on this machine: browsers then resolve localhost to 127.0.0.1.
@@ -419,5 +435,89 @@ mod tests {
             target("http://localhost:65535/cb").next_port_url(),
             "http://localhost:8766/cb"
         );
+    }
+
+    mod properties {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        /// Redirect URLs an app could register on this machine: a loopback host, a port, a
+        /// path, maybe a query of its own.
+        fn loopback_redirect() -> impl Strategy<Value = String> {
+            (
+                prop_oneof![
+                    Just("127.0.0.1"),
+                    Just("localhost"),
+                    Just("[::1]"),
+                    Just("127.8.9.1")
+                ],
+                1024u16..,
+                "(/[a-zA-Z0-9._~-]{0,12}){1,3}",
+                proptest::option::of("[a-z]{1,6}=[a-zA-Z0-9]{0,8}"),
+            )
+                .prop_map(|(host, port, path, query)| match query {
+                    Some(q) => format!("http://{host}:{port}{path}?{q}"),
+                    None => format!("http://{host}:{port}{path}"),
+                })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(3000))]
+
+            #[test]
+            fn any_query_gives_no_key_or_a_plausible_one(query in any::<String>()) {
+                if let Some(key) = find_auth_key(&query) {
+                    let key = key.expose();
+                    prop_assert!(!key.is_empty() && key.len() <= 128);
+                    prop_assert!(key.chars().all(|c| c.is_ascii_alphanumeric()));
+                }
+            }
+
+            #[test]
+            fn any_redirect_url_is_listened_on_only_if_it_is_http_on_this_machine(raw in any::<String>()) {
+                if let Ok(Catch::Listen(target)) = Catch::from_redirect_url(&raw) {
+                    let url = Url::parse(&raw).unwrap();
+                    prop_assert_eq!(url.scheme(), "http");
+                    prop_assert!(crate::site::url::is_loopback(&url));
+                    prop_assert!(target.bind_addrs().iter().all(|a| a.ip().is_loopback()));
+                }
+            }
+
+            #[test]
+            fn the_sites_redirect_is_always_caught_with_its_key(
+                redirect in loopback_redirect(),
+                key in "[a-zA-Z0-9]{1,128}",
+                junk in proptest::collection::vec("[a-z_]{1,8}=[a-zA-Z0-9%]{0,10}", 0..4),
+            ) {
+                // Sngine joins by plain string concatenation, whatever the URL holds; junk
+                // a browser or an old tab may carry comes before the site's own key.
+                let mut with_junk = redirect.clone();
+                for pair in &junk {
+                    with_junk.push(if with_junk.contains('?') { '&' } else { '?' });
+                    with_junk.push_str(pair);
+                }
+                let sent = format!("{with_junk}?auth_key={key}");
+                let target = RedirectTarget::parse(&redirect).unwrap();
+                // What the browser asks for: the path as it reads it (`/a/./b` is `/a/b`).
+                let url = Url::parse(&sent).unwrap();
+                let path_and_query = format!("{}?{}", url.path(), url.query().unwrap_or_default());
+                let path_and_query = path_and_query.as_str();
+                let host = format!("{}:{}", target.host, target.port);
+                prop_assert_eq!(
+                    inspect(&target, true, Some(&host), path_and_query),
+                    Verdict::Key(Secret::new(key.clone()))
+                );
+                // The same address pasted is read the same way.
+                let pasted = crate::login::paste::parse(&sent).unwrap();
+                prop_assert_eq!(pasted.expose(), key.as_str());
+                // Anything but a GET with the listener's own Host is turned away.
+                let status = |v: Verdict| match v {
+                    Verdict::Reject { status, .. } => status,
+                    Verdict::Key(_) => 200,
+                };
+                prop_assert_eq!(status(inspect(&target, false, Some(&host), path_and_query)), 405);
+                prop_assert_eq!(status(inspect(&target, true, Some("evil.example"), path_and_query)), 400);
+            }
+        }
     }
 }

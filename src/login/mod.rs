@@ -22,6 +22,7 @@ use callback::{CallbackListener, Catch, Caught, Uncatchable};
 use paste::Input;
 use serde_json::Value;
 use std::fmt;
+use std::net::TcpListener;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -298,6 +299,7 @@ pub struct Login<'a> {
     paste: Paste,
     observer: Observer<'a>,
     cancel: Cancel,
+    socket: Mutex<Option<TcpListener>>,
 }
 
 impl<'a> Login<'a> {
@@ -321,7 +323,17 @@ impl<'a> Login<'a> {
             paste: Paste::WhenNeeded,
             observer: Box::new(|_| {}),
             cancel: Cancel::default(),
+            socket: Mutex::new(None),
         }
+    }
+
+    /// Serves the redirect on this socket, already bound to the redirect URL's address,
+    /// instead of binding it. For a caller that must know the port before the redirect URL
+    /// exists (a test or a demo that registers it with an emulated site): binding a free
+    /// port, letting it go and binding it again later would leave it to anyone meanwhile.
+    pub fn listen_on(self, socket: TcpListener) -> Self {
+        *self.socket.lock().unwrap_or_else(PoisonError::into_inner) = Some(socket);
+        self
     }
 
     /// How long to wait for the browser to come back.
@@ -405,7 +417,16 @@ impl<'a> Login<'a> {
                 let on_redirect = move |caught| {
                     let _ = tx.send(Event::Redirect(caught));
                 };
-                Some(CallbackListener::bind(target.clone(), on_redirect)?)
+                let prebound = self
+                    .socket
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .take();
+                Some(CallbackListener::bind(
+                    target.clone(),
+                    prebound,
+                    on_redirect,
+                )?)
             }
             Catch::Paste { .. } => None,
         };
@@ -745,8 +766,8 @@ fn paste_instructions(catch: &Catch) -> String {
     match catch {
         Catch::Listen(target) => format!(
             "Any browser will do, on this machine or another (a laptop, a phone).\n\
-             After you approve, paste here the address it was sent to (it starts with {} and ends with auth_key= and the key; even \
-             if that page does not load) or just the key, and press Enter.",
+             After you approve, paste here the address it was sent to (it starts with {} and ends with the key, after \
+             auth_key=, even if that page does not load) or just the key, and press Enter.",
             target.url
         ),
         Catch::Paste {
@@ -854,4 +875,23 @@ fn explain_exchange_error(err: anyhow::Error, pasted_past_a_page: bool) -> anyho
         .map(|f| f.reclassified(f.kind().clone(), "the site refused the login"))
         .unwrap_or_else(|| Error::new(ErrorKind::Failed, "the site refused the login"));
     err.context(refused.with_hint(hint))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instructions_survive_the_masking_of_every_line() {
+        // Masking reads the word after `auth_key=` as a key; the instructions must not put
+        // one there, or the person reads "auth_key=[redacted] the key".
+        let listen = Catch::from_redirect_url("http://127.0.0.1:8765/callback").unwrap();
+        let https = Catch::from_redirect_url("https://127.0.0.1:8765/callback").unwrap();
+        let elsewhere = Catch::from_redirect_url("https://app.example/callback").unwrap();
+        for catch in [listen, https, elsewhere] {
+            let text = paste_instructions(&catch);
+            assert!(text.contains("auth_key="), "{text}");
+            assert_eq!(crate::redact::redact(&text), text);
+        }
+    }
 }

@@ -201,4 +201,61 @@ mod tests {
         };
         assert!(parse(line.expose()).is_err());
     }
+
+    mod properties {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(3000))]
+
+            #[test]
+            fn any_pasted_text_gives_a_plausible_key_or_a_reason(text in any::<String>()) {
+                match parse(&text) {
+                    Ok(key) => {
+                        let key = key.expose();
+                        prop_assert!(!key.is_empty() && key.len() <= MAX_KEY);
+                        prop_assert!(key.chars().all(|c| c.is_ascii_alphanumeric()));
+                    }
+                    // The reason never repeats what was pasted.
+                    Err(why) => prop_assert!(text.trim().len() < 8 || !why.contains(text.trim())),
+                }
+            }
+
+            #[test]
+            fn a_bare_key_is_taken_as_it_is(key in "[a-zA-Z0-9]{16,128}", pad in "[ \t]{0,3}") {
+                let pasted = format!("{pad}{key}{pad}");
+                let parsed = parse(&pasted).unwrap();
+                prop_assert_eq!(parsed.expose(), key.as_str());
+            }
+
+            #[test]
+            fn any_bytes_on_stdin_are_read_in_bounded_lines(
+                (head, long, tail) in (
+                    proptest::collection::vec(any::<u8>(), 0..400),
+                    0..3 * MAX_LINE,
+                    proptest::collection::vec(any::<u8>(), 0..400),
+                ),
+            ) {
+                // Random bytes, with a run long enough to make lines over the limit.
+                let mut bytes = head;
+                bytes.resize(bytes.len() + long, b'k');
+                bytes.extend(tail);
+                let mut reader = std::io::BufReader::with_capacity(64, bytes.as_slice());
+                let mut lines = 0;
+                loop {
+                    match read_line(&mut reader) {
+                        Input::Line(line) => {
+                            prop_assert!(line.expose().len() <= 3 * (MAX_LINE + 2));
+                            prop_assert!(!line.expose().contains('\n'));
+                        }
+                        Input::TooLong => {}
+                        Input::Closed => break,
+                    }
+                    lines += 1;
+                    prop_assert!(lines <= bytes.len() + 1);
+                }
+            }
+        }
+    }
 }

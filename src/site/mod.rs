@@ -12,6 +12,9 @@ use anyhow::Context;
 use reqwest::blocking::{RequestBuilder, Response};
 use serde_json::{Map, Value};
 use std::io::Read;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 type Result<T> = anyhow::Result<T>;
@@ -88,12 +91,14 @@ const IMPOSSIBLE_AUTH_KEY: &str = "pipi-checks-the-app-with-no-key";
 pub struct Client {
     http: reqwest::blocking::Client,
     base_url: String,
+    /// The most one request may take, from connecting to the end of its answer.
+    timeout: Duration,
 }
 
 impl Client {
     /// A client for the site at `base_url` (checked: `https://`, or `http://` on this
-    /// machine only), whose requests each take at most `timeout`. Builds the HTTP client;
-    /// sends nothing.
+    /// machine only), whose requests each take at most `timeout`, from connecting to the
+    /// last byte of the answer. Builds the HTTP client; sends nothing.
     pub fn new(base_url: &str, timeout: Duration) -> error::Result<Client> {
         error::public(Client::build(base_url, timeout))
     }
@@ -127,6 +132,7 @@ impl Client {
         Ok(Client {
             http,
             base_url: base_url.to_string(),
+            timeout,
         })
     }
 
@@ -351,7 +357,10 @@ impl Client {
         )
     }
 
-    /// Sends one request and checks its answer, logging both in debug mode.
+    /// Sends one request and checks its answer, logging both in debug mode. The whole
+    /// exchange, from connecting to the last byte of the body, has one deadline: reqwest's
+    /// blocking timeout bounds each read of the body on its own, so a server that drips a
+    /// byte at a time would otherwise hold pipi for as long as it likes.
     fn send(&self, request: RequestBuilder, endpoint: &str) -> Result<(String, Value)> {
         let what = format!("{} {endpoint}", url::site_label(&self.base_url));
         let request = request.build().map_err(|e| transport_error(e, &what))?;
@@ -366,92 +375,237 @@ impl Client {
             log_headers("request header", request.headers());
         }
         let started = Instant::now();
-        let sent = self.http.execute(request);
-        let answer = self.read_answer(sent, &what, started);
+        let answer = self
+            .fetch(request, &what)
+            .and_then(|raw| self.read_answer(raw, &what, started));
         if let Err(e) = &answer {
             log::debug!("failed after {}ms: {e:#}", started.elapsed().as_millis());
         }
         answer
     }
 
-    /// Checks an answer from the API and returns its body and JSON. Every failure becomes a
-    /// short message: no HTML page, no URL (it may hold a secret), at most a short excerpt.
-    fn read_answer(
-        &self,
-        sent: reqwest::Result<Response>,
-        what: &str,
-        started: Instant,
-    ) -> Result<(String, Value)> {
-        let resp = sent.map_err(|e| transport_error(e, what))?;
-        let status = resp.status();
-        // Kept for the log only: reading the body consumes the response.
-        let headers = log::log_enabled!(log::Level::Trace).then(|| resp.headers().clone());
-        let content_type = resp
-            .headers()
-            .get(reqwest::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("no content type")
-            .to_string();
-        if status.is_redirection() {
-            let location = resp
-                .headers()
-                .get(reqwest::header::LOCATION)
-                .and_then(|v| v.to_str().ok())
-                .map_or_else(|| "nowhere".to_string(), without_query);
-            log::debug!(
-                "answer: {status} redirect to {location} in {}ms",
-                started.elapsed().as_millis()
-            );
-            return Err(Error::new(
-                ErrorKind::Network,
-                format!("{what}: the server answered with a redirect ({status}) to {location}"),
-            )
-            .with_hint("is the base URL right? check http vs https and the host name the site uses")
-            .into());
+    /// Runs the request on a thread of its own and waits for the whole answer, body
+    /// included, until the deadline. A request still running then is abandoned: its thread
+    /// stops reading at the next byte that comes, or when the next read times out.
+    fn fetch(&self, request: reqwest::blocking::Request, what: &str) -> Result<RawAnswer> {
+        let http = self.http.clone();
+        let abandoned = Arc::new(AtomicBool::new(false));
+        let stop = Arc::clone(&abandoned);
+        let (tx, rx) = mpsc::channel();
+        let spawned = std::thread::Builder::new()
+            .name("pipi-request".into())
+            .spawn(move || {
+                let answer = http
+                    .execute(request)
+                    .map(|resp| RawAnswer::read(resp, &stop));
+                let _ = tx.send(answer);
+            });
+        if let Err(e) = spawned {
+            return Err(network(format!("{what}: cannot start the request: {e}")));
         }
-        let mut body = Vec::new();
-        resp.take(MAX_BODY).read_to_end(&mut body).map_err(|e| {
-            network(format!(
-                "{what}: the connection broke while reading the answer: {e}"
-            ))
-        })?;
-        let text = String::from_utf8_lossy(&body).into_owned();
-        let size = body.len();
-        log::debug!(
-            "answer: {status} ({content_type}, {size} bytes) in {}ms",
-            started.elapsed().as_millis()
-        );
-        if let Some(headers) = &headers {
-            log_headers("answer header", headers);
-            log::trace!("answer body: {}", one_line(&text, 2000));
+        match rx.recv_timeout(self.timeout) {
+            Ok(Ok(raw)) => Ok(raw),
+            Ok(Err(e)) => Err(transport_error(e, what)),
+            Err(_) => {
+                abandoned.store(true, Ordering::SeqCst);
+                Err(network(format!(
+                    "{what}: the server did not answer in time (the whole answer within {})",
+                    humantime::format_duration(self.timeout)
+                )))
+            }
         }
-        if !status.is_success() {
-            return Err(network(format!(
-                "{what}: the server answered HTTP {status} ({content_type}, {size} bytes){}",
-                excerpt(&text)
-            )));
-        }
-        if text.trim().is_empty() {
-            return Err(network(format!(
-                "{what}: the server sent an empty answer (HTTP {status})"
-            )));
-        }
-        let json: Value = serde_json::from_str(&text).map_err(|_| {
-            network(format!(
-                "{what}: the server's answer is not JSON ({content_type}, {size} bytes){}",
-                excerpt(&text)
-            ))
-        })?;
-        if json.get("error").is_some_and(is_truthy) {
-            let message = json
-                .get("message")
-                .and_then(Value::as_str)
-                .map(|m| html_escape::decode_html_entities(m).trim().to_string())
-                .unwrap_or_else(|| "an error without a message".to_string());
-            return Err(Error::refused(message)).context(what.to_string());
-        }
-        Ok((text, json))
     }
+
+    /// Checks an answer from the API and returns its body and JSON, logging what came.
+    fn read_answer(&self, raw: RawAnswer, what: &str, started: Instant) -> Result<(String, Value)> {
+        let took = started.elapsed().as_millis();
+        match (&raw.location, raw.is_redirect()) {
+            (location, true) => log::debug!(
+                "answer: {} redirect to {} in {took}ms",
+                status_text(raw.status),
+                location
+                    .as_deref()
+                    .map_or_else(|| "nowhere".to_string(), without_query)
+            ),
+            _ => log::debug!(
+                "answer: {} ({}, {} bytes{}) in {took}ms",
+                status_text(raw.status),
+                raw.content_type.as_deref().unwrap_or("no content type"),
+                raw.body.len(),
+                if raw.over_cap { " or more" } else { "" }
+            ),
+        }
+        if log::log_enabled!(log::Level::Trace) {
+            for (name, value) in &raw.headers {
+                log::trace!("answer header: {name}: {value}");
+            }
+            log::trace!(
+                "answer body: {}",
+                one_line(&String::from_utf8_lossy(&raw.body), 2000)
+            );
+        }
+        classify_answer(what, &raw)
+    }
+}
+
+/// An answer as it came off the wire, before any judgement: status, the headers that
+/// matter, and at most [`MAX_BODY`] bytes of body.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RawAnswer {
+    pub(crate) status: u16,
+    pub(crate) content_type: Option<String>,
+    pub(crate) location: Option<String>,
+    pub(crate) body: Vec<u8>,
+    /// The body went on past [`MAX_BODY`]; reading stopped there.
+    pub(crate) over_cap: bool,
+    /// The body broke off (a reset, a read that timed out): the error, for the message.
+    pub(crate) broken: Option<String>,
+    /// Every header, for the trace log only.
+    headers: Vec<(String, String)>,
+}
+
+impl RawAnswer {
+    /// Reads a response whole, up to the cap, a chunk at a time; stops early once `stop` is
+    /// set (the caller gave up waiting).
+    fn read(mut resp: Response, stop: &AtomicBool) -> RawAnswer {
+        let header = |name| {
+            resp.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let mut raw = RawAnswer {
+            status: resp.status().as_u16(),
+            content_type: header(reqwest::header::CONTENT_TYPE),
+            location: header(reqwest::header::LOCATION),
+            headers: if log::log_enabled!(log::Level::Trace) {
+                resp.headers()
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), String::from_utf8_lossy(v.as_bytes()).into()))
+                    .collect()
+            } else {
+                Vec::new()
+            },
+            ..RawAnswer::default()
+        };
+        // A redirect's body is never read: the answer is an error whatever it holds.
+        if raw.is_redirect() {
+            return raw;
+        }
+        let mut chunk = [0u8; 8192];
+        while !stop.load(Ordering::SeqCst) {
+            match resp.read(&mut chunk) {
+                Ok(0) => break,
+                Ok(n) => {
+                    let room = (MAX_BODY as usize).saturating_sub(raw.body.len());
+                    raw.body.extend_from_slice(&chunk[..n.min(room)]);
+                    if n > room {
+                        raw.over_cap = true;
+                        break;
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    raw.broken = Some(read_error(&e));
+                    break;
+                }
+            }
+        }
+        raw
+    }
+
+    fn is_redirect(&self) -> bool {
+        (300..400).contains(&self.status)
+    }
+}
+
+/// A status with its reason phrase, as `200 OK`.
+fn status_text(status: u16) -> String {
+    reqwest::StatusCode::from_u16(status).map_or_else(|_| status.to_string(), |s| s.to_string())
+}
+
+/// What broke a body off, in a few words, never a URL.
+fn read_error(e: &std::io::Error) -> String {
+    let mut cause = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        cause = s.to_string();
+        source = s.source();
+    }
+    cause
+}
+
+/// Judges an answer from the API: its JSON, or an error of the right kind. Every failure
+/// becomes a short message on one line: no HTML page, no URL (it may hold a secret), at
+/// most a short excerpt of the body. `what` names the site and endpoint.
+pub(crate) fn classify_answer(what: &str, raw: &RawAnswer) -> Result<(String, Value)> {
+    let status = status_text(raw.status);
+    let content_type = raw.content_type.as_deref().unwrap_or("no content type");
+    let content_type = one_line(content_type, 60);
+    if raw.is_redirect() {
+        let location = raw
+            .location
+            .as_deref()
+            .map_or_else(|| "nowhere".to_string(), without_query);
+        let location = one_line(&location, 200);
+        return Err(Error::new(
+            ErrorKind::Network,
+            format!("{what}: the server answered with a redirect ({status}) to {location}"),
+        )
+        .with_hint("is the base URL right? check http vs https and the host name the site uses")
+        .into());
+    }
+    let size = raw.body.len();
+    if let Some(cause) = &raw.broken {
+        return Err(network(format!(
+            "{what}: the connection broke while reading the answer (after {size} bytes): {}",
+            one_line(cause, 200)
+        )));
+    }
+    let text = String::from_utf8_lossy(&raw.body);
+    if !(200..300).contains(&raw.status) {
+        return Err(network(format!(
+            "{what}: the server answered HTTP {status} ({content_type}, {size} bytes){}",
+            excerpt(&text)
+        )));
+    }
+    if raw.over_cap {
+        return Err(network(format!(
+            "{what}: the server's answer is over {} KiB, too large to be the API's ({content_type})",
+            MAX_BODY / 1024
+        )));
+    }
+    if text.trim().is_empty() {
+        return Err(network(format!(
+            "{what}: the server sent an empty answer (HTTP {status})"
+        )));
+    }
+    // JSON is UTF-8, and PHP's json_encode refuses to write anything else: bytes that are
+    // not come from something between pipi and the site.
+    let Ok(text) = std::str::from_utf8(&raw.body) else {
+        return Err(network(format!(
+            "{what}: the server's answer is not UTF-8 text ({content_type}, {size} bytes)"
+        )));
+    };
+    let json: Value = serde_json::from_str(text).map_err(|e| {
+        let why = match e.classify() {
+            serde_json::error::Category::Eof => "is cut short",
+            _ => "is not JSON",
+        };
+        network(format!(
+            "{what}: the server's answer {why} ({content_type}, {size} bytes){}",
+            excerpt(text)
+        ))
+    })?;
+    if json.get("error").is_some_and(is_truthy) {
+        let message = json
+            .get("message")
+            .and_then(Value::as_str)
+            .map(|m| html_escape::decode_html_entities(m).trim().to_string())
+            .unwrap_or_else(|| "an error without a message".to_string());
+        return Err(Error::refused(message)).context(what.to_string());
+    }
+    Ok((text.to_string(), json))
 }
 
 /// Logs headers one a line; the debug log masks the secret ones (cookies, authorization).
@@ -610,5 +764,140 @@ mod tests {
         assert!(is_truthy(&serde_json::json!("1")));
         assert!(!is_truthy(&serde_json::json!(0)));
         assert!(!is_truthy(&Value::Bool(false)));
+    }
+
+    mod properties {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        /// A token the process holds, as `Secret::new` remembers it for masking.
+        const TOKEN: &str = "5ec7e75ec7e75ec7e75ec7e75ec7e7ab";
+
+        /// Any JSON document, a few levels deep.
+        fn json() -> impl Strategy<Value = Value> {
+            let leaf = prop_oneof![
+                Just(Value::Null),
+                any::<bool>().prop_map(Value::Bool),
+                any::<i64>().prop_map(Value::from),
+                any::<f64>()
+                    .prop_filter("finite", |f| f.is_finite())
+                    .prop_map(Value::from),
+                any::<String>().prop_map(Value::String),
+                Just(Value::String(TOKEN.to_string())),
+            ];
+            leaf.prop_recursive(4, 32, 6, |inner| {
+                prop_oneof![
+                    proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                    proptest::collection::vec(
+                        (
+                            prop_oneof![
+                                "[a-z_]{1,12}",
+                                Just("error".to_string()),
+                                Just("message".to_string()),
+                                Just("user_info".to_string()),
+                                Just("access_token".to_string())
+                            ],
+                            inner
+                        ),
+                        0..6
+                    )
+                    .prop_map(|pairs| Value::Object(pairs.into_iter().collect())),
+                ]
+            })
+        }
+
+        /// Bodies as servers and what stands in front of them send: JSON documents, Sngine's
+        /// errors, PHP warnings, HTML, any bytes at all, cut anywhere.
+        fn body() -> impl Strategy<Value = Vec<u8>> {
+            prop_oneof![
+                json().prop_map(|v| v.to_string().into_bytes()),
+                (any::<String>(), json()).prop_map(|(m, extra)| {
+                    serde_json::json!({"error": true, "message": m, "extra": extra})
+                        .to_string()
+                        .into_bytes()
+                }),
+                "[^\\x00]{0,80}"
+                    .prop_map(
+                        |m| format!("{{\"error\":\"1\",\"message\":\"{m} {TOKEN}\"}}").into_bytes()
+                    ),
+                proptest::collection::vec(any::<u8>(), 0..600),
+                "<html><title>[^<]{0,40}</title>[^\\x00]{0,100}".prop_map(String::into_bytes),
+                (json(), any::<prop::sample::Index>()).prop_map(|(v, cut)| {
+                    let mut bytes = v.to_string().into_bytes();
+                    bytes.truncate(cut.index(bytes.len() + 1));
+                    bytes
+                }),
+            ]
+        }
+
+        fn raw_answer() -> impl Strategy<Value = RawAnswer> {
+            (
+                prop_oneof![Just(200u16), Just(200), 100u16..600],
+                proptest::option::of(prop_oneof![
+                    Just("application/json".to_string()),
+                    Just("text/html; charset=UTF-8".to_string()),
+                    any::<String>(),
+                ]),
+                proptest::option::of(prop_oneof![
+                    Just(format!(
+                        "https://www.site.example/api/get_user_info?access_token={TOKEN}"
+                    )),
+                    any::<String>(),
+                ]),
+                body(),
+                any::<bool>(),
+                proptest::option::of(any::<String>()),
+            )
+                .prop_map(
+                    |(status, content_type, location, body, over_cap, broken)| RawAnswer {
+                        status,
+                        content_type,
+                        location,
+                        body,
+                        over_cap: over_cap && status % 7 == 0,
+                        broken: broken.filter(|_| status % 5 == 0),
+                        headers: Vec::new(),
+                    },
+                )
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(4000))]
+
+            #[test]
+            fn any_answer_is_judged_without_panic_and_with_a_sensible_kind(raw in raw_answer()) {
+                crate::redact::remember(TOKEN);
+                match classify_answer("site.example get_user_info", &raw) {
+                    Ok((text, json)) => {
+                        prop_assert!((200..300).contains(&raw.status));
+                        prop_assert!(!raw.over_cap && raw.broken.is_none());
+                        prop_assert_eq!(text.as_bytes(), raw.body.as_slice());
+                        prop_assert!(!json.get("error").is_some_and(is_truthy));
+                    }
+                    Err(e) => {
+                        let found = error::find(&e).expect("a classified error");
+                        let kind = found.kind().clone();
+                        let sensible = kind == ErrorKind::Network || matches!(kind, ErrorKind::Refused(_));
+                        prop_assert!(sensible, "{:?}", kind);
+                        if !(200..300).contains(&raw.status) {
+                            prop_assert_eq!(kind, ErrorKind::Network);
+                        }
+                        let message = format!("{e:#}");
+                        // A redirect's target loses its query, where tokens travel.
+                        if raw.is_redirect() {
+                            prop_assert!(!message.contains(TOKEN), "{}", message);
+                        }
+                        // Whatever the server echoed, the line a person sees masks the token.
+                        prop_assert!(!crate::redact::redact(&message).contains(TOKEN), "{}", message);
+                        // Apart from the site's own message, kept as it said it, the
+                        // message is one line, with no page of HTML.
+                        if found.server_message().is_none() {
+                            prop_assert!(!message.contains('\n') && !message.contains('\r'), "{:?}", message);
+                            prop_assert!(message.chars().count() < 600, "{}", message);
+                        }
+                    }
+                }
+            }
+        }
     }
 }

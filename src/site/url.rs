@@ -28,9 +28,13 @@ pub fn is_loopback(url: &Url) -> bool {
 /// Checks a base URL and gives it one spelling (no trailing slash), before any connection.
 /// Plain `http://` is refused unless the host is loopback: the app secret and tokens would
 /// travel in clear.
-pub fn normalize_base_url(raw: &str) -> Result<String> {
+pub fn normalize_base_url(raw_input: &str) -> Result<String> {
     let hint = "a base URL looks like https://pipichat.com (the site's address, where Sngine runs)";
-    let url = Url::parse(raw.trim())
+    // Messages show the URL as given, but never a password in it, even one the parser
+    // could not make sense of (`https://me:hunter2@[bad`).
+    let shown = without_userinfo(raw_input);
+    let raw = shown.as_str();
+    let url = Url::parse(raw_input.trim())
         .map_err(|e| hinted(format!("invalid base URL '{raw}': {e}"), hint))?;
     if !url.username().is_empty() || url.password().is_some() {
         return Err(hinted(
@@ -65,6 +69,20 @@ pub fn normalize_base_url(raw: &str) -> Result<String> {
         ));
     }
     Ok(url.as_str().trim_end_matches('/').to_string())
+}
+
+/// A URL as written, with whatever stands before an `@` in its authority (a user name and
+/// password) replaced by `[redacted]`. Done on the text, so that it works on URLs no parser
+/// accepts.
+fn without_userinfo(raw: &str) -> String {
+    let Some((scheme, rest)) = raw.split_once("://") else {
+        return raw.to_string();
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}://{}@{}", crate::redact::MASK, &rest[at + 1..]),
+        None => raw.to_string(),
+    }
 }
 
 /// How a site is named to people: its host, with the port and path when there are any.
@@ -128,8 +146,132 @@ mod tests {
     }
 
     #[test]
+    fn a_password_is_never_shown_even_in_a_url_that_does_not_parse() {
+        for raw in [
+            "https://me:hunter2@[bad",
+            "https://me:hunter2@x y.org",
+            "ftp://me:hunter2@x.org",
+            "http://me:hunter2@example.com/a@b",
+            "https://me:hunter2@x.org/?a=1",
+        ] {
+            let err = normalize_base_url(raw).unwrap_err();
+            assert!(
+                !err.to_string().contains("hunter2") && !err.to_string().contains("me:"),
+                "{raw}: {err}"
+            );
+        }
+        assert_eq!(
+            without_userinfo("https://me:pw@[bad/x@y"),
+            "https://[redacted]@[bad/x@y"
+        );
+        assert_eq!(without_userinfo("https://x.org/a@b"), "https://x.org/a@b");
+    }
+
+    #[test]
     fn site_labels() {
         assert_eq!(site_label("https://pipichat.com"), "pipichat.com");
         assert_eq!(site_label("http://127.0.0.1:4000"), "127.0.0.1:4000");
+    }
+
+    mod properties {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        /// Base URLs as people write them, and as an attacker would: schemes in any case,
+        /// hosts that look like this machine without being it, ports, paths, user names,
+        /// queries and fragments.
+        fn base_url() -> impl Strategy<Value = String> {
+            (
+                prop_oneof![
+                    Just("https"),
+                    Just("http"),
+                    Just("HTTP"),
+                    Just("HtTpS"),
+                    Just("ftp"),
+                    Just("file")
+                ],
+                proptest::option::of(prop_oneof![Just("me@"), Just("me:hunter2@"), Just(":@")]),
+                prop_oneof![
+                    proptest::sample::select(
+                        &[
+                            "pipichat.com",
+                            "127.0.0.1",
+                            "localhost",
+                            "LOCALHOST",
+                            "127.0.0.1.evil.com",
+                            "0x7f.1",
+                            "[::1]",
+                            "[::ffff:127.0.0.1]",
+                            "localhost.evil.com",
+                            "127.1",
+                            "2130706433",
+                            "evil.com",
+                            "xn--pipicht-9za.com",
+                            "[fe80::1]",
+                            "",
+                        ][..]
+                    )
+                    .prop_map(str::to_string),
+                    "[a-z0-9.-]{1,20}",
+                ],
+                proptest::option::of(0u32..70000),
+                "(/[a-zA-Z0-9._~%-]{0,8}){0,3}/?",
+                proptest::option::of("[a-z=&]{0,8}"),
+                proptest::option::of("[a-z]{0,5}"),
+                "[ ]{0,2}",
+            )
+                .prop_map(|(scheme, user, host, port, path, query, fragment, pad)| {
+                    let mut url = format!("{pad}{scheme}://{}{host}", user.unwrap_or(""));
+                    if let Some(port) = port {
+                        url.push_str(&format!(":{port}"));
+                    }
+                    url.push_str(&path);
+                    if let Some(q) = query {
+                        url.push_str(&format!("?{q}"));
+                    }
+                    if let Some(f) = fragment {
+                        url.push_str(&format!("#{f}"));
+                    }
+                    url.push_str(&pad);
+                    url
+                })
+        }
+
+        fn check(raw: &str) -> Result<(), TestCaseError> {
+            match normalize_base_url(raw) {
+                Ok(normal) => {
+                    // One spelling: it normalises to itself.
+                    prop_assert_eq!(normalize_base_url(&normal).unwrap(), normal.clone());
+                    let url = Url::parse(&normal).unwrap();
+                    // Plain http only to this machine.
+                    prop_assert!(
+                        url.scheme() == "https" || (url.scheme() == "http" && is_loopback(&url)),
+                        "{}",
+                        normal
+                    );
+                    prop_assert!(url.query().is_none() && url.fragment().is_none());
+                    prop_assert!(url.username().is_empty() && url.password().is_none());
+                    prop_assert!(!normal.ends_with('/'));
+                }
+                Err(e) => {
+                    prop_assert!(!e.to_string().contains("hunter2"), "{}", e);
+                }
+            }
+            Ok(())
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(4000))]
+
+            #[test]
+            fn base_urls_normalise_once_and_never_to_plain_http_elsewhere(raw in base_url()) {
+                check(&raw)?;
+            }
+
+            #[test]
+            fn any_text_as_a_base_url_never_panics(raw in any::<String>()) {
+                check(&raw)?;
+            }
+        }
     }
 }

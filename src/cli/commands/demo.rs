@@ -12,6 +12,8 @@ use pipi::{Abort, BrowserChoice, Client, Error, ErrorKind, Paste};
 use serde_json::Value;
 use std::net::TcpListener;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 const DEMO_PROFILE: &str = "demo";
@@ -21,7 +23,15 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
         .prefix("pipi-demo-")
         .tempdir()
         .context("failed to create a temporary directory for the demo")?;
-    let redirect_url = format!("http://127.0.0.1:{}/callback", free_loopback_port()?);
+    let scratch_dir = scratch.path().display().to_string();
+    // Held where a signal can reach it: pipi never exits while the directory exists.
+    let scratch = Arc::new(Mutex::new(Some(scratch)));
+    // The redirect listener is bound first, on any free port, and handed to the login: the
+    // emulated site must know the redirect URL before the login starts, and a port found
+    // free, let go and bound again later could be taken by anyone in between.
+    let callback = TcpListener::bind("127.0.0.1:0")
+        .context("failed to listen for the demo's login redirect")?;
+    let redirect_url = format!("http://{}/callback", callback.local_addr()?);
     let site = Emulator::start(
         emulator::Config {
             app_name: "pipi demo".to_string(),
@@ -40,7 +50,6 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
 
     // The demo's settings are resolved as anyone's are, from an environment of its own that
     // points at the emulated site and the scratch directory, and nothing else.
-    let scratch_dir = scratch.path().display().to_string();
     let env: Vec<(&str, String)> = vec![
         ("PIPI_PROFILE", DEMO_PROFILE.to_string()),
         ("PIPI_BASE_URL", site.base_url()),
@@ -87,8 +96,31 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
         .timeout(Duration::from_secs(args.timeout))
         // The walker or the person's browser brings the key; stdin is not for the demo.
         .paste(Paste::Never)
+        .listen_on(callback)
         .open_browser(open_browser);
-    let done = session::run_login(login)?;
+
+    // The first Ctrl-C stops the login, which ends the demo the ordinary way, its directory
+    // deleted on the way out. A second one, or one once the login is over (a request may
+    // take its whole timeout), ends pipi at once, but only after deleting the directory.
+    let cancel = login.cancel_handle();
+    let logged_in = Arc::new(AtomicBool::new(false));
+    let _interrupt = {
+        let (scratch, logged_in) = (Arc::clone(&scratch), Arc::clone(&logged_in));
+        crate::cli::interrupt::subscribe(move |signal| {
+            if cancel.cancel() || logged_in.load(Ordering::SeqCst) {
+                crate::cli::interrupt::exit_after(signal.exit_code(), || {
+                    drop(
+                        scratch
+                            .lock()
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .take(),
+                    );
+                });
+            }
+        })
+    };
+    let done = login.run()?;
+    logged_in.store(true, Ordering::SeqCst);
     session::say_logged_in(&done, DEMO_PROFILE);
 
     // What `pipi whoami` does: the cached token, then the profile, fresh from the site.
@@ -113,13 +145,6 @@ fn walk_in_background(url: String, abort: Abort) {
             ));
         }
     });
-}
-
-/// A port free right now, for the demo's redirect URL; the emulator must know the redirect
-/// URL before pipi's listener binds it.
-fn free_loopback_port() -> Result<u16> {
-    let probe = TcpListener::bind("127.0.0.1:0").context("failed to find a free port")?;
-    Ok(probe.local_addr()?.port())
 }
 
 fn explain(site: &Emulator) {

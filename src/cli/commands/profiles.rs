@@ -3,7 +3,7 @@
 
 use crate::cli::args::ProfilesArgs;
 use crate::cli::output as ui;
-use crate::cli::session;
+use crate::cli::session::{self, TokenState};
 use crate::cli::settings::{self, Locations, table};
 use anyhow::Result;
 use pipi::site_label;
@@ -13,6 +13,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::SystemTime;
+use unicode_width::UnicodeWidthStr;
 
 pub fn run(locations: &Locations, args: &ProfilesArgs) -> Result<ExitCode> {
     let output = ui::JsonOutput::new(args.jq.jq.as_deref())?;
@@ -66,6 +67,8 @@ struct Row {
     current: bool,
     base_url: Option<String>,
     cached: Option<CachedToken>,
+    /// Whether the cached token is alive, as `status` judges it.
+    live: bool,
     seconds_left: Option<u64>,
     state: String,
 }
@@ -78,14 +81,11 @@ impl Row {
         cached: Option<CachedToken>,
         now: SystemTime,
     ) -> Row {
-        let left = cached.as_ref().and_then(|c| c.time_left(now));
-        let state = match (&cached, left) {
-            (None, _) => "not logged in".to_string(),
-            (Some(_), Some(left)) => format!("{} left", ui::duration(left)),
-            (Some(c), None) => format!(
-                "expired {} ago",
-                ui::duration(now.duration_since(c.expires_at).unwrap_or_default())
-            ),
+        let token = cached.as_ref().map(|c| TokenState::of(c, now));
+        let state = match token {
+            None => "not logged in".to_string(),
+            Some(TokenState::Live { left }) => format!("{} left", ui::duration(left)),
+            Some(TokenState::Expired { ago }) => format!("expired {} ago", ui::duration(ago)),
         };
         // The site a token belongs to is the one it came from; without one, the one set.
         let base_url = cached.as_ref().map(|c| c.base_url.clone()).or(configured);
@@ -93,7 +93,8 @@ impl Row {
             name: name.to_string(),
             current,
             base_url,
-            seconds_left: cached.as_ref().map(|_| left.map_or(0, |d| d.as_secs())),
+            live: token.is_some_and(TokenState::is_live),
+            seconds_left: token.map(|t| t.left().as_secs()),
             cached,
             state,
         }
@@ -109,7 +110,7 @@ impl Row {
             "profile": self.name,
             "current": self.current,
             "base_url": self.base_url,
-            "logged_in": self.seconds_left.is_some_and(|s| s > 0),
+            "logged_in": self.live,
             "expires_at": self.cached.as_ref().map(|c| pipi::format_time(c.expires_at)),
             "seconds_left": self.seconds_left,
             "user": self.cached.as_ref().and_then(|c| c.user.clone()),
@@ -118,6 +119,9 @@ impl Row {
 }
 
 /// The rows as aligned columns, the profile in use marked with `*`, as `git branch` does.
+/// Cells are aligned by the columns a terminal gives them (two for 花子), and what came
+/// from outside (the account's name, the site) has its controls escaped: the table is for
+/// people, and a name must not be able to rewrite it.
 fn table(rows: &[Row]) -> String {
     let cells: Vec<[String; 4]> = rows
         .iter()
@@ -130,13 +134,14 @@ fn table(rows: &[Row]) -> String {
                 row.account().unwrap_or_else(|| "-".to_string()),
                 row.state.clone(),
             ]
+            .map(|cell| ui::outside(&cell))
         })
         .collect();
     let header = ["  PROFILE", "SITE", "ACCOUNT", "TOKEN"].map(str::to_string);
     let mut widths = [0; 4];
     for line in std::iter::once(&header).chain(&cells) {
         for (w, cell) in widths.iter_mut().zip(line) {
-            *w = (*w).max(cell.chars().count());
+            *w = (*w).max(cell.width());
         }
     }
     let mut text = String::new();
@@ -146,7 +151,7 @@ fn table(rows: &[Row]) -> String {
             if i + 1 == line.len() {
                 out.push_str(cell);
             } else {
-                let pad = widths[i] - cell.chars().count() + 2;
+                let pad = widths[i] - cell.width() + 2;
                 out.push_str(cell);
                 out.push_str(&" ".repeat(pad));
             }
@@ -196,5 +201,90 @@ mod tests {
         );
         assert_eq!(rows[0].json()["seconds_left"], 42);
         assert_eq!(rows[1].json()["logged_in"], false);
+    }
+
+    fn token_for(user: Value, now: SystemTime, left: Duration) -> CachedToken {
+        CachedToken {
+            access_token: Secret::new("t"),
+            obtained_at: now,
+            expires_at: now + left,
+            base_url: "https://pipichat.com".into(),
+            app_id: "1".into(),
+            user: Some(user),
+        }
+    }
+
+    #[test]
+    fn columns_align_by_display_width() {
+        // Each of 花子 山田's characters takes two columns of a terminal.
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        let hanako =
+            json!({"user_name": "hanako", "user_firstname": "花子", "user_lastname": "山田"});
+        let jose =
+            json!({"user_name": "jose", "user_firstname": "José", "user_lastname": "O'Brien"});
+        let rows = [
+            Row::new(
+                "a",
+                true,
+                None,
+                Some(token_for(hanako, now, Duration::from_secs(42))),
+                now,
+            ),
+            Row::new(
+                "b",
+                false,
+                None,
+                Some(token_for(jose, now, Duration::from_secs(42))),
+                now,
+            ),
+        ];
+        let text = table(&rows);
+        let columns: Vec<usize> = text
+            .lines()
+            .map(|line| {
+                let at = line
+                    .find("42s left")
+                    .or_else(|| line.find("TOKEN"))
+                    .unwrap();
+                line[..at].width()
+            })
+            .collect();
+        assert!(
+            columns.iter().all(|c| *c == columns[0]),
+            "{columns:?}\n{text}"
+        );
+    }
+
+    #[test]
+    fn names_from_the_server_cannot_rewrite_the_table() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        let evil = json!({"user_name": "x", "user_firstname": "\u{1b}[2K\rroot\u{202e}", "user_lastname": "a\nb"});
+        let row = Row::new(
+            "a",
+            true,
+            None,
+            Some(token_for(evil, now, Duration::from_secs(9))),
+            now,
+        );
+        let text = table(&[row]);
+        assert!(
+            text.contains("\\x1b[2K\\rroot\\u{202e} a\\nb (@x)"),
+            "{text}"
+        );
+        assert!(
+            !text.chars().any(|c| c.is_control() && c != '\n'),
+            "{text:?}"
+        );
+        assert_eq!(text.lines().count(), 2, "{text}");
+    }
+
+    #[test]
+    fn a_token_with_less_than_a_second_left_is_live_as_status_says() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        let token = token_for(json!({}), now, Duration::from_millis(500));
+        assert!(TokenState::of(&token, now).is_live());
+        let row = Row::new("a", true, None, Some(token), now);
+        assert_eq!(row.json()["logged_in"], true);
+        assert_eq!(row.json()["seconds_left"], 0);
     }
 }

@@ -41,14 +41,14 @@ pub fn run(settings: &Settings, args: &StatusArgs) -> Result<ExitCode> {
         match cached {
             Some(cached) => match session::cached_site(settings, &cached) {
                 Ok(base_url) => {
-                    let left = cached.time_left(now);
+                    let state = session::TokenState::of(&cached, now);
                     Report {
-                        logged_in: left.is_some(),
+                        logged_in: state.is_live(),
                         base_url,
                         source: "cache",
                         expires_at: Some(cached.expires_at),
-                        seconds_left: Some(left.map_or(0, |d| d.as_secs())),
-                        reason: left.is_none().then(|| "the token expired".to_string()),
+                        seconds_left: Some(state.left().as_secs()),
+                        reason: (!state.is_live()).then(|| "the token expired".to_string()),
                         user: cached.user.clone().unwrap_or(Value::Null),
                     }
                 }
@@ -96,7 +96,10 @@ fn say_status(settings: &Settings, report: &Report, now: SystemTime) {
     let profile = settings.profile();
     ui::say(&format!("{site} (profile '{profile}')"));
     if !report.user.is_null() {
-        ui::say(&format!("  account: {}", pipi::display_name(&report.user)));
+        ui::say(&format!(
+            "  account: {}",
+            ui::outside(&pipi::display_name(&report.user))
+        ));
     }
     match (report.source, report.expires_at) {
         ("PIPI_ACCESS_TOKEN", _) => {

@@ -60,6 +60,9 @@ pub struct Settings {
     pub base_url_raw: Sourced<String>,
     pub app_id: Option<Sourced<String>>,
     pub app_secret: Option<Sourced<AppSecret>>,
+    /// The base URL the config file gives the profile alongside its app secret (or the
+    /// command that gives it): the one site that secret may be sent to.
+    pub secret_site: Option<String>,
     pub redirect_url: Sourced<String>,
     pub token_ttl: Sourced<Duration>,
     /// `PIPI_ACCESS_TOKEN`: used instead of the cache by whoami, token and status.
@@ -151,6 +154,14 @@ impl Settings {
             .unwrap_or_else(|| default(table::BASE_URL));
         let app_id = lookup(table::APP_ID, None);
         let app_secret = app_secret(conf, env);
+        let in_file = |setting: &Setting| {
+            conf.and_then(|c| c.get(setting.name))
+                .filter(|v| !v.is_empty())
+                .cloned()
+        };
+        let secret_site = in_file(table::APP_SECRET)
+            .or_else(|| in_file(table::APP_SECRET_COMMAND))
+            .and(in_file(table::BASE_URL));
         let redirect_url =
             lookup(table::REDIRECT_URL, None).unwrap_or_else(|| default(table::REDIRECT_URL));
         let token_ttl = seconds(
@@ -168,6 +179,7 @@ impl Settings {
             base_url_raw,
             app_id,
             app_secret,
+            secret_site,
             redirect_url,
             token_ttl,
             env_token: env(table::ACCESS_TOKEN.env).map(Secret::new),
@@ -223,6 +235,9 @@ impl Settings {
         let path = self.config_path.display();
         match (&self.app_id, &self.app_secret) {
             (Some(id), Some(secret)) => {
+                // Checked before a secret command runs: its secret is not to be fetched
+                // for a site it will not be sent to.
+                self.check_secret_site(&secret.source)?;
                 let secret = match &secret.value {
                     AppSecret::Given(secret) => secret.clone(),
                     AppSecret::Command(command) => {
@@ -261,6 +276,42 @@ impl Settings {
                 ))
             }
         }
+    }
+}
+
+impl Settings {
+    /// An app secret from the config file goes only to the site the same table names: a
+    /// `--base-url` or a leftover `PIPI_BASE_URL` that points elsewhere is refused before
+    /// any request, since the secret would be sent to that other site. A secret (or secret
+    /// command) given in the environment with the override is the person's own choice,
+    /// and goes.
+    fn check_secret_site(&self, secret_source: &Source) -> Result<()> {
+        let Some(bound) = &self.secret_site else {
+            return Ok(());
+        };
+        let overridden = matches!(self.base_url_raw.source, Source::Flag(_) | Source::Env(_));
+        if *secret_source != Source::ConfigFile || !overridden {
+            return Ok(());
+        }
+        let wanted = self.base_url()?;
+        let same = pipi::normalize_base_url(bound).is_ok_and(|b| b == wanted);
+        if same {
+            return Ok(());
+        }
+        let profile = self.profile();
+        Err(exit::usage(
+            format!(
+                "refusing to send the app secret of profile '{profile}' to {wanted} (from {}): \
+                 {} binds it to {bound}",
+                self.base_url_raw.source,
+                self.config_path.display()
+            ),
+            format!(
+                "use one profile per site: add a table for {wanted} with its own base-url, app-id \
+                 and app-secret, and pick it with --profile; or give that site's secret in {}",
+                table::APP_SECRET.env
+            ),
+        ))
     }
 }
 
@@ -493,5 +544,63 @@ mod tests {
         let huge = u64::MAX.to_string();
         assert!(resolve(Flags::default(), &[("PIPI_TOKEN_TTL", huge.as_str())], "").is_err());
         assert!(resolve(Flags::default(), &[("PIPI_PROFILE", "../x")], "").is_err());
+    }
+
+    #[test]
+    fn a_secret_from_the_file_goes_only_to_the_site_the_file_names() {
+        let file = "[default]\nbase-url = \"https://a.example\"\napp-id = 5\napp-secret = \"s3cr3t-of-site-a\"\n";
+        let elsewhere = Flags {
+            base_url: Some("https://b.example".into()),
+            ..Flags::default()
+        };
+        for (flags, vars) in [
+            (elsewhere.clone(), &[][..]),
+            (
+                Flags::default(),
+                &[("PIPI_BASE_URL", "https://b.example")][..],
+            ),
+        ] {
+            let s = resolve(flags, vars, file).unwrap();
+            let err = s.app_credentials().unwrap_err();
+            assert_eq!(exit::code(&err), 2, "{err:#}");
+            let c = exit::classification(&err).unwrap();
+            assert!(c.to_string().contains("https://b.example"), "{c}");
+            assert!(c.hint().unwrap().contains("one profile per site"), "{c:?}");
+            assert!(!format!("{err:#}").contains("s3cr3t"), "{err:#}");
+        }
+        // The same site spelled another way, the file's own site, or a secret given in the
+        // environment with the override: all go.
+        let same = Flags {
+            base_url: Some("https://A.example/".into()),
+            ..Flags::default()
+        };
+        assert!(resolve(same, &[], file).unwrap().app_credentials().is_ok());
+        assert!(
+            resolve(Flags::default(), &[], file)
+                .unwrap()
+                .app_credentials()
+                .is_ok()
+        );
+        let env_secret = [("PIPI_APP_SECRET", "another-sites-secret")];
+        let s = resolve(elsewhere.clone(), &env_secret, file).unwrap();
+        assert!(s.app_credentials().is_ok());
+        // A secret command in the file is bound the same way, and refused before it runs.
+        let tmp = tempfile::tempdir().unwrap();
+        let ran = tmp.path().join("ran");
+        let command = format!(
+            "[default]\nbase-url = \"https://a.example\"\napp-id = 5\napp-secret-command = \"touch '{}'; echo s\"\n",
+            ran.display()
+        );
+        let s = resolve(elsewhere.clone(), &[], &command).unwrap();
+        assert_eq!(exit::code(&s.app_credentials().unwrap_err()), 2);
+        assert!(!ran.exists(), "the command ran for a refused site");
+        // A file with a secret and no site of its own binds it to nothing.
+        let unbound = "[default]\napp-id = 5\napp-secret = \"s3cr3t-of-site-a\"\n";
+        assert!(
+            resolve(elsewhere, &[], unbound)
+                .unwrap()
+                .app_credentials()
+                .is_ok()
+        );
     }
 }
