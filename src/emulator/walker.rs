@@ -66,6 +66,7 @@ pub fn walk(oauth_url: &str, as_user: Option<&str>) -> anyhow::Result<WalkOutcom
             start.scheme()
         );
     }
+    crate::http::ensure_crypto_provider();
     let client = Client::builder()
         .redirect(Policy::none())
         // The emulator is on loopback: a proxy from the environment would not reach it.

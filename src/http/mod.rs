@@ -39,6 +39,16 @@ pub const MAX_BODY: usize = 1024 * 1024;
 /// is a stalled one, since a real client sends its request the moment it connects.
 pub const MAX_OPEN: usize = 64;
 
+/// Makes ring the process's TLS cryptography, unless the program chose a provider first.
+/// reqwest, built without one of its own, needs one before any client is built, even a
+/// client that will only ever speak plain http.
+pub(crate) fn ensure_crypto_provider() {
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        // Another thread may have installed one meanwhile: either is fine.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use std::net::{TcpListener, TcpStream};

@@ -441,6 +441,18 @@ mod tests {
         use super::super::*;
         use proptest::prelude::*;
 
+        /// A case the properties below once found: a redirect path with a dot segment, which
+        /// the browser asks for as the path it names (`/.` is `/`).
+        #[test]
+        fn a_dot_segment_in_the_redirect_path_is_caught() {
+            let target = RedirectTarget::parse("http://127.0.0.1:1024/.").unwrap();
+            let host = format!("{}:{}", target.host, target.port);
+            assert_eq!(
+                inspect(&target, true, Some(&host), "/?auth_key=a"),
+                Verdict::Key(Secret::new("a"))
+            );
+        }
+
         /// Redirect URLs an app could register on this machine: a loopback host, a port, a
         /// path, maybe a query of its own.
         fn loopback_redirect() -> impl Strategy<Value = String> {

@@ -106,10 +106,7 @@ impl Client {
     pub(crate) fn build(base_url: &str, timeout: Duration) -> Result<Client> {
         let base_url = url::normalize_base_url(base_url)?;
         let base_url = base_url.as_str();
-        // TLS uses ring for its cryptography, unless the program chose otherwise first.
-        if rustls::crypto::CryptoProvider::get_default().is_none() {
-            let _ = rustls::crypto::ring::default_provider().install_default();
-        }
+        crate::http::ensure_crypto_provider();
         let mut builder = reqwest::blocking::Client::builder();
         // A proxy from the environment cannot reach this machine's loopback on our behalf.
         if ::url::Url::parse(base_url).is_ok_and(|u| url::is_loopback(&u)) {

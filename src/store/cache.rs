@@ -98,45 +98,39 @@ impl TokenCache {
     /// or a device is not opened for reading, and a huge file is not read. A file others can
     /// read is made private.
     pub fn load(&self) -> Lookup {
-        match self.read() {
-            Ok(bytes) => parse::<CachedToken>(&self.path, &bytes),
-            Err(lookup) => lookup,
-        }
+        self.read_with(parse::<CachedToken>)
     }
 
     /// [`TokenCache::load`] without the profile snapshot (`user` is `None`), for callers
     /// that need only the token and its site: parsing the snapshot is a good part of what
     /// `pipi token` would do otherwise.
     pub fn load_token(&self) -> Lookup {
-        match self.read() {
-            Ok(bytes) => parse::<TokenOnly>(&self.path, &bytes),
-            Err(lookup) => lookup,
-        }
+        self.read_with(parse::<TokenOnly>)
     }
 
-    /// The file's bytes, or what to report instead of them.
-    fn read(&self) -> std::result::Result<Vec<u8>, Lookup> {
+    /// Reads the file and hands its bytes to `parse`, or says why there are none.
+    fn read_with(&self, parse: fn(&Path, &[u8]) -> Lookup) -> Lookup {
         if let Err(e) = private::check_owner(self.dir(), "token cache directory") {
-            return Err(Lookup::Unusable(format!("ignoring the token cache: {e}")));
+            return Lookup::Unusable(format!("ignoring the token cache: {e}"));
         }
         let bytes = match read_small_file(&self.path) {
             Ok(bytes) => bytes,
-            Err(ReadError::Missing) => return Err(Lookup::Missing),
+            Err(ReadError::Missing) => return Lookup::Missing,
             Err(e @ ReadError::Io(_)) => {
-                return Err(Lookup::Unusable(format!(
+                return Lookup::Unusable(format!(
                     "failed to read token cache {}: {e}",
                     self.path.display()
-                )));
+                ));
             }
             Err(e) => {
-                return Err(Lookup::Unusable(format!(
+                return Lookup::Unusable(format!(
                     "ignoring token cache {}: {e}",
                     self.path.display()
-                )));
+                ));
             }
         };
         private::secure_own_file(&self.path);
-        Ok(bytes)
+        parse(&self.path, &bytes)
     }
 
     /// Replaces the file with `token`, atomically: a reader sees the old token or the new
