@@ -50,6 +50,21 @@ pub fn coded(code: u8, message: impl Into<String>, hint: impl Into<String>) -> a
     .into()
 }
 
+/// The status pipi ends with: a number from 0 to 255, as a shell sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExitCode(pub u8);
+
+impl ExitCode {
+    /// 0.
+    pub const SUCCESS: ExitCode = ExitCode(0);
+}
+
+impl From<u8> for ExitCode {
+    fn from(code: u8) -> ExitCode {
+        ExitCode(code)
+    }
+}
+
 /// The exit code for an error kind.
 pub fn code_of(kind: &ErrorKind) -> u8 {
     match kind {

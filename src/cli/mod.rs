@@ -14,13 +14,13 @@ mod secret_input;
 mod session;
 mod settings;
 
+use crate::cli::exit::ExitCode;
 use anyhow::Result;
 use args::{Cli, Command, Deferred};
 use commands::{
     api, completions, config, demo, exec, login, logout, man, mock, profiles, status, token, whoami,
 };
 use settings::{Flags, Locations, Settings, process_env};
-use std::process::ExitCode;
 
 /// Entry point of the binary: parse, run, and turn the outcome into an exit code. Errors
 /// print once, here.

@@ -4,11 +4,11 @@
 
 use crate::cli::args::{ApiArgs, ApiMethod};
 use crate::cli::exit as error;
+use crate::cli::exit::ExitCode;
 use crate::cli::session;
 use crate::cli::settings::Settings;
 use anyhow::Result;
 use pipi::{Client, Error, Method, Refusal};
-use std::process::ExitCode;
 
 pub fn run(settings: &Settings, args: &ApiArgs) -> Result<ExitCode> {
     let endpoint = endpoint_path(&args.endpoint)?;

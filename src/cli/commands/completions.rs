@@ -3,10 +3,10 @@
 //! the repository's `completions/` folder, and a test fails when they drift.
 
 use crate::cli::args::{Cli, CompletionsArgs};
+use crate::cli::exit::ExitCode;
 use anyhow::Result;
 use clap::CommandFactory;
 use clap_complete::Shell;
-use std::process::ExitCode;
 
 pub fn run(args: &CompletionsArgs) -> Result<ExitCode> {
     crate::cli::output::print_data(&script(args.shell))?;

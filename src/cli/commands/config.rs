@@ -5,12 +5,12 @@
 
 use crate::cli::args::{ConfigAction, ConfigArgs};
 use crate::cli::exit as error;
+use crate::cli::exit::ExitCode;
 use crate::cli::output as ui;
 use crate::cli::settings::table::{self, Setting, Value};
 use crate::cli::settings::{Locations, process_env};
 use anyhow::Result;
 use pipi::{ConfigFile, ConfigProfile, EditableConfig};
-use std::process::ExitCode;
 
 pub fn run(locations: &Locations, args: &ConfigArgs) -> Result<ExitCode> {
     match &args.action {

@@ -3,6 +3,7 @@
 //! the person's config or token cache.
 
 use crate::cli::args::DemoArgs;
+use crate::cli::exit::ExitCode;
 use crate::cli::output as ui;
 use crate::cli::session;
 use crate::cli::settings::{Flags, Settings};
@@ -11,7 +12,6 @@ use pipi::emulator::{self, Emulator};
 use pipi::{Abort, BrowserChoice, Client, Error, ErrorKind, Paste};
 use serde_json::Value;
 use std::net::TcpListener;
-use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;

@@ -7,13 +7,14 @@
 
 use crate::cli::args::ExecArgs;
 use crate::cli::exit;
+use crate::cli::exit::ExitCode;
 use crate::cli::interrupt;
 use crate::cli::session;
 use crate::cli::settings::{Settings, table};
 use anyhow::{Context, Result};
 use pipi::Paste;
 use std::ffi::OsString;
-use std::process::{ExitCode, ExitStatus};
+use std::process::ExitStatus;
 use std::time::Duration;
 
 /// The shells' exit codes for a command that cannot be run.

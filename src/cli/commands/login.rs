@@ -3,11 +3,11 @@
 //! not a terminal), Ctrl-C to stop, and the profile on stdout with `--json`.
 
 use crate::cli::args::LoginArgs;
+use crate::cli::exit::ExitCode;
 use crate::cli::output as ui;
 use crate::cli::session;
 use crate::cli::settings::Settings;
 use anyhow::Result;
-use std::process::ExitCode;
 use std::time::Duration;
 
 pub fn run(settings: &Settings, args: &LoginArgs) -> Result<ExitCode> {

@@ -1,11 +1,11 @@
 //! `pipi logout`: forgets the profile's token and snapshot. Sngine has no way to revoke a
 //! token, so the person is told when the old one dies by itself.
 
+use crate::cli::exit::ExitCode;
 use crate::cli::output as ui;
 use crate::cli::settings::Locations;
 use anyhow::Result;
 use pipi::{Lookup, TokenCache};
-use std::process::ExitCode;
 use std::time::SystemTime;
 
 /// Needs only where the cache is, so that it works even while the config file is broken.

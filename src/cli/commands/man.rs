@@ -4,11 +4,11 @@
 
 use crate::cli::args::{Cli, environment};
 use crate::cli::exit::CODES as EXIT_CODES;
+use crate::cli::exit::ExitCode;
 use anyhow::{Context, Result};
 use clap::CommandFactory;
 use clap_mangen::Man;
 use roff::{Roff, bold, roman};
-use std::process::ExitCode;
 
 pub fn run() -> Result<ExitCode> {
     let page = page().context("failed to render the manual page")?;

@@ -3,12 +3,12 @@
 
 use crate::cli::args::MockArgs;
 use crate::cli::exit as error;
+use crate::cli::exit::ExitCode;
 use crate::cli::output as ui;
 use anyhow::{Context, Result, anyhow};
 use pipi::emulator::{self, Emulator, Generation};
 use serde_json::{Map, Value};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
-use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 

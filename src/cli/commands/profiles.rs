@@ -2,6 +2,7 @@
 //! cache, with who is logged in on each and for how long. No network: it reads files only.
 
 use crate::cli::args::ProfilesArgs;
+use crate::cli::exit::ExitCode;
 use crate::cli::output as ui;
 use crate::cli::session::{self, TokenState};
 use crate::cli::settings::{self, Locations, table};
@@ -11,7 +12,6 @@ use pipi::{CachedToken, TokenCache};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::process::ExitCode;
 use std::time::SystemTime;
 use unicode_width::UnicodeWidthStr;
 

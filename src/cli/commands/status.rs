@@ -2,13 +2,13 @@
 //! only the cache: no network, no HTTP client, and never the token itself.
 
 use crate::cli::args::StatusArgs;
+use crate::cli::exit::ExitCode;
 use crate::cli::output as ui;
 use crate::cli::session;
 use crate::cli::settings::Settings;
 use anyhow::Result;
 use pipi::site_label;
 use serde_json::{Value, json};
-use std::process::ExitCode;
 use std::time::SystemTime;
 
 pub fn run(settings: &Settings, args: &StatusArgs) -> Result<ExitCode> {

@@ -2,10 +2,10 @@
 //! with `--login`, a login through the browser first when no live token is cached.
 
 use crate::cli::args::TokenArgs;
+use crate::cli::exit::ExitCode;
 use crate::cli::session;
 use crate::cli::settings::Settings;
 use anyhow::Result;
-use std::process::ExitCode;
 use std::time::Duration;
 
 pub fn run(settings: &Settings, args: &TokenArgs) -> Result<ExitCode> {

@@ -1,13 +1,13 @@
 //! `pipi whoami`: the logged-in person's profile, fresh from the server, as one JSON document.
 
 use crate::cli::args::WhoamiArgs;
+use crate::cli::exit::ExitCode;
 use crate::cli::output as ui;
 use crate::cli::session;
 use crate::cli::settings::Settings;
 use anyhow::Result;
 use pipi::Client;
 use serde_json::Value;
-use std::process::ExitCode;
 
 pub fn run(settings: &Settings, args: &WhoamiArgs) -> Result<ExitCode> {
     let output = ui::JsonOutput::new(args.jq.jq.as_deref())?;
