@@ -318,17 +318,19 @@ fn file_error(e: anyhow::Error) -> Error {
     Error::from_chain(e).or_kind(ErrorKind::File)
 }
 
+/// The keys pipi's command line gives the file, for the tests.
+#[cfg(test)]
+const KEYS: [&str; 5] = [
+    "base-url",
+    "app-id",
+    "app-secret",
+    "redirect-url",
+    "token-ttl",
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const KEYS: [&str; 5] = [
-        "base-url",
-        "app-id",
-        "app-secret",
-        "redirect-url",
-        "token-ttl",
-    ];
 
     #[test]
     fn reads_profiles_and_numeric_app_ids() {
@@ -472,13 +474,6 @@ mod properties {
     use super::*;
     use proptest::prelude::*;
 
-    const KEYS: [&str; 5] = [
-        "base-url",
-        "app-id",
-        "app-secret",
-        "redirect-url",
-        "token-ttl",
-    ];
     /// A secret that must never show in an error.
     const MARKER: &str = "f00dfacef00dfacef00dfacef00dface";
 
