@@ -23,8 +23,8 @@ pub enum ErrorKind {
     Network,
     /// A file could not be read or written: the token cache or the config file.
     File,
-    /// The caller asked for something that cannot be: a bad URL, a bad name, a missing
-    /// setting.
+    /// The caller asked for something that cannot be. The library does not raise it
+    /// itself; programs use it for their own usage errors (pipi's command line exits 2).
     Usage,
     /// The login was stopped by its [`crate::Cancel`] handle.
     Interrupted,

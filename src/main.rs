@@ -1,7 +1,7 @@
 //! The `pipi` command: a thin layer over the `pipi` library. It parses the command line,
 //! resolves settings, runs one command, and turns the outcome into output and an exit code.
 //!
-//! On Linux the program starts at a C `main` of its own, without std's runtime set-up: that
+//! On Linux with glibc the program starts at a C `main` of its own, without std's runtime set-up: that
 //! set-up reads all of `/proc/self/maps` through `sscanf` to place a guard page under the
 //! main thread's stack, which was a fifth of everything `pipi token` did. What pipi needs of
 //! it is done here: SIGPIPE ignored (a closed stdout is then an error pipi reports, or ends
@@ -10,16 +10,19 @@
 //! stack overflow still stops the program, by the kernel's guard page, only without std's
 //! message.
 
-#![cfg_attr(target_os = "linux", no_main)]
+// Only with glibc: std reads the arguments there from glibc's start-up, while on musl it
+// reads them in the very set-up skipped here. And not in the unit-test build, whose `main`
+// is the test harness's.
+#![cfg_attr(all(target_os = "linux", target_env = "gnu", not(test)), no_main)]
 
 mod cli;
 
-#[cfg(not(target_os = "linux"))]
+#[cfg(not(all(target_os = "linux", target_env = "gnu", not(test))))]
 fn main() -> std::process::ExitCode {
     std::process::ExitCode::from(cli::main().0)
 }
 
-#[cfg(target_os = "linux")]
+#[cfg(all(target_os = "linux", target_env = "gnu", not(test)))]
 #[unsafe(no_mangle)]
 extern "C" fn main(
     _argc: std::ffi::c_int,
@@ -35,7 +38,7 @@ extern "C" fn main(
 }
 
 /// What std's runtime does before `main` that pipi relies on.
-#[cfg(target_os = "linux")]
+#[cfg(all(target_os = "linux", target_env = "gnu", not(test)))]
 fn start_like_std() {
     // SAFETY: setting a signal's disposition to SIG_IGN, before any other thread exists,
     // and checking and opening file descriptors: plain system calls with valid arguments.

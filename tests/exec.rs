@@ -182,7 +182,10 @@ fn a_token_about_to_expire_is_waited_out_then_replaced() {
     let run = bed.run_following(&["exec", "--min-left", "2", "--", "sh", "-c", SHOW_ENV]);
     assert_eq!(run.code(), 3, "{}", run.stderr());
     assert!(
-        run.stderr().contains("less than 2s") && run.stderr().contains("waits"),
+        run.stderr().contains("less than 2s")
+            && run
+                .stderr()
+                .contains("the site hands back the same token until it expires, so pipi waits"),
         "{}",
         run.stderr()
     );

@@ -401,8 +401,9 @@ fn a_browser_in_the_foreground_does_not_hold_up_the_login() {
     let login = bed.login(&[]);
     let took = started.elapsed();
     assert_eq!(login.code(), 0, "{}", login.stderr());
+    // Waiting for the browser took over 3 s; a loaded machine still does it in well under.
     assert!(
-        took < Duration::from_millis(1500),
+        took < Duration::from_millis(2500),
         "the login took {took:?}"
     );
     assert!(!login.stderr().contains("could not open a browser"));
@@ -412,12 +413,7 @@ fn a_browser_in_the_foreground_does_not_hold_up_the_login() {
 /// waits for is the one pipi sends once the login is done.
 #[test]
 fn a_browser_that_comes_back_in_the_foreground_does_not_wait_for_itself() {
-    if std::process::Command::new("curl")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        eprintln!("note: curl is not installed; a foreground curl browser is not tested");
+    if common::required_program("curl", "a foreground curl browser").is_none() {
         return;
     }
     let mut bed = Bed::new();
@@ -426,8 +422,9 @@ fn a_browser_that_comes_back_in_the_foreground_does_not_wait_for_itself() {
     let login = bed.login_with(&[], Browser::None);
     let took = started.elapsed();
     assert_eq!(login.code(), 0, "{}", login.stderr());
+    // Waiting for the browser took over 3 s; a loaded machine still does it in well under.
     assert!(
-        took < Duration::from_millis(1500),
+        took < Duration::from_millis(2500),
         "the login took {took:?}"
     );
     assert!(

@@ -266,7 +266,8 @@ pub fn live_token(
             // got it, so it is gone on the site's clock by then too.
             let wait = left + Duration::from_secs(1);
             output::say(&format!(
-                "The token of profile '{profile}' has {} left, less than {}; the site hands                  back the same token until it expires, so pipi waits {} and logs in again.",
+                "The token of profile '{profile}' has {} left, less than {}; the site hands \
+                 back the same token until it expires, so pipi waits {} and logs in again.",
                 output::duration(left),
                 output::duration(min_left),
                 output::duration(wait)

@@ -306,8 +306,8 @@ impl<'a> Login<'a> {
     /// A login on the site at `base_url` for the app `app_id` with its secret, whose
     /// registered redirect URL is `redirect_url`. By default it waits 5 minutes, gives each
     /// request 30 s, counts a token alive for 60 s (what Sngine enforces), caches nothing,
-    /// starts no browser (the URL is shown through [`Progress::OpenUrl`]) and reads stdin
-    /// only when no listener can catch the redirect.
+    /// starts no browser (the URL is shown through [`Progress::OpenUrl`]) and never reads
+    /// stdin, which is the calling program's: [`Login::paste`] opts in.
     pub fn new(base_url: &str, app_id: &str, app_secret: Secret, redirect_url: &str) -> Login<'a> {
         Login {
             base_url: base_url.to_string(),
@@ -320,7 +320,7 @@ impl<'a> Login<'a> {
             cache: None,
             opener: None,
             no_browser: None,
-            paste: Paste::WhenNeeded,
+            paste: Paste::Never,
             observer: Box::new(|_| {}),
             cancel: Cancel::default(),
             socket: Mutex::new(None),

@@ -99,6 +99,10 @@ impl Client {
     /// A client for the site at `base_url` (checked: `https://`, or `http://` on this
     /// machine only), whose requests each take at most `timeout`, from connecting to the
     /// last byte of the answer. Builds the HTTP client; sends nothing.
+    ///
+    /// TLS uses rustls with ring. If the program has not installed a rustls crypto provider
+    /// for the process, this installs ring as that default (rustls asks for one before any
+    /// client is built); a program that wants another installs its own first.
     pub fn new(base_url: &str, timeout: Duration) -> error::Result<Client> {
         error::public(Client::build(base_url, timeout))
     }

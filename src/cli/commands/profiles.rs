@@ -19,7 +19,22 @@ pub fn run(locations: &Locations, args: &ProfilesArgs) -> Result<ExitCode> {
     let output = ui::JsonOutput::new(args.jq.jq.as_deref())?;
     let file = settings::load_config(&locations.config_path)?;
     settings::check_cache_dir(&locations.cache_dir, locations.profile())?;
-    let mut names: BTreeSet<String> = file.profiles.keys().cloned().collect();
+    // A table's name becomes a file name in the cache directory: one that is no profile name
+    // (`../x`, `/etc/y`) is said and left out, never opened.
+    let mut names: BTreeSet<String> = BTreeSet::new();
+    for name in file.profiles.keys() {
+        match (table::PROFILE.check)(name) {
+            Ok(_) => {
+                names.insert(name.clone());
+            }
+            Err(invalid) => ui::warn(&format!(
+                "ignoring the table [{}] of {}: {}",
+                ui::outside(name),
+                locations.config_path.display(),
+                invalid.message
+            )),
+        }
+    }
     names.extend(cached_profiles(&locations.cache_dir));
     names.insert(locations.profile().to_string());
 

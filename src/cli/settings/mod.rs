@@ -127,6 +127,9 @@ impl Locations {
 
     /// Tells the debug log where the files are and which profile is in use.
     pub fn log(&self) {
+        if !log::log_enabled!(log::Level::Debug) {
+            return;
+        }
         log::debug!("profile: {} ({})", self.profile.value, self.profile.source);
         let state = if self.config_path.exists() {
             "exists"
@@ -195,6 +198,9 @@ impl Settings {
 
     /// Tells the debug log every setting and where it came from; the secret stays masked.
     pub fn log(&self) {
+        if !log::log_enabled!(log::Level::Debug) {
+            return;
+        }
         fn line<T: fmt::Display>(name: &str, value: Option<&Sourced<T>>) {
             match value {
                 Some(v) => log::debug!("{name}: {} ({})", v.value, v.source),
