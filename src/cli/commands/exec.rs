@@ -8,13 +8,14 @@
 use crate::cli::args::ExecArgs;
 use crate::cli::exit;
 use crate::cli::exit::ExitCode;
-use crate::cli::interrupt;
+use crate::cli::interrupt::{self, Signal};
 use crate::cli::session;
 use crate::cli::settings::{Settings, table};
 use anyhow::{Context, Result};
 use pipi::Paste;
 use std::ffi::OsString;
 use std::process::ExitStatus;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 /// The shells' exit codes for a command that cannot be run.
@@ -35,30 +36,59 @@ pub fn run(settings: &Settings, args: &ExecArgs) -> Result<ExitCode> {
         session::run_login(login)
     })?;
     log::debug!("running {}", shown(program));
+    // The terminal's Ctrl-C reaches the command by itself, as it is in the same process
+    // group; a signal sent to pipi alone (`kill`, a service manager, a CI runner's timeout)
+    // is passed on. pipi stays to report the command's end either way. The subscription
+    // starts before the command does, so that a signal in between is not lost: it is kept
+    // and passed on as soon as the command runs.
+    let child_slot: Arc<Mutex<ChildSlot>> = Arc::default();
+    let _forward = {
+        let child_slot = Arc::clone(&child_slot);
+        interrupt::subscribe(move |signal| {
+            let mut slot = child_slot.lock().unwrap_or_else(PoisonError::into_inner);
+            match slot.pid {
+                Some(pid) => forward(signal, pid),
+                None => slot.pending = Some(signal),
+            }
+        })
+    };
     let mut child = std::process::Command::new(program)
         .args(arguments)
         .env(table::ACCESS_TOKEN.env, current.token.expose())
         .env(table::BASE_URL.env, &current.base_url)
         .spawn()
         .map_err(|e| cannot_run(program, &e))?;
-    let pid = child.id();
-    // The terminal's Ctrl-C reaches the command by itself, as it is in the same process
-    // group; a signal sent to pipi alone (`kill`, a service manager, a CI runner's timeout)
-    // is passed on. pipi stays to report the command's end either way.
-    let _forward = interrupt::subscribe(move |signal| {
-        if signal.reached_the_whole_group() {
-            log::debug!("{signal} came from the terminal, which sent it to the command too");
-        } else if let Err(e) = signal.send_to(pid) {
-            log::debug!("could not pass {signal} on to process {pid}: {e}");
-        } else {
-            log::debug!("passed {signal} on to process {pid}");
+    {
+        let pid = child.id();
+        let mut slot = child_slot.lock().unwrap_or_else(PoisonError::into_inner);
+        slot.pid = Some(pid);
+        if let Some(signal) = slot.pending.take() {
+            forward(signal, pid);
         }
-    });
+    }
     let status = child
         .wait()
         .with_context(|| format!("failed to wait for {}", shown(program)))?;
     log::debug!("{} ended: {status}", shown(program));
     Ok(ExitCode::from(exit_code(status)))
+}
+
+/// The command once it runs, and a signal that came before it did.
+#[derive(Default)]
+struct ChildSlot {
+    pid: Option<u32>,
+    pending: Option<Signal>,
+}
+
+/// Passes a signal on to the command, unless the terminal sent it to the command already.
+fn forward(signal: Signal, pid: u32) {
+    if signal.reached_the_whole_group() {
+        log::debug!("{signal} came from the terminal, which sent it to the command too");
+    } else if let Err(e) = signal.send_to(pid) {
+        log::debug!("could not pass {signal} on to process {pid}: {e}");
+    } else {
+        log::debug!("passed {signal} on to process {pid}");
+    }
 }
 
 /// The command's exit code; 128 + N when signal N killed it, as shells report it.
