@@ -1,11 +1,10 @@
-//! Exit codes, and how an error is shown: the one place the CLI maps failures to what a
-//! script can tell apart.
+//! Exit codes: the one place the CLI maps failures to what a script can tell apart
+//! (`output::report` shows them).
 //!
 //! Errors travel as `anyhow::Error`. Whatever knows what a failure means (the library, or a
 //! command) raises a [`pipi::Error`] of the right kind; here the outermost one in the chain
 //! chooses the exit code and the hint. Anything else is a plain failure (exit 1).
 
-use super::output;
 use pipi::{Error, ErrorKind};
 
 /// Every exit code pipi uses, and what it means. A `\n` breaks the line in `--help`, where
@@ -92,15 +91,6 @@ pub fn code(err: &anyhow::Error) -> u8 {
         return coded.code;
     }
     classification(err).map_or(1, |c| code_of(c.kind()))
-}
-
-/// Prints an error once, as `pipi: error: ...`, with its causes on the same line and the
-/// hint, if any, on the next.
-pub fn report(err: &anyhow::Error) {
-    output::error(&format!("{err:#}"));
-    if let Some(hint) = classification(err).and_then(Error::hint) {
-        output::hint(hint);
-    }
 }
 
 /// A failure (exit 1) with a hint on what to do next.

@@ -57,7 +57,7 @@ pub fn main() -> ExitCode {
         Err(e) => {
             let code = exit::code(&e);
             log::debug!("failed in {took}ms, exit code {code}");
-            exit::report(&e);
+            output::report(&e);
             ExitCode::from(code)
         }
     }

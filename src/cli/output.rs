@@ -148,6 +148,15 @@ pub fn hint(message: &str) {
     line(&label, message, Breaks::Escape);
 }
 
+/// Prints the error that ends the command once, as `pipi: error: ...`, with its causes on
+/// the same line and the hint, if any, on the next.
+pub fn report(err: &anyhow::Error) {
+    error(&format!("{err:#}"));
+    if let Some(hint) = super::exit::classification(err).and_then(pipi::Error::hint) {
+        self::hint(hint);
+    }
+}
+
 /// A line of the debug log.
 pub fn debug(message: &str) {
     let label = format!("pipi: {} ", paint("debug:", Tone::Debug));
