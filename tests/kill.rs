@@ -3,8 +3,9 @@
 //! the next write leaves no temporary file behind.
 //!
 //! Each run is killed after a delay that grows across the span of a whole run, so that the
-//! kills fall before, during and after the write. A kill "lands mid-write" when it leaves a
-//! temporary file: the write had begun and not yet been renamed into place.
+//! kills fall before, during and after the write; `config set` also has runs killed the
+//! moment a temporary file shows up. A kill "lands mid-write" when it leaves a temporary
+//! file: the write had begun and not yet been renamed into place.
 
 #![cfg(unix)]
 
@@ -46,6 +47,7 @@ struct Tally {
 #[test]
 fn kill_9_during_config_set_never_tears_the_file() {
     const RUNS: u32 = 200;
+    const AIMED: u32 = 50;
     let bed = Bed::new();
     let path = bed.dir.path().join("config").join("config.toml");
     let dir = path.parent().unwrap().to_path_buf();
@@ -87,13 +89,49 @@ fn kill_9_during_config_set_never_tears_the_file() {
             tally.new += 1;
         }
     }
+    // Kills spread in time land mid-write only by chance, and on a busy machine a write is
+    // a sliver of a run: these runs aim, killing the moment a temporary file shows up.
+    let mut aimed = Tally::default();
+    for run in 0..AIMED {
+        let before = std::fs::read_to_string(&path).unwrap();
+        let value = (RUNS + run + 3).to_string();
+        let mut child = bed
+            .pipi(&["config", "set", "app-id", &value])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while temp_files(&dir).is_empty()
+            && child.try_wait().unwrap().is_none()
+            && Instant::now() < deadline
+        {}
+        kill_9(&mut child);
+        aimed.kills += 1;
+        if !temp_files(&dir).is_empty() {
+            aimed.mid_write += 1;
+        }
+        let after = std::fs::read_to_string(&path).unwrap();
+        if after == before {
+            aimed.old += 1;
+        } else {
+            assert!(
+                after.starts_with(&padding) && after.ends_with(&format!("app-id = \"{value}\"\n")),
+                "aimed run {run}: the file is torn"
+            );
+            aimed.new += 1;
+        }
+    }
     // The next write sweeps what the killed runs left.
     let out = bed.run(&["config", "set", "app-id", "1000"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(temp_files(&dir), Vec::<String>::new());
-    println!("config set, one run in {span:?}: {tally:?}");
-    assert!(tally.mid_write > 0, "no kill landed mid-write: {tally:?}");
+    println!("config set, one run in {span:?}: spread {tally:?}, aimed {aimed:?}");
     assert!(tally.old > 0 && tally.new > 0, "{tally:?}");
+    assert!(
+        aimed.mid_write > 0,
+        "no aimed kill landed mid-write: {aimed:?}"
+    );
 }
 
 /// A browser that follows the site's redirect into pipi's listener, and gives up quietly
