@@ -62,7 +62,7 @@ pub use login::{
 pub use secret::Secret;
 pub use site::url::{is_loopback, normalize_base_url, oauth_url, site_label};
 pub use site::user::{decode as decode_profile, display_name};
-pub use site::{Answer, Client, Method, Profile};
+pub use site::{Answer, Client, Method, Profile, endpoint_path};
 pub use store::{
     CachedToken, ConfigFile, EditableConfig, Lookup, Profile as ConfigProfile, TokenCache,
 };

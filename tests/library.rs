@@ -120,6 +120,16 @@ fn errors_say_what_kind_of_failure_they_are() {
         .unwrap_err();
     assert_eq!(answer.refusal(), Some(&Refusal::InvalidParameters));
 
+    // A path trick never leaves this machine: the token goes only to the site's API.
+    let before = site.requests().len();
+    for trick in ["../admin", "https://evil.example/api/x", "x?access_token=y"] {
+        let refused = client
+            .call(pipi::Method::Get, trick, &Secret::new("t"), &[])
+            .unwrap_err();
+        assert_eq!(refused.kind(), &ErrorKind::Usage, "{trick}");
+    }
+    assert_eq!(site.requests().len(), before);
+
     let insecure = Client::new("http://pipichat.com", Duration::from_secs(5)).unwrap_err();
     assert_eq!(insecure.hint(), Some("use https://pipichat.com"));
 

@@ -337,7 +337,9 @@ impl Client {
 
     /// Calls any endpoint with the token and the given parameters, and returns the answer's
     /// body and JSON, checked as every answer is. `endpoint` is one or more path segments.
-    /// A token the site refuses is [`ErrorKind::AuthNeeded`].
+    /// A token the site refuses is [`ErrorKind::AuthNeeded`]; an endpoint that is not a
+    /// plain path under the API ([`endpoint_path`]) is [`ErrorKind::Usage`], and nothing is
+    /// sent.
     pub fn call(
         &self,
         method: Method,
@@ -345,6 +347,7 @@ impl Client {
         token: &Secret,
         fields: &[(String, String)],
     ) -> error::Result<Answer> {
+        let endpoint = &endpoint_path(endpoint)?;
         let url = self.endpoint(endpoint);
         let token = [("access_token", token.expose())];
         let request = match method {
@@ -634,6 +637,37 @@ fn is_truthy(v: &Value) -> bool {
         Value::String(s) => !s.is_empty() && s != "0",
         _ => false,
     }
+}
+
+/// The endpoint as a path under `BASE/api/`: one or more plain segments (letters, digits,
+/// `_`, `-`, `.`), never `..`, a scheme or a query, so that the token only ever goes to the
+/// site's API. `/api/NAME` and `NAME/` are read as `NAME`. Anything else is
+/// [`ErrorKind::Usage`].
+pub fn endpoint_path(raw: &str) -> error::Result<String> {
+    let refuse =
+        |why: &str| Error::new(ErrorKind::Usage, format!("invalid endpoint '{raw}': {why}"));
+    if raw.contains("://") {
+        return Err(refuse("it is a URL; the site is the client's base URL"));
+    }
+    if raw.contains(['?', '#', '&']) {
+        return Err(refuse("parameters go in the fields, not in the endpoint"));
+    }
+    let trimmed = raw.trim_matches('/');
+    let path = trimmed.strip_prefix("api/").unwrap_or(trimmed);
+    if path.is_empty() {
+        return Err(refuse("it is empty"));
+    }
+    for segment in path.split('/') {
+        let plain = segment
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+        if segment.is_empty() || segment == "." || segment == ".." || !plain {
+            return Err(refuse(
+                "use letters, digits, '_', '-' and '.' between the slashes, and no '..'",
+            ));
+        }
+    }
+    Ok(path.to_string())
 }
 
 /// A token the site refused means logging in again: the refusal becomes

@@ -3,7 +3,6 @@
 //! later versions bring. Errors and exit codes are those of `whoami`.
 
 use crate::cli::args::{ApiArgs, ApiMethod};
-use crate::cli::exit as error;
 use crate::cli::exit::ExitCode;
 use crate::cli::session;
 use crate::cli::settings::Settings;
@@ -31,37 +30,16 @@ pub fn run(settings: &Settings, args: &ApiArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The endpoint as a path under `BASE/api/`: one or more plain segments (letters, digits,
-/// `_`, `-`, `.`), never `..`, a scheme or a query, so that the token only ever goes to the
-/// site's API. `/api/NAME` and `NAME/` are read as `NAME`.
-pub fn endpoint_path(raw: &str) -> Result<String> {
-    let example =
-        "give the endpoint's name, such as get_user_info, and its parameters with -f KEY=VALUE";
-    let refuse = |why: &str| error::usage(format!("invalid endpoint '{raw}': {why}"), example);
-    if raw.contains("://") {
-        return Err(refuse(
-            "it is a URL; the site comes from --base-url, PIPI_BASE_URL or the config file",
-        ));
-    }
-    if raw.contains(['?', '#', '&']) {
-        return Err(refuse("parameters go in -f KEY=VALUE, not in the endpoint"));
-    }
-    let trimmed = raw.trim_matches('/');
-    let path = trimmed.strip_prefix("api/").unwrap_or(trimmed);
-    if path.is_empty() {
-        return Err(refuse("it is empty"));
-    }
-    for segment in path.split('/') {
-        let plain = segment
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
-        if segment.is_empty() || segment == "." || segment == ".." || !plain {
-            return Err(refuse(
-                "use letters, digits, '_', '-' and '.' between the slashes, and no '..'",
-            ));
-        }
-    }
-    Ok(path.to_string())
+/// The endpoint as a path under `BASE/api/`, checked by the library, with the way to give
+/// parameters on this command line.
+fn endpoint_path(raw: &str) -> Result<String> {
+    pipi::endpoint_path(raw).map_err(|e| {
+        e.with_hint(
+            "give the endpoint's name, such as get_user_info, and its parameters with -f \
+             KEY=VALUE; the site comes from --base-url, PIPI_BASE_URL or the config file",
+        )
+        .into()
+    })
 }
 
 /// Sngine answers `invalid parameters` for an endpoint it does not have.
@@ -104,7 +82,7 @@ mod tests {
             "é",
         ] {
             let err = endpoint_path(bad).unwrap_err();
-            assert_eq!(error::code(&err), 2, "{bad}");
+            assert_eq!(crate::cli::exit::code(&err), 2, "{bad}");
         }
     }
 }
