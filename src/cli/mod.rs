@@ -28,7 +28,14 @@ pub fn main() -> ExitCode {
     let cli = match parse() {
         Ok(cli) => cli,
         Err(e) => {
-            let _ = e.print();
+            // Help and the version are data, on stdout as clap writes them; a usage error may
+            // quote a stray argument, a secret given by mistake, so it is masked and escaped
+            // as everything else on stderr.
+            if e.use_stderr() {
+                output::say(e.render().to_string().trim_end());
+            } else {
+                let _ = e.print();
+            }
             return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
         }
     };

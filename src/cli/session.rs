@@ -247,9 +247,12 @@ pub fn live_token(
     }
     let now = SystemTime::now();
     let cached = load_or_warn(&token_cache(settings));
-    let usable = cached.as_ref().filter(|c| cached_site(settings, c).is_ok());
-    match usable.map(|c| (c, c.time_left(now))) {
-        Some((cached, Some(left))) if left >= min_left => {
+    // The site checked and in its one spelling, as `current_token` gives it.
+    let usable = cached
+        .as_ref()
+        .and_then(|c| cached_site(settings, c).ok().map(|site| (c, site)));
+    match usable.map(|(c, site)| (c, site, c.time_left(now))) {
+        Some((cached, site, Some(left))) if left >= min_left => {
             log::debug!(
                 "the cached token has {}s left, at least {}s: no login",
                 left.as_secs(),
@@ -257,11 +260,11 @@ pub fn live_token(
             );
             return Ok(CurrentToken {
                 token: cached.access_token.clone(),
-                base_url: cached.base_url.clone(),
+                base_url: site,
                 cached: Some(cached.clone()),
             });
         }
-        Some((_, Some(left))) => {
+        Some((_, _, Some(left))) => {
             // A second past the local expiry: the site dated the token a moment before pipi
             // got it, so it is gone on the site's clock by then too.
             let wait = left + Duration::from_secs(1);
@@ -274,7 +277,7 @@ pub fn live_token(
             ));
             std::thread::sleep(wait);
         }
-        Some((_, None)) => {
+        Some((_, _, None)) => {
             output::say(&format!(
                 "The token of profile '{profile}' has expired: logging in."
             ));

@@ -633,7 +633,7 @@ fn without_query(location: &str) -> String {
 fn is_truthy(v: &Value) -> bool {
     match v {
         Value::Bool(b) => *b,
-        Value::Number(n) => n.as_u64() != Some(0),
+        Value::Number(n) => n.as_f64().is_some_and(|n| n != 0.0),
         Value::String(s) => !s.is_empty() && s != "0",
         _ => false,
     }
@@ -798,6 +798,8 @@ mod tests {
         assert!(is_truthy(&Value::Bool(true)));
         assert!(is_truthy(&serde_json::json!("1")));
         assert!(!is_truthy(&serde_json::json!(0)));
+        assert!(!is_truthy(&serde_json::json!(0.0)));
+        assert!(is_truthy(&serde_json::json!(1.5)));
         assert!(!is_truthy(&Value::Bool(false)));
     }
 
