@@ -144,3 +144,33 @@ fn the_exit_code_of_the_command_stays_when_filtered() {
     assert_eq!(out.status.code(), Some(4));
     assert_eq!(text(&out.stdout), "");
 }
+
+#[test]
+fn results_stream_out_as_they_come_and_a_closed_pipe_ends_a_filter_that_never_does() {
+    use std::io::{BufRead, BufReader};
+    let bed = Bed::new();
+    let mut child = bed
+        .pipi(&["status", "--jq", "repeat(.logged_in)"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    for _ in 0..3 {
+        assert_eq!(lines.next().unwrap().unwrap(), "false");
+    }
+    // The reader goes away: pipi ends quietly instead of filling memory forever.
+    drop(lines);
+    let started = std::time::Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert_eq!(status.code(), Some(0));
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "pipi went on after its reader left"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}

@@ -59,33 +59,35 @@ impl Filter {
         Ok(Filter { filter })
     }
 
-    /// Runs the filter over `input`: each result on its own line, strings raw and anything
-    /// else as compact JSON. Results before a runtime error are kept, as jq prints them; the
-    /// error comes back with them.
-    pub fn run(&self, input: &Value) -> (String, Option<anyhow::Error>) {
-        let mut text = String::new();
+    /// Runs the filter over `input`, handing each result to `emit` as its line, as soon as it
+    /// comes (a filter may never end): strings raw and anything else as compact JSON. The
+    /// results before a runtime error are emitted, as jq prints them; then the error comes
+    /// back. An error from `emit` (a closed stdout) stops the run.
+    pub fn run(
+        &self,
+        input: &Value,
+        emit: &mut dyn FnMut(&str) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
         // serde_json writes what jaq reads; a number past f64 stays a big integer in both.
-        let input = match jaq_json::read::parse_single(input.to_string().as_bytes()) {
-            Ok(value) => value,
-            Err(e) => return (text, Some(anyhow::anyhow!("jq cannot read the JSON: {e}"))),
-        };
+        let input = jaq_json::read::parse_single(input.to_string().as_bytes())
+            .map_err(|e| anyhow::anyhow!("jq cannot read the JSON: {e}"))?;
         let ctx = Ctx::<Data>::new(&self.filter.lut, Vars::new([]));
         for result in self.filter.id.run((ctx, input)).map(jaq_core::unwrap_valr) {
             match result {
                 Ok(value) => {
-                    text.push_str(&render(&value));
-                    text.push('\n');
+                    let mut line = render(&value);
+                    line.push('\n');
+                    emit(&line)?;
                 }
                 Err(e) => {
-                    let error = exit::hinted(
+                    return Err(exit::hinted(
                         format!("the --jq expression failed: {e}"),
                         "check the expression against the JSON: run the command without --jq to see it",
-                    );
-                    return (text, Some(error));
+                    ));
                 }
             }
         }
-        (text, None)
+        Ok(())
     }
 }
 
@@ -157,8 +159,12 @@ mod tests {
     use serde_json::json;
 
     fn run(code: &str, input: Value) -> (String, Option<String>) {
-        let (text, error) = Filter::compile(code).unwrap().run(&input);
-        (text, error.map(|e| format!("{e:#}")))
+        let mut text = String::new();
+        let outcome = Filter::compile(code).unwrap().run(&input, &mut |line| {
+            text.push_str(line);
+            Ok(())
+        });
+        (text, outcome.err().map(|e| format!("{e:#}")))
     }
 
     #[test]

@@ -196,12 +196,7 @@ impl JsonOutput {
         let Some(filter) = &self.filter else {
             return print_json(value);
         };
-        let (text, error) = filter.run(value);
-        print_data(&text)?;
-        match error {
-            Some(e) => Err(e),
-            None => Ok(()),
-        }
+        filter.run(value, &mut |line| print_data(line))
     }
 
     /// A server's body: as received, or through the filter as JSON.
