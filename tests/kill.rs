@@ -61,18 +61,17 @@ fn kill_9_during_config_set_never_tears_the_file() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let span = started.elapsed();
 
-    let mut tally = Tally::default();
-    for run in 0..RUNS {
+    // One `config set` to `value`, killed once `kill_when` says so; the file must then hold
+    // the old text or the whole new one.
+    let run_once = |tally: &mut Tally, value: String, kill_when: &dyn Fn(&mut Child)| {
         let before = std::fs::read_to_string(&path).unwrap();
-        let value = (run + 3).to_string();
         let mut child = bed
             .pipi(&["config", "set", "app-id", &value])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        // From the start of the run to a little past its usual end.
-        std::thread::sleep(span * 5 * run / (4 * RUNS));
+        kill_when(&mut child);
         kill_9(&mut child);
         tally.kills += 1;
         if !temp_files(&dir).is_empty() {
@@ -84,43 +83,30 @@ fn kill_9_during_config_set_never_tears_the_file() {
         } else {
             assert!(
                 after.starts_with(&padding) && after.ends_with(&format!("app-id = \"{value}\"\n")),
-                "run {run}: the file is torn"
+                "setting {value}: the file is torn"
             );
             tally.new += 1;
         }
+    };
+    let mut tally = Tally::default();
+    for run in 0..RUNS {
+        // From the start of the run to a little past its usual end.
+        let delay = span * 5 * run / (4 * RUNS);
+        run_once(&mut tally, (run + 3).to_string(), &|_| {
+            std::thread::sleep(delay)
+        });
     }
     // Kills spread in time land mid-write only by chance, and on a busy machine a write is
     // a sliver of a run: these runs aim, killing the moment a temporary file shows up.
     let mut aimed = Tally::default();
     for run in 0..AIMED {
-        let before = std::fs::read_to_string(&path).unwrap();
-        let value = (RUNS + run + 3).to_string();
-        let mut child = bed
-            .pipi(&["config", "set", "app-id", &value])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while temp_files(&dir).is_empty()
-            && child.try_wait().unwrap().is_none()
-            && Instant::now() < deadline
-        {}
-        kill_9(&mut child);
-        aimed.kills += 1;
-        if !temp_files(&dir).is_empty() {
-            aimed.mid_write += 1;
-        }
-        let after = std::fs::read_to_string(&path).unwrap();
-        if after == before {
-            aimed.old += 1;
-        } else {
-            assert!(
-                after.starts_with(&padding) && after.ends_with(&format!("app-id = \"{value}\"\n")),
-                "aimed run {run}: the file is torn"
-            );
-            aimed.new += 1;
-        }
+        run_once(&mut aimed, (RUNS + run + 3).to_string(), &|child| {
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while temp_files(&dir).is_empty()
+                && child.try_wait().unwrap().is_none()
+                && Instant::now() < deadline
+            {}
+        });
     }
     // The next write sweeps what the killed runs left.
     let out = bed.run(&["config", "set", "app-id", "1000"]);
