@@ -3,10 +3,9 @@
 
 mod common;
 
-use common::{BIN, Bed, mode, text};
-use std::io::{Read, Write};
-use std::process::{Output, Stdio};
-use std::time::{Duration, Instant};
+use common::{Bed, Terminal, mode, text};
+
+use std::process::Output;
 
 fn config_path(bed: &Bed) -> std::path::PathBuf {
     bed.dir.path().join("config").join("config.toml")
@@ -241,49 +240,17 @@ fn profiles_lists_who_is_logged_in_where() {
 /// checks that the terminal never showed it.
 #[test]
 fn a_secret_typed_at_a_terminal_is_not_echoed() {
-    let Some(script) = common::script_program("checking hidden input at a terminal") else {
-        return;
-    };
     let bed = bare();
     let secret = "0123456789abcdef0123456789abcdef";
-    let mut child = bed
-        .command(script)
-        .args([
-            "-q",
-            "-e",
-            "-c",
-            &format!("{BIN} config set app-secret"),
-            "/dev/null",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 256];
-        while let Ok(n) = stdout.read(&mut buf) {
-            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
-                break;
-            }
-        }
-    });
-    let mut screen = Vec::new();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !text(&screen).contains("(typing is hidden): ") {
-        let left = deadline.saturating_duration_since(Instant::now());
-        screen.extend(rx.recv_timeout(left).expect("no prompt"));
-    }
-    let mut stdin = child.stdin.take().unwrap();
-    stdin.write_all(format!("{secret}\n").as_bytes()).unwrap();
-    let status = child.wait().unwrap();
-    drop(stdin);
-    while let Ok(more) = rx.recv_timeout(Duration::from_secs(2)) {
-        screen.extend(more);
-    }
-    let screen = text(&screen);
+    let Some(mut terminal) = Terminal::start(
+        &bed,
+        "config set app-secret",
+        "checking hidden input at a terminal",
+    ) else {
+        return;
+    };
+    terminal.wait_for("(typing is hidden): ");
+    let (status, screen) = terminal.type_and_finish(secret);
     assert!(status.success(), "{screen}");
     assert!(screen.contains("Set app-secret = [redacted]"), "{screen}");
     assert!(

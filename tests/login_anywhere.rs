@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Bed, Browser, Running, free_port_both, has_ipv6, text};
+use common::{Bed, Browser, Running, Terminal, free_port_both, has_ipv6, text};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::{Output, Stdio};
@@ -141,55 +141,17 @@ fn a_browser_that_fails_after_starting_falls_back_to_the_url_and_a_paste() {
 /// starting makes it needed, and the pasted address is taken.
 #[test]
 fn at_a_terminal_a_browser_that_fails_after_starting_leads_to_a_paste() {
-    let Some(script) = common::script_program("the paste after a failed browser is not tested")
-    else {
-        return;
-    };
     let mut bed = Bed::new();
     bed.browser_script("exit 3\n");
-    let mut child = bed
-        .command(script)
-        .args([
-            "-q",
-            "-e",
-            "-c",
-            &format!("{} login", common::BIN),
-            "/dev/null",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 1024];
-        while let Ok(n) = stdout.read(&mut buf) {
-            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
-                break;
-            }
-        }
-    });
-    let mut screen = Vec::new();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !text(&screen).contains("and press Enter") {
-        let left = deadline.saturating_duration_since(Instant::now());
-        match rx.recv_timeout(left) {
-            Ok(more) => screen.extend(more),
-            Err(_) => panic!("no paste was asked for: {}", text(&screen)),
-        }
-    }
-    let mut stdin = child.stdin.take().unwrap();
-    stdin
-        .write_all(format!("{}\n", bed.redirect_address()).as_bytes())
-        .unwrap();
-    let status = child.wait().unwrap();
-    drop(stdin);
-    while let Ok(more) = rx.recv_timeout(Duration::from_secs(2)) {
-        screen.extend(more);
-    }
-    let screen = text(&screen);
+    let Some(mut terminal) = Terminal::start(
+        &bed,
+        "login",
+        "the paste after a failed browser is not tested",
+    ) else {
+        return;
+    };
+    terminal.wait_for("and press Enter");
+    let (status, screen) = terminal.type_and_finish(&bed.redirect_address());
     assert!(status.success(), "{screen}");
     assert!(screen.contains("could not open a browser"), "{screen}");
     assert!(

@@ -462,6 +462,75 @@ pub fn script_program(skipped: &str) -> Option<PathBuf> {
     required_program("script", skipped)
 }
 
+/// A pipi command line run at a real terminal (a pty from script(1)): what the terminal
+/// shows can be waited for, and typed into.
+pub struct Terminal {
+    child: std::process::Child,
+    shown: std::sync::mpsc::Receiver<Vec<u8>>,
+    screen: Vec<u8>,
+}
+
+impl Terminal {
+    /// Runs `pipi ARGS` (one shell line) at a terminal, in the bed's environment; `None`
+    /// without script(1), as [`required_program`] says.
+    pub fn start(bed: &Bed, args: &str, skipped: &str) -> Option<Terminal> {
+        let script = script_program(skipped)?;
+        let mut child = bed
+            .command(script)
+            .args(["-q", "-e", "-c", &format!("{BIN} {args}"), "/dev/null"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let (tx, shown) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            use std::io::Read;
+            let mut buf = [0u8; 1024];
+            while let Ok(n) = stdout.read(&mut buf) {
+                if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                    break;
+                }
+            }
+        });
+        Some(Terminal {
+            child,
+            shown,
+            screen: Vec::new(),
+        })
+    }
+
+    /// Waits up to 20 s for the terminal to show `needle`; panics with the screen if not.
+    pub fn wait_for(&mut self, needle: &str) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !text(&self.screen).contains(needle) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.shown.recv_timeout(left) {
+                Ok(more) => self.screen.extend(more),
+                Err(_) => panic!(
+                    "the terminal never showed {needle:?}: {}",
+                    text(&self.screen)
+                ),
+            }
+        }
+    }
+
+    /// Types `line` and Enter, waits for pipi to end, and returns its status and all the
+    /// terminal showed.
+    pub fn type_and_finish(mut self, line: &str) -> (std::process::ExitStatus, String) {
+        use std::io::Write;
+        let mut stdin = self.child.stdin.take().unwrap();
+        stdin.write_all(format!("{line}\n").as_bytes()).unwrap();
+        let status = self.child.wait().unwrap();
+        drop(stdin);
+        while let Ok(more) = self.shown.recv_timeout(Duration::from_secs(2)) {
+            self.screen.extend(more);
+        }
+        (status, text(&self.screen))
+    }
+}
+
 /// Mode bits of a file or directory.
 pub fn mode(path: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
