@@ -199,9 +199,12 @@ pub(crate) fn refusal(err: &anyhow::Error) -> Option<&Refusal> {
 
 /// A failure with a hint, for use inside the crate.
 pub(crate) fn hinted(message: impl Into<String>, hint: impl Into<String>) -> anyhow::Error {
-    Error::new(ErrorKind::Failed, message)
-        .with_hint(hint)
-        .into()
+    failure(message, hint).into()
+}
+
+/// A failure with a hint, as the library's own error.
+pub(crate) fn failure(message: impl Into<String>, hint: impl Into<String>) -> Error {
+    Error::new(ErrorKind::Failed, message).with_hint(hint)
 }
 
 impl fmt::Display for Error {

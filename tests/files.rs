@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{Bed, mode, text};
+use common::{Bed, mode, temp_files, text};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -50,19 +50,6 @@ fn mkfifo(path: &Path) {
 
 fn config_path(bed: &Bed) -> PathBuf {
     bed.dir.path().join("config").join("config.toml")
-}
-
-/// The names of pipi's temporary files in `dir`.
-fn temp_files(dir: &Path) -> Vec<String> {
-    std::fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .flatten()
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .filter(|n| n.starts_with(".pipi-") && n.ends_with(".tmp"))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 const LIMIT: Duration = Duration::from_secs(10);

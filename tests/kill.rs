@@ -11,24 +11,11 @@
 
 mod common;
 
-use common::{Bed, text};
+use common::{Bed, temp_files, text};
 use std::io::Read;
 use std::path::Path;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
-
-/// pipi's temporary files in `dir`.
-fn temp_files(dir: &Path) -> Vec<String> {
-    std::fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .flatten()
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .filter(|n| n.starts_with(".pipi-") && n.ends_with(".tmp"))
-                .collect()
-        })
-        .unwrap_or_default()
-}
 
 fn kill_9(child: &mut Child) {
     let _ = child.kill();
@@ -42,6 +29,16 @@ struct Tally {
     mid_write: u32,
     old: u32,
     new: u32,
+}
+
+impl Tally {
+    /// Counts a kill, and whether it landed mid-write: it left a temporary file in `dir`.
+    fn killed(&mut self, dir: &Path) {
+        self.kills += 1;
+        if !temp_files(dir).is_empty() {
+            self.mid_write += 1;
+        }
+    }
 }
 
 #[test]
@@ -73,10 +70,7 @@ fn kill_9_during_config_set_never_tears_the_file() {
             .unwrap();
         kill_when(&mut child);
         kill_9(&mut child);
-        tally.kills += 1;
-        if !temp_files(&dir).is_empty() {
-            tally.mid_write += 1;
-        }
+        tally.killed(&dir);
         let after = std::fs::read_to_string(&path).unwrap();
         if after == before {
             tally.old += 1;
@@ -186,10 +180,7 @@ fn kill_9_during_login_never_tears_the_cache() {
         std::thread::sleep(span * 5 * run / (4 * RUNS));
         kill_9(&mut running.child);
         let _ = browser.join();
-        tally.kills += 1;
-        if !temp_files(&dir).is_empty() {
-            tally.mid_write += 1;
-        }
+        tally.killed(&dir);
         let after = std::fs::read_to_string(&cache).unwrap();
         if after == old_text {
             tally.old += 1;

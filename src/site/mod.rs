@@ -530,10 +530,16 @@ fn status_text(status: u16) -> String {
 
 /// What broke a body off, in a few words, never a URL.
 fn read_error(e: &std::io::Error) -> String {
-    let mut cause = e.to_string();
-    let mut source = std::error::Error::source(e);
+    innermost_cause(e).unwrap_or_else(|| e.to_string())
+}
+
+/// The last error in the chain of `e`'s sources: the one that says what really happened
+/// (reqwest's own words wrap it), if there is one.
+fn innermost_cause(e: &dyn std::error::Error) -> Option<String> {
+    let mut cause = None;
+    let mut source = e.source();
     while let Some(s) = source {
-        cause = s.to_string();
+        cause = Some(s.to_string());
         source = s.source();
     }
     cause
@@ -714,16 +720,9 @@ fn transport_error(e: reqwest::Error, what: &str) -> anyhow::Error {
     } else {
         "the request failed"
     };
-    let mut cause = String::new();
-    let mut source = std::error::Error::source(&e);
-    while let Some(s) = source {
-        cause = s.to_string();
-        source = s.source();
-    }
-    if cause.is_empty() {
-        network(format!("{what}: {kind}"))
-    } else {
-        network(format!("{what}: {kind}: {cause}"))
+    match innermost_cause(&e) {
+        Some(cause) if !cause.is_empty() => network(format!("{what}: {kind}: {cause}")),
+        _ => network(format!("{what}: {kind}")),
     }
 }
 

@@ -1,7 +1,7 @@
 //! Site addresses: a base URL checked and given one spelling, the login page's URL, whether
 //! a host is this machine, and how a site is named to people.
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Result, failure};
 use url::{Host, Url};
 
 /// The login page of a site for an app: where the browser is sent.
@@ -35,9 +35,9 @@ pub fn normalize_base_url(raw_input: &str) -> Result<String> {
     let shown = without_userinfo(raw_input);
     let raw = shown.as_str();
     let url = Url::parse(raw_input.trim())
-        .map_err(|e| hinted(format!("invalid base URL '{raw}': {e}"), hint))?;
+        .map_err(|e| failure(format!("invalid base URL '{raw}': {e}"), hint))?;
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(hinted(
+        return Err(failure(
             "refusing a base URL with a user name or password in it: it would be shown and sent everywhere".to_string(),
             hint,
         ));
@@ -48,7 +48,7 @@ pub fn normalize_base_url(raw_input: &str) -> Result<String> {
         "http" => {
             let mut https = url.clone();
             let _ = https.set_scheme("https");
-            return Err(hinted(
+            return Err(failure(
                 format!(
                     "refusing plain http:// for {raw}: the app secret and tokens would travel in clear"
                 ),
@@ -56,14 +56,14 @@ pub fn normalize_base_url(raw_input: &str) -> Result<String> {
             ));
         }
         other => {
-            return Err(hinted(
+            return Err(failure(
                 format!("invalid base URL '{raw}': the scheme must be https, not {other}"),
                 hint,
             ));
         }
     }
     if url.host().is_none() || url.query().is_some() || url.fragment().is_some() {
-        return Err(hinted(
+        return Err(failure(
             format!("invalid base URL '{raw}': expected a site address without query or fragment"),
             hint,
         ));
@@ -91,10 +91,6 @@ pub fn site_label(base_url: &str) -> String {
         .split_once("://")
         .map_or(base_url, |(_, rest)| rest)
         .to_string()
-}
-
-fn hinted(message: impl Into<String>, hint: impl Into<String>) -> Error {
-    Error::new(ErrorKind::Failed, message).with_hint(hint)
 }
 
 #[cfg(test)]

@@ -531,6 +531,19 @@ impl Terminal {
     }
 }
 
+/// The names of pipi's temporary files (`.pipi-*.tmp`) in `dir`.
+pub fn temp_files(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.starts_with(".pipi-") && n.ends_with(".tmp"))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Mode bits of a file or directory.
 pub fn mode(path: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
