@@ -269,3 +269,59 @@ fn every_command_has_examples_and_the_top_level_lists_codes_and_variables() {
         assert!(help.contains(needle), "{needle}");
     }
 }
+
+/// Each command's own help opens with the line its parent lists it with, and the man page
+/// carries the same line: no flattened argument group's comment takes a command's summary.
+#[test]
+fn every_command_opens_its_help_with_the_summary_its_parent_lists() {
+    fn listed(path: &[String]) -> Vec<(String, String)> {
+        let mut args: Vec<&str> = path.iter().map(String::as_str).collect();
+        args.push("--help");
+        let help = text(&pipi(&args).stdout);
+        help.lines()
+            .skip_while(|line| *line != "Commands:")
+            .skip(1)
+            .take_while(|line| line.starts_with("  "))
+            .filter_map(|line| {
+                let line = line.trim_start();
+                let (name, summary) = line.split_once(char::is_whitespace)?;
+                Some((name.to_string(), summary.trim().to_string()))
+            })
+            .filter(|(name, _)| name != "help")
+            .collect()
+    }
+    // The man page in plain text: roff's apostrophe and minus back as typed.
+    let page = text(&pipi(&["man"]).stdout)
+        .replace("\\*(Aq", "'")
+        .replace("\\-", "-");
+    let mut pending = vec![Vec::<String>::new()];
+    let mut checked = 0;
+    while let Some(path) = pending.pop() {
+        for (name, summary) in listed(&path) {
+            let mut sub = path.clone();
+            sub.push(name);
+            let mut args: Vec<&str> = sub.iter().map(String::as_str).collect();
+            args.push("--help");
+            let help = text(&pipi(&args).stdout);
+            let first = help.lines().next().unwrap_or_default();
+            // The listing cuts a long summary at its first sentence; the help has it whole.
+            assert!(
+                first.starts_with(summary.trim_end_matches('.')),
+                "{sub:?}: listed as {summary:?}, but its help opens with {first:?}"
+            );
+            assert!(!first.contains("--jq"), "{sub:?}: {first:?}");
+            let words = summary.split_whitespace().take(4).collect::<Vec<_>>();
+            assert!(
+                page.contains(&words.join(" ")),
+                "{sub:?}: the man page lacks {summary:?}"
+            );
+            checked += 1;
+            pending.push(sub);
+        }
+    }
+    assert!(checked >= 15, "{checked}");
+    // The exit codes' column leaves room for its widest entry.
+    let help = text(&pipi(&["--help"]).stdout);
+    let row = help.lines().find(|line| line.contains("126, 127")).unwrap();
+    assert!(row.contains("126, 127  pipi exec"), "{row:?}");
+}

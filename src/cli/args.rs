@@ -15,7 +15,8 @@ pub fn environment() -> Vec<(&'static str, String)> {
 }
 
 /// A two-column list for `--help`, continuation lines indented under the text.
-fn columns<T: AsRef<str>>(rows: &[(&str, T)], width: usize) -> String {
+fn columns<T: AsRef<str>>(rows: &[(&str, T)]) -> String {
+    let width = rows.iter().map(|(name, _)| name.len()).max().unwrap_or(0) + 2;
     let mut text = String::new();
     for (name, meaning) in rows {
         for (i, line) in meaning.as_ref().split('\n').enumerate() {
@@ -28,17 +29,10 @@ fn columns<T: AsRef<str>>(rows: &[(&str, T)], width: usize) -> String {
 
 /// The top-level help's closing part: exit codes and environment variables.
 pub fn after_help() -> String {
-    let environment = environment();
-    let width = environment
-        .iter()
-        .map(|(name, _)| name.len())
-        .max()
-        .unwrap_or(0)
-        + 2;
     format!(
         "Exit codes:\n{}\nEnvironment:\n{}\nSee 'pipi COMMAND --help' for examples, and 'pipi man' for the whole manual.",
-        columns(exit::CODES, 5),
-        columns(&environment, width)
+        columns(exit::CODES),
+        columns(&environment())
     )
 }
 
@@ -484,7 +478,8 @@ pub struct ProfilesArgs {
     pub jq: JqArgs,
 }
 
-/// `--jq EXPR`, shared by every command that prints JSON.
+// `--jq EXPR`, shared by every command that prints JSON. A plain comment: a doc comment on a
+// flattened struct would replace the summary of every command that flattens it.
 #[derive(Debug, Args)]
 pub struct JqArgs {
     /// Filter the JSON with a jq expression, built in (no jq needed): each result on its

@@ -557,10 +557,18 @@ mod tests {
             return;
         }
         let (_server, addr) = echo_server();
+        // The client's socket is made before the table fills, so that connecting takes no
+        // descriptor and nothing can race for a freed one: accepting it fails for want of
+        // one, deterministically.
+        let socket = rustix::net::socket(
+            rustix::net::AddressFamily::INET,
+            rustix::net::SocketType::STREAM,
+            None,
+        )
+        .unwrap();
         let mut files = use_up_descriptors();
-        // Room for the client's socket alone: accepting it fails for want of a descriptor.
-        files.pop();
-        let mut client = TcpStream::connect(addr).unwrap();
+        rustix::net::connect(&socket, &addr).unwrap();
+        let mut client = TcpStream::from(socket);
         client.write_all(b"GET /late HTTP/1.1\r\n\r\n").unwrap();
         client
             .set_read_timeout(Some(Duration::from_millis(300)))
