@@ -178,7 +178,7 @@ fn usage_errors_exit_2_and_help_lists_exit_codes() {
     let help = text(&help.stdout);
     for needle in [
         "Exit codes:",
-        "4    authentication needed",
+        "  4         authentication needed",
         "PIPI_APP_SECRET",
         "130",
     ] {
