@@ -334,6 +334,49 @@ fn every_example_in_the_readme_runs_as_written() {
     }
 }
 
+/// The anchor GitHub gives a heading: lower case, spaces as hyphens, and only letters,
+/// digits, `-` and `_` kept.
+fn anchor(heading: &str) -> String {
+    heading
+        .trim()
+        .to_lowercase()
+        .chars()
+        .filter_map(|c| match c {
+            ' ' => Some('-'),
+            c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Every link within the README (`](#...)`) leads to one of its headings.
+#[test]
+fn every_link_within_the_readme_leads_to_a_heading() {
+    let readme = readme();
+    let mut in_block = false;
+    let mut anchors = Vec::new();
+    for line in readme.lines() {
+        if line.trim_start().starts_with("```") {
+            in_block = !in_block;
+        } else if !in_block && line.starts_with('#') {
+            anchors.push(anchor(line.trim_start_matches('#')));
+        }
+    }
+    let links: Vec<&str> = readme
+        .split("](#")
+        .skip(1)
+        .filter_map(|rest| rest.split(')').next())
+        .collect();
+    assert!(!links.is_empty());
+    for link in links {
+        assert!(anchors.iter().any(|a| a == link), "#{link} is no heading of README.md");
+    }
+    assert_eq!(
+        anchor("Filtering JSON: `--jq EXPR`"),
+        "filtering-json---jq-expr"
+    );
+}
+
 #[test]
 fn blocks_carry_their_language_and_their_reason_not_to_run() {
     let md = "text\n\n<!-- not run: needs a real site -->\n\n```sh\npipi login\n```\n\n  ```console\n  $ a \\\n    b\n  out\n  ```\n```toml\nx = 1\n```\n";
