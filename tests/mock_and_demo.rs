@@ -274,9 +274,10 @@ fn answer_once(app: &std::net::TcpListener) {
 #[test]
 fn demo_says_what_to_try_when_the_browser_stays_silent() {
     let dir = tempfile::tempdir().unwrap();
-    let mut cmd = bare(dir.path(), &["demo", "--hint-after", "1"]);
+    let mut cmd = bare(dir.path(), &["demo"]);
     // Starts, succeeds, and never visits the page.
     cmd.env("PIPI_BROWSER", "true")
+        .env("PIPI_DEMO_HINT_AFTER", "1")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let running = Running::new(cmd.spawn().unwrap());
@@ -287,8 +288,8 @@ fn demo_says_what_to_try_when_the_browser_stays_silent() {
     assert_eq!(out.status.code(), Some(130), "{}", text(&out.stderr));
 
     // A browser that comes back before the hint is due leaves it unsaid.
-    let mut cmd = bare(dir.path(), &["demo", "--no-browser", "--hint-after", "1"]);
-    let out = cmd.output().unwrap();
+    let mut cmd = bare(dir.path(), &["demo", "--no-browser"]);
+    let out = cmd.env("PIPI_DEMO_HINT_AFTER", "1").output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(!text(&out.stderr).contains("has not come back"));
 }

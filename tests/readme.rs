@@ -308,7 +308,9 @@ fn every_example_in_the_readme_runs_as_written() {
             failures.push(format!("README.md:{}: {e}", block.line));
         }
     }
-    eprintln!("README: {run} examples run, {not_run} not run (marked: need a real site, browser, person or network)");
+    eprintln!(
+        "README: {run} examples run, {not_run} not run (marked: need a real site, browser, person or network)"
+    );
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
     assert!(run > 0, "no example was run");
 
@@ -369,7 +371,10 @@ fn every_link_within_the_readme_leads_to_a_heading() {
         .collect();
     assert!(!links.is_empty());
     for link in links {
-        assert!(anchors.iter().any(|a| a == link), "#{link} is no heading of README.md");
+        assert!(
+            anchors.iter().any(|a| a == link),
+            "#{link} is no heading of README.md"
+        );
     }
     assert_eq!(
         anchor("Filtering JSON: `--jq EXPR`"),
@@ -396,7 +401,10 @@ fn blocks_carry_their_language_and_their_reason_not_to_run() {
 #[test]
 fn placeholders_match_what_varies_and_nothing_else() {
     let p = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-    assert!(line_matches("at http://127.0.0.1:[..]/x", "at http://127.0.0.1:4242/x"));
+    assert!(line_matches(
+        "at http://127.0.0.1:[..]/x",
+        "at http://127.0.0.1:4242/x"
+    ));
     assert!(line_matches("[..]", ""));
     assert!(line_matches("a[..]b[..]c", "a1b2b3c"));
     assert!(!line_matches("a[..]b", "a1c"));

@@ -344,10 +344,6 @@ pub struct DemoArgs {
     /// Seconds to wait for the browser to come back
     #[arg(long, value_name = "SECS", default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..=MAX_WAIT_SECS))]
     pub timeout: u64,
-
-    /// Seconds before saying what to try when the browser has not come back (for tests)
-    #[arg(long, value_name = "SECS", default_value_t = 20, hide = true)]
-    pub hint_after: u64,
 }
 
 #[derive(Debug, Args)]
