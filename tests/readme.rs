@@ -7,6 +7,7 @@
 //!   runs with `sh -c`, stderr into stdout, must exit 0, and must print the lines below it.
 //!   In those lines `[..]` stands for any text within a line, and a line `...` for any
 //!   number of lines (as trycmd and snapbox write them);
+//! - what a block leaves running in the background is stopped when it ends;
 //! - a block right after `<!-- not run: WHY -->` is not run, and counted: it needs a real
 //!   site, a real browser, a person, or the network;
 //! - other languages (`toml`, `rust`) are not shell and are left alone; a block with no
@@ -227,15 +228,17 @@ impl Sandbox {
                 break Some(status);
             }
             if started.elapsed() > DEADLINE {
-                let _ = Command::new("kill")
-                    .args(["-KILL", "--", &format!("-{}", child.id())])
-                    .status();
-                let _ = child.wait();
                 break None;
             }
             std::thread::sleep(Duration::from_millis(5));
         };
-        // What the group left running still holds the pipe; at the deadline it was killed.
+        // The block is over (or out of time): what it left running in the background (a
+        // `pipi mock &`) is stopped with it, and lets go of the pipe.
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", child.id())])
+            .stderr(Stdio::null())
+            .status();
+        let _ = child.wait();
         let out = text(&read.join().unwrap());
         (status.and_then(|s| s.code()), out)
     }
@@ -433,4 +436,16 @@ proptest::proptest! {
             }
         }
     }
+}
+
+/// What a block leaves running in the background is stopped when the block ends, so that
+/// its output can be read to the end and nothing outlives the test.
+#[test]
+fn a_block_that_leaves_a_program_running_ends_with_it() {
+    if required_program("sh", "running the README's examples").is_none() {
+        return;
+    }
+    let sandbox = Sandbox::new();
+    let (code, out) = sandbox.sh(&["-c", "sleep 600 & echo started"]);
+    assert_eq!((code, out.as_str()), (Some(0), "started\n"));
 }
