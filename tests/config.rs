@@ -262,3 +262,98 @@ fn a_secret_typed_at_a_terminal_is_not_echoed() {
         format!("{secret}\n")
     );
 }
+
+/// `-v config list` shows, beside the file's table, every setting in effect and where it
+/// came from, as `-v status` does: the flag, the environment, the file or the default.
+#[test]
+fn verbose_config_list_shows_each_value_in_effect_and_where_it_came_from() {
+    let mut bed = bare();
+    bed.set("PIPI_APP_ID", "77");
+    ok(&bed.run(&["config", "set", "app-id", "5"]));
+    ok(&bed.run(&["config", "set", "token-ttl", "30"]));
+    let secret = "0123456789abcdef0123456789abcdef";
+    ok(&bed.run_with_stdin(&["config", "set", "app-secret"], &format!("{secret}\n")));
+
+    let out = bed.run(&["-v", "--base-url", "https://flag.example", "config", "list"]);
+    assert_eq!(
+        ok(&out),
+        "app-id = 5\napp-secret = [redacted]\ntoken-ttl = 30\n"
+    );
+    let err = text(&out.stderr);
+    for line in [
+        "base-url: https://flag.example (flag --base-url)",
+        "app-id: 77 (environment PIPI_APP_ID)",
+        "app-secret: [redacted] (config file)",
+        "redirect-url: http://127.0.0.1:8765/callback (default)",
+        "token-ttl: 30 (config file)",
+    ] {
+        assert!(err.contains(line), "{line} in:\n{err}");
+    }
+    assert!(!err.contains(secret), "{err}");
+
+    // Without -v, only the file's table.
+    let out = bed.run(&["config", "list"]);
+    assert!(!text(&out.stderr).contains("(config file)"));
+}
+
+/// A broken value in the config file is named by its key, profile and file, never quoted:
+/// it may be a secret pasted under the wrong key.
+#[test]
+fn a_broken_value_in_the_config_file_is_named_never_quoted() {
+    let bed = bare();
+    let path = config_path(&bed);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let site = bed.site.config().clone();
+    let marker = "d41d8cd98f00b204e9800998ecf8427e";
+    for (key, value) in [
+        ("base-url", format!("ftp://{marker}")),
+        ("base-url", format!("http://{marker}.example/")),
+        ("base-url", format!("not a url {marker}")),
+        ("redirect-url", marker.to_string()),
+        ("token-ttl", marker.to_string()),
+    ] {
+        let mut file = format!(
+            "[default]\napp-id = \"{}\"\napp-secret = \"{}\"\n{key} = \"{value}\"\n",
+            site.app_id, site.app_secret
+        );
+        if key != "base-url" {
+            file.push_str(&format!("base-url = \"{}\"\n", bed.site.base_url()));
+        }
+        std::fs::write(&path, &file).unwrap();
+        for args in [
+            &["login", "--no-browser"][..],
+            &["token", "--login"],
+            &["exec", "--", "true"],
+        ] {
+            let out = bed.run(args);
+            let err = text(&out.stderr);
+            assert_eq!(out.status.code(), Some(1), "{key} {args:?}: {err}");
+            assert!(!err.contains(marker), "{key} {args:?}: {err}");
+            assert!(
+                err.contains(&format!("{key} of profile 'default' in {}", path.display())),
+                "{key} {args:?}: {err}"
+            );
+            assert!(err.contains(&format!("pipi config get {key}")), "{err}");
+        }
+    }
+}
+
+/// Every secret pipi holds is masked wherever it shows in the `profiles` table, even in a
+/// profile's name; the JSON on stdout stays exact.
+#[test]
+fn the_profiles_table_masks_a_secret_even_in_a_profile_name() {
+    let bed = bare();
+    let secret = "0123456789abcdef0123456789abcdef";
+    let named = format!("x{secret}");
+    std::fs::create_dir_all(config_path(&bed).parent().unwrap()).unwrap();
+    std::fs::write(
+        config_path(&bed),
+        format!("[work]\napp-secret = \"{secret}\"\n\n[{named}]\napp-id = \"3\"\n"),
+    )
+    .unwrap();
+    let table = ok(&bed.run(&["profiles"]));
+    assert!(!table.contains(secret), "{table}");
+    assert!(table.contains("x[redacted]"), "{table}");
+    let json = ok(&bed.run(&["profiles", "--json"]));
+    assert!(json.contains(&named), "{json}");
+}

@@ -267,3 +267,29 @@ fn answer_once(app: &std::net::TcpListener) {
         .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
         .unwrap();
 }
+
+/// A browser that starts but never comes back (a text browser, or `curl` in `BROWSER`)
+/// would leave the person waiting in silence: the demo says what to try instead, and its
+/// wait is short by default.
+#[test]
+fn demo_says_what_to_try_when_the_browser_stays_silent() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = bare(dir.path(), &["demo"]);
+    // Starts, succeeds, and never visits the page.
+    cmd.env("PIPI_BROWSER", "true")
+        .env("PIPI_DEMO_HINT_AFTER", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let running = Running::new(cmd.spawn().unwrap());
+    assert!(running.wait_for("Waiting up to 2m for the site"));
+    assert!(running.wait_for("press Ctrl-C and run: pipi demo --no-browser"));
+    running.interrupt();
+    let out = running.finish();
+    assert_eq!(out.status.code(), Some(130), "{}", text(&out.stderr));
+
+    // A browser that comes back before the hint is due leaves it unsaid.
+    let mut cmd = bare(dir.path(), &["demo", "--no-browser"]);
+    let out = cmd.env("PIPI_DEMO_HINT_AFTER", "1").output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(!text(&out.stderr).contains("has not come back"));
+}

@@ -342,7 +342,7 @@ pub struct DemoArgs {
     pub no_browser: bool,
 
     /// Seconds to wait for the browser to come back
-    #[arg(long, value_name = "SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=MAX_WAIT_SECS))]
+    #[arg(long, value_name = "SECS", default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..=MAX_WAIT_SECS))]
     pub timeout: u64,
 }
 

@@ -106,7 +106,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Completions(Deferred(args)) => completions::run(&args),
         Command::Man => man::run(),
-        Command::Config(Deferred(args)) => config::run(&locations(&flags)?, &args),
+        Command::Config(Deferred(args)) => config::run(&locations(&flags)?, &flags, &args),
         Command::Profiles(Deferred(args)) => profiles::run(&locations(&flags)?, &args),
         Command::Login(Deferred(args)) => login::run(&settings(&flags)?, &args),
         Command::Whoami(Deferred(args)) => whoami::run(&settings(&flags)?, &args),

@@ -8,16 +8,16 @@ use crate::cli::exit as error;
 use crate::cli::exit::ExitCode;
 use crate::cli::output as ui;
 use crate::cli::settings::table::{self, Setting, Value};
-use crate::cli::settings::{Locations, process_env};
+use crate::cli::settings::{Flags, Locations, process_env};
 use anyhow::Result;
 use pipi::{ConfigFile, ConfigProfile, EditableConfig};
 
-pub fn run(locations: &Locations, args: &ConfigArgs) -> Result<ExitCode> {
+pub fn run(locations: &Locations, flags: &Flags, args: &ConfigArgs) -> Result<ExitCode> {
     match &args.action {
         ConfigAction::Path => {
             ui::print_data(&format!("{}\n", locations.config_path.display()))?;
         }
-        ConfigAction::List { show_secrets } => list(locations, *show_secrets)?,
+        ConfigAction::List { show_secrets } => list(locations, flags, *show_secrets)?,
         ConfigAction::Get { key, show_secrets } => get(locations, setting(key)?, *show_secrets)?,
         ConfigAction::Set { key, value } => set(locations, setting(key)?, value.as_deref())?,
         ConfigAction::Unset { key } => unset(locations, setting(key)?)?,
@@ -73,9 +73,12 @@ fn note_secret_precedence(conf: Option<&ConfigProfile>) {
     }
 }
 
-fn list(locations: &Locations, show_secrets: bool) -> Result<()> {
+/// The profile's table as the file holds it, on stdout; with `-v`, the debug log also
+/// shows the value in effect for every setting and where it came from.
+fn list(locations: &Locations, flags: &Flags, show_secrets: bool) -> Result<()> {
     let file = load(locations)?;
     let profile = locations.profile();
+    crate::cli::settings::log_in_effect(flags, &file, profile, &process_env);
     let mut text = String::new();
     if let Some(conf) = file.profile(profile) {
         for setting in table::config_settings() {

@@ -66,6 +66,8 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
     // for a paste; the demo walks the pages itself instead.
     let choice = session::browser();
     let no_browser = args.no_browser;
+    let browser_started = Arc::new(AtomicBool::new(false));
+    let started = Arc::clone(&browser_started);
     let open_browser = move |url: &str, abort: Abort| -> pipi::Result<()> {
         match (&choice, no_browser) {
             (_, true) => {}
@@ -81,6 +83,7 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
                 };
                 match browser.start(url, on_failure) {
                     Ok(()) => {
+                        started.store(true, Ordering::SeqCst);
                         ui::say("Sign in and approve the app in the browser window.");
                         return Ok(());
                     }
@@ -119,6 +122,7 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
             }
         })
     };
+    let _hint = hint_when_the_browser_is_silent(browser_started, hint_delay());
     let done = login.run()?;
     logged_in.store(true, Ordering::SeqCst);
     session::say_logged_in(&done, DEMO_PROFILE);
@@ -132,6 +136,41 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
     ui::print_json(&Value::Object(profile.user))?;
     explain(&site);
     Ok(ExitCode::SUCCESS)
+}
+
+/// How long the browser may stay silent before the demo says what to try: 20 seconds, or
+/// what `PIPI_DEMO_HINT_AFTER` says, so that a test can see the hint without waiting that
+/// long. Not a flag: nobody else needs to change it.
+fn hint_delay() -> Duration {
+    let secs = crate::cli::settings::process_env("PIPI_DEMO_HINT_AFTER")
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(20);
+    Duration::from_secs(secs)
+}
+
+/// A browser that cannot sign in (a text browser, `curl` in `BROWSER`) would leave the
+/// person before a page that never moves on, so once it has been quiet for `after`, the
+/// demo says what to try. The hint is dropped, unsaid, when the returned sender is: once
+/// the login is over, whichever way it ended.
+fn hint_when_the_browser_is_silent(
+    browser_started: Arc<AtomicBool>,
+    after: Duration,
+) -> std::sync::mpsc::Sender<()> {
+    let (done, wait) = std::sync::mpsc::channel::<()>();
+    std::thread::spawn(move || {
+        let quiet = matches!(
+            wait.recv_timeout(after),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout)
+        );
+        if quiet && browser_started.load(Ordering::SeqCst) {
+            ui::say(&format!(
+                "The browser has not come back after {}. If it cannot sign in (a text browser, \
+                 or a BROWSER that only fetches pages), press Ctrl-C and run: pipi demo --no-browser",
+                ui::duration(after)
+            ));
+        }
+    });
+    done
 }
 
 /// The headless browser runs beside the login, which waits for it at the redirect URL; if

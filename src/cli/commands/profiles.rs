@@ -19,6 +19,17 @@ pub fn run(locations: &Locations, args: &ProfilesArgs) -> Result<ExitCode> {
     let output = ui::JsonOutput::new(args.jq.jq.as_deref())?;
     let file = settings::load_config(&locations.config_path)?;
     settings::check_cache_dir(&locations.cache_dir, locations.profile())?;
+    // The table is for people, so every secret pipi holds is masked in it, wherever it
+    // shows (even in a profile's name): the app secrets of every table and of the
+    // environment, as the tokens of the caches are once read.
+    let secrets = file
+        .profiles
+        .values()
+        .filter_map(|conf| conf.get(table::APP_SECRET.name).cloned())
+        .chain(settings::process_env(table::APP_SECRET.env));
+    for secret in secrets {
+        pipi::redact::remember(&secret);
+    }
     // A table's name becomes a file name in the cache directory: one that is no profile name
     // (`../x`, `/etc/y`) is said and left out, never opened.
     let mut names: BTreeSet<String> = BTreeSet::new();
@@ -136,7 +147,7 @@ impl Row {
 /// The rows as aligned columns, the profile in use marked with `*`, as `git branch` does.
 /// Cells are aligned by the columns a terminal gives them (two for 花子), and what came
 /// from outside (the account's name, the site) has its controls escaped: the table is for
-/// people, and a name must not be able to rewrite it.
+/// people, and a name must not be able to rewrite it. Secrets are masked, as on stderr.
 fn table(rows: &[Row]) -> String {
     let cells: Vec<[String; 4]> = rows
         .iter()
@@ -149,7 +160,7 @@ fn table(rows: &[Row]) -> String {
                 row.account().unwrap_or_else(|| "-".to_string()),
                 row.state.clone(),
             ]
-            .map(|cell| ui::outside(&cell))
+            .map(|cell| ui::outside(&pipi::redact::redact(&cell)))
         })
         .collect();
     let header = ["  PROFILE", "SITE", "ACCOUNT", "TOKEN"].map(str::to_string);

@@ -170,10 +170,14 @@ impl Settings {
         let token_ttl = seconds(
             table::TOKEN_TTL,
             lookup(table::TOKEN_TTL, None).unwrap_or_else(|| default(table::TOKEN_TTL)),
+            &profile.value,
+            &config_path,
         )?;
         let http_timeout = seconds(
             table::HTTP_TIMEOUT,
             lookup(table::HTTP_TIMEOUT, None).unwrap_or_else(|| default(table::HTTP_TIMEOUT)),
+            &profile.value,
+            &config_path,
         )?
         .value;
 
@@ -230,7 +234,31 @@ impl Settings {
 
     /// The base URL, checked: `https://`, or `http://` on a loopback host only.
     pub fn base_url(&self) -> Result<String> {
-        Ok(pipi::normalize_base_url(&self.base_url_raw.value)?)
+        let raw = &self.base_url_raw;
+        pipi::normalize_base_url(&raw.value).map_err(|e| {
+            if raw.source == Source::ConfigFile {
+                self.broken_in_file(table::BASE_URL, "is not a usable site address")
+            } else {
+                e.into()
+            }
+        })
+    }
+
+    /// The redirect URL. One from the config file is checked here, so that an error about
+    /// it names the key rather than quoting the value.
+    pub fn redirect_url(&self) -> Result<&str> {
+        let raw = &self.redirect_url;
+        if raw.source == Source::ConfigFile && (table::REDIRECT_URL.check)(&raw.value).is_err() {
+            return Err(self.broken_in_file(table::REDIRECT_URL, "is not a usable redirect URL"));
+        }
+        Ok(&raw.value)
+    }
+
+    /// An error about a value in the config file names the key, the profile and the file,
+    /// never the value: it may be a secret pasted under the wrong key. The person who wants
+    /// to see it asks for it with `pipi config get`.
+    fn broken_in_file(&self, setting: &Setting, problem: &str) -> anyhow::Error {
+        broken_in_file(setting, self.profile(), &self.config_path, problem)
     }
 
     /// The app's id and secret, or an error that says exactly what to set and where. A
@@ -342,6 +370,42 @@ fn app_secret(file: Option<&ConfigProfile>, env: EnvLookup) -> Option<Sourced<Ap
         .or_else(|| pick(table::APP_SECRET_COMMAND, None, file, no_env).map(command))
 }
 
+/// Tells the debug log each setting in effect for a profile and where it came from, as
+/// [`Settings::log`] does, but without checking any value: `pipi config` has to work while
+/// one is broken. Secrets stay masked.
+pub fn log_in_effect(flags: &Flags, file: &ConfigFile, profile: &str, env: EnvLookup) {
+    if !log::log_enabled!(log::Level::Debug) {
+        return;
+    }
+    let conf = file.profile(profile);
+    for setting in table::config_settings() {
+        let shown = if setting.name == table::APP_SECRET.name {
+            app_secret(conf, env).map(|s| (s.value.to_string(), s.source))
+        } else if setting.name == table::APP_SECRET_COMMAND.name {
+            // Folded into the app secret above: the one of the two in effect.
+            continue;
+        } else {
+            let flag = (setting.name == table::BASE_URL.name)
+                .then(|| flags.base_url.clone())
+                .flatten();
+            pick(setting, flag, conf, env)
+                .or_else(|| setting.default.map(|_| default(setting)))
+                .map(|s| {
+                    let value = if setting.secret {
+                        pipi::redact::MASK.to_string()
+                    } else {
+                        s.value
+                    };
+                    (value, s.source)
+                })
+        };
+        match shown {
+            Some((value, source)) => log::debug!("{}: {value} ({source})", setting.name),
+            None => log::debug!("{}: not set", setting.name),
+        }
+    }
+}
+
 /// A setting's default, as set nowhere else.
 fn default(setting: &Setting) -> Sourced<String> {
     Sourced {
@@ -378,8 +442,40 @@ fn pick(
     })
 }
 
+/// See [`Settings::broken_in_file`].
+fn broken_in_file(
+    setting: &Setting,
+    profile: &str,
+    config_path: &std::path::Path,
+    problem: &str,
+) -> anyhow::Error {
+    let name = setting.name;
+    let example = setting.example;
+    exit::hinted(
+        format!(
+            "{name} of profile '{profile}' in {} {problem}",
+            config_path.display()
+        ),
+        format!(
+            "see it with: pipi config get {name}; change it with: pipi config set {name} {example}"
+        ),
+    )
+}
+
 /// A number of seconds, checked; a bad one names the setting and where it came from.
-fn seconds(setting: &Setting, raw: Sourced<String>) -> Result<Sourced<Duration>> {
+fn seconds(
+    setting: &Setting,
+    raw: Sourced<String>,
+    profile: &str,
+    config_path: &std::path::Path,
+) -> Result<Sourced<Duration>> {
+    if raw.source == Source::ConfigFile && (setting.check)(&raw.value).is_err() {
+        let problem = format!(
+            "is not a whole number of seconds from 1 to {}",
+            table::MAX_SECONDS
+        );
+        return Err(broken_in_file(setting, profile, config_path, &problem));
+    }
     match (setting.check)(&raw.value) {
         Ok(table::Checked {
             value: table::Value::Number(n),
