@@ -262,3 +262,31 @@ fn a_secret_typed_at_a_terminal_is_not_echoed() {
         format!("{secret}\n")
     );
 }
+
+#[test]
+fn config_list_keeps_one_setting_a_line_and_get_prints_the_value_exactly() {
+    let bed = bare();
+    // A value that, printed raw, would turn the terminal red and read as a second setting.
+    let value = "pass show x\nbase-url = https://elsewhere.example\u{1b}[31m";
+    let out = bed.run(&["config", "set", "app-secret-command", value]);
+    ok(&out);
+    let escaped = r"pass show x\nbase-url = https://elsewhere.example\x1b[31m";
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(&format!("Set app-secret-command = {escaped} for profile")),
+        "{err}"
+    );
+    assert!(!err.contains('\u{1b}'), "{err}");
+    // The file holds the value as given.
+    let typed = pipi::ConfigFile::load(&config_path(&bed), &["app-secret-command"]).unwrap();
+    assert_eq!(
+        typed.profile("default").unwrap()["app-secret-command"],
+        value
+    );
+    let list = ok(&bed.run(&["config", "list"]));
+    assert_eq!(list, format!("app-secret-command = {escaped}\n"));
+    assert_eq!(
+        ok(&bed.run(&["config", "get", "app-secret-command"])),
+        format!("{value}\n")
+    );
+}
