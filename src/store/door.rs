@@ -18,7 +18,9 @@
 
 use super::read::{ReadError, open_regular, read_opened};
 use super::{atomic, lock};
-use crate::error::{Error, ErrorKind};
+use crate::error::Error;
+#[cfg(unix)]
+use crate::error::ErrorKind;
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
 
@@ -188,6 +190,9 @@ pub(crate) fn read(path: &Path, kind: &Kind) -> std::result::Result<Vec<u8>, Rea
             make_private(path, &opened);
         }
     }
+    // Owners and modes are Unix's; elsewhere a file is read as it is.
+    #[cfg(not(unix))]
+    let _ = (kind.pipis_own, opened.through_link);
     read_opened(opened)
 }
 
