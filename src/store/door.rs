@@ -537,3 +537,53 @@ mod tests {
         read(&path, &CONFIG).unwrap();
     }
 }
+
+/// The door against every mode a directory and a file can have: it lets a file through
+/// exactly when neither can be written by others, and changes nothing but the mode of a
+/// file of pipi's own that others could only read.
+#[cfg(all(test, unix))]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn set_mode(path: &Path, mode: u32) {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+
+    fn mode(path: &Path) -> u32 {
+        std::fs::metadata(path).unwrap().permissions().mode() & 0o7777
+    }
+
+    proptest! {
+        // Each case makes a directory and a file.
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn a_file_is_read_exactly_when_nobody_else_can_write_it_or_its_directory(
+            // The owner keeps read, write and search, so that the test can clean up.
+            dir_mode in (0u32..0o1000).prop_map(|m| m | 0o700),
+            file_mode in (0u32..0o1000).prop_map(|m| m | 0o600),
+            pipis_own in any::<bool>(),
+        ) {
+            let tmp = tempfile::tempdir().unwrap();
+            let dir = tmp.path().join("d");
+            std::fs::create_dir(&dir).unwrap();
+            let path = dir.join("f");
+            std::fs::write(&path, "content").unwrap();
+            set_mode(&path, file_mode);
+            set_mode(&dir, dir_mode);
+            let kind = if pipis_own { &TOKEN_CACHE } else { &CONFIG };
+            let outcome = read(&path, kind);
+            let loose = dir_mode & 0o022 != 0 || file_mode & 0o022 != 0;
+            match &outcome {
+                Ok(bytes) => prop_assert_eq!(bytes.as_slice(), b"content".as_slice()),
+                Err(e) => prop_assert!(matches!(e, ReadError::Refused(_)), "{}", e),
+            }
+            prop_assert_eq!(outcome.is_ok(), !loose, "dir {:o} file {:o}", dir_mode, file_mode);
+            prop_assert_eq!(mode(&dir), dir_mode);
+            let expected = if pipis_own && !loose && file_mode & 0o077 != 0 { 0o600 } else { file_mode };
+            prop_assert_eq!(mode(&path), expected);
+        }
+    }
+}
