@@ -391,6 +391,22 @@ fn a_config_file_linked_into_a_dotfiles_repository_is_read_and_written_through_t
     // And the login uses what it holds.
     let login = bed.login(&[]);
     assert_eq!(login.code(), 0, "{}", login.stderr());
+    // The target's directory is held to the same rule before pipi writes in it.
+    set_mode(&dotfiles, 0o777);
+    let before = std::fs::read_to_string(&real).unwrap();
+    let out = bed.run(&["config", "set", "app-id", "99"]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(&format!(
+            "directory of config file's target {} can be written by other users",
+            // As the link is followed: /tmp is itself a link on some systems.
+            std::fs::canonicalize(&dotfiles).unwrap().display()
+        )),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&real).unwrap(), before);
+    assert!(temp_files(&dotfiles).is_empty());
 }
 
 /// Whether the test may give files away to another user, which takes root. Elsewhere it
