@@ -179,6 +179,9 @@ pub struct ConfigFile {
 impl ConfigFile {
     /// Reads the file at `path`; a missing file is an empty one. Keys other than `keys`
     /// are refused, naming the file and the key (never quoting a value: it may be a secret).
+    /// On Unix, a file that another user owns (root aside) or that others can change, or
+    /// one in a directory that another user owns or others can write, is refused whole,
+    /// naming the `chmod` that fixes it.
     pub fn load(path: &Path, keys: &[&str]) -> crate::Result<ConfigFile> {
         ConfigFile::read(path, keys).map_err(file_error)
     }
@@ -215,7 +218,8 @@ pub struct EditableConfig {
 
 impl EditableConfig {
     /// Reads the file at `path` for changing; a missing file is an empty one. What is saved
-    /// must hold only `keys`.
+    /// must hold only `keys`. The file and its directory are held to the same rule as by
+    /// [`ConfigFile::load`].
     pub fn load(path: &Path, keys: &[&'static str]) -> crate::Result<EditableConfig> {
         EditableConfig::read(path, keys).map_err(file_error)
     }
