@@ -283,14 +283,16 @@ pub(crate) fn secure_dir(
     what: &str,
     own: &dyn Fn(&str) -> bool,
 ) -> std::result::Result<Option<String>, Error> {
-    check_dir(dir, what)?;
     #[cfg(unix)]
     {
-        use std::os::unix::fs::PermissionsExt;
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        // One look at the directory, for the rule and for what may be made private.
         let Ok(meta) = std::fs::metadata(dir) else {
             return Ok(None);
         };
-        let mode = meta.permissions().mode() & 0o777;
+        let me = rustix::process::geteuid().as_raw();
+        dir_rule(dir, what, me, meta.uid(), meta.mode())?;
+        let mode = meta.mode() & 0o777;
         if mode & OPEN_TO_OTHERS != 0
             && holds_only_pipi_files(dir, own)
             && std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).is_ok()
@@ -303,7 +305,7 @@ pub(crate) fn secure_dir(
         }
     }
     #[cfg(not(unix))]
-    let _ = own;
+    let _ = (dir, what, own);
     Ok(None)
 }
 
