@@ -73,25 +73,41 @@ pub(crate) fn dir_of(path: &Path) -> &Path {
 /// that does not exist passes: there is nothing in it to trust or not.
 pub(crate) fn check_dir(dir: &Path, what: &str) -> std::result::Result<(), Error> {
     #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        // A link to the directory is the person's: the path is theirs to give.
-        let Ok(meta) = std::fs::metadata(dir) else {
-            return Ok(());
-        };
-        dir_rule(
-            dir,
-            what,
-            rustix::process::geteuid().as_raw(),
-            meta.uid(),
-            meta.mode(),
-        )
-    }
+    checked_dir(dir, what)?;
     #[cfg(not(unix))]
+    let _ = (dir, what);
+    Ok(())
+}
+
+/// What the system says of `dir`, once it has passed the rule; `None` when there is nothing
+/// there. A link to the directory is followed when it is the person's (or root's): the path
+/// is theirs to give. A link someone else made (in `/tmp`, say) is not: it could lead pipi
+/// into any directory of the person's.
+#[cfg(unix)]
+fn checked_dir(dir: &Path, what: &str) -> std::result::Result<Option<std::fs::Metadata>, Error> {
+    use std::os::unix::fs::MetadataExt;
+    let me = rustix::process::geteuid().as_raw();
+    if let Ok(link) = std::fs::symlink_metadata(dir)
+        && link.file_type().is_symlink()
+        && link.uid() != me
+        && link.uid() != 0
     {
-        let _ = (dir, what);
-        Ok(())
+        return Err(Error::new(
+            ErrorKind::File,
+            format!(
+                "{what} {} is a link made by another user (uid {}), not by you (uid {me}); \
+                 pipi does not follow it",
+                dir.display(),
+                link.uid()
+            ),
+        )
+        .with_hint("use a directory of your own"));
     }
+    let Ok(meta) = std::fs::metadata(dir) else {
+        return Ok(None);
+    };
+    dir_rule(dir, what, me, meta.uid(), meta.mode())?;
+    Ok(Some(meta))
 }
 
 /// The rule for a directory, from who `me` is and the directory's owner and mode.
@@ -287,11 +303,9 @@ pub(crate) fn secure_dir(
     {
         use std::os::unix::fs::{MetadataExt, PermissionsExt};
         // One look at the directory, for the rule and for what may be made private.
-        let Ok(meta) = std::fs::metadata(dir) else {
+        let Some(meta) = checked_dir(dir, what)? else {
             return Ok(None);
         };
-        let me = rustix::process::geteuid().as_raw();
-        dir_rule(dir, what, me, meta.uid(), meta.mode())?;
         let mode = meta.mode() & 0o777;
         if mode & OPEN_TO_OTHERS != 0
             && holds_only_pipi_files(dir, own)
@@ -355,6 +369,20 @@ mod tests {
 
     fn is_root() -> bool {
         rustix::process::geteuid().is_root()
+    }
+
+    /// Whether the test may give files away to another user, which takes root. Elsewhere
+    /// the rest of it is skipped with a note, but not in CI, where the tests run as root.
+    fn can_give_away() -> bool {
+        if is_root() {
+            return true;
+        }
+        assert!(
+            !std::env::var("CI").is_ok_and(|v| v == "true"),
+            "giving a file away takes root, and in CI this test must run whole"
+        );
+        eprintln!("skipped: giving a file away to another user takes root");
+        false
     }
 
     #[test]
@@ -517,12 +545,31 @@ mod tests {
     }
 
     #[test]
+    fn a_link_to_a_directory_is_followed_only_when_the_person_made_it() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mine = tmp.path().join("mine");
+        std::fs::create_dir(&mine).unwrap();
+        set_mode(&mine, 0o700);
+        let link = tmp.path().join("link");
+        std::os::unix::fs::symlink(&mine, &link).unwrap();
+        check_dir(&link, "token cache directory").unwrap();
+        if !can_give_away() {
+            return;
+        }
+        std::os::unix::fs::lchown(&link, Some(NOBODY), Some(NOBODY)).unwrap();
+        let err = check_dir(&link, "token cache directory").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("is a link made by another user (uid 65534)"),
+            "{err}"
+        );
+        assert!(write(&link.join("default.json"), &TOKEN_CACHE, b"{}").is_err());
+        assert!(!mine.join("default.json").exists());
+    }
+
+    #[test]
     fn a_file_of_another_user_is_refused_and_roots_is_not() {
-        if !is_root() {
-            if std::env::var("CI").is_ok_and(|v| v == "true") {
-                panic!("giving a file away takes root, and in CI this test must run");
-            }
-            eprintln!("skipped: giving a file away to another user takes root");
+        if !can_give_away() {
             return;
         }
         let tmp = tempfile::tempdir().unwrap();
