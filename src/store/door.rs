@@ -257,7 +257,7 @@ fn link_target(path: &Path) -> Result<Option<PathBuf>> {
     }
 }
 
-/// Takes the lock that guards the file of `kind` at `path` (see [`lock`]), creating its
+/// Takes the lock that guards the file of `kind` at `path` (see the `lock` module), creating its
 /// directory if needed; the lock file is never opened through a link.
 pub(crate) fn lock(path: &Path, kind: &Kind) -> Result<lock::FileLock> {
     prepare_dir(dir_of(path), kind.dir)?;
