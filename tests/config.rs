@@ -357,3 +357,31 @@ fn the_profiles_table_masks_a_secret_even_in_a_profile_name() {
     let json = ok(&bed.run(&["profiles", "--json"]));
     assert!(json.contains(&named), "{json}");
 }
+
+#[test]
+fn config_list_keeps_one_setting_a_line_and_get_prints_the_value_exactly() {
+    let bed = bare();
+    // A value that, printed raw, would turn the terminal red and read as a second setting.
+    let value = "pass show x\nbase-url = https://elsewhere.example\u{1b}[31m";
+    let out = bed.run(&["config", "set", "app-secret-command", value]);
+    ok(&out);
+    let escaped = r"pass show x\nbase-url = https://elsewhere.example\x1b[31m";
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(&format!("Set app-secret-command = {escaped} for profile")),
+        "{err}"
+    );
+    assert!(!err.contains('\u{1b}'), "{err}");
+    // The file holds the value as given.
+    let typed = pipi::ConfigFile::load(&config_path(&bed), &["app-secret-command"]).unwrap();
+    assert_eq!(
+        typed.profile("default").unwrap()["app-secret-command"],
+        value
+    );
+    let list = ok(&bed.run(&["config", "list"]));
+    assert_eq!(list, format!("app-secret-command = {escaped}\n"));
+    assert_eq!(
+        ok(&bed.run(&["config", "get", "app-secret-command"])),
+        format!("{value}\n")
+    );
+}

@@ -156,20 +156,382 @@ fn a_cache_directory_others_can_enter_is_made_private() {
     );
 }
 
+/// The commands that read or write the token cache, and what each exits with when the
+/// cache directory is refused.
+const CACHE_COMMANDS: [&[&str]; 5] = [
+    &["token"],
+    &["status"],
+    &["logout"],
+    &["login"],
+    &["profiles"],
+];
+
 #[test]
-fn a_cache_directory_shared_with_other_files_is_named_not_changed() {
+fn a_directory_others_can_write_is_refused_with_its_chmod() {
+    for loose in [0o777, 0o770, 0o1777] {
+        // The token cache directory.
+        let bed = Bed::new();
+        let dir = bed.cache_dir();
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("someone-elses.txt"), "hello").unwrap();
+        set_mode(&dir, loose);
+        for args in CACHE_COMMANDS {
+            let out = run_within(&mut bed.pipi(args), LIMIT);
+            let err = text(&out.stderr);
+            assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+            assert!(
+                err.contains(&format!(
+                    "pipi: error: token cache directory {} can be written by other users (mode {loose:o})",
+                    dir.display()
+                )) && err.contains(&format!("hint: to fix it: chmod 700 '{}'", dir.display())),
+                "{args:?}: {err}"
+            );
+        }
+        let now = std::fs::metadata(&dir).unwrap().permissions().mode() & 0o7777;
+        assert_eq!(now, loose, "the directory was changed");
+        assert!(
+            !bed.cache_file("default").exists(),
+            "a login wrote the cache"
+        );
+        // The config directory.
+        let bed = Bed::new();
+        let path = config_path(&bed);
+        let dir = path.parent().unwrap().to_path_buf();
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(&path, "[default]\napp-id = 5\n").unwrap();
+        set_mode(&dir, loose);
+        for args in [
+            &["status"][..],
+            &["login"][..],
+            &["config", "list"][..],
+            &["config", "set", "app-id", "6"][..],
+            &["profiles"][..],
+        ] {
+            let out = run_within(&mut bed.pipi(args), LIMIT);
+            let err = text(&out.stderr);
+            assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+            assert!(
+                err.contains(&format!(
+                    "config directory {} can be written by other users (mode {loose:o})",
+                    dir.display()
+                )) && err.contains(&format!("chmod 700 '{}'", dir.display())),
+                "{args:?}: {err}"
+            );
+        }
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "[default]\napp-id = 5\n"
+        );
+        // Fixed as the message says, all is well again.
+        set_mode(&dir, 0o700);
+        let out = bed.run(&["config", "set", "app-id", "6"]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    }
+}
+
+/// A file of someone else's that a link planted in pipi's directory points at: owned by
+/// another user where the tests can give it away, mode 644.
+fn victim(bed: &Bed) -> PathBuf {
+    let path = bed.dir.path().join("victim");
+    std::fs::write(&path, "the victim's own text\n").unwrap();
+    set_mode(&path, 0o644);
+    if rustix::process::geteuid().is_root() {
+        std::os::unix::fs::chown(&path, Some(65534), Some(65534)).unwrap();
+    }
+    path
+}
+
+fn assert_untouched(victim: &Path) {
+    assert_eq!(mode(victim), 0o644, "{} was chmodded", victim.display());
+    assert_eq!(
+        std::fs::read_to_string(victim).unwrap(),
+        "the victim's own text\n",
+        "{} was written",
+        victim.display()
+    );
+}
+
+#[test]
+fn links_planted_in_a_directory_others_can_write_are_never_followed() {
+    // The cache file and its lock, linked to a file elsewhere and to a place where a file
+    // would be made.
     let bed = Bed::new();
+    let victim = victim(&bed);
+    let made_there = bed.dir.path().join("made-through-the-link");
     let dir = bed.cache_dir();
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("someone-elses.txt"), "hello").unwrap();
+    std::os::unix::fs::symlink(&victim, bed.cache_file("default")).unwrap();
+    std::os::unix::fs::symlink(&made_there, dir.join("default.json.lock")).unwrap();
     set_mode(&dir, 0o777);
-    let out = bed.run(&["status"]);
-    let err = text(&out.stderr);
+    for args in CACHE_COMMANDS {
+        let out = run_within(&mut bed.pipi(args), LIMIT);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+    }
+    assert_untouched(&victim);
     assert!(
-        err.contains(&format!("chmod 700 '{}'", dir.display())),
+        !made_there.exists(),
+        "a lock file was made through the link"
+    );
+    // The config file, linked to a file elsewhere.
+    let bed = Bed::new();
+    let victim = self::victim(&bed);
+    let path = config_path(&bed);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::os::unix::fs::symlink(&victim, &path).unwrap();
+    set_mode(path.parent().unwrap(), 0o777);
+    for args in [
+        &["config", "set", "app-id", "5"][..],
+        &["config", "unset", "app-id"][..],
+    ] {
+        let out = run_within(&mut bed.pipi(args), LIMIT);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+    }
+    assert_untouched(&victim);
+}
+
+#[test]
+fn files_pipi_makes_are_never_made_through_a_link_even_in_a_private_directory() {
+    let bed = Bed::new();
+    assert_eq!(bed.login(&[]).code(), 0);
+    let made_there = bed.dir.path().join("made-through-the-link");
+    let lock = bed.cache_dir().join("default.json.lock");
+    std::fs::remove_file(&lock).unwrap();
+    std::os::unix::fs::symlink(&made_there, &lock).unwrap();
+    let logout = run_within(&mut bed.pipi(&["logout"]), LIMIT);
+    let login = bed.login(&[]);
+    for (code, err) in [
+        (logout.status.code(), text(&logout.stderr)),
+        (Some(login.code()), login.stderr()),
+    ] {
+        assert_eq!(code, Some(1), "{err}");
+        assert!(
+            err.contains(&format!(
+                "the lock file {} is a symbolic link",
+                lock.display()
+            )),
+            "{err}"
+        );
+    }
+    assert!(
+        !made_there.exists(),
+        "a lock file was made through the link"
+    );
+    // A cache file that is a link, in the person's own directory: theirs, so it is read,
+    // but `status` never makes its target private through it.
+    std::fs::remove_file(&lock).unwrap();
+    let elsewhere = bed.dir.path().join("kept-elsewhere.json");
+    std::fs::rename(bed.cache_file("default"), &elsewhere).unwrap();
+    set_mode(&elsewhere, 0o644);
+    std::os::unix::fs::symlink(&elsewhere, bed.cache_file("default")).unwrap();
+    let out = bed.run(&["status"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(mode(&elsewhere), 0o644, "status chmodded through the link");
+}
+
+#[test]
+fn a_config_file_linked_into_a_dotfiles_repository_is_read_and_written_through_the_link() {
+    let mut bed = Bed::new();
+    bed.without_site_variables();
+    let dotfiles = bed.dir.path().join("dotfiles");
+    std::fs::create_dir_all(&dotfiles).unwrap();
+    let real = dotfiles.join("pipi.toml");
+    let site = bed.site.config().clone();
+    std::fs::write(
+        &real,
+        format!(
+            "# kept in git\n[default]\nbase-url = \"{}\"\napp-id = \"{}\"\n",
+            bed.site.base_url(),
+            site.app_id
+        ),
+    )
+    .unwrap();
+    let path = config_path(&bed);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    set_mode(path.parent().unwrap(), 0o700);
+    std::os::unix::fs::symlink(&real, &path).unwrap();
+    let out = bed.run(&["config", "get", "app-id"]);
+    assert_eq!(
+        text(&out.stdout),
+        format!("{}\n", site.app_id),
+        "{}",
+        text(&out.stderr)
+    );
+    for (key, value) in [
+        ("redirect-url", site.redirect_url.as_str()),
+        ("app-secret", site.app_secret.as_str()),
+    ] {
+        let out = bed.run(&["config", "set", key, value]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    }
+    assert!(
+        std::fs::symlink_metadata(&path)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    let written = std::fs::read_to_string(&real).unwrap();
+    assert!(written.starts_with("# kept in git\n"), "{written}");
+    assert!(written.contains(&site.app_secret), "{written}");
+    assert_eq!(mode(&real), 0o600);
+    assert!(
+        temp_files(&dotfiles).is_empty(),
+        "{:?}",
+        temp_files(&dotfiles)
+    );
+    // And the login uses what it holds.
+    let login = bed.login(&[]);
+    assert_eq!(login.code(), 0, "{}", login.stderr());
+    // The target's directory is held to the same rule before pipi writes in it.
+    set_mode(&dotfiles, 0o777);
+    let before = std::fs::read_to_string(&real).unwrap();
+    let out = bed.run(&["config", "set", "app-id", "99"]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(&format!(
+            "directory of config file's target {} can be written by other users",
+            // As the link is followed: /tmp is itself a link on some systems.
+            std::fs::canonicalize(&dotfiles).unwrap().display()
+        )),
         "{err}"
     );
-    assert_eq!(mode(&dir), 0o777);
+    assert_eq!(std::fs::read_to_string(&real).unwrap(), before);
+    assert!(temp_files(&dotfiles).is_empty());
+}
+
+/// Whether the test may give files away to another user, which takes root. Elsewhere it
+/// is skipped with a note, but not in CI, where the tests run as root.
+fn can_give_away(test: &str) -> bool {
+    if rustix::process::geteuid().is_root() {
+        return true;
+    }
+    assert!(
+        !std::env::var("CI").is_ok_and(|v| v == "true"),
+        "{test} gives files away to another user, which takes root; in CI it must run"
+    );
+    eprintln!("skipped {test}: giving files away to another user takes root");
+    false
+}
+
+/// A config file holding an app-secret-command that leaves a mark when it runs.
+fn config_with_command(bed: &mut Bed, mark: &Path) -> PathBuf {
+    bed.unset("PIPI_APP_SECRET");
+    let path = config_path(bed);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(
+        &path,
+        format!(
+            "[default]\napp-secret-command = \"touch '{}'; echo {}\"\n",
+            mark.display(),
+            bed.site.config().app_secret
+        ),
+    )
+    .unwrap();
+    path
+}
+
+fn assert_config_refused(bed: &Bed, mark: &Path, said: &str) {
+    for args in [
+        &["login"][..],
+        &["token", "--login"][..],
+        &["status"][..],
+        &["config", "list"][..],
+    ] {
+        let out = run_within(&mut bed.pipi(args), LIMIT);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(
+            err.contains(said) && err.contains("pipi uses nothing in it"),
+            "{args:?}: {err}"
+        );
+        assert!(
+            !mark.exists(),
+            "{args:?} ran the command in a refused config file"
+        );
+    }
+    assert!(bed.methods_seen("/api/authorize").is_empty());
+}
+
+#[test]
+fn a_config_file_others_can_change_is_refused_and_its_command_never_runs() {
+    let mut bed = Bed::new();
+    let mark = bed.dir.path().join("command-ran");
+    let path = config_with_command(&mut bed, &mark);
+    set_mode(&path, 0o666);
+    assert_config_refused(
+        &bed,
+        &mark,
+        &format!(
+            "config file {} can be changed by other users (mode 666)",
+            path.display()
+        ),
+    );
+    // Fixed as the hint says, the same file is used.
+    set_mode(&path, 0o600);
+    let login = bed.login(&[]);
+    assert_eq!(login.code(), 0, "{}", login.stderr());
+    assert!(mark.exists());
+}
+
+#[test]
+fn a_config_file_of_another_user_is_refused_and_its_command_never_runs() {
+    if !can_give_away("a_config_file_of_another_user_is_refused_and_its_command_never_runs") {
+        return;
+    }
+    let mut bed = Bed::new();
+    let mark = bed.dir.path().join("command-ran");
+    let path = config_with_command(&mut bed, &mark);
+    set_mode(&path, 0o600);
+    std::os::unix::fs::chown(&path, Some(65534), Some(65534)).unwrap();
+    assert_config_refused(
+        &bed,
+        &mark,
+        &format!(
+            "config file {} belongs to another user (uid 65534)",
+            path.display()
+        ),
+    );
+}
+
+#[test]
+fn a_cache_file_of_another_user_or_that_others_can_change_is_not_used() {
+    for give_away in [false, true] {
+        if give_away
+            && !can_give_away("a_cache_file_of_another_user_or_that_others_can_change_is_not_used")
+        {
+            return;
+        }
+        let bed = Bed::new();
+        assert_eq!(bed.login(&[]).code(), 0);
+        let path = bed.cache_file("default");
+        let said = if give_away {
+            std::os::unix::fs::chown(&path, Some(65534), Some(65534)).unwrap();
+            "belongs to another user (uid 65534)"
+        } else {
+            set_mode(&path, 0o666);
+            "can be changed by other users (mode 666)"
+        };
+        let out = bed.run(&["token"]);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(4), "{err}");
+        assert!(err.contains(said) && err.contains("not logged in"), "{err}");
+        assert!(out.stdout.is_empty());
+        // A login replaces it with a file of pipi's own.
+        let login = bed.login(&[]);
+        assert_eq!(login.code(), 0, "{}", login.stderr());
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(bed.run(&["token"]).status.code(), Some(0));
+    }
 }
 
 #[test]
@@ -236,7 +598,8 @@ fn a_directory_of_another_user_is_refused() {
         assert!(
             err.contains(&format!(
                 "token cache directory {theirs} belongs to another user"
-            )) && err.contains("hint: set PIPI_CACHE_DIR"),
+            )) && err.contains(&format!("chown {}", rustix::process::geteuid().as_raw()))
+                && err.contains("or set PIPI_CACHE_DIR to a directory of your own"),
             "{args:?}: {err}"
         );
     }

@@ -283,3 +283,39 @@ fn a_second_ctrl_c_during_demo_leaves_no_temporary_directory() {
         .collect();
     assert!(left.is_empty(), "left behind: {left:?}");
 }
+
+#[cfg(unix)]
+#[test]
+fn a_setting_in_the_environment_that_is_not_utf8_is_a_usage_error_naming_it() {
+    use std::os::unix::ffi::OsStrExt;
+    let bed = Bed::new();
+    for name in [
+        "PIPI_BASE_URL",
+        "PIPI_PROFILE",
+        "PIPI_ACCESS_TOKEN",
+        "PIPI_APP_SECRET",
+    ] {
+        for args in [
+            &["token", "--login"][..],
+            &["status"][..],
+            &["config", "list"][..],
+        ] {
+            let out = bed
+                .pipi(args)
+                .env(name, std::ffi::OsStr::from_bytes(b"https://a.example/\xff"))
+                .output()
+                .unwrap();
+            let err = text(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{name} {args:?}: {err}");
+            assert!(
+                err.contains(&format!(
+                    "pipi: error: {name} is set to something that is not UTF-8"
+                )),
+                "{name} {args:?}: {err}"
+            );
+            assert!(out.stdout.is_empty());
+        }
+    }
+    // Nothing was sent anywhere, the app secret least of all.
+    assert!(bed.methods_seen("/api/authorize").is_empty());
+}

@@ -186,3 +186,34 @@ fn commands_that_need_no_secret_do_not_run_it() {
     }
     assert!(!marker.exists(), "a live token needs no app secret");
 }
+
+#[cfg(unix)]
+#[test]
+fn the_login_waits_for_the_command_not_for_what_it_leaves_holding_its_output() {
+    let mut bed = Bed::new();
+    bed.unset("PIPI_APP_SECRET");
+    let pid_file = bed.dir.path().join("background-pid");
+    // The background process keeps the command's output open for 300 s and writes nothing.
+    bed.set(
+        "PIPI_APP_SECRET_COMMAND",
+        format!(
+            "echo {}; sleep 300 2>/dev/null & echo $! > '{}'",
+            bed.site.config().app_secret,
+            pid_file.display()
+        ),
+    );
+    let login = bed.login(&[]);
+    assert_eq!(login.code(), 0, "{}", login.stderr());
+    // The login is over while what the command left behind still runs.
+    let pid: i32 = std::fs::read_to_string(&pid_file)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let pid = rustix::process::Pid::from_raw(pid).unwrap();
+    assert!(
+        rustix::process::test_kill_process(pid).is_ok(),
+        "the login waited for the background process to end"
+    );
+    rustix::process::kill_process(pid, rustix::process::Signal::KILL).unwrap();
+}

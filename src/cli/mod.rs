@@ -39,6 +39,10 @@ pub fn main() -> ExitCode {
             return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
         }
     };
+    if let Err(e) = settings::check_environment(&|name| std::env::var_os(name)) {
+        output::report(&e);
+        return ExitCode::from(exit::code(&e));
+    }
     // A command that writes files or waits must end cleanly on a signal; one that only
     // reads ends the system's way, with the same exit status, and spares a thread.
     if cli.command.writes_or_waits() {

@@ -174,9 +174,16 @@ impl TempFile {
     /// by others, not even for an instant.
     fn create(dir: &Path) -> std::io::Result<TempFile> {
         let mut options = std::fs::OpenOptions::new();
+        // `create_new` (O_EXCL) never opens what is there, a link included; O_NOFOLLOW
+        // says so twice.
         options.write(true).create_new(true);
         #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options
+                .mode(0o600)
+                .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32);
+        }
         loop {
             let mut random = [0u8; 6];
             getrandom::fill(&mut random).map_err(|e| std::io::Error::other(e.to_string()))?;
@@ -268,7 +275,7 @@ fn sweep_abandoned(dir: &Path) {
         if !entry.file_type().is_ok_and(|t| t.is_file()) {
             continue;
         }
-        let Ok(file) = std::fs::File::open(&path) else {
+        let Ok(file) = open_no_follow(&path) else {
             continue;
         };
         // A live writer holds its file locked; the lock taken here is held while deciding,
@@ -290,6 +297,18 @@ fn sweep_abandoned(dir: &Path) {
             let _ = std::fs::remove_file(&path);
         }
     }
+}
+
+/// Opens `path` for reading, refusing a link.
+fn open_no_follow(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(
+        &mut options,
+        (rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK).bits() as i32,
+    );
+    options.open(path)
 }
 
 /// Whether process `pid` exists on this system. This process counts as alive: its own

@@ -1,8 +1,8 @@
 //! The token cache: one private JSON file per profile with the token, its times, the site and
 //! app it belongs to, and the profile snapshot taken at login.
 
-use super::read::{ReadError, read_small_file};
-use super::{atomic, lock, private};
+use super::door::{self, TOKEN_CACHE};
+use super::read::ReadError;
 use crate::error::{Error, ErrorKind, Result};
 use crate::secret::Secret;
 use anyhow::Context;
@@ -78,25 +78,23 @@ impl TokenCache {
             .unwrap_or(Path::new("."))
     }
 
-    /// Checks the directory before use: refuses one that belongs to another user, and makes
-    /// one that holds only pipi's files private (0700) when others may enter it. Returns a
-    /// sentence for the person when it changed something, or when the directory holds other
-    /// files too and others may write in it. [`load`](Self::load), [`save`](Self::save) and
-    /// [`remove`](Self::remove) refuse another user's directory too; this says so before
-    /// any work.
+    /// Checks the directory before use: refuses one that belongs to another user or that
+    /// others can write in, and makes one that holds only pipi's files private (0700) when
+    /// others may enter it. Returns a sentence for the person when it changed something.
+    /// [`load`](Self::load), [`save`](Self::save) and [`remove`](Self::remove) refuse such
+    /// a directory too; this says so before any work.
     pub fn check_dir(&self) -> Result<Option<String>> {
-        let dir = self.dir();
-        private::check_owner(dir, "token cache directory")
-            .map_err(|e| Error::from_chain(e).or_kind(ErrorKind::File))?;
-        Ok(private::secure_dir(dir, "token cache directory", &|name| {
-            name.ends_with(".json") || private::is_helper_file(name)
-        }))
+        door::secure_dir(self.dir(), TOKEN_CACHE.dir, &|name| {
+            name.ends_with(".json") || door::is_helper_file(name)
+        })
     }
 
     /// Reads the file; a broken one is [`Lookup::Unusable`], never an error, so that a
     /// login can replace it. Anything but a regular file of at most 1 MiB is broken: a FIFO
-    /// or a device is not opened for reading, and a huge file is not read. A file others can
-    /// read is made private.
+    /// or a device is not opened for reading, and a huge file is not read. So is a file
+    /// that another user owns or others can change, or one in a directory others can write
+    /// in: nothing in it is used. A file others can read is made private (not through a
+    /// link).
     pub fn load(&self) -> Lookup {
         self.read_with(parse::<CachedToken>)
     }
@@ -110,12 +108,12 @@ impl TokenCache {
 
     /// Reads the file and hands its bytes to `parse`, or says why there are none.
     fn read_with(&self, parse: fn(&Path, &[u8]) -> Lookup) -> Lookup {
-        if let Err(e) = private::check_owner(self.dir(), "token cache directory") {
-            return Lookup::Unusable(format!("ignoring the token cache: {e}"));
-        }
-        let bytes = match read_small_file(&self.path) {
+        let bytes = match door::read(&self.path, &TOKEN_CACHE) {
             Ok(bytes) => bytes,
             Err(ReadError::Missing) => return Lookup::Missing,
+            Err(ReadError::Refused(e)) => {
+                return Lookup::Unusable(format!("ignoring the token cache: {e}"));
+            }
             Err(e @ ReadError::Io(_)) => {
                 return Lookup::Unusable(format!(
                     "failed to read token cache {}: {e}",
@@ -129,7 +127,6 @@ impl TokenCache {
                 ));
             }
         };
-        private::secure_own_file(&self.path);
         parse(&self.path, &bytes)
     }
 
@@ -166,13 +163,12 @@ impl TokenCache {
         make: impl FnOnce(Lookup) -> anyhow::Result<CachedToken>,
     ) -> Result<CachedToken> {
         let change = || -> anyhow::Result<CachedToken> {
-            private::check_owner(self.dir(), "token cache directory")?;
-            let _lock = lock::lock(&self.path)?;
+            let _lock = door::lock(&self.path, &TOKEN_CACHE)?;
             let token = make(self.load())?;
             let mut json =
                 serde_json::to_vec_pretty(&token).context("failed to encode the token cache")?;
             json.push(b'\n');
-            atomic::write_private_atomic(&self.path, &json)?;
+            door::write(&self.path, &TOKEN_CACHE, &json)?;
             Ok(token)
         };
         change().map_err(|e| {
@@ -187,13 +183,8 @@ impl TokenCache {
     /// Deletes the file; `false` if there was none.
     pub fn remove(&self) -> Result<bool> {
         let remove = || -> anyhow::Result<bool> {
-            private::check_owner(self.dir(), "token cache directory")?;
-            let _lock = lock::lock(&self.path)?;
-            match std::fs::remove_file(&self.path) {
-                Ok(()) => Ok(true),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
-                Err(e) => Err(e.into()),
-            }
+            let _lock = door::lock(&self.path, &TOKEN_CACHE)?;
+            door::remove(&self.path, &TOKEN_CACHE)
         };
         remove().map_err(|e| {
             Error::from_chain(e.context(format!(

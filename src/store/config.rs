@@ -11,8 +11,8 @@
 //! token-ttl = 60
 //! ```
 
-use super::read::{ReadError, read_small_file};
-use super::{atomic, lock, private};
+use super::door::{self, CONFIG, dir_of};
+use super::{lock, read::ReadError};
 use crate::error::{Error, ErrorKind};
 use anyhow::{Context, Result};
 use std::collections::BTreeMap;
@@ -129,46 +129,38 @@ fn parse_error(
 
 /// The file's text; a file that does not exist reads as empty. Only a regular file of at
 /// most 1 MiB is read: a FIFO left in its place is not waited on, a huge file not loaded.
+/// A file or directory that others could have changed is refused whole (see `door`).
 fn read_text(path: &Path) -> Result<String> {
     let context = || format!("failed to read config file {}", path.display());
-    match read_small_file(path) {
+    match door::read(path, &CONFIG) {
         Ok(bytes) => String::from_utf8(bytes)
             .map_err(|_| anyhow::anyhow!("it is not UTF-8 text"))
             .with_context(context),
         Err(ReadError::Missing) => Ok(String::new()),
+        // Said as it is: the message names the file or directory, and the hint the fix.
+        Err(ReadError::Refused(e)) => Err(e.into()),
         Err(e) => Err(anyhow::anyhow!("{e}")).with_context(context),
     }
-}
-
-/// The directory the file is in.
-fn dir_of(path: &Path) -> &Path {
-    path.parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."))
 }
 
 /// The key that holds a secret, which makes a file others can read a problem.
 const SECRET_KEY: &str = "app-secret";
 
-/// Refuses a config directory that belongs to another user.
-fn check_dir_owner(path: &Path) -> Result<()> {
-    private::check_owner(dir_of(path), "config directory")
-}
-
-/// What is wrong with who may touch the file and its directory, each with its fix. A
-/// directory holding nothing but the config file is pipi's, and is made private instead.
-fn mode_warnings(path: &Path, holds_secret: bool) -> Vec<String> {
+/// Holds the directory to the rule (see `door`), and says what was made private or should
+/// be: a directory holding nothing but the config file is pipi's, and is made private; a
+/// file holding the secret that others can read is named, with its fix.
+fn mode_warnings(path: &Path, holds_secret: bool) -> Result<Vec<String>> {
     let name = path
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or_default();
-    let mut warnings: Vec<String> = private::secure_dir(dir_of(path), "config directory", &|n| {
-        n == name || private::is_helper_file(n)
-    })
+    let mut warnings: Vec<String> = door::secure_dir(dir_of(path), CONFIG.dir, &|n| {
+        n == name || door::is_helper_file(n)
+    })?
     .into_iter()
     .collect();
-    warnings.extend(private::config_file_warnings(path, holds_secret));
-    warnings
+    warnings.extend(door::secret_readable_warning(path, holds_secret));
+    Ok(warnings)
 }
 
 /// The whole file, as read from `path` (empty when the file does not exist).
@@ -178,26 +170,29 @@ pub struct ConfigFile {
     pub path: PathBuf,
     /// Each profile's table, by name.
     pub profiles: BTreeMap<String, Profile>,
-    /// What others may do to the file or its directory, each with the `chmod` that fixes it
-    /// (or what pipi fixed itself): for the person to read.
+    /// What others may read of the file or its directory, each with the `chmod` that fixes
+    /// it (or what pipi fixed itself): for the person to read. (What others could change is
+    /// refused: the file is not read at all.)
     pub warnings: Vec<String>,
 }
 
 impl ConfigFile {
     /// Reads the file at `path`; a missing file is an empty one. Keys other than `keys`
     /// are refused, naming the file and the key (never quoting a value: it may be a secret).
+    /// On Unix, a file that another user owns (root aside) or that others can change, or
+    /// one in a directory that another user owns or others can write, is refused whole,
+    /// naming the `chmod` that fixes it.
     pub fn load(path: &Path, keys: &[&str]) -> crate::Result<ConfigFile> {
         ConfigFile::read(path, keys).map_err(file_error)
     }
 
     fn read(path: &Path, keys: &[&str]) -> Result<ConfigFile> {
-        check_dir_owner(path)?;
         let text = read_text(path)?;
         let profiles = parse_profiles(path, &text, keys, "failed to parse config file")?;
         let holds_secret = profiles.values().any(|p| p.contains_key(SECRET_KEY));
         Ok(ConfigFile {
             path: path.to_path_buf(),
-            warnings: mode_warnings(path, holds_secret),
+            warnings: mode_warnings(path, holds_secret)?,
             profiles,
         })
     }
@@ -223,14 +218,14 @@ pub struct EditableConfig {
 
 impl EditableConfig {
     /// Reads the file at `path` for changing; a missing file is an empty one. What is saved
-    /// must hold only `keys`.
+    /// must hold only `keys`. The file and its directory are held to the same rule as by
+    /// [`ConfigFile::load`].
     pub fn load(path: &Path, keys: &[&'static str]) -> crate::Result<EditableConfig> {
         EditableConfig::read(path, keys).map_err(file_error)
     }
 
     fn read(path: &Path, keys: &[&'static str]) -> Result<EditableConfig> {
-        check_dir_owner(path)?;
-        let lock = lock::lock(path)
+        let lock = door::lock(path, &CONFIG)
             .with_context(|| format!("failed to lock config file {}", path.display()))?;
         let text = read_text(path)?;
         let doc = text.parse::<toml_edit::DocumentMut>().map_err(|e| {
@@ -303,12 +298,7 @@ impl EditableConfig {
             &self.keys,
             "the change would leave an invalid config file",
         )?;
-        let target = match std::fs::symlink_metadata(&self.path) {
-            Ok(meta) if meta.file_type().is_symlink() => std::fs::canonicalize(&self.path)
-                .with_context(|| format!("failed to follow the link {}", self.path.display()))?,
-            _ => self.path.clone(),
-        };
-        atomic::write_private_atomic(&target, text.as_bytes())
+        door::write(&self.path, &CONFIG, text.as_bytes())
             .with_context(|| format!("failed to write config file {}", self.path.display()))
     }
 }

@@ -43,13 +43,29 @@ pub(crate) fn lock(target: &Path) -> Result<FileLock> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        // Private like the files it guards, and never a wait on a FIFO left in its place.
-        options
-            .mode(0o600)
-            .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32);
+        // Private like the files it guards, never a wait on a FIFO left in its place, and
+        // never created or opened through a link.
+        options.mode(0o600).custom_flags(
+            (rustix::fs::OFlags::NONBLOCK | rustix::fs::OFlags::NOFOLLOW).bits() as i32,
+        );
     }
-    let file = patiently(|| options.open(&path))
-        .with_context(|| format!("failed to open the lock file {}", path.display()))?;
+    let file = match patiently(|| options.open(&path)) {
+        Ok(file) => file,
+        Err(_) if is_link(&path) => {
+            return Err(crate::error::hinted(
+                format!(
+                    "the lock file {} is a symbolic link; pipi makes its lock files itself \
+                     and never opens one through a link",
+                    path.display()
+                ),
+                format!("remove the link: rm '{}'", path.display()),
+            ));
+        }
+        Err(e) => {
+            return Err(e)
+                .with_context(|| format!("failed to open the lock file {}", path.display()));
+        }
+    };
     if !file.metadata().is_ok_and(|m| m.is_file()) {
         bail!("the lock file {} is not a regular file", path.display());
     }
@@ -70,6 +86,10 @@ pub(crate) fn lock(target: &Path) -> Result<FileLock> {
             }
         }
     }
+}
+
+fn is_link(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
 }
 
 #[cfg(test)]
@@ -97,5 +117,17 @@ mod tests {
         // ...and gets it once it is released.
         rx.recv_timeout(Duration::from_secs(5)).unwrap();
         waiter.join().unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_lock_file_that_is_a_link_is_refused_and_nothing_is_made_through_it() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("default.json");
+        let planted = tmp.path().join("elsewhere");
+        std::os::unix::fs::symlink(&planted, lock_path(&target)).unwrap();
+        let err = format!("{:#}", lock(&target).unwrap_err());
+        assert!(err.contains("is a symbolic link"), "{err}");
+        assert!(!planted.exists(), "a file was created through the link");
     }
 }

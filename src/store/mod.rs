@@ -1,13 +1,14 @@
-//! What pipi keeps on disk: the token cache (`cache`), the config file (`config`), the
-//! atomic, private writes both go through (`atomic`), the lock held across each change
-//! (`lock`), the careful reading of files others may have touched (`read`), and the checks
-//! of who owns the directories and who else may read them (`private`).
+//! What pipi keeps on disk: the token cache (`cache`) and the config file (`config`), both
+//! opened only through `door`, which holds every file and directory to one rule of who may
+//! own and change it. Behind the door: the atomic, private writes (`atomic`), the lock held
+//! across each change (`lock`), and the careful reading of files others may have touched
+//! (`read`).
 
 pub(crate) mod atomic;
 pub(crate) mod cache;
 pub(crate) mod config;
+pub(crate) mod door;
 pub(crate) mod lock;
-pub(crate) mod private;
 pub(crate) mod read;
 
 pub(crate) use cache::rfc3339;

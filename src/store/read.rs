@@ -21,6 +21,9 @@ pub(crate) enum ReadError {
     TooLarge(u64),
     /// The system refused.
     Io(std::io::Error),
+    /// The file or its directory breaks the rule of who may own and change it
+    /// (`super::door`): nothing in it is used.
+    Refused(crate::Error),
 }
 
 impl std::fmt::Display for ReadError {
@@ -34,18 +37,46 @@ impl std::fmt::Display for ReadError {
                 MAX_FILE_SIZE / 1024
             ),
             ReadError::Io(e) => e.fmt(f),
+            ReadError::Refused(e) => e.fmt(f),
         }
     }
 }
 
+/// A regular file, open for reading, with what the system says of it.
+pub(crate) struct Opened {
+    pub(crate) file: File,
+    /// Read from the open file, not from the path, which may change meanwhile.
+    pub(crate) meta: std::fs::Metadata,
+    /// Whether the path was a symbolic link, followed to get here.
+    pub(crate) through_link: bool,
+}
+
 /// The bytes of the regular file at `path` (a symbolic link is followed), at most
 /// [`MAX_FILE_SIZE`] of them.
+#[cfg(test)]
 pub(crate) fn read_small_file(path: &Path) -> Result<Vec<u8>, ReadError> {
-    let file =
-        super::atomic::patiently(|| open_without_blocking(path)).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => ReadError::Missing,
-            _ => ReadError::Io(e),
-        })?;
+    read_opened(open_regular(path)?)
+}
+
+/// Opens the regular file at `path` for reading, following a symbolic link, and says
+/// whether it did. Anything but a regular file of at most [`MAX_FILE_SIZE`] is refused
+/// without reading a byte of it.
+pub(crate) fn open_regular(path: &Path) -> Result<Opened, ReadError> {
+    let missing = |e: std::io::Error| match e.kind() {
+        std::io::ErrorKind::NotFound => ReadError::Missing,
+        _ => ReadError::Io(e),
+    };
+    // Without following first: a link is told apart on the open itself, not by a look at
+    // the path that could be out of date by the time of the open.
+    let (file, through_link) = match super::atomic::patiently(|| open_without_blocking(path, false))
+    {
+        Ok(file) => (file, false),
+        Err(e) if is_link_refused(&e) => (
+            super::atomic::patiently(|| open_without_blocking(path, true)).map_err(missing)?,
+            true,
+        ),
+        Err(e) => return Err(missing(e)),
+    };
     // The checks are made on what was opened, not on the path, which may change meanwhile.
     let meta = file.metadata().map_err(ReadError::Io)?;
     if !meta.is_file() {
@@ -54,9 +85,20 @@ pub(crate) fn read_small_file(path: &Path) -> Result<Vec<u8>, ReadError> {
     if meta.len() > MAX_FILE_SIZE {
         return Err(ReadError::TooLarge(meta.len()));
     }
+    Ok(Opened {
+        file,
+        meta,
+        through_link,
+    })
+}
+
+/// The bytes of a file opened by [`open_regular`], at most [`MAX_FILE_SIZE`] of them.
+pub(crate) fn read_opened(opened: Opened) -> Result<Vec<u8>, ReadError> {
     // The file may grow after the check: read one byte past the cap at most, to tell.
-    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
-    file.take(MAX_FILE_SIZE + 1)
+    let mut bytes = Vec::with_capacity(usize::try_from(opened.meta.len()).unwrap_or(0));
+    opened
+        .file
+        .take(MAX_FILE_SIZE + 1)
         .read_to_end(&mut bytes)
         .map_err(ReadError::Io)?;
     if bytes.len() as u64 > MAX_FILE_SIZE {
@@ -65,22 +107,39 @@ pub(crate) fn read_small_file(path: &Path) -> Result<Vec<u8>, ReadError> {
     Ok(bytes)
 }
 
+/// Whether an open without following links failed because the path is a link: `ELOOP`
+/// on Linux and macOS, `EMLINK` on FreeBSD.
+fn is_link_refused(e: &std::io::Error) -> bool {
+    #[cfg(unix)]
+    {
+        use rustix::io::Errno;
+        e.raw_os_error().is_some_and(|code| {
+            code == Errno::LOOP.raw_os_error() || code == Errno::MLINK.raw_os_error()
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = e;
+        false
+    }
+}
+
 /// Opens for reading with `O_NONBLOCK`, so that a FIFO opens at once (and is then refused)
 /// instead of waiting for a writer that never comes. On a regular file the flag changes
-/// nothing.
+/// nothing. Unless `follow`, a link at the path is refused (`O_NOFOLLOW`).
 #[cfg(unix)]
-fn open_without_blocking(path: &Path) -> std::io::Result<File> {
+fn open_without_blocking(path: &Path, follow: bool) -> std::io::Result<File> {
     use rustix::fs::{Mode, OFlags};
-    let fd = rustix::fs::open(
-        path,
-        OFlags::RDONLY | OFlags::NONBLOCK | OFlags::CLOEXEC | OFlags::NOCTTY,
-        Mode::empty(),
-    )?;
+    let mut flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::CLOEXEC | OFlags::NOCTTY;
+    if !follow {
+        flags |= OFlags::NOFOLLOW;
+    }
+    let fd = rustix::fs::open(path, flags, Mode::empty())?;
     Ok(File::from(fd))
 }
 
 #[cfg(not(unix))]
-fn open_without_blocking(path: &Path) -> std::io::Result<File> {
+fn open_without_blocking(path: &Path, _follow: bool) -> std::io::Result<File> {
     File::open(path)
 }
 

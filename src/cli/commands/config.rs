@@ -83,7 +83,10 @@ fn list(locations: &Locations, flags: &Flags, show_secrets: bool) -> Result<()> 
     if let Some(conf) = file.profile(profile) {
         for setting in table::config_settings() {
             if let Some(value) = stored(conf, setting, show_secrets) {
-                text.push_str(&format!("{} = {value}\n", setting.name));
+                // One setting a line, whatever the value holds: a line feed in it would
+                // read as another setting, an escape sequence would act on the terminal.
+                // `config get` prints the value exactly.
+                text.push_str(&format!("{} = {}\n", setting.name, ui::outside(&value)));
                 note_environment(setting);
             }
         }
@@ -175,7 +178,8 @@ fn set(locations: &Locations, setting: &Setting, value: Option<&str>) -> Result<
         checked.value.to_string()
     };
     ui::say(&format!(
-        "Set {name} = {shown} for profile '{profile}' in {}.",
+        "Set {name} = {} for profile '{profile}' in {}.",
+        ui::outside(&shown),
         locations.config_path.display()
     ));
     note_environment(setting);

@@ -70,13 +70,17 @@ const FILES: &[(&str, &str)] = &[
         "The config file: one table per profile, with the keys base-url, app-id, app-secret, app-secret-command, \
          redirect-url and token-ttl. Without PIPI_CONFIG_DIR it is ~/.config/pipi/config.toml \
          on Linux (or under $XDG_CONFIG_HOME) and ~/Library/Application Support/pipi/config.toml \
-         on macOS; 'pipi config path' prints it. Written with mode 0600.",
+         on macOS; 'pipi config path' prints it. Written with mode 0600. Refused, with the chmod \
+         that fixes it, while another user owns it (root aside) or others can change it, or \
+         while its directory is another user's or others can write in it; a link to it from \
+         a private directory is followed.",
     ),
     (
         "$PIPI_CACHE_DIR/PROFILE.json",
         "The token of each profile, with its times, site and a snapshot of the profile. Without \
          PIPI_CACHE_DIR it is under ~/.cache/pipi on Linux (or $XDG_CACHE_HOME/pipi) and \
-         ~/Library/Caches/pipi on macOS. Written with mode 0600.",
+         ~/Library/Caches/pipi on macOS. Written with mode 0600. The directory is refused while \
+         another user owns it or others can write in it.",
     ),
 ];
 

@@ -7,6 +7,7 @@ pub mod table;
 use super::exit;
 use anyhow::Result;
 use pipi::{ConfigFile, ConfigProfile, Secret};
+use std::ffi::OsString;
 use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -95,6 +96,22 @@ pub type EnvLookup<'a> = &'a dyn Fn(&str) -> Option<String>;
 /// The process environment, with empty values counted as unset.
 pub fn process_env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// Refuses a variable pipi reads whose value is not UTF-8, naming it (a usage error, exit
+/// 2). Taken as unset, as `std::env::var` would have it, a `PIPI_BASE_URL` would quietly
+/// send the login, and the app secret with it, to the default site.
+pub fn check_environment(read: &dyn Fn(&str) -> Option<OsString>) -> Result<()> {
+    for setting in table::SETTINGS {
+        let name = setting.env;
+        if name.starts_with("PIPI_") && read(name).is_some_and(|v| v.to_str().is_none()) {
+            return Err(exit::usage(
+                format!("{name} is set to something that is not UTF-8 text"),
+                format!("set it again as UTF-8 text, or remove it: unset {name}"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Where pipi keeps its files and which profile is in use: all that the commands managing
@@ -495,7 +512,8 @@ fn seconds(
     }
 }
 
-/// Reads the config file, and warns about who else may read or change it.
+/// Reads the config file, refused (exit 1) when others could have changed it or its
+/// directory, and warns about who else may read it.
 pub fn load_config(path: &std::path::Path) -> Result<ConfigFile> {
     let file = ConfigFile::load(path, &table::config_keys())?;
     for warning in &file.warnings {
@@ -504,13 +522,17 @@ pub fn load_config(path: &std::path::Path) -> Result<ConfigFile> {
     Ok(file)
 }
 
-/// Refuses a cache directory that belongs to another user, before any work (exit 1), and
-/// says when pipi made it private or when others can write in it.
+/// Refuses a cache directory that belongs to another user or that others can write in,
+/// before any work (exit 1), and says when pipi made it private.
 pub fn check_cache_dir(cache_dir: &std::path::Path, profile: &str) -> Result<()> {
     let note = pipi::TokenCache::new(cache_dir, profile)
         .check_dir()
         .map_err(|e| {
-            let hint = format!("set {} to a directory of your own", table::CACHE_DIR.env);
+            let elsewhere = format!("set {} to a directory of your own", table::CACHE_DIR.env);
+            let hint = match e.hint() {
+                Some(fix) => format!("{fix}; or {elsewhere}"),
+                None => elsewhere,
+            };
             anyhow::Error::from(e.with_hint(hint))
         })?;
     if let Some(note) = note {
@@ -638,6 +660,30 @@ mod tests {
             let secret = s.app_secret.unwrap();
             assert_eq!(format!("{} ({})", secret.value, secret.source), expected);
         }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_variable_that_is_not_utf8_is_a_usage_error_naming_it() {
+        use std::os::unix::ffi::OsStringExt;
+        let broken = |name: &'static str| {
+            move |asked: &str| {
+                (asked == name).then(|| OsString::from_vec(b"https://a.example/\xff".to_vec()))
+            }
+        };
+        for name in [
+            "PIPI_BASE_URL",
+            "PIPI_PROFILE",
+            "PIPI_ACCESS_TOKEN",
+            "PIPI_CONFIG_DIR",
+        ] {
+            let err = check_environment(&broken(name)).unwrap_err();
+            assert_eq!(exit::code(&err), 2, "{err:#}");
+            assert!(format!("{err:#}").starts_with(name), "{err:#}");
+        }
+        // Other variables are not pipi's business, and UTF-8 is fine.
+        check_environment(&broken("LANG")).unwrap();
+        check_environment(&|_| Some(OsString::from("https://a.example"))).unwrap();
     }
 
     #[test]
