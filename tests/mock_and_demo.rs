@@ -236,11 +236,29 @@ fn mock_refuses_bad_options_and_a_taken_port() {
         "{}",
         text(&out.stderr)
     );
-    let out = bare(dir.path(), &["demo", "--profile", "work"])
+    // The site flags are not the emulator commands': before their name they are refused
+    // with a reason, after it they are unknown, and their help does not offer them.
+    let out = bare(dir.path(), &["--profile", "work", "demo"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("--profile has no meaning for pipi demo"));
+    for command in ["demo", "mock"] {
+        for flag in ["--profile", "--base-url"] {
+            let out = bare(dir.path(), &[command, flag, "x"]).output().unwrap();
+            assert_eq!(out.status.code(), Some(2), "{command} {flag}");
+            assert!(
+                text(&out.stderr).contains("unexpected argument"),
+                "{command} {flag}"
+            );
+        }
+        let help = bare(dir.path(), &[command, "--help"]).output().unwrap();
+        let help = text(&help.stdout);
+        assert!(
+            !help.contains("--profile") && !help.contains("--base-url"),
+            "{help}"
+        );
+    }
     let holder = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = holder.local_addr().unwrap().port().to_string();
     let out = bare(dir.path(), &["mock", "--port", &port])
