@@ -285,3 +285,101 @@ fn answer_once(app: &std::net::TcpListener) {
         .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
         .unwrap();
 }
+
+/// A tests/outside/ file.
+fn outside(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/outside")
+        .join(name)
+}
+
+/// Another program's test suite, in Python, drives `pipi mock` as its users' CI would: port
+/// file, health, --env-file, a second app, `pipi login` through it, the clock, a fault for
+/// one request, the log (tests/outside/mock_client.py says each step).
+#[cfg(unix)]
+#[test]
+fn a_python_suite_drives_the_mock_from_outside() {
+    let Some(python) = common::required_program("python3", "the mock driven from Python") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(python)
+        .arg(outside("mock_client.py"))
+        .arg(common::BIN)
+        .arg(dir.path())
+        .arg(common::free_port().to_string())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}\n{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    assert_eq!(text(&out.stdout).trim(), "ok");
+}
+
+/// The site's own PHP sample, as the redirect URL of a second app registered through the
+/// admin API, logs in: it trades the key with a GET and gets the person who signed in.
+#[cfg(unix)]
+#[test]
+fn the_sites_php_sample_logs_in_through_a_second_app() {
+    let Some(php) = common::required_program("php", "the site's PHP sample") else {
+        return;
+    };
+    let site =
+        pipi::emulator::Emulator::bind(pipi::emulator::Config::default(), "127.0.0.1:0").unwrap();
+    let port = common::free_port();
+    let app_secret = "fedcba9876543210fedcba9876543210";
+    let client = reqwest::blocking::Client::new();
+    let registered = client
+        .post(format!("{}/__pipi/apps", site.base_url()))
+        .body(
+            serde_json::json!({
+                "app_id": "31",
+                "app_secret": app_secret,
+                "redirect_url": format!("http://127.0.0.1:{port}/my_redirect_url.php"),
+            })
+            .to_string(),
+        )
+        .send()
+        .unwrap();
+    assert_eq!(registered.status(), 200);
+    let server = Command::new(php)
+        .args(["-S", &format!("127.0.0.1:{port}"), "-t"])
+        .arg(outside(""))
+        .env("PIPI_SITE", site.base_url())
+        .env("PIPI_SAMPLE_APP_ID", "31")
+        .env("PIPI_SAMPLE_APP_SECRET", app_secret)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let server = Running::new(server);
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(std::time::Instant::now() < until, "php -S never listened");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let walked = pipi::emulator::walk(
+        &format!("{}/api/oauth?app_id=31", site.base_url()),
+        Some("2"),
+    )
+    .unwrap();
+    drop(server);
+    assert_eq!(walked.status, 200, "{}", walked.body);
+    let answer: serde_json::Value = serde_json::from_str(&walked.body).unwrap();
+    assert_eq!(answer["user_info"]["user_id"], "2", "{}", walked.body);
+    // The sample sent the secret in the query string, as pre-4.0.4 servers read it.
+    let authorize: Vec<_> = site
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == "/api/authorize")
+        .collect();
+    assert_eq!(authorize.len(), 1);
+    assert_eq!(authorize[0].method, "GET");
+    assert!(authorize[0].query.contains("app_id=31"));
+}
