@@ -383,3 +383,90 @@ fn the_sites_php_sample_logs_in_through_a_second_app() {
     assert_eq!(authorize[0].method, "GET");
     assert!(authorize[0].query.contains("app_id=31"));
 }
+
+/// A `pipi mock` started with a port file, its log going to a file.
+#[cfg(unix)]
+fn mock_with_port_file(dir: &std::path::Path, args: &[&str]) -> (std::process::Child, String) {
+    let port_file = dir.join("port");
+    let log = std::fs::File::create(dir.join("mock.log")).unwrap();
+    let mut all = vec!["mock", "--port", "0", "--print-port-to"];
+    let port_path = port_file.display().to_string();
+    all.push(&port_path);
+    all.extend_from_slice(args);
+    let child = bare(dir, &all)
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let port = loop {
+        if let Ok(text) = std::fs::read_to_string(&port_file)
+            && let Ok(port) = text.trim().parse::<u16>()
+        {
+            break port;
+        }
+        assert!(std::time::Instant::now() < until, "no port file");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    (child, format!("http://127.0.0.1:{port}"))
+}
+
+/// A value from /proc/PID/status, in kB.
+#[cfg(target_os = "linux")]
+fn proc_status_kb(pid: u32, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix(field)?.trim().strip_suffix("kB"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+/// 300 form POSTs of a megabyte each: the mock keeps a bounded record with each body cut and
+/// its size noted, holds at most 100 MB, and logs at most 5 MB.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_flood_of_large_bodies_is_recorded_and_logged_within_bounds() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, base) = mock_with_port_file(dir.path(), &[]);
+    let client = reqwest::blocking::Client::new();
+    let body = format!("app_id=4242&note={}", "k".repeat((1 << 20) - 17));
+    assert_eq!(body.len(), 1 << 20);
+    for _ in 0..300 {
+        let answer = client
+            .post(format!("{base}/api/authorize"))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(body.clone())
+            .send()
+            .unwrap();
+        assert_eq!(answer.status(), 200);
+    }
+    let seen = client
+        .get(format!("{base}/__pipi/requests?path=/api/authorize"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    let seen: serde_json::Value = serde_json::from_str(&seen).unwrap();
+    let seen = seen.as_array().unwrap();
+    assert!(!seen.is_empty() && seen.len() <= 300, "{}", seen.len());
+    for request in seen {
+        assert_eq!(request["body_bytes"], 1 << 20);
+        assert_eq!(request["body_truncated"], true);
+        assert!(request["body"].as_str().unwrap().len() <= 4096);
+    }
+    let resident_kb = proc_status_kb(child.id(), "VmRSS:");
+    let peak_kb = proc_status_kb(child.id(), "VmHWM:");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let logged = std::fs::metadata(dir.path().join("mock.log")).unwrap().len();
+    eprintln!("after 300 POSTs of 1 MiB: {resident_kb} kB resident, {peak_kb} kB at peak, {logged} bytes logged");
+    assert!(resident_kb <= 100 * 1024, "{resident_kb} kB resident");
+    assert!(logged <= 5 << 20, "{logged} bytes logged");
+    let log = std::fs::read_to_string(dir.path().join("mock.log")).unwrap();
+    let lines = log.lines().filter(|l| l.starts_with("POST /api/authorize")).count();
+    assert_eq!(lines, 300);
+    assert!(log.contains("kkk... (1048576 bytes)"), "the size is noted");
+}
