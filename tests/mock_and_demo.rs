@@ -461,12 +461,19 @@ fn a_flood_of_large_bodies_is_recorded_and_logged_within_bounds() {
     let peak_kb = proc_status_kb(child.id(), "VmHWM:");
     child.kill().unwrap();
     child.wait().unwrap();
-    let logged = std::fs::metadata(dir.path().join("mock.log")).unwrap().len();
-    eprintln!("after 300 POSTs of 1 MiB: {resident_kb} kB resident, {peak_kb} kB at peak, {logged} bytes logged");
+    let logged = std::fs::metadata(dir.path().join("mock.log"))
+        .unwrap()
+        .len();
+    eprintln!(
+        "after 300 POSTs of 1 MiB: {resident_kb} kB resident, {peak_kb} kB at peak, {logged} bytes logged"
+    );
     assert!(resident_kb <= 100 * 1024, "{resident_kb} kB resident");
     assert!(logged <= 5 << 20, "{logged} bytes logged");
     let log = std::fs::read_to_string(dir.path().join("mock.log")).unwrap();
-    let lines = log.lines().filter(|l| l.starts_with("POST /api/authorize")).count();
+    let lines = log
+        .lines()
+        .filter(|l| l.starts_with("POST /api/authorize"))
+        .count();
     assert_eq!(lines, 300);
     assert!(log.contains("kkk... (1048576 bytes)"), "the size is noted");
 }
