@@ -477,3 +477,180 @@ fn a_flood_of_large_bodies_is_recorded_and_logged_within_bounds() {
     assert_eq!(lines, 300);
     assert!(log.contains("kkk... (1048576 bytes)"), "the size is noted");
 }
+
+/// An admin call to a running mock: the status and the body.
+fn admin_call(base: &str, method: &str, route: &str, token: Option<&str>) -> (u16, String) {
+    let client = reqwest::blocking::Client::new();
+    let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+    let mut request = client.request(method, format!("{base}/__pipi/{route}"));
+    if let Some(token) = token {
+        request = request.header("Authorization", format!("Bearer {token}"));
+    }
+    let answer = request.send().unwrap();
+    (answer.status().as_u16(), answer.text().unwrap())
+}
+
+/// --admin-token (or PIPI_MOCK_ADMIN_TOKEN) makes the admin API require it, on loopback too;
+/// the health check stays open for readiness.
+#[cfg(unix)]
+#[test]
+fn mock_requires_the_admin_token_it_is_given() {
+    for (args, env) in [
+        (vec!["--admin-token", "t0ken"], None),
+        (vec![], Some("t0ken")),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let port_file = dir.path().join("port");
+        let mut cmd = bare(dir.path(), &["mock", "--port", "0", "--print-port-to"]);
+        cmd.arg(&port_file)
+            .args(&args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        if let Some(token) = env {
+            cmd.env("PIPI_MOCK_ADMIN_TOKEN", token);
+        }
+        let mut child = cmd.spawn().unwrap();
+        let base = wait_for_port(&port_file);
+        assert_eq!(admin_call(&base, "GET", "health", None).0, 200);
+        assert_eq!(admin_call(&base, "GET", "apps", None).0, 401);
+        assert_eq!(admin_call(&base, "GET", "apps", Some("nope")).0, 401);
+        assert_eq!(admin_call(&base, "GET", "apps", Some("t0ken")).0, 200);
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
+}
+
+fn wait_for_port(port_file: &std::path::Path) -> String {
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        if let Ok(text) = std::fs::read_to_string(port_file)
+            && let Ok(port) = text.trim().parse::<u16>()
+        {
+            return format!("http://127.0.0.1:{port}");
+        }
+        assert!(std::time::Instant::now() < until, "no port file");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// --listen on another loopback address: still loopback, so the admin API is open, and the
+/// export lines and the port name it.
+#[cfg(target_os = "linux")]
+#[test]
+fn mock_listens_where_told_and_writes_its_env_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let env_file = dir.path().join("mock.env");
+    let port_file = dir.path().join("port");
+    let mut child = bare(
+        dir.path(),
+        &["mock", "--listen", "127.0.0.2:0", "--env-file"],
+    )
+    .arg(&env_file)
+    .arg("--print-port-to")
+    .arg(&port_file)
+    .stdout(Stdio::null())
+    .stderr(Stdio::null())
+    .spawn()
+    .unwrap();
+    let port = wait_for_port(&port_file)
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .to_owned();
+    let base = format!("http://127.0.0.2:{port}");
+    assert_eq!(admin_call(&base, "GET", "apps", None).0, 200);
+    // The export lines, sourced by a shell, point pipi at the site.
+    let exports = std::fs::read_to_string(&env_file).unwrap();
+    assert!(
+        exports.contains(&format!("export PIPI_BASE_URL={base}\n")),
+        "{exports}"
+    );
+    assert!(exports.contains("export PIPI_APP_SECRET=5ebe2294ecd0e0f08eab7690d2a6ee69\n"));
+    let sourced = Command::new("sh")
+        .arg("-c")
+        .arg(". \"$1\" && printf '%s %s' \"$PIPI_APP_ID\" \"$PIPI_REDIRECT_URL\"")
+        .arg("sh")
+        .arg(&env_file)
+        .output()
+        .unwrap();
+    assert_eq!(text(&sourced.stdout), "4242 http://127.0.0.1:8765/callback");
+    assert_eq!(
+        common::mode(&env_file) & 0o077,
+        0,
+        "the env file is private"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+/// --print-config prints a setup that --config reads back, flags given on top of it.
+#[test]
+fn mock_prints_a_setup_and_starts_from_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = bare(dir.path(), &["mock", "--print-config", "--token-ttl", "7"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let mut setup: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(setup["token_ttl"], 7);
+    assert_eq!(setup["apps"][0]["app_id"], "4242");
+    setup["apps"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({"app_id": "55", "app_secret": "x", "redirect_url": "http://127.0.0.1:9/cb"}));
+    setup["faults"] = serde_json::json!([{"endpoint": "authorize", "kind": "html500", "times": 1}]);
+    let file = dir.path().join("site.json");
+    std::fs::write(&file, setup.to_string()).unwrap();
+    let out = bare(
+        dir.path(),
+        &["mock", "--print-config", "--latency", "5", "--config"],
+    )
+    .arg(&file)
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let read_back: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(read_back["apps"][1]["app_id"], "55");
+    assert_eq!(read_back["token_ttl"], 7);
+    assert_eq!(read_back["latency_ms"], 5);
+    assert_eq!(read_back["faults"][0]["times"], 1);
+    std::fs::write(&file, r#"{"apps": [{"app_id": "x"}]}"#).unwrap();
+    let out = bare(dir.path(), &["mock", "--config"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("invalid setup file") && err.contains("site.json"),
+        "{err}"
+    );
+}
+
+/// 40,000 people from --users: the site comes up, holds them all, and its banner names ten
+/// and counts the rest instead of printing a line of all of them.
+#[cfg(unix)]
+#[test]
+fn mock_starts_with_forty_thousand_people() {
+    let dir = tempfile::tempdir().unwrap();
+    let people: Vec<serde_json::Value> = (1..=40_000)
+        .map(|i| serde_json::json!({"user_id": i.to_string(), "user_name": format!("u{i}")}))
+        .collect();
+    let users = dir.path().join("users.json");
+    std::fs::write(&users, serde_json::Value::Array(people).to_string()).unwrap();
+    let (mut child, base) = mock_with_port_file(dir.path(), &["--users", users.to_str().unwrap()]);
+    let (status, listed) = admin_call(&base, "GET", "users", None);
+    assert_eq!(status, 200);
+    let listed: serde_json::Value = serde_json::from_str(&listed).unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 40_000);
+    assert_eq!(listed[39_999]["user_name"], "u40000");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let log = std::fs::read_to_string(dir.path().join("mock.log")).unwrap();
+    assert!(
+        log.contains("; and 39990 more"),
+        "{}",
+        &log[..log.len().min(2000)]
+    );
+    assert!(log.len() < 4096, "{} bytes of banner", log.len());
+}
