@@ -210,7 +210,7 @@ Examples:
   pipi mock --port 0 --print-port-to port --env-file mock.env &
   pipi mock --print-config > site.json; pipi mock --config site.json
   PIPI_MOCK_ADMIN_TOKEN=s3cret pipi mock --listen 0.0.0.0:8764")]
-    Mock(Apart<MockArgs>),
+    Mock(Apart<Box<MockArgs>>),
     /// Show the whole login flow against a built-in emulated site, offline
     #[command(
         after_help = "Example:\n  pipi demo --no-browser | jq -r .user_name\n\n\
