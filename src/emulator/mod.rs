@@ -8,9 +8,12 @@
 //! The modules follow a request: the crate's `http` server reads it, `router` checks the
 //! host, applies faults and routes it, `oauth` and `pages` serve the browser side, `api` the
 //! JSON endpoints (with `params` reading parameters as PHP does and `php_json` writing
-//! answers as PHP does); `site` is what they all share, and `state` remembers keys, tokens
-//! and sessions. `walker` is a headless browser that goes through the sign-in and consent
-//! pages when no real browser is at hand.
+//! answers as PHP does); `site` is what they all share, and `state` remembers apps, people,
+//! keys, tokens and sessions, and keeps the clock. `admin` is the JSON API under `/__pipi/`
+//! that other programs' tests drive it with, `setup` reads and checks what that API and a
+//! setup file take, and `record` keeps the requests seen, within bounds. `walker` is a
+//! headless browser that goes through the sign-in and consent pages when no real browser is
+//! at hand.
 //!
 //! The emulator stands apart from the rest of pipi: it uses only the crate's HTTP server
 //! (`http`, which depends on nothing else in pipi) and what it is handed, such as a
