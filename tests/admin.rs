@@ -451,3 +451,34 @@ fn the_admin_api_does_not_hold_up_the_site() {
     drop(unfinished);
     drop(slow_reader);
 }
+
+/// Web pages on this machine cannot use the admin API: a cross-site call names its page in
+/// `Origin`, and a page whose name was rebound to 127.0.0.1 names itself in `Host`.
+#[test]
+fn web_pages_are_turned_away() {
+    let site = site(|_| {});
+    let client = reqwest::blocking::Client::new();
+    let url = format!("{}/__pipi/reset", site.base_url());
+    let from_page = client
+        .post(&url)
+        .header("Origin", "https://evil.example")
+        .header("Content-Type", "text/plain")
+        .body("{}")
+        .send()
+        .unwrap();
+    assert_eq!(from_page.status(), 403);
+    assert!(from_page.text().unwrap().contains("not web pages"));
+    let rebound = client
+        .post(&url)
+        .header("Host", format!("evil.example:{}", site.local_addr().port()))
+        .send()
+        .unwrap();
+    assert_eq!(rebound.status(), 403);
+    let by_name = client
+        .get(format!("{}/__pipi/apps", site.base_url()))
+        .header("Host", format!("localhost:{}", site.local_addr().port()))
+        .header("Origin", site.base_url())
+        .send()
+        .unwrap();
+    assert_eq!(by_name.status(), 200);
+}

@@ -41,6 +41,9 @@ pub(crate) fn answer(site: &Site, request: &Request) -> Response {
             _ => not_allowed("GET"),
         };
     }
+    if let Some(refusal) = refuse_from_a_web_page(&site.config.admin, request) {
+        return refusal;
+    }
     if let Some(refusal) = refuse_unauthorized(&site.config.admin, request) {
         return refusal;
     }
@@ -116,6 +119,43 @@ fn refuse_unauthorized(access: &AdminAccess, request: &Request) -> Option<Respon
             }
         }
     }
+}
+
+/// A call a web page in a browser on this machine made: one that names a page of another
+/// site in `Origin` (a cross-site form or fetch), or, when the admin API is open on loopback,
+/// one that names a host other than a loopback one (a page whose name was rebound to
+/// 127.0.0.1). Programs such as curl and test suites send neither.
+fn refuse_from_a_web_page(access: &AdminAccess, request: &Request) -> Option<Response> {
+    let foreign_origin = request
+        .header("origin")
+        .is_some_and(|origin| !is_loopback_origin(origin));
+    let foreign_host =
+        *access == AdminAccess::Open && !request.header("host").is_some_and(is_loopback_host);
+    (foreign_origin || foreign_host).then(|| {
+        json_response(
+            403,
+            &json!({"error": "the admin API answers programs on this machine, not web pages: the request named another site in Origin or Host"}),
+        )
+    })
+}
+
+fn is_loopback_origin(origin: &str) -> bool {
+    origin
+        .strip_prefix("http://")
+        .is_some_and(|host| !host.contains('/') && is_loopback_host(host))
+}
+
+/// `localhost`, `127.x.y.z` or `[::1]`, with or without a port.
+fn is_loopback_host(host: &str) -> bool {
+    let name = if let Some(rest) = host.strip_prefix('[') {
+        rest.split(']').next().unwrap_or("")
+    } else {
+        host.rsplit_once(':').map_or(host, |(name, _)| name)
+    };
+    name.eq_ignore_ascii_case("localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Compares two secrets in a time that does not depend on where they differ.
@@ -388,6 +428,32 @@ mod tests {
         );
         assert_eq!(mask("app%5Fsecret=x", &[]), "app%5Fsecret=[redacted]");
         assert_eq!(mask("", &[]), "");
+    }
+
+    #[test]
+    fn only_loopback_names_count_as_this_machine() {
+        for host in [
+            "127.0.0.1:8764",
+            "127.0.0.2",
+            "localhost:1",
+            "LOCALHOST",
+            "[::1]:80",
+        ] {
+            assert!(is_loopback_host(host), "{host}");
+        }
+        for host in [
+            "evil.example:8764",
+            "10.0.0.1:80",
+            "[2001:db8::1]:80",
+            "",
+            "localhost.evil:1",
+        ] {
+            assert!(!is_loopback_host(host), "{host}");
+        }
+        assert!(is_loopback_origin("http://127.0.0.1:8764"));
+        assert!(!is_loopback_origin("https://evil.example"));
+        assert!(!is_loopback_origin("http://127.0.0.1.evil.example"));
+        assert!(!is_loopback_origin("null"));
     }
 
     #[test]
