@@ -465,7 +465,41 @@ mod tests {
         assert!(!same_secret(b"", b"abc"));
     }
 
+    fn admin_request(method: &str, route: &str, body: Vec<u8>) -> Request {
+        Request {
+            method: method.to_owned(),
+            path: format!("{PREFIX}{route}"),
+            query: String::new(),
+            headers: vec![("Host".to_owned(), "127.0.0.1:1".to_owned())],
+            body,
+        }
+    }
+
     proptest! {
+        /// Whatever a client sends to a route that reads JSON, the answer is a success or a
+        /// 400 with an error, always JSON, and the site keeps within its bounds.
+        #[test]
+        fn any_body_is_taken_or_refused_with_a_reason(
+            route in prop::sample::select(vec!["users", "apps", "faults", "settings", "clock"]),
+            body in prop_oneof![
+                prop::collection::vec(any::<u8>(), 0..200),
+                "\\PC{0,200}".prop_map(String::into_bytes),
+                Just(br#"{"user_id":"9"}"#.to_vec()),
+                Just(br#"{"advance_seconds":5}"#.to_vec()),
+                Just(br#"{"endpoint":"authorize","kind":"slow","times":3}"#.to_vec()),
+            ],
+        ) {
+            let site = Site::new(super::super::Config::default(), "127.0.0.1:1".to_owned());
+            let answer = answer(&site, &admin_request("POST", route, body));
+            prop_assert!(answer.status == 200 || answer.status == 400, "{}", answer.status);
+            let value: Value = serde_json::from_slice(&answer.body).unwrap();
+            if answer.status == 400 {
+                prop_assert!(value["error"].as_str().is_some_and(|e| !e.is_empty()));
+            }
+            let state = site.state();
+            prop_assert!(state.people.len() <= MAX_PEOPLE && state.faults.len() <= MAX_FAULTS);
+        }
+
         #[test]
         fn masked_text_never_holds_a_secret_value(
             before in "[a-z=&]{0,10}", secret in "[a-f0-9]{8,12}", after in "[a-z=&]{0,10}"

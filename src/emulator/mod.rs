@@ -127,7 +127,8 @@ impl Emulator {
         self.local_addr
     }
 
-    /// How this site is set up.
+    /// How this site was set up when it started; the admin API may have changed its apps,
+    /// people, faults and settings since.
     pub fn config(&self) -> &Config {
         &self.site.config
     }
