@@ -258,7 +258,33 @@ fn mock_refuses_bad_options_and_a_taken_port() {
             !help.contains("--profile") && !help.contains("--base-url"),
             "{help}"
         );
+        // Nor do the man page's section on the command and the completions for it.
+        let man = text(&bare(dir.path(), &["man"]).output().unwrap().stdout);
+        let section = man
+            .split(".SS \"")
+            .find(|s| s.starts_with(&format!("pipi {command}\"")))
+            .unwrap();
+        assert!(
+            !section.contains("profile") && !section.contains("base\\-url"),
+            "{section}"
+        );
+        let fish = text(
+            &bare(dir.path(), &["completions", "fish"])
+                .output()
+                .unwrap()
+                .stdout,
+        );
+        let offered = format!("__fish_pipi_using_subcommand {command}\" -l profile");
+        assert!(!fish.contains(&offered), "{command}");
     }
+    // Commands that use a site still offer them, after their name as before it.
+    let fish = text(
+        &bare(dir.path(), &["completions", "fish"])
+            .output()
+            .unwrap()
+            .stdout,
+    );
+    assert!(fish.contains("__fish_pipi_using_subcommand whoami\" -l profile"));
     let holder = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = holder.local_addr().unwrap().port().to_string();
     let out = bare(dir.path(), &["mock", "--port", &port])
