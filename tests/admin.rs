@@ -482,3 +482,16 @@ fn web_pages_are_turned_away() {
         .unwrap();
     assert_eq!(by_name.status(), 200);
 }
+
+/// Started to show secrets (`pipi mock --log-secrets`), the record shows what was sent.
+#[test]
+fn the_record_shows_secrets_only_when_told() {
+    let site = site(|config| config.reveal_secrets = true);
+    let token = default_token(&site);
+    assert_eq!(user_info(&site, &token)["user_info"]["user_id"], "1");
+    let secret = site.config().app_secret.clone();
+    let (_, seen) = call(&site, "GET", "requests", None);
+    let seen = seen.to_string();
+    assert!(seen.contains(&secret) && seen.contains(&token), "{seen}");
+    assert!(!seen.contains("[redacted]"), "{seen}");
+}
