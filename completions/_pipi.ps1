@@ -112,10 +112,13 @@ Register-ArgumentCompleter -Native -CommandName 'pipi' -ScriptBlock {
             break
         }
         'pipi;mock' {
-            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use: each has its own site, app and token')
-            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Base URL of the Sngine site [default: https://pipichat.com]')
             [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Port to listen on, on 127.0.0.1; 0 picks a free one')
-            [CompletionResult]::new('--token-ttl', '--token-ttl', [CompletionResultType]::ParameterName, 'Seconds a token lives (real servers: 60)')
+            [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Address and port to listen on instead, e.g. 0.0.0.0:8764 in a container; off loopback the admin API needs --admin-token')
+            [CompletionResult]::new('--admin-token', '--admin-token', [CompletionResultType]::ParameterName, 'The bearer token the admin API (/__pipi/) requires; also PIPI_MOCK_ADMIN_TOKEN')
+            [CompletionResult]::new('--print-port-to', '--print-port-to', [CompletionResultType]::ParameterName, 'Once serving, write the port to FILE (atomically), for a script to wait on')
+            [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Once serving, write the export lines that point pipi at the site to FILE, for ''. FILE''')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Set the site up from a JSON file of the admin API''s shape (apps, users, faults, token_ttl, latency_ms); flags given too win')
+            [CompletionResult]::new('--token-ttl', '--token-ttl', [CompletionResultType]::ParameterName, 'Seconds a token lives [default: 60, as real servers]')
             [CompletionResult]::new('--generation', '--generation', [CompletionResultType]::ParameterName, 'Which Sngine generation /api/authorize behaves like: get (up to 4.0.3), post (4.0.4 and later) or both')
             [CompletionResult]::new('--app-id', '--app-id', [CompletionResultType]::ParameterName, 'The registered app''s id')
             [CompletionResult]::new('--app-secret', '--app-secret', [CompletionResultType]::ParameterName, 'The registered app''s secret (a fake one: this is the emulator''s own)')
@@ -123,17 +126,17 @@ Register-ArgumentCompleter -Native -CommandName 'pipi' -ScriptBlock {
             [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Count every browser as signed in as this person (a user_id or handle)')
             [CompletionResult]::new('--users', '--users', [CompletionResultType]::ParameterName, 'Load the people from a JSON file (an array of user_info objects)')
             [CompletionResult]::new('--fault', '--fault', [CompletionResultType]::ParameterName, 'Make an endpoint misbehave: authorize or user_info = html500, reset, slow, stall, drip, badjson, truncated, invalid_utf8, nested, oversize, empty, redirect, or deleted (user_info)')
-            [CompletionResult]::new('--latency', '--latency', [CompletionResultType]::ParameterName, 'Milliseconds added before every answer')
+            [CompletionResult]::new('--latency', '--latency', [CompletionResultType]::ParameterName, 'Milliseconds added before every answer [default: 0]')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers')
+            [CompletionResult]::new('--print-config', '--print-config', [CompletionResultType]::ParameterName, 'Print the site''s setup as JSON, a file to start --config from, and exit')
+            [CompletionResult]::new('--log-secrets', '--log-secrets', [CompletionResultType]::ParameterName, 'Show app secrets, keys and tokens in the request record /__pipi/requests gives')
             [CompletionResult]::new('--auto-approve', '--auto-approve', [CompletionResultType]::ParameterName, 'Skip the sign-in and consent pages: /api/oauth redirects at once')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'pipi;demo' {
-            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use: each has its own site, app and token')
-            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Base URL of the Sngine site [default: https://pipichat.com]')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for the browser to come back')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers')
@@ -258,8 +261,6 @@ Register-ArgumentCompleter -Native -CommandName 'pipi' -ScriptBlock {
             break
         }
         'pipi;completions' {
-            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use: each has its own site, app and token')
-            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Base URL of the Sngine site [default: https://pipichat.com]')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -267,8 +268,6 @@ Register-ArgumentCompleter -Native -CommandName 'pipi' -ScriptBlock {
             break
         }
         'pipi;man' {
-            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use: each has its own site, app and token')
-            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Base URL of the Sngine site [default: https://pipichat.com]')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')

@@ -102,10 +102,13 @@ set edit:completion:arg-completer[pipi] = {|@words|
             cand --help 'Print help'
         }
         &'pipi;mock'= {
-            cand --profile 'Profile to use: each has its own site, app and token'
-            cand --base-url 'Base URL of the Sngine site [default: https://pipichat.com]'
             cand --port 'Port to listen on, on 127.0.0.1; 0 picks a free one'
-            cand --token-ttl 'Seconds a token lives (real servers: 60)'
+            cand --listen 'Address and port to listen on instead, e.g. 0.0.0.0:8764 in a container; off loopback the admin API needs --admin-token'
+            cand --admin-token 'The bearer token the admin API (/__pipi/) requires; also PIPI_MOCK_ADMIN_TOKEN'
+            cand --print-port-to 'Once serving, write the port to FILE (atomically), for a script to wait on'
+            cand --env-file 'Once serving, write the export lines that point pipi at the site to FILE, for ''. FILE'''
+            cand --config 'Set the site up from a JSON file of the admin API''s shape (apps, users, faults, token_ttl, latency_ms); flags given too win'
+            cand --token-ttl 'Seconds a token lives [default: 60, as real servers]'
             cand --generation 'Which Sngine generation /api/authorize behaves like: get (up to 4.0.3), post (4.0.4 and later) or both'
             cand --app-id 'The registered app''s id'
             cand --app-secret 'The registered app''s secret (a fake one: this is the emulator''s own)'
@@ -113,16 +116,16 @@ set edit:completion:arg-completer[pipi] = {|@words|
             cand --user 'Count every browser as signed in as this person (a user_id or handle)'
             cand --users 'Load the people from a JSON file (an array of user_info objects)'
             cand --fault 'Make an endpoint misbehave: authorize or user_info = html500, reset, slow, stall, drip, badjson, truncated, invalid_utf8, nested, oversize, empty, redirect, or deleted (user_info)'
-            cand --latency 'Milliseconds added before every answer'
+            cand --latency 'Milliseconds added before every answer [default: 0]'
             cand -v 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
             cand --verbose 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
+            cand --print-config 'Print the site''s setup as JSON, a file to start --config from, and exit'
+            cand --log-secrets 'Show app secrets, keys and tokens in the request record /__pipi/requests gives'
             cand --auto-approve 'Skip the sign-in and consent pages: /api/oauth redirects at once'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
         &'pipi;demo'= {
-            cand --profile 'Profile to use: each has its own site, app and token'
-            cand --base-url 'Base URL of the Sngine site [default: https://pipichat.com]'
             cand --timeout 'Seconds to wait for the browser to come back'
             cand -v 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
             cand --verbose 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
@@ -231,16 +234,12 @@ set edit:completion:arg-completer[pipi] = {|@words|
             cand --help 'Print help'
         }
         &'pipi;completions'= {
-            cand --profile 'Profile to use: each has its own site, app and token'
-            cand --base-url 'Base URL of the Sngine site [default: https://pipichat.com]'
             cand -v 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
             cand --verbose 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'pipi;man'= {
-            cand --profile 'Profile to use: each has its own site, app and token'
-            cand --base-url 'Base URL of the Sngine site [default: https://pipichat.com]'
             cand -v 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
             cand --verbose 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
             cand -h 'Print help'

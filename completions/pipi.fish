@@ -79,10 +79,13 @@ complete -c pipi -n "__fish_pipi_using_subcommand logout" -l profile -d 'Profile
 complete -c pipi -n "__fish_pipi_using_subcommand logout" -l base-url -d 'Base URL of the Sngine site [default: https://pipichat.com]' -r
 complete -c pipi -n "__fish_pipi_using_subcommand logout" -s v -l verbose -d 'Log each step on stderr, secrets redacted; -vv also logs the server\'s answers'
 complete -c pipi -n "__fish_pipi_using_subcommand logout" -s h -l help -d 'Print help'
-complete -c pipi -n "__fish_pipi_using_subcommand mock" -l profile -d 'Profile to use: each has its own site, app and token' -r
-complete -c pipi -n "__fish_pipi_using_subcommand mock" -l base-url -d 'Base URL of the Sngine site [default: https://pipichat.com]' -r
 complete -c pipi -n "__fish_pipi_using_subcommand mock" -l port -d 'Port to listen on, on 127.0.0.1; 0 picks a free one' -r
-complete -c pipi -n "__fish_pipi_using_subcommand mock" -l token-ttl -d 'Seconds a token lives (real servers: 60)' -r
+complete -c pipi -n "__fish_pipi_using_subcommand mock" -l listen -d 'Address and port to listen on instead, e.g. 0.0.0.0:8764 in a container; off loopback the admin API needs --admin-token' -r
+complete -c pipi -n "__fish_pipi_using_subcommand mock" -l admin-token -d 'The bearer token the admin API (/__pipi/) requires; also PIPI_MOCK_ADMIN_TOKEN' -r
+complete -c pipi -n "__fish_pipi_using_subcommand mock" -l print-port-to -d 'Once serving, write the port to FILE (atomically), for a script to wait on' -r -F
+complete -c pipi -n "__fish_pipi_using_subcommand mock" -l env-file -d 'Once serving, write the export lines that point pipi at the site to FILE, for \'. FILE\'' -r -F
+complete -c pipi -n "__fish_pipi_using_subcommand mock" -l config -d 'Set the site up from a JSON file of the admin API\'s shape (apps, users, faults, token_ttl, latency_ms); flags given too win' -r -F
+complete -c pipi -n "__fish_pipi_using_subcommand mock" -l token-ttl -d 'Seconds a token lives [default: 60, as real servers]' -r
 complete -c pipi -n "__fish_pipi_using_subcommand mock" -l generation -d 'Which Sngine generation /api/authorize behaves like: get (up to 4.0.3), post (4.0.4 and later) or both' -r -f -a "get\t'Up to 4.0.3: the query string only'
 post\t'4.0.4 and later: a form-encoded POST body only'
 both\t'Either'"
@@ -92,12 +95,12 @@ complete -c pipi -n "__fish_pipi_using_subcommand mock" -l redirect-url -d 'The 
 complete -c pipi -n "__fish_pipi_using_subcommand mock" -l user -d 'Count every browser as signed in as this person (a user_id or handle)' -r
 complete -c pipi -n "__fish_pipi_using_subcommand mock" -l users -d 'Load the people from a JSON file (an array of user_info objects)' -r -F
 complete -c pipi -n "__fish_pipi_using_subcommand mock" -l fault -d 'Make an endpoint misbehave: authorize or user_info = html500, reset, slow, stall, drip, badjson, truncated, invalid_utf8, nested, oversize, empty, redirect, or deleted (user_info)' -r
-complete -c pipi -n "__fish_pipi_using_subcommand mock" -l latency -d 'Milliseconds added before every answer' -r
+complete -c pipi -n "__fish_pipi_using_subcommand mock" -l latency -d 'Milliseconds added before every answer [default: 0]' -r
 complete -c pipi -n "__fish_pipi_using_subcommand mock" -s v -l verbose -d 'Log each step on stderr, secrets redacted; -vv also logs the server\'s answers'
+complete -c pipi -n "__fish_pipi_using_subcommand mock" -l print-config -d 'Print the site\'s setup as JSON, a file to start --config from, and exit'
+complete -c pipi -n "__fish_pipi_using_subcommand mock" -l log-secrets -d 'Show app secrets, keys and tokens in the request record /__pipi/requests gives'
 complete -c pipi -n "__fish_pipi_using_subcommand mock" -l auto-approve -d 'Skip the sign-in and consent pages: /api/oauth redirects at once'
 complete -c pipi -n "__fish_pipi_using_subcommand mock" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c pipi -n "__fish_pipi_using_subcommand demo" -l profile -d 'Profile to use: each has its own site, app and token' -r
-complete -c pipi -n "__fish_pipi_using_subcommand demo" -l base-url -d 'Base URL of the Sngine site [default: https://pipichat.com]' -r
 complete -c pipi -n "__fish_pipi_using_subcommand demo" -l timeout -d 'Seconds to wait for the browser to come back' -r
 complete -c pipi -n "__fish_pipi_using_subcommand demo" -s v -l verbose -d 'Log each step on stderr, secrets redacted; -vv also logs the server\'s answers'
 complete -c pipi -n "__fish_pipi_using_subcommand demo" -l no-browser -d 'Walk the sign-in and consent pages with the built-in HTTP client, even if a browser could be opened'
@@ -155,12 +158,8 @@ complete -c pipi -n "__fish_pipi_using_subcommand profiles" -l jq -d 'Filter the
 complete -c pipi -n "__fish_pipi_using_subcommand profiles" -s v -l verbose -d 'Log each step on stderr, secrets redacted; -vv also logs the server\'s answers'
 complete -c pipi -n "__fish_pipi_using_subcommand profiles" -l json -d 'Print the profiles as a JSON array on stdout'
 complete -c pipi -n "__fish_pipi_using_subcommand profiles" -s h -l help -d 'Print help'
-complete -c pipi -n "__fish_pipi_using_subcommand completions" -l profile -d 'Profile to use: each has its own site, app and token' -r
-complete -c pipi -n "__fish_pipi_using_subcommand completions" -l base-url -d 'Base URL of the Sngine site [default: https://pipichat.com]' -r
 complete -c pipi -n "__fish_pipi_using_subcommand completions" -s v -l verbose -d 'Log each step on stderr, secrets redacted; -vv also logs the server\'s answers'
 complete -c pipi -n "__fish_pipi_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c pipi -n "__fish_pipi_using_subcommand man" -l profile -d 'Profile to use: each has its own site, app and token' -r
-complete -c pipi -n "__fish_pipi_using_subcommand man" -l base-url -d 'Base URL of the Sngine site [default: https://pipichat.com]' -r
 complete -c pipi -n "__fish_pipi_using_subcommand man" -s v -l verbose -d 'Log each step on stderr, secrets redacted; -vv also logs the server\'s answers'
 complete -c pipi -n "__fish_pipi_using_subcommand man" -s h -l help -d 'Print help'
 complete -c pipi -n "__fish_pipi_using_subcommand help; and not __fish_seen_subcommand_from login whoami token exec status logout mock demo api config profiles completions man help" -f -a "login" -d 'Log in through the browser and cache the token'

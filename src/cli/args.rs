@@ -46,11 +46,11 @@ pub fn after_help() -> String {
 #[command(name = "pipi", version)]
 pub struct Cli {
     /// Profile to use: each has its own site, app and token
-    #[arg(long, global = true, value_name = "NAME")]
+    #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
 
     /// Base URL of the Sngine site [default: https://pipichat.com]
-    #[arg(long, global = true, value_name = "URL")]
+    #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
 
     /// Log each step on stderr, secrets redacted; -vv also logs the server's answers
@@ -79,12 +79,83 @@ impl<T: FromArgMatches> FromArgMatches for Deferred<T> {
 
 impl<T: Args> Args for Deferred<T> {
     fn augment_args(cmd: clap::Command) -> clap::Command {
+        with_site_flags(cmd).defer(T::augment_args)
+    }
+
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        with_site_flags(cmd).defer(T::augment_args_for_update)
+    }
+}
+
+/// A command that stands apart from profiles and sites (`mock`, `demo`, `completions`):
+/// its arguments deferred as `Deferred`'s are, without `--profile` and `--base-url`, so that
+/// its help, the man page and the completions do not offer what it would refuse.
+#[derive(Debug)]
+pub struct Apart<T>(pub T);
+
+impl<T: FromArgMatches> FromArgMatches for Apart<T> {
+    fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
+        T::from_arg_matches(matches).map(Apart)
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
+        self.0.update_from_arg_matches(matches)
+    }
+}
+
+impl<T: Args> Args for Apart<T> {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
         cmd.defer(T::augment_args)
     }
 
     fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
         cmd.defer(T::augment_args_for_update)
     }
+}
+
+/// `--profile` and `--base-url` on a command that uses them, global below it so that
+/// `config list --profile work` takes them too; `pipi --profile work CMD` is the top
+/// level's own. Clap's id, the flag, its value's name and its help.
+const SITE_FLAGS: [(&str, &str, &str, &str); 2] = [
+    (
+        "profile",
+        "profile",
+        "NAME",
+        "Profile to use: each has its own site, app and token",
+    ),
+    (
+        "base_url",
+        "base-url",
+        "URL",
+        "Base URL of the Sngine site [default: https://pipichat.com]",
+    ),
+];
+
+fn with_site_flags(mut cmd: clap::Command) -> clap::Command {
+    for (id, long, value_name, help) in SITE_FLAGS {
+        cmd = cmd.arg(
+            clap::Arg::new(id)
+                .long(long)
+                .value_name(value_name)
+                .help(help)
+                .global(true),
+        );
+    }
+    cmd
+}
+
+/// The site flags given after the command's name (`pipi config list --profile work`), the
+/// innermost first.
+pub fn site_flags_below(matches: &ArgMatches) -> (Option<String>, Option<String>) {
+    let Some((_, sub)) = matches.subcommand() else {
+        return (None, None);
+    };
+    let (profile, base_url) = site_flags_below(sub);
+    let own = |id: &str| sub.try_get_one::<String>(id).ok().flatten().cloned();
+    (
+        profile.or_else(|| own("profile")),
+        base_url.or_else(|| own("base_url")),
+    )
 }
 
 #[derive(Debug, Subcommand)]
@@ -120,19 +191,26 @@ Examples:
     Status(Deferred<StatusArgs>),
     /// Forget the cached token and profile snapshot
     #[command(after_help = "Examples:\n  pipi logout\n  pipi logout --profile work")]
-    Logout,
+    Logout(Deferred<LogoutArgs>),
     /// Run an emulated Sngine site on this machine, to develop and test against offline
-    #[command(
-        after_help = "Example:\n  pipi mock --port 0 --fault user_info=slow\n\n\
-        It prints the export lines that point pipi at it."
-    )]
-    Mock(Deferred<MockArgs>),
+    #[command(after_help = "\
+It prints the export lines that point pipi at it (--env-file writes them to a
+file). Its admin API under /__pipi/ (health, users, apps, faults, settings,
+clock, requests, reset) takes and gives JSON; off loopback it needs a bearer
+token, from --admin-token or PIPI_MOCK_ADMIN_TOKEN.
+
+Examples:
+  pipi mock --port 0 --fault user_info=slow
+  pipi mock --port 0 --print-port-to port --env-file mock.env &
+  pipi mock --print-config > site.json; pipi mock --config site.json
+  PIPI_MOCK_ADMIN_TOKEN=s3cret pipi mock --listen 0.0.0.0:8764")]
+    Mock(Apart<Box<MockArgs>>),
     /// Show the whole login flow against a built-in emulated site, offline
     #[command(
         after_help = "Example:\n  pipi demo --no-browser | jq -r .user_name\n\n\
         It never touches your config or token cache."
     )]
-    Demo(Deferred<DemoArgs>),
+    Demo(Apart<DemoArgs>),
     /// Call an endpoint of the site's API with the cached token and print its JSON answer
     #[command(after_help = "\
 Examples:
@@ -167,7 +245,7 @@ Examples:
   pipi completions fish > ~/.config/fish/completions/pipi.fish
   pipi completions powershell >> $PROFILE
   pipi completions elvish > ~/.config/elvish/lib/pipi.elv")]
-    Completions(Deferred<CompletionsArgs>),
+    Completions(Apart<CompletionsArgs>),
     /// Print the manual page, in roff
     #[command(after_help = "\
 Examples:
@@ -195,6 +273,11 @@ impl Command {
             )
     }
 }
+
+// `logout` takes only the site flags. A plain comment: a doc comment here would replace the
+// command's summary in its help.
+#[derive(Debug, Args)]
+pub struct LogoutArgs {}
 
 #[derive(Debug, Args)]
 pub struct LoginArgs {
@@ -264,12 +347,42 @@ pub struct WhoamiArgs {
 #[derive(Debug, Args)]
 pub struct MockArgs {
     /// Port to listen on, on 127.0.0.1; 0 picks a free one
-    #[arg(long, default_value_t = MOCK_PORT)]
+    #[arg(long, default_value_t = MOCK_PORT, conflicts_with = "listen")]
     pub port: u16,
 
-    /// Seconds a token lives (real servers: 60)
-    #[arg(long, value_name = "SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=MAX_SECONDS))]
-    pub token_ttl: u64,
+    /// Address and port to listen on instead, e.g. 0.0.0.0:8764 in a container; off
+    /// loopback the admin API needs --admin-token
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub listen: Option<std::net::SocketAddr>,
+
+    /// The bearer token the admin API (/__pipi/) requires; also PIPI_MOCK_ADMIN_TOKEN
+    #[arg(long, value_name = "TOKEN")]
+    pub admin_token: Option<String>,
+
+    /// Once serving, write the port to FILE (atomically), for a script to wait on
+    #[arg(long, value_name = "FILE")]
+    pub print_port_to: Option<std::path::PathBuf>,
+
+    /// Once serving, write the export lines that point pipi at the site to FILE, for '. FILE'
+    #[arg(long, value_name = "FILE")]
+    pub env_file: Option<std::path::PathBuf>,
+
+    /// Set the site up from a JSON file of the admin API's shape (apps, users, faults,
+    /// token_ttl, latency_ms); flags given too win
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<std::path::PathBuf>,
+
+    /// Print the site's setup as JSON, a file to start --config from, and exit
+    #[arg(long)]
+    pub print_config: bool,
+
+    /// Show app secrets, keys and tokens in the request record /__pipi/requests gives
+    #[arg(long)]
+    pub log_secrets: bool,
+
+    /// Seconds a token lives [default: 60, as real servers]
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=MAX_SECONDS))]
+    pub token_ttl: Option<u64>,
 
     /// Which Sngine generation /api/authorize behaves like: get (up to 4.0.3), post (4.0.4 and later) or both
     #[arg(long, value_name = "GEN", value_enum, default_value_t = SngineGeneration::Both)]
@@ -303,9 +416,9 @@ pub struct MockArgs {
     #[arg(long, value_name = "ENDPOINT=KIND", value_parser = clap::value_parser!(Fault))]
     pub fault: Vec<Fault>,
 
-    /// Milliseconds added before every answer
-    #[arg(long, value_name = "MS", default_value_t = 0)]
-    pub latency: u64,
+    /// Milliseconds added before every answer [default: 0]
+    #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u64).range(0..=60_000))]
+    pub latency: Option<u64>,
 }
 
 /// Which Sngine generation the emulator's `/api/authorize` behaves like.

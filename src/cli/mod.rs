@@ -16,7 +16,7 @@ mod settings;
 
 use crate::cli::exit::ExitCode;
 use anyhow::Result;
-use args::{Cli, Command, Deferred};
+use args::{Apart, Cli, Command, Deferred};
 use commands::{
     api, completions, config, demo, exec, login, logout, man, mock, profiles, status, token, whoami,
 };
@@ -86,7 +86,14 @@ fn parse() -> Result<Cli, clap::Error> {
         command = command.after_help(args::after_help());
     }
     let mut matches = command.try_get_matches_from_mut(std::env::args_os())?;
-    let cli = Cli::from_arg_matches_mut(&mut matches).map_err(|e| e.format(&mut command));
+    let (profile, base_url) = args::site_flags_below(&matches);
+    let cli = Cli::from_arg_matches_mut(&mut matches)
+        .map(|cli| Cli {
+            profile: profile.or(cli.profile),
+            base_url: base_url.or(cli.base_url),
+            ..cli
+        })
+        .map_err(|e| e.format(&mut command));
     // Both live until pipi ends, which frees everything at once: taking them apart piece by
     // piece would cost a tenth of what `pipi token` does.
     std::mem::forget(matches);
@@ -108,7 +115,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         base_url: cli.base_url,
     };
     match cli.command {
-        Command::Completions(Deferred(args)) => completions::run(&args),
+        Command::Completions(Apart(args)) => completions::run(&args),
         Command::Man => man::run(),
         Command::Config(Deferred(args)) => config::run(&locations(&flags)?, &flags, &args),
         Command::Profiles(Deferred(args)) => profiles::run(&locations(&flags)?, &args),
@@ -117,22 +124,23 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Token(Deferred(args)) => token::run(&settings(&flags)?, &args),
         Command::Exec(Deferred(args)) => exec::run(&settings(&flags)?, &args),
         Command::Status(Deferred(args)) => status::run(&settings(&flags)?, &args),
-        Command::Logout => logout::run(&locations(&flags)?),
+        Command::Logout(_) => logout::run(&locations(&flags)?),
         Command::Api(Deferred(args)) => api::run(&settings(&flags)?, &args),
         // The emulator commands stand apart from the person's settings and files.
-        Command::Mock(Deferred(args)) => {
+        Command::Mock(Apart(args)) => {
             stands_apart(&flags, "mock")?;
             mock::run(&args)
         }
-        Command::Demo(Deferred(args)) => {
+        Command::Demo(Apart(args)) => {
             stands_apart(&flags, "demo")?;
             demo::run(&args)
         }
     }
 }
 
-/// `pipi mock` is the site and `pipi demo` brings its own: a profile or a base URL given to
-/// them would be ignored, so it is refused rather than silently dropped.
+/// `pipi mock` is the site and `pipi demo` brings its own: a profile or a base URL given
+/// before their name would be ignored, so it is refused rather than silently dropped. After
+/// their name clap refuses them, as they are not theirs.
 fn stands_apart(flags: &Flags, command: &str) -> Result<()> {
     let given: Vec<&str> = [
         flags.profile.as_ref().map(|_| "--profile"),
@@ -145,7 +153,11 @@ fn stands_apart(flags: &Flags, command: &str) -> Result<()> {
         return Ok(());
     }
     Err(exit::usage(
-        format!("{} has no meaning for pipi {command}", given.join(" and ")),
+        format!(
+            "{} {} no meaning for pipi {command}",
+            given.join(" and "),
+            if given.len() > 1 { "have" } else { "has" }
+        ),
         format!("pipi {command} uses its own emulated site and a throwaway profile; leave it out"),
     ))
 }

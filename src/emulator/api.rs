@@ -1,7 +1,7 @@
 //! The JSON endpoints, `/api/authorize` and `/api/get_user_info`, with Sngine's checks in
 //! Sngine's order and its English messages.
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use super::config::Generation;
 use super::params::{Params, is_blank};
@@ -38,19 +38,19 @@ pub(crate) fn authorize(site: &Site, request: &Request) -> std::io::Result<Value
     if is_blank(app_id) {
         return Ok(error(INVALID_APP_ID));
     }
-    if !site.is_app(app_id.unwrap_or_default()) {
+    let mut state = site.state();
+    let Some(app) = state.app(app_id.unwrap_or_default()) else {
         return Ok(error(UNKNOWN_APP));
-    }
+    };
+    let app_id = app.app_id.clone();
     let app_secret = params.get("app_secret");
-    if is_blank(app_secret) || app_secret != Some(site.config.app_secret.as_str()) {
+    if is_blank(app_secret) || app_secret != Some(app.app_secret.as_str()) {
         return Ok(error(INVALID_APP_SECRET));
     }
     let Some(auth_key) = params.get("auth_key").filter(|key| !is_blank(Some(key))) else {
         return Ok(error(INVALID_AUTH_KEY));
     };
-    let exchange = site
-        .state()
-        .exchange_auth_key(auth_key, site.config.token_ttl)?;
+    let exchange = state.exchange_auth_key(&app_id, auth_key)?;
     Ok(match exchange {
         Exchange::Token(token) => json!({"access_token": token}),
         Exchange::UnknownKey => error(INVALID_AUTH_KEY),
@@ -95,7 +95,7 @@ pub(crate) fn get_user_info(site: &Site, request: &Request, deleted: bool) -> Va
         return error(INVALID_ACCESS_TOKEN);
     };
     let state = site.state();
-    let user_id = match state.lookup_token(token, site.config.token_ttl) {
+    let user_id = match state.lookup_token(token) {
         TokenLookup::Unknown => return error(INVALID_ACCESS_TOKEN),
         TokenLookup::Expired => return error(EXPIRED_ACCESS_TOKEN),
         TokenLookup::Valid { user_id } => user_id,
@@ -103,8 +103,8 @@ pub(crate) fn get_user_info(site: &Site, request: &Request, deleted: bool) -> Va
     if deleted || state.is_deleted(&user_id) {
         return Value::Array(Vec::new());
     }
-    match site.person(&user_id) {
-        Some(person) => json!({"user_info": Value::Object(person.clone())}),
+    match state.people.get(&user_id) {
+        Some(person) => json!({"user_info": Value::Object(Map::clone(person))}),
         // The row is gone: the query found nothing and PHP encoded an empty array.
         None => Value::Array(Vec::new()),
     }

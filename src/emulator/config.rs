@@ -1,4 +1,4 @@
-//! What an emulated site is: its one registered app, its people, its clock and its faults.
+//! What an emulated site is: its registered apps, its people, its clock and its faults.
 
 use std::fmt;
 use std::str::FromStr;
@@ -42,6 +42,8 @@ pub struct Config {
     /// The admin turned the developers module off: every API endpoint refuses with
     /// `The developers module has been disabled by the admin`.
     pub developers_disabled: bool,
+    /// Faults for the next so many requests to their endpoint, then gone.
+    pub counted_faults: Vec<(Fault, u32)>,
     /// Added before every answer.
     pub latency: Duration,
     /// How long a `slow` fault holds its answer back, and a `stall` says nothing.
@@ -50,6 +52,38 @@ pub struct Config {
     pub drip_interval: Duration,
     /// Where the request log goes, one line per request; none by default.
     pub log: Option<LogSink>,
+    /// More apps registered on the site, next to the one above (which is the default).
+    pub apps: Vec<App>,
+    /// Who may use the admin API under `/__pipi/`.
+    pub admin: AdminAccess,
+    /// Show app secrets, keys and tokens in the request record the admin API hands out;
+    /// by default they are masked there.
+    pub reveal_secrets: bool,
+}
+
+/// An app registered on the site, as its developers dashboard keeps one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct App {
+    /// Digits, looked up as PHP's `intval` reads them.
+    pub app_id: String,
+    /// The secret `/api/authorize` checks.
+    pub app_secret: String,
+    /// The name the consent page shows.
+    pub app_name: String,
+    /// Where the site sends the browser, `?auth_key=KEY` glued on as is.
+    pub redirect_url: String,
+}
+
+/// Who may use the admin API (`/__pipi/...`). Its health check answers everyone.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum AdminAccess {
+    /// Anyone who reaches the site: right on loopback, where only this machine does.
+    #[default]
+    Open,
+    /// Only requests with `Authorization: Bearer TOKEN`.
+    Token(String),
+    /// Nobody: a site reached from other machines, given no token.
+    Closed,
 }
 
 /// Takes the emulator's request log, a line at a time: the caller decides where it goes.
@@ -86,11 +120,27 @@ impl Default for Config {
             signed_in_user: None,
             users: seed_users(),
             faults: Vec::new(),
+            counted_faults: Vec::new(),
             developers_disabled: false,
             latency: Duration::ZERO,
             slow_delay: Duration::from_secs(30),
             drip_interval: Duration::from_secs(1),
             log: None,
+            apps: Vec::new(),
+            admin: AdminAccess::default(),
+            reveal_secrets: false,
+        }
+    }
+}
+
+impl Config {
+    /// The default app, the one the fields above describe.
+    pub fn default_app(&self) -> App {
+        App {
+            app_id: self.app_id.clone(),
+            app_secret: self.app_secret.clone(),
+            app_name: self.app_name.clone(),
+            redirect_url: self.redirect_url.clone(),
         }
     }
 }

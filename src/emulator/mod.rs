@@ -8,14 +8,18 @@
 //! The modules follow a request: the crate's `http` server reads it, `router` checks the
 //! host, applies faults and routes it, `oauth` and `pages` serve the browser side, `api` the
 //! JSON endpoints (with `params` reading parameters as PHP does and `php_json` writing
-//! answers as PHP does); `site` is what they all share, and `state` remembers keys, tokens
-//! and sessions. `walker` is a headless browser that goes through the sign-in and consent
-//! pages when no real browser is at hand.
+//! answers as PHP does); `site` is what they all share, and `state` remembers apps, people,
+//! keys, tokens and sessions, and keeps the clock. `admin` is the JSON API under `/__pipi/`
+//! that other programs' tests drive it with, `setup` reads and checks what that API and a
+//! setup file take, and `record` keeps the requests seen, within bounds. `walker` is a
+//! headless browser that goes through the sign-in and consent pages when no real browser is
+//! at hand.
 //!
 //! The emulator stands apart from the rest of pipi: it uses only the crate's HTTP server
 //! (`http`, which depends on nothing else in pipi) and what it is handed, such as a
 //! [`LogSink`] for its request log, so that it could become a crate of its own.
 
+mod admin;
 mod api;
 mod config;
 mod faults;
@@ -23,8 +27,10 @@ mod oauth;
 mod pages;
 mod params;
 mod php_json;
+mod record;
 mod request_log;
 mod router;
+mod setup;
 mod site;
 mod state;
 mod users;
@@ -35,9 +41,10 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, ToSocketAddr
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-pub use config::{Config, DEFAULT_APP_SECRET, Generation, LogSink};
+pub use config::{AdminAccess, App, Config, DEFAULT_APP_SECRET, Generation, LogSink};
 pub use faults::{Endpoint, Fault, FaultKind};
 pub use php_json::encode as php_json_encode;
+pub use setup::{apply_setup, setup_of};
 pub use users::{load_users, seed_users};
 pub use walker::{WalkOutcome, walk};
 
@@ -45,9 +52,8 @@ use crate::http::{Connection, Handler, Request, Server};
 use router::Answer;
 use site::Site;
 
-/// How many requests the record keeps (the newest), so that a long-running emulator does not
-/// grow without end.
-const MAX_RECORDED: usize = 10_000;
+/// How much of a form body a log line shows; the rest is left out and its size noted.
+const MAX_LOGGED_BODY: usize = 1024;
 
 /// A request as the emulator saw it, secrets included, so that tests can check what a
 /// client sent (for example that the app secret never appeared in a URL).
@@ -59,8 +65,10 @@ pub struct RecordedRequest {
     pub path: String,
     /// The raw query string, without its `?`.
     pub query: String,
-    /// The body as text (invalid UTF-8 replaced).
+    /// The body as text (invalid UTF-8 replaced), cut to its first few kilobytes.
     pub body: String,
+    /// The body's size as sent, in bytes.
+    pub body_bytes: usize,
     /// The `Host` header, if there was one.
     pub host: Option<String>,
     /// The `Content-Type` header, if there was one.
@@ -119,12 +127,14 @@ impl Emulator {
         self.local_addr
     }
 
-    /// How this site is set up.
+    /// How this site was set up when it started; the admin API may have changed its apps,
+    /// people, faults and settings since.
     pub fn config(&self) -> &Config {
         &self.site.config
     }
 
     /// Moves the emulator's clock forward, so that tests see tokens expire without waiting.
+    /// The admin API's `POST /__pipi/clock` moves the same clock.
     pub fn advance_clock(&self, by: Duration) {
         self.site.state().advance_clock(by);
     }
@@ -137,12 +147,29 @@ impl Emulator {
 
     /// Replaces the faults in force, so that a test can make an endpoint fail and recover.
     pub fn set_faults(&self, faults: Vec<Fault>) {
-        self.site.state().faults = faults;
+        self.site.state().faults = faults
+            .into_iter()
+            .map(|fault| state::ActiveFault {
+                fault,
+                remaining: None,
+            })
+            .collect();
     }
 
-    /// Every request seen so far, oldest first.
+    /// The requests the record holds, oldest first: the newest ones, within its bounds.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.site.state().requests.iter().cloned().collect()
+    }
+
+    /// What the request record holds, in bytes: bounded whatever clients send.
+    pub fn recorded_bytes(&self) -> usize {
+        self.site.state().requests.bytes()
+    }
+
+    /// Puts everything back as it was at the start: apps, people, settings, faults, the
+    /// clock, sessions, grants and the request record.
+    pub fn reset(&self) {
+        self.site.reset();
     }
 
     /// Blocks until the emulator is shut down (from another thread, or by Ctrl-C handling
@@ -191,22 +218,29 @@ impl Handler for Serve {
 
 fn serve_request(site: &Site, request: &Request, connection: Connection) {
     let started = connection.accepted();
+    if admin::is_admin(&request.path) {
+        let response = admin::answer(site, request);
+        let outcome = response.status.to_string();
+        connection.answer(&response);
+        log_request(site, request, None, &outcome, started.elapsed());
+        return;
+    }
     let content_type = request.header("content-type").map(str::to_owned);
-    {
+    let body = request.body_text();
+    let latency = {
         let mut state = site.state();
-        if state.requests.len() >= MAX_RECORDED {
-            state.requests.pop_front();
-        }
-        state.requests.push_back(RecordedRequest {
+        state.requests.push(RecordedRequest {
             method: request.method.clone(),
             path: request.path.clone(),
             query: request.query.clone(),
-            body: request.body_text(),
+            body: record::cut(&body, record::MAX_RECORDED_BODY).to_owned(),
+            body_bytes: request.body.len(),
             host: request.header("host").map(str::to_owned),
             content_type: content_type.clone(),
         });
-    }
-    site.sleep(site.config.latency);
+        state.latency
+    };
+    site.sleep(latency);
     if site.is_stopped() {
         return;
     }
@@ -238,18 +272,39 @@ fn serve_request(site: &Site, request: &Request, connection: Connection) {
             "stalled".to_owned()
         }
     };
-    if let Some(log) = &site.config.log {
-        let form_body = content_type
-            .as_deref()
-            .is_some_and(|kind| kind.starts_with("application/x-www-form-urlencoded"))
-            .then(|| request.body_text());
-        log.write(&request_log::line(
-            &request.method,
-            &request.path,
-            &request.query,
-            form_body.as_deref(),
-            &outcome,
-            started.elapsed(),
-        ));
-    }
+    let form_body = content_type
+        .as_deref()
+        .is_some_and(|kind| kind.starts_with("application/x-www-form-urlencoded"))
+        .then_some(body.as_str());
+    log_request(site, request, form_body, &outcome, started.elapsed());
+}
+
+/// One line in the request log, if there is one: a form body cut to its first kilobyte,
+/// with its size noted.
+fn log_request(
+    site: &Site,
+    request: &Request,
+    form_body: Option<&str>,
+    outcome: &str,
+    took: Duration,
+) {
+    let Some(log) = &site.config.log else {
+        return;
+    };
+    let body = form_body.map(|body| {
+        let kept = record::cut(body, MAX_LOGGED_BODY);
+        if kept.len() < body.len() {
+            format!("{kept}... ({} bytes)", request.body.len())
+        } else {
+            kept.to_owned()
+        }
+    });
+    log.write(&request_log::line(
+        &request.method,
+        &request.path,
+        &request.query,
+        body.as_deref(),
+        outcome,
+        took,
+    ));
 }

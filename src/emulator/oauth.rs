@@ -2,6 +2,7 @@
 //! redirect that carries the auth key to the app.
 
 use super::api::UNKNOWN_APP;
+use super::config::App;
 use super::pages::{self, Consent, SigninChoice};
 use super::params::Params;
 use super::site::{Site, html};
@@ -17,9 +18,9 @@ pub(crate) fn oauth(site: &Site, request: &Request) -> Response {
     let Some(app_id) = query.get("app_id") else {
         return html(404, pages::not_found());
     };
-    if !site.is_app(app_id) {
+    let Some(app) = site.state().app(app_id).cloned() else {
         return html(200, pages::error(UNKNOWN_APP));
-    }
+    };
     let user = signed_in_user(site, request).or_else(|| {
         if site.config.auto_approve {
             first_person(site)
@@ -30,17 +31,17 @@ pub(crate) fn oauth(site: &Site, request: &Request) -> Response {
     let Some(user_id) = user else {
         return signin_response(site, &request.target(), None);
     };
-    if site.config.auto_approve || site.state().is_approved(&user_id) {
-        return redirect_with_key(site, &user_id);
+    if site.config.auto_approve || site.state().is_approved(&app.app_id, &user_id) {
+        return redirect_with_key(site, &app, &user_id);
     }
-    let Some(person) = site.person(&user_id) else {
+    let Some(person) = site.state().people.get(&user_id).cloned() else {
         return signin_response(site, &request.target(), None);
     };
-    let display_name = users::display_name(person);
+    let display_name = users::display_name(&person);
     let page = pages::consent(&Consent {
-        app_id: &site.config.app_id,
-        app_name: &site.config.app_name,
-        app_domain: &app_domain(&site.config.redirect_url),
+        app_id: &app.app_id,
+        app_name: &app.app_name,
+        app_domain: &app_domain(&app.redirect_url),
         display_name: &display_name,
         user_id: &user_id,
     });
@@ -51,16 +52,16 @@ pub(crate) fn oauth(site: &Site, request: &Request) -> Response {
 pub(crate) fn approve(site: &Site, request: &Request) -> Response {
     let form = Params::parse(&request.body_text());
     let app_id = form.get("app_id").unwrap_or_default();
-    if !site.is_app(app_id) {
+    let Some(app) = site.state().app(app_id).cloned() else {
         return html(200, pages::error(UNKNOWN_APP));
-    }
+    };
     let Some(user_id) = signed_in_user(site, request) else {
         // The session is gone; going through /api/oauth again shows the sign-in page.
-        let oauth_path = format!("/api/oauth?app_id={}", site.config.app_id);
+        let oauth_path = format!("/api/oauth?app_id={}", app.app_id);
         return Response::redirect(&oauth_path);
     };
-    site.state().approve(&user_id);
-    redirect_with_key(site, &user_id)
+    site.state().approve(&app.app_id, &user_id);
+    redirect_with_key(site, &app, &user_id)
 }
 
 /// `GET /signin`.
@@ -76,7 +77,7 @@ pub(crate) fn signin(site: &Site, request: &Request) -> Response {
     let next = safe_next(form.get("next").unwrap_or("/")).to_owned();
     let chosen = form
         .get("user_id")
-        .filter(|user_id| site.person(user_id).is_some() && !site.state().is_deleted(user_id));
+        .filter(|user_id| site.state().is_present(user_id));
     let Some(user_id) = chosen else {
         return signin_response(site, &next, Some("No one by that id can sign in here."));
     };
@@ -102,34 +103,40 @@ pub(crate) fn signout(site: &Site, request: &Request) -> Response {
 
 /// `/`: who is signed in, and a "Log in With" link to try.
 pub(crate) fn home(site: &Site, request: &Request) -> Response {
-    let name = signed_in_user(site, request)
-        .and_then(|user_id| site.person(&user_id).map(users::display_name));
+    let name = signed_in_user(site, request).and_then(|user_id| {
+        let state = site.state();
+        state
+            .people
+            .get(&user_id)
+            .map(|person| users::display_name(person))
+    });
     let oauth_path = format!("/api/oauth?app_id={}", site.config.app_id);
     html(200, pages::home(name.as_deref(), &oauth_path))
 }
 
 /// The 302 to the app: its redirect URL and the key glued on by plain string joining, as
 /// Sngine builds it (no check for an existing `?`, no encoding).
-fn redirect_with_key(site: &Site, user_id: &str) -> Response {
-    match site.state().issue_auth_key(user_id) {
-        Ok(key) => Response::redirect(&format!("{}?auth_key={key}", site.config.redirect_url)),
+fn redirect_with_key(site: &Site, app: &App, user_id: &str) -> Response {
+    match site.state().issue_auth_key(&app.app_id, user_id) {
+        Ok(key) => Response::redirect(&format!("{}?auth_key={key}", app.redirect_url)),
         Err(_) => html(500, pages::error("The site could not make a key.")),
     }
 }
 
+/// How many people the sign-in page offers; a site loaded with thousands shows the first.
+const SIGNIN_CHOICES: usize = 200;
+
 fn signin_response(site: &Site, next: &str, error: Option<&str>) -> Response {
     let state = site.state();
-    let people: Vec<SigninChoice<'_>> = site
-        .config
-        .users
+    let people: Vec<SigninChoice<'_>> = state
+        .people
         .iter()
-        .filter_map(|person| {
-            let user_id = users::user_id(person)?;
-            (!state.is_deleted(user_id)).then(|| SigninChoice {
-                user_id,
-                user_name: users::field(person, "user_name"),
-                display_name: users::display_name(person),
-            })
+        .filter(|(user_id, _)| !state.is_deleted(user_id))
+        .take(SIGNIN_CHOICES)
+        .map(|(user_id, person)| SigninChoice {
+            user_id,
+            user_name: users::field(person, "user_name"),
+            display_name: users::display_name(person),
         })
         .collect();
     html(200, pages::signin(&people, next, error))
@@ -142,16 +149,16 @@ fn signed_in_user(site: &Site, request: &Request) -> Option<String> {
     let from_session = session_cookie(request).and_then(|session| state.session_user(session));
     from_session
         .or(site.config.signed_in_user.as_deref())
-        .filter(|user_id| site.person(user_id).is_some() && !state.is_deleted(user_id))
+        .filter(|user_id| state.is_present(user_id))
         .map(str::to_owned)
 }
 
 fn first_person(site: &Site) -> Option<String> {
     let state = site.state();
-    site.config
-        .users
+    state
+        .people
         .iter()
-        .filter_map(users::user_id)
+        .map(|(user_id, _)| user_id)
         .find(|user_id| !state.is_deleted(user_id))
         .map(str::to_owned)
 }

@@ -79,12 +79,7 @@ fn api_endpoint(path: &str) -> Option<&str> {
 /// `endpoint`, if any. Faults that stand for something in front of PHP answer without
 /// running it, so they use up no key.
 fn with_fault(site: &Site, endpoint: Endpoint, handler: impl FnOnce(bool) -> Response) -> Answer {
-    let fault = site
-        .state()
-        .faults
-        .iter()
-        .find(|fault| fault.endpoint == endpoint)
-        .map(|fault| fault.kind);
+    let fault = site.state().take_fault(endpoint);
     match fault {
         None => Answer::Respond(handler(false)),
         Some(FaultKind::Html500) => Answer::Respond(Response::new(500, "text/html", HTML_500_BODY)),

@@ -4,12 +4,8 @@
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use serde_json::{Map, Value};
-
 use super::config::Config;
-use super::params::intval;
 use super::state::State;
-use super::users;
 use crate::http::Response;
 
 /// Everything the request threads of one emulator share.
@@ -24,7 +20,7 @@ pub(crate) struct Site {
 
 impl Site {
     pub fn new(config: Config, host: String) -> Site {
-        let state = State::new(config.faults.clone());
+        let state = State::new(&config);
         Site {
             config,
             host,
@@ -48,18 +44,11 @@ impl Site {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Whether `app_id` names the registered app, compared the way PHP's `intval` reads it.
-    pub fn is_app(&self, app_id: &str) -> bool {
-        let registered = intval(&self.config.app_id);
-        registered > 0 && intval(app_id) == registered
-    }
-
-    /// A person by `user_id`, deleted or not.
-    pub fn person(&self, user_id: &str) -> Option<&Map<String, Value>> {
-        self.config
-            .users
-            .iter()
-            .find(|person| users::user_id(person) == Some(user_id))
+    /// Everything back to the start state: apps, people, settings, faults, the clock,
+    /// sessions, grants and the record.
+    pub fn reset(&self) {
+        let fresh = State::new(&self.config);
+        *self.state() = fresh;
     }
 
     pub fn stop(&self) {
@@ -102,6 +91,7 @@ mod tests {
     #[test]
     fn the_app_is_matched_with_intval() {
         let site = Site::new(Config::default(), "127.0.0.1:1".to_owned());
+        let state = site.state();
         for (app_id, expected) in [
             ("4242", true),
             ("4242abc", true),
@@ -112,8 +102,9 @@ mod tests {
             ("", false),
             ("abc", false),
         ] {
-            assert_eq!(site.is_app(app_id), expected, "{app_id:?}");
+            assert_eq!(state.app(app_id).is_some(), expected, "{app_id:?}");
         }
+        drop(state);
         let site = Site::new(
             Config {
                 app_id: "0".to_owned(),
@@ -121,6 +112,9 @@ mod tests {
             },
             "127.0.0.1:1".to_owned(),
         );
-        assert!(!site.is_app("abc"), "an app id of 0 must not match junk");
+        assert!(
+            site.state().app("abc").is_none(),
+            "an app id of 0 must not match junk"
+        );
     }
 }

@@ -1,14 +1,27 @@
-//! What the emulated site remembers between requests: sessions, each person's grant to the
-//! app (approval, the current auth key, the current token and its date), deleted people,
-//! the clock, and the requests it saw.
+//! What the emulated site remembers between requests, and what its admin API may change:
+//! the registered apps, the people, the token lifetime and latency, the faults in force,
+//! sessions, each person's grant to each app (approval, the current auth key, the current
+//! token and its date), deleted people, the clock, and the requests it saw.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use super::RecordedRequest;
-use super::faults::Fault;
+use super::config::{App, Config};
+use super::faults::{Endpoint, Fault, FaultKind};
+use super::params::intval;
+use super::record::Record;
+use super::users::People;
 
-/// A person's row in the app's grants, as Sngine keeps one per app and user.
+/// How many apps a site holds, the default one included.
+pub(crate) const MAX_APPS: usize = 100;
+/// How many people a site holds.
+pub(crate) const MAX_PEOPLE: usize = 100_000;
+/// How many faults can be in force at once.
+pub(crate) const MAX_FAULTS: usize = 64;
+/// How many browser sessions are kept; the oldest is forgotten first.
+const MAX_SESSIONS: usize = 10_000;
+
+/// A person's row in an app's grants, as Sngine keeps one per app and user.
 #[derive(Clone, Debug, Default)]
 struct Grant {
     approved: bool,
@@ -18,6 +31,9 @@ struct Grant {
     /// so whole seconds are all there is.
     token_date: u64,
 }
+
+/// Whose grant: the app's id and the person's.
+type GrantKey = (String, String);
 
 /// What `/api/authorize` finds for a key.
 #[derive(Debug, PartialEq, Eq)]
@@ -34,20 +50,56 @@ pub(crate) enum TokenLookup {
     Expired,
 }
 
+/// A fault in force, for the next `remaining` requests to its endpoint or until cleared.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ActiveFault {
+    pub fault: Fault,
+    pub remaining: Option<u32>,
+}
+
 #[derive(Debug, Default)]
 pub(crate) struct State {
     clock_offset: Duration,
+    /// The default app first.
+    pub apps: Vec<App>,
+    pub people: People,
+    pub token_ttl: Duration,
+    pub latency: Duration,
+    pub faults: Vec<ActiveFault>,
     sessions: HashMap<String, String>,
-    grants: HashMap<String, Grant>,
+    session_order: std::collections::VecDeque<String>,
+    grants: HashMap<GrantKey, Grant>,
     deleted: HashSet<String>,
-    pub faults: Vec<Fault>,
-    pub requests: VecDeque<RecordedRequest>,
+    pub requests: Record,
 }
 
 impl State {
-    pub fn new(faults: Vec<Fault>) -> State {
+    /// The start state of a site set up by `config`.
+    pub fn new(config: &Config) -> State {
+        let mut apps = vec![config.default_app()];
+        apps.extend(config.apps.iter().cloned());
         State {
-            faults,
+            apps,
+            people: People::new(config.users.clone()),
+            token_ttl: config.token_ttl,
+            latency: config.latency,
+            faults: config
+                .faults
+                .iter()
+                .map(|fault| ActiveFault {
+                    fault: fault.clone(),
+                    remaining: None,
+                })
+                .chain(
+                    config
+                        .counted_faults
+                        .iter()
+                        .map(|(fault, times)| ActiveFault {
+                            fault: fault.clone(),
+                            remaining: Some(*times),
+                        }),
+                )
+                .collect(),
             ..State::default()
         }
     }
@@ -60,12 +112,49 @@ impl State {
         (real + self.clock_offset).as_secs()
     }
 
+    /// Moves the clock forward: the one way the site's time changes, for tests in process
+    /// and for the admin API alike.
     pub fn advance_clock(&mut self, by: Duration) {
         self.clock_offset = self.clock_offset.saturating_add(by);
     }
 
+    /// How far the clock was moved forward.
+    pub fn clock_offset(&self) -> Duration {
+        self.clock_offset
+    }
+
+    /// The registered app `app_id` names, compared the way PHP's `intval` reads it.
+    pub fn app(&self, app_id: &str) -> Option<&App> {
+        let wanted = intval(app_id);
+        if wanted <= 0 {
+            return None;
+        }
+        self.apps.iter().find(|app| intval(&app.app_id) == wanted)
+    }
+
+    /// The fault in force on `endpoint`, used up by this request.
+    pub fn take_fault(&mut self, endpoint: Endpoint) -> Option<FaultKind> {
+        let at = self
+            .faults
+            .iter()
+            .position(|active| active.fault.endpoint == endpoint)?;
+        let kind = self.faults[at].fault.kind;
+        if let Some(remaining) = &mut self.faults[at].remaining {
+            *remaining = remaining.saturating_sub(1);
+            if *remaining == 0 {
+                self.faults.remove(at);
+            }
+        }
+        Some(kind)
+    }
+
     pub fn delete_user(&mut self, user_id: &str) {
         self.deleted.insert(user_id.to_owned());
+    }
+
+    /// Whether this person may sign in and be looked up: on the site and not deleted.
+    pub fn is_present(&self, user_id: &str) -> bool {
+        self.people.contains(user_id) && !self.deleted.contains(user_id)
     }
 
     pub fn is_deleted(&self, user_id: &str) -> bool {
@@ -75,7 +164,13 @@ impl State {
     /// Starts a session for `user_id` and returns its cookie value.
     pub fn open_session(&mut self, user_id: &str) -> std::io::Result<String> {
         let session = random_hex()?;
+        if self.session_order.len() >= MAX_SESSIONS
+            && let Some(oldest) = self.session_order.pop_front()
+        {
+            self.sessions.remove(&oldest);
+        }
         self.sessions.insert(session.clone(), user_id.to_owned());
+        self.session_order.push_back(session.clone());
         Ok(session)
     }
 
@@ -87,33 +182,40 @@ impl State {
         self.sessions.get(session).map(String::as_str)
     }
 
-    pub fn is_approved(&self, user_id: &str) -> bool {
-        self.grants.get(user_id).is_some_and(|grant| grant.approved)
+    pub fn is_approved(&self, app_id: &str, user_id: &str) -> bool {
+        self.grants
+            .get(&(app_id.to_owned(), user_id.to_owned()))
+            .is_some_and(|grant| grant.approved)
     }
 
-    pub fn approve(&mut self, user_id: &str) {
-        self.grants.entry(user_id.to_owned()).or_default().approved = true;
+    pub fn approve(&mut self, app_id: &str, user_id: &str) {
+        self.grant(app_id, user_id).approved = true;
     }
 
-    /// A fresh auth key for `user_id`, replacing the one before: only the newest works.
-    pub fn issue_auth_key(&mut self, user_id: &str) -> std::io::Result<String> {
+    fn grant(&mut self, app_id: &str, user_id: &str) -> &mut Grant {
+        self.grants
+            .entry((app_id.to_owned(), user_id.to_owned()))
+            .or_default()
+    }
+
+    /// A fresh auth key for `user_id` and this app, replacing the one before: only the
+    /// newest works.
+    pub fn issue_auth_key(&mut self, app_id: &str, user_id: &str) -> std::io::Result<String> {
         let key = random_hex()?;
-        self.grants.entry(user_id.to_owned()).or_default().auth_key = Some(key.clone());
+        self.grant(app_id, user_id).auth_key = Some(key.clone());
         Ok(key)
     }
 
-    /// Uses up `auth_key` and returns the token: the current one if it was issued within
-    /// `ttl` (its date unchanged), else a new one dated now.
-    pub fn exchange_auth_key(
-        &mut self,
-        auth_key: &str,
-        ttl: Duration,
-    ) -> std::io::Result<Exchange> {
+    /// Uses up `auth_key`, if this app issued it, and returns the token: the current one if
+    /// it was issued within the token lifetime (its date unchanged), else a new one dated now.
+    pub fn exchange_auth_key(&mut self, app_id: &str, auth_key: &str) -> std::io::Result<Exchange> {
         let now = self.now();
+        let ttl = self.token_ttl;
         let Some(grant) = self
             .grants
-            .values_mut()
-            .find(|grant| grant.auth_key.as_deref() == Some(auth_key))
+            .iter_mut()
+            .find(|((app, _), grant)| app == app_id && grant.auth_key.as_deref() == Some(auth_key))
+            .map(|(_, grant)| grant)
         else {
             return Ok(Exchange::UnknownKey);
         };
@@ -129,17 +231,17 @@ impl State {
         Ok(Exchange::Token(token))
     }
 
-    pub fn lookup_token(&self, access_token: &str, ttl: Duration) -> TokenLookup {
+    pub fn lookup_token(&self, access_token: &str) -> TokenLookup {
         let found = self
             .grants
             .iter()
             .find(|(_, grant)| grant.access_token.as_deref() == Some(access_token));
         match found {
             None => TokenLookup::Unknown,
-            Some((_, grant)) if !is_fresh(grant.token_date, self.now(), ttl) => {
+            Some((_, grant)) if !is_fresh(grant.token_date, self.now(), self.token_ttl) => {
                 TokenLookup::Expired
             }
-            Some((user_id, _)) => TokenLookup::Valid {
+            Some(((_, user_id), _)) => TokenLookup::Valid {
                 user_id: user_id.clone(),
             },
         }
@@ -178,51 +280,95 @@ mod tests {
 
     #[test]
     fn a_key_works_once_and_only_the_newest() {
-        let mut state = State::default();
-        let old = state.issue_auth_key("1").unwrap();
-        let new = state.issue_auth_key("1").unwrap();
+        let mut state = State::new(&Config::default());
+        let old = state.issue_auth_key("4242", "1").unwrap();
+        let new = state.issue_auth_key("4242", "1").unwrap();
         assert_eq!(
-            state.exchange_auth_key(&old, TTL).unwrap(),
+            state.exchange_auth_key("4242", &old).unwrap(),
             Exchange::UnknownKey
         );
         assert!(matches!(
-            state.exchange_auth_key(&new, TTL).unwrap(),
+            state.exchange_auth_key("4242", &new).unwrap(),
             Exchange::Token(_)
         ));
         assert_eq!(
-            state.exchange_auth_key(&new, TTL).unwrap(),
+            state.exchange_auth_key("4242", &new).unwrap(),
             Exchange::UnknownKey
         );
     }
 
     #[test]
     fn tokens_are_reused_then_expire() {
-        let mut state = State::default();
-        let key = state.issue_auth_key("1").unwrap();
-        let Exchange::Token(first) = state.exchange_auth_key(&key, TTL).unwrap() else {
+        let mut state = State::new(&Config::default());
+        let key = state.issue_auth_key("4242", "1").unwrap();
+        let Exchange::Token(first) = state.exchange_auth_key("4242", &key).unwrap() else {
             panic!("no token");
         };
         state.advance_clock(Duration::from_secs(50));
-        let key = state.issue_auth_key("1").unwrap();
+        let key = state.issue_auth_key("4242", "1").unwrap();
         assert_eq!(
-            state.exchange_auth_key(&key, TTL).unwrap(),
+            state.exchange_auth_key("4242", &key).unwrap(),
             Exchange::Token(first.clone())
         );
         assert_eq!(
-            state.lookup_token(&first, TTL),
+            state.lookup_token(&first),
             TokenLookup::Valid {
                 user_id: "1".into()
             }
         );
         // The reused token kept its first date, so it expires 60 s after that.
         state.advance_clock(Duration::from_secs(12));
-        assert_eq!(state.lookup_token(&first, TTL), TokenLookup::Expired);
-        let key = state.issue_auth_key("1").unwrap();
-        let Exchange::Token(second) = state.exchange_auth_key(&key, TTL).unwrap() else {
+        assert_eq!(state.lookup_token(&first), TokenLookup::Expired);
+        let key = state.issue_auth_key("4242", "1").unwrap();
+        let Exchange::Token(second) = state.exchange_auth_key("4242", &key).unwrap() else {
             panic!("no token");
         };
         assert_ne!(second, first);
-        assert_eq!(state.lookup_token(&first, TTL), TokenLookup::Unknown);
+        assert_eq!(state.lookup_token(&first), TokenLookup::Unknown);
+    }
+
+    #[test]
+    fn a_key_is_exchanged_only_by_the_app_it_was_issued_for() {
+        let mut state = State::new(&Config::default());
+        let key = state.issue_auth_key("4242", "1").unwrap();
+        assert_eq!(
+            state.exchange_auth_key("7", &key).unwrap(),
+            Exchange::UnknownKey
+        );
+        assert!(matches!(
+            state.exchange_auth_key("4242", &key).unwrap(),
+            Exchange::Token(_)
+        ));
+    }
+
+    #[test]
+    fn a_fault_for_n_requests_is_used_up() {
+        let mut state = State::new(&Config::default());
+        state.faults.push(ActiveFault {
+            fault: "authorize=html500".parse().unwrap(),
+            remaining: Some(2),
+        });
+        assert_eq!(state.take_fault(Endpoint::UserInfo), None);
+        assert_eq!(
+            state.take_fault(Endpoint::Authorize),
+            Some(FaultKind::Html500)
+        );
+        assert_eq!(
+            state.take_fault(Endpoint::Authorize),
+            Some(FaultKind::Html500)
+        );
+        assert_eq!(state.take_fault(Endpoint::Authorize), None);
+    }
+
+    #[test]
+    fn sessions_are_bounded() {
+        let mut state = State::new(&Config::default());
+        let first = state.open_session("1").unwrap();
+        for _ in 0..MAX_SESSIONS {
+            state.open_session("1").unwrap();
+        }
+        assert_eq!(state.sessions.len(), MAX_SESSIONS);
+        assert_eq!(state.session_user(&first), None);
     }
 
     #[test]

@@ -7,9 +7,13 @@
 //! entity-encode plain text for you, so a file can reproduce any server, including a fork
 //! that stores text differently.
 
+use std::collections::HashSet;
+use std::hash::Hash;
 use std::path::Path;
+use std::sync::Arc;
 
 use anyhow::{Context, bail};
+use indexmap::IndexMap;
 use serde_json::{Map, Value};
 
 /// Four people whose data exercises what real servers send: entity-encoded names and
@@ -151,37 +155,104 @@ pub fn load_users(path: &Path) -> anyhow::Result<Vec<Map<String, Value>>> {
     parse_users(&text).with_context(|| format!("invalid users file {}", path.display()))
 }
 
-/// The checks and conversions of [`load_users`], on text.
+/// The checks and conversions of [`load_users`], on text. Linear in the number of people:
+/// a repeated `user_id` is found through an index, not by comparing every pair.
 pub(crate) fn parse_users(text: &str) -> anyhow::Result<Vec<Map<String, Value>>> {
     let value: Value = serde_json::from_str(text).context("not valid JSON")?;
     let Value::Array(items) = value else {
         bail!("expected a JSON array of objects, one per person");
     };
-    let mut people: Vec<Map<String, Value>> = Vec::with_capacity(items.len());
-    for (index, item) in items.into_iter().enumerate() {
-        let Value::Object(fields) = item else {
-            bail!("users[{index}]: expected an object");
-        };
-        let mut person = Map::with_capacity(fields.len());
-        for (name, value) in fields {
-            let value = php_string(value).with_context(|| {
-                format!("users[{index}].{name}: expected a string, number, boolean or null")
-            })?;
-            person.insert(name, value);
-        }
-        let id = match person.get("user_id") {
-            Some(Value::String(id)) if !id.trim().is_empty() => id.clone(),
-            _ => bail!("users[{index}]: user_id is missing or empty"),
-        };
-        if people
-            .iter()
-            .any(|other| user_id(other) == Some(id.as_str()))
-        {
-            bail!("users[{index}]: user_id {id:?} is used twice");
-        }
-        people.push(person);
+    let people = items
+        .into_iter()
+        .enumerate()
+        .map(|(index, item)| parse_person(item).with_context(|| format!("users[{index}]")))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    if let Some((index, id)) = first_repeat(people.iter().map(|person| user_id(person))) {
+        bail!(
+            "users[{index}]: user_id {:?} is used twice",
+            id.unwrap_or_default()
+        );
     }
     Ok(people)
+}
+
+/// One person: an object whose values become strings or null as PHP would, with a
+/// non-empty `user_id`.
+pub(crate) fn parse_person(item: Value) -> anyhow::Result<Map<String, Value>> {
+    let Value::Object(fields) = item else {
+        bail!("expected an object");
+    };
+    let mut person = Map::with_capacity(fields.len());
+    for (name, value) in fields {
+        let value = php_string(value)
+            .with_context(|| format!("{name}: expected a string, number, boolean or null"))?;
+        person.insert(name, value);
+    }
+    match person.get("user_id") {
+        Some(Value::String(id)) if !id.trim().is_empty() => Ok(person),
+        _ => bail!("user_id is missing or empty"),
+    }
+}
+
+/// The first key that came before, and where: one hash lookup per key.
+pub(crate) fn first_repeat<K: Hash + Eq>(keys: impl IntoIterator<Item = K>) -> Option<(usize, K)> {
+    let mut seen = HashSet::new();
+    for (index, key) in keys.into_iter().enumerate() {
+        if let Some(key) = seen.replace(key) {
+            return Some((index, key));
+        }
+    }
+    None
+}
+
+/// The people of a running site, found by `user_id` and listed in the order they came.
+/// Each is shared, so that listing them copies pointers, not people.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct People {
+    by_id: IndexMap<String, Arc<Map<String, Value>>>,
+}
+
+impl People {
+    /// The people given, in order; a later one with the same `user_id` replaces an earlier
+    /// one, and one without a `user_id` is left out.
+    pub fn new(list: Vec<Map<String, Value>>) -> People {
+        let mut people = People::default();
+        for person in list {
+            people.put(person);
+        }
+        people
+    }
+
+    /// Adds a person, or replaces the one with the same `user_id` in its place; says
+    /// whether one was replaced.
+    pub fn put(&mut self, person: Map<String, Value>) -> bool {
+        let Some(id) = user_id(&person).map(str::to_owned) else {
+            return false;
+        };
+        self.by_id.insert(id, Arc::new(person)).is_some()
+    }
+
+    /// Removes a person; says whether there was one.
+    pub fn remove(&mut self, user_id: &str) -> bool {
+        self.by_id.shift_remove(user_id).is_some()
+    }
+
+    pub fn get(&self, user_id: &str) -> Option<&Arc<Map<String, Value>>> {
+        self.by_id.get(user_id)
+    }
+
+    pub fn contains(&self, user_id: &str) -> bool {
+        self.by_id.contains_key(user_id)
+    }
+
+    pub fn len(&self) -> usize {
+        self.by_id.len()
+    }
+
+    /// Each person with their `user_id`, in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Arc<Map<String, Value>>)> {
+        self.by_id.iter().map(|(id, person)| (id.as_str(), person))
+    }
 }
 
 /// A value as PHP's string conversion leaves it; arrays and objects have no place in a row.
@@ -287,7 +358,7 @@ mod tests {
                 r#"[{"user_id": " "}]"#,
                 "users[0]: user_id is missing or empty",
             ),
-            (r#"[{"user_id": "1", "tags": ["a"]}]"#, "users[0].tags"),
+            (r#"[{"user_id": "1", "tags": ["a"]}]"#, "users[0]: tags"),
             (
                 r#"[{"user_id": "1"}, {"user_id": 1}]"#,
                 "users[1]: user_id \"1\" is used twice",
@@ -297,6 +368,71 @@ mod tests {
             let error = format!("{:#}", parse_users(text).unwrap_err());
             assert!(error.contains(reason), "{text}: {error}");
         }
+    }
+
+    /// A key that counts how often it is hashed and compared, to measure the work of
+    /// finding repeats by counting rather than by timing.
+    #[derive(Debug)]
+    struct Counted<'a>(u64, &'a std::cell::Cell<u64>);
+
+    impl PartialEq for Counted<'_> {
+        fn eq(&self, other: &Self) -> bool {
+            self.1.set(self.1.get() + 1);
+            self.0 == other.0
+        }
+    }
+    impl Eq for Counted<'_> {}
+    impl Hash for Counted<'_> {
+        fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+            self.1.set(self.1.get() + 1);
+            self.0.hash(state);
+        }
+    }
+
+    #[test]
+    fn finding_repeats_takes_work_in_proportion_to_the_people() {
+        let work = |n: u64| {
+            let count = std::cell::Cell::new(0);
+            assert!(first_repeat((0..n).map(|i| Counted(i, &count))).is_none());
+            count.get()
+        };
+        let (small, large) = (work(10_000), work(40_000));
+        // Four times the people, four times the work (a pairwise search would be sixteen).
+        assert!(large <= 5 * small, "{small} then {large}");
+        assert!(large <= 3 * 40_000, "{large} steps for 40000 people");
+        let count = std::cell::Cell::new(0);
+        let keys = [1, 2, 3, 2].map(|i| Counted(i, &count));
+        assert_eq!(
+            first_repeat(keys).map(|(at, key)| (at, key.0)),
+            Some((3, 2))
+        );
+    }
+
+    #[test]
+    fn forty_thousand_people_load_and_are_found_by_id() {
+        let list: Vec<Value> = (1..=40_000)
+            .map(|i| serde_json::json!({"user_id": i.to_string(), "user_name": format!("u{i}")}))
+            .collect();
+        let people = parse_users(&Value::Array(list).to_string()).unwrap();
+        let people = People::new(people);
+        assert_eq!(people.len(), 40_000);
+        assert_eq!(field(people.get("39999").unwrap(), "user_name"), "u39999");
+        assert_eq!(people.iter().next().map(|(id, _)| id), Some("1"));
+    }
+
+    #[test]
+    fn people_are_replaced_in_place_and_removed() {
+        let mut people = People::new(seed_users());
+        let mut jose = people.get("1").unwrap().as_ref().clone();
+        jose.insert("user_name".into(), Value::String("joe".into()));
+        assert!(people.put(jose));
+        assert_eq!(
+            people.iter().next().map(|(_, p)| field(p, "user_name")),
+            Some("joe")
+        );
+        assert!(people.remove("2"));
+        assert!(!people.remove("2"));
+        assert_eq!(people.len(), seed_users().len() - 1);
     }
 
     #[test]

@@ -5,16 +5,37 @@ use crate::cli::args::MockArgs;
 use crate::cli::exit as error;
 use crate::cli::exit::ExitCode;
 use crate::cli::output as ui;
+use crate::cli::settings::process_env;
 use anyhow::{Context, Result, anyhow};
-use pipi::emulator::{self, Emulator, Generation};
+use pipi::emulator::{self, AdminAccess, Emulator, Generation};
 use serde_json::{Map, Value};
-use std::net::{Ipv4Addr, SocketAddr, TcpListener};
+use std::io::Write;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// The variable that gives the admin API's token, as --admin-token does.
+const ADMIN_TOKEN_VAR: &str = "PIPI_MOCK_ADMIN_TOKEN";
+/// The largest setup file read: ample for the most people a site holds.
+const MAX_SETUP_FILE: u64 = 64 << 20;
+/// How many people the banner names; the rest are counted.
+const PEOPLE_SHOWN: usize = 10;
+
 pub fn run(args: &MockArgs) -> Result<ExitCode> {
-    let config = config_from(args)?;
-    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, args.port));
+    let addr = args
+        .listen
+        .unwrap_or(SocketAddr::from((Ipv4Addr::LOCALHOST, args.port)));
+    let token = args
+        .admin_token
+        .clone()
+        .or_else(|| process_env(ADMIN_TOKEN_VAR));
+    let mut config = config_from(args)?;
+    config.admin = admin_access(addr.ip(), token);
+    if args.print_config {
+        ui::print_json(&emulator::setup_of(&config))?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let listener = TcpListener::bind(addr).map_err(|e| {
         error::hinted(
             format!("cannot listen on {addr}: {e}"),
@@ -25,38 +46,106 @@ pub fn run(args: &MockArgs) -> Result<ExitCode> {
     let stopper = Arc::clone(&site);
     let _interrupt = crate::cli::interrupt::subscribe(move |_| stopper.shutdown());
     announce(&site);
+    if site.config().admin == AdminAccess::Closed {
+        ui::warn(&format!(
+            "the admin API is closed: the site listens beyond loopback; give it a token with --admin-token or {ADMIN_TOKEN_VAR}"
+        ));
+    }
+    // The settings before the port: a script that waits for the port finds both.
+    if let Some(path) = &args.env_file {
+        write_atomically(path, export_lines(&site).as_bytes())
+            .with_context(|| format!("failed to write the export lines to {}", path.display()))?;
+    }
+    if let Some(path) = &args.print_port_to {
+        let port = format!("{}\n", site.local_addr().port());
+        write_atomically(path, port.as_bytes())
+            .with_context(|| format!("failed to write the port to {}", path.display()))?;
+    }
     site.wait();
     ui::say("pipi mock: stopped.");
     Ok(ExitCode::SUCCESS)
 }
 
-fn config_from(args: &MockArgs) -> Result<emulator::Config> {
-    let defaults = emulator::Config::default();
-    let users = match &args.users {
-        Some(path) => emulator::load_users(path)?,
-        None => defaults.users.clone(),
+/// Who may use the admin API: with a token, whoever sends it; without one, anyone on
+/// loopback (only this machine reaches it) and nobody on any other address.
+fn admin_access(ip: IpAddr, token: Option<String>) -> AdminAccess {
+    match token {
+        Some(token) => AdminAccess::Token(token),
+        None if ip.is_loopback() => AdminAccess::Open,
+        None => AdminAccess::Closed,
+    }
+}
+
+/// Writes `contents` to `path` through a temporary file beside it, readable by the owner
+/// only, so that a reader waiting for the file never sees half of it.
+fn write_atomically(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
     };
-    if users.is_empty() {
+    let mut file = tempfile::NamedTempFile::new_in(dir)?;
+    file.write_all(contents)?;
+    file.as_file().sync_all()?;
+    file.persist(path).map(drop).map_err(|e| e.error)
+}
+
+/// The settings in layers: defaults, then the setup file, then the flags given.
+fn config_from(args: &MockArgs) -> Result<emulator::Config> {
+    let mut config = emulator::Config::default();
+    if let Some(path) = &args.config {
+        let text = read_bounded(path)
+            .with_context(|| format!("failed to read setup file {}", path.display()))?;
+        emulator::apply_setup(&text, &mut config)
+            .with_context(|| format!("invalid setup file {}", path.display()))?;
+    }
+    if let Some(path) = &args.users {
+        config.users = emulator::load_users(path)?;
+    }
+    if config.users.is_empty() {
         return Err(anyhow!("the site needs at least one person to sign in as"));
     }
-    let signed_in_user = match &args.user {
-        Some(wanted) => Some(find_user_id(&users, wanted)?),
-        None => None,
-    };
-    Ok(emulator::Config {
-        app_id: args.app_id.clone().unwrap_or(defaults.app_id),
-        app_secret: args.app_secret.clone().unwrap_or(defaults.app_secret),
-        redirect_url: args.redirect_url.clone().unwrap_or(defaults.redirect_url),
-        token_ttl: Duration::from_secs(args.token_ttl),
-        generation: args.generation.into(),
-        auto_approve: args.auto_approve,
-        signed_in_user,
-        users,
-        faults: args.fault.clone(),
-        latency: Duration::from_millis(args.latency),
-        log: Some(emulator::LogSink::new(ui::say)),
-        ..defaults
-    })
+    if let Some(wanted) = &args.user {
+        config.signed_in_user = Some(find_user_id(&config.users, wanted)?);
+    }
+    if let Some(app_id) = &args.app_id {
+        config.app_id = app_id.clone();
+    }
+    if let Some(app_secret) = &args.app_secret {
+        config.app_secret = app_secret.clone();
+    }
+    if let Some(redirect_url) = &args.redirect_url {
+        config.redirect_url = redirect_url.clone();
+    }
+    if let Some(secs) = args.token_ttl {
+        config.token_ttl = Duration::from_secs(secs);
+    }
+    if let Some(ms) = args.latency {
+        config.latency = Duration::from_millis(ms);
+    }
+    if !args.fault.is_empty() {
+        config.faults = args.fault.clone();
+        config.counted_faults.clear();
+    }
+    config.generation = args.generation.into();
+    config.auto_approve = args.auto_approve;
+    config.reveal_secrets = args.log_secrets;
+    config.log = Some(emulator::LogSink::new(ui::say));
+    Ok(config)
+}
+
+fn read_bounded(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut text = String::new();
+    std::fs::File::open(path)?
+        .take(MAX_SETUP_FILE + 1)
+        .read_to_string(&mut text)?;
+    if text.len() as u64 > MAX_SETUP_FILE {
+        return Err(std::io::Error::other(format!(
+            "larger than {} MiB",
+            MAX_SETUP_FILE >> 20
+        )));
+    }
+    Ok(text)
 }
 
 /// A person's `user_id`, found by id or handle.
@@ -93,15 +182,19 @@ fn find_user_id(users: &[Map<String, Value>], wanted: &str) -> Result<String> {
 fn announce(site: &Emulator) {
     let c = site.config();
     let base = site.base_url();
-    let people: Vec<String> = c
+    let mut people: Vec<String> = c
         .users
         .iter()
+        .take(PEOPLE_SHOWN)
         .map(|u| {
             let user = pipi::decode_profile(u.clone());
             let id = user.get("user_id").and_then(Value::as_str).unwrap_or("?");
             format!("{id}: {}", pipi::display_name(&Value::Object(user.clone())))
         })
         .collect();
+    if c.users.len() > PEOPLE_SHOWN {
+        people.push(format!("and {} more", c.users.len() - PEOPLE_SHOWN));
+    }
     let pages = if c.auto_approve {
         "none (--auto-approve: /api/oauth redirects at once)".to_string()
     } else if let Some(id) = &c.signed_in_user {
@@ -134,16 +227,38 @@ fn announce(site: &Emulator) {
     if !c.latency.is_zero() {
         ui::say(&format!("  latency       {} ms", c.latency.as_millis()));
     }
+    if !c.apps.is_empty() {
+        let ids: Vec<&str> = c.apps.iter().map(|app| app.app_id.as_str()).collect();
+        ui::say(&format!("  other apps    {}", ids.join(", ")));
+    }
+    ui::say(&format!(
+        "  admin API     {base}/__pipi/ ({})",
+        match c.admin {
+            AdminAccess::Open => "open on loopback",
+            AdminAccess::Token(_) => "bearer token required",
+            AdminAccess::Closed => "closed",
+        }
+    ));
     ui::say("Point pipi at it:");
-    for (name, value) in [
+    for line in export_lines(site).lines() {
+        ui::say_unmasked(&format!("  {line}"));
+    }
+    ui::say("Requests:");
+}
+
+/// `export NAME=VALUE` lines that point pipi at the site, for a shell to source.
+fn export_lines(site: &Emulator) -> String {
+    let c = site.config();
+    let base = site.base_url();
+    [
         ("PIPI_BASE_URL", base.as_str()),
         ("PIPI_APP_ID", c.app_id.as_str()),
         ("PIPI_APP_SECRET", c.app_secret.as_str()),
         ("PIPI_REDIRECT_URL", c.redirect_url.as_str()),
-    ] {
-        ui::say_unmasked(&format!("  export {name}={}", shell_quote(value)));
-    }
-    ui::say("Requests:");
+    ]
+    .iter()
+    .map(|(name, value)| format!("export {name}={}\n", shell_quote(value)))
+    .collect()
 }
 
 /// A value as one shell word: left alone when it is plainly safe, else single-quoted, so an
@@ -162,7 +277,35 @@ fn shell_quote(value: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::shell_quote;
+    use super::*;
+
+    #[test]
+    fn the_admin_api_is_open_only_on_loopback_without_a_token() {
+        let loopback: [IpAddr; 3] = [
+            "127.0.0.1".parse().unwrap(),
+            "127.0.0.2".parse().unwrap(),
+            "::1".parse().unwrap(),
+        ];
+        let beyond: [IpAddr; 4] = [
+            "0.0.0.0".parse().unwrap(),
+            "::".parse().unwrap(),
+            "192.168.1.10".parse().unwrap(),
+            "2001:db8::1".parse().unwrap(),
+        ];
+        for ip in loopback {
+            assert_eq!(admin_access(ip, None), AdminAccess::Open, "{ip}");
+        }
+        for ip in beyond {
+            assert_eq!(admin_access(ip, None), AdminAccess::Closed, "{ip}");
+        }
+        for ip in loopback.into_iter().chain(beyond) {
+            assert_eq!(
+                admin_access(ip, Some("t".into())),
+                AdminAccess::Token("t".into()),
+                "{ip}"
+            );
+        }
+    }
 
     #[test]
     fn export_values_paste_as_one_word() {
