@@ -32,6 +32,11 @@ pub use browser::{Browser, BrowserChoice};
 
 type Result<T> = anyhow::Result<T>;
 
+/// How many keys one login trades at most. A person's browser brings one, or a few after
+/// reloading an old tab; dozens refused mean another program is sending them, and each
+/// exchange sends the app secret to the site.
+pub(crate) const MAX_EXCHANGES: usize = 32;
+
 /// What can happen while waiting for the key.
 enum Event {
     /// The browser came back to the listener with a key.
@@ -414,7 +419,7 @@ impl<'a> Login<'a> {
         let listener = match &catch {
             Catch::Listen(target) => {
                 let tx = tx.clone();
-                let on_redirect = move |caught| {
+                let on_redirect = move |caught: Caught| {
                     let _ = tx.send(Event::Redirect(caught));
                 };
                 let prebound = self
@@ -474,6 +479,7 @@ impl<'a> Login<'a> {
             .checked_add(self.timeout)
             .ok_or_else(|| anyhow!("the timeout is too long"))?;
         let mut stdin_open = waiting.paste;
+        let mut exchanges = 0;
         loop {
             let waited =
                 self.wait_for_key(&waiting, paste_needed, &mut stdin_open, &rx, deadline)?;
@@ -507,6 +513,7 @@ impl<'a> Login<'a> {
                         ..
                     }
                 );
+            exchanges += 1;
             let outcome = self
                 .complete(&client, &auth_key, reads, pasted_past_a_page)
                 .and_then(|done| {
@@ -527,8 +534,7 @@ impl<'a> Login<'a> {
                         done.token = token;
                     } else if let Some(Err(e)) = saved {
                         if let Some(browser) = browser {
-                            callback::respond(
-                                browser,
+                            browser.respond(
                                 500,
                                 "Login failed",
                                 "pipi could not save the token. The terminal says why.",
@@ -539,19 +545,14 @@ impl<'a> Login<'a> {
                     // The key is in hand and used: nothing else is to be let in, and browsers
                     // that came back meanwhile are told the login is done.
                     drop(listener);
-                    while let Ok(event) = rx.try_recv() {
-                        if let Event::Redirect(late) = event {
-                            callback::respond(
-                                late.browser,
-                                409,
-                                "Already logged in",
-                                "pipi finished the login with another key. You can close this tab.",
-                            );
-                        }
-                    }
+                    answer_the_rest(
+                        &rx,
+                        409,
+                        "Already logged in",
+                        "pipi finished the login with another key. You can close this tab.",
+                    );
                     if let Some(browser) = browser {
-                        callback::respond(
-                            browser,
+                        browser.respond(
                             200,
                             "Logged in",
                             &format!(
@@ -567,11 +568,24 @@ impl<'a> Login<'a> {
                 // replaced it) must not end the wait for the good one that may follow.
                 Err(e)
                     if error::refusal(&e) == Some(&error::Refusal::InvalidAuthKey)
+                        && exchanges >= MAX_EXCHANGES =>
+                {
+                    let flood = forged_keys(waiting.redirect_url.as_deref());
+                    if let Some(browser) = browser {
+                        browser.respond(503, "Login stopped", FORGED_KEYS_PAGE);
+                    }
+                    drop(listener);
+                    answer_the_rest(&rx, 503, "Login stopped", FORGED_KEYS_PAGE);
+                    return Err(e.context(flood));
+                }
+                Err(e)
+                    if error::refusal(&e) == Some(&error::Refusal::InvalidAuthKey)
                         && Instant::now() < deadline =>
                 {
+                    // Off the login's thread: a client that holds its socket open must not
+                    // hold up the wait for the next key.
                     if let Some(browser) = browser {
-                        callback::respond(
-                            browser,
+                        browser.respond_in_background(
                             400,
                             "Key refused",
                             "The site refused this key: a key works once, and only the newest. \
@@ -586,8 +600,7 @@ impl<'a> Login<'a> {
                 }
                 Err(e) => {
                     if let Some(browser) = browser {
-                        callback::respond(
-                            browser,
+                        browser.respond(
                             500,
                             "Login failed",
                             "pipi could not complete the login. The terminal says why.",
@@ -655,11 +668,31 @@ impl<'a> Login<'a> {
         rx: &Receiver<Event>,
         deadline: Instant,
     ) -> Result<Waited> {
+        let timed_out = |stdin_open: bool| {
+            error::hinted(
+                format!(
+                    "timed out after {} waiting for {}",
+                    duration(waiting.timeout),
+                    waiting.what(stdin_open)
+                ),
+                waiting.timeout_hint(),
+            )
+        };
         loop {
+            // Looked at before each event, so that a stream of them (junk on stdin, a flood
+            // of requests) never holds off the deadline or the order to stop.
+            if self.cancel.is_cancelled() {
+                return Err(interrupted());
+            }
             let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(timed_out(*stdin_open));
+            }
             match rx.recv_timeout(left) {
                 Ok(Event::Redirect(caught)) => {
-                    return Ok(Waited::Key(caught.key, Some(caught.browser)));
+                    // Taken: another key may wait in its place.
+                    drop(caught.place);
+                    return Ok(Waited::Key(caught.key, Some(caught.tab)));
                 }
                 Ok(Event::BrowserFailed(e)) => return Ok(Waited::BrowserFailed(e)),
                 Ok(Event::Pasted(Input::Line(line))) => match paste::parse(line.expose()) {
@@ -683,16 +716,7 @@ impl<'a> Login<'a> {
                 Ok(Event::Pasted(Input::Closed)) => {}
                 Ok(Event::Interrupted) => return Err(interrupted()),
                 Ok(Event::Failed(e)) => return Err(e.into()),
-                Err(RecvTimeoutError::Timeout) => {
-                    return Err(error::hinted(
-                        format!(
-                            "timed out after {} waiting for {}",
-                            duration(waiting.timeout),
-                            waiting.what(*stdin_open)
-                        ),
-                        waiting.timeout_hint(),
-                    ));
-                }
+                Err(RecvTimeoutError::Timeout) => return Err(timed_out(*stdin_open)),
                 Err(RecvTimeoutError::Disconnected) => {
                     return Err(anyhow!("the redirect listener stopped unexpectedly"));
                 }
@@ -736,6 +760,36 @@ impl<'a> Login<'a> {
             },
             user,
         })
+    }
+}
+
+/// The page for the browsers still waiting when a flood of keys ended the login.
+const FORGED_KEYS_PAGE: &str = "pipi stopped this login: the site refused too many keys sent to \
+     this address, so another program on this machine is sending them. The terminal says more.";
+
+/// The login ends because keys kept coming that the site refused.
+fn forged_keys(redirect_url: Option<&str>) -> Error {
+    let message = match redirect_url {
+        Some(url) => format!(
+            "stopped after {MAX_EXCHANGES} keys the site refused: another program on this machine is sending keys to {url}"
+        ),
+        None => format!("stopped after {MAX_EXCHANGES} pasted keys the site refused"),
+    };
+    Error::new(ErrorKind::ForgedKeys, message)
+}
+
+/// Answers every browser that came back meanwhile, at once, and waits until the pages are
+/// sent: the login is ending.
+fn answer_the_rest(rx: &Receiver<Event>, status: u16, title: &'static str, page: &'static str) {
+    let sending: Vec<_> = rx
+        .try_iter()
+        .filter_map(|event| match event {
+            Event::Redirect(late) => late.tab.respond_in_background(status, title, page),
+            _ => None,
+        })
+        .collect();
+    for thread in sending {
+        let _ = thread.join();
     }
 }
 
@@ -789,7 +843,7 @@ fn paste_instructions(catch: &Catch) -> String {
 /// What ends a wait for the key.
 enum Waited {
     /// The key, with the browser that brought it if it came to the listener.
-    Key(Secret, Option<callback::Connection>),
+    Key(Secret, Option<callback::Tab>),
     /// The browser that was started failed: the wait goes on once the URL is shown.
     BrowserFailed(Error),
 }
