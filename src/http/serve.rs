@@ -509,7 +509,7 @@ mod tests {
             open.admit(Arc::new(server));
             clients.push(client);
         }
-        assert_eq!(open.lock().len(), MAX_OPEN);
+        assert_eq!(open.counts().0, MAX_OPEN);
         // The first two were shut down: their clients read the end of the stream.
         let mut buf = [0u8; 1];
         assert_eq!(clients[0].read(&mut buf).unwrap(), 0);
@@ -643,5 +643,30 @@ mod tests {
         assert!(started.elapsed() < Duration::from_secs(1));
         drop(files);
         assert!(TcpStream::connect(addr).is_err(), "the port is closed");
+    }
+
+    #[test]
+    fn lingering_connections_past_the_bound_are_cut_short_oldest_first() {
+        let open = OpenConnections::default();
+        let clients: Vec<_> = (0..MAX_LINGERING + 5)
+            .map(|_| {
+                let (client, server) = crate::http::tests::pair();
+                open.start_lingering(Arc::new(server));
+                client
+            })
+            .collect();
+        assert_eq!(open.counts(), (0, MAX_LINGERING));
+        // The five oldest were closed: their clients read the end at once.
+        for (n, mut client) in clients.into_iter().enumerate() {
+            client.set_nonblocking(true).unwrap();
+            let mut byte = [0u8; 1];
+            let closed = matches!(client.read(&mut byte), Ok(0));
+            assert_eq!(closed, n < 5, "connection {n}");
+        }
+        // Short of descriptors, a lingering one goes before any being read.
+        let (_reader, reading) = crate::http::tests::pair();
+        open.admit(Arc::new(reading));
+        open.close_oldest();
+        assert_eq!(open.counts(), (1, MAX_LINGERING - 1));
     }
 }

@@ -425,6 +425,20 @@ pub(crate) fn respond(browser: Connection, status: u16, title: &str, message: &s
 mod tests {
     use super::*;
 
+    #[test]
+    fn only_a_few_caught_keys_wait_and_a_place_comes_back_when_taken() {
+        let taken = Arc::new(AtomicUsize::new(0));
+        let mut places: Vec<Place> = std::iter::from_fn(|| Place::take(&taken))
+            .take(100)
+            .collect();
+        assert_eq!(places.len(), MAX_WAITING_KEYS);
+        assert!(Place::take(&taken).is_none());
+        places.pop();
+        assert!(Place::take(&taken).is_some());
+        drop(places);
+        assert_eq!(taken.load(Ordering::SeqCst), 0);
+    }
+
     fn target(url: &str) -> RedirectTarget {
         RedirectTarget::parse(url).unwrap()
     }
