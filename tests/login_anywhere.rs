@@ -626,21 +626,8 @@ mod forged_keys {
     /// What the listener may hold open under the flood, descriptors of its own included.
     const MAX_FILES: usize = 200;
 
-    /// `pipi login --no-browser` with room for 1024 files, as `ulimit -n 1024` leaves it.
     fn login_with_1024_files(bed: &Bed) -> Running {
-        let child = bed
-            .command("sh")
-            .args([
-                "-c",
-                "ulimit -n 1024 && exec \"$0\" login --no-browser --timeout 120",
-                common::BIN,
-            ])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        Running::new(child)
+        super::login_with_1024_files(bed, "--no-browser --timeout 120")
     }
 
     /// Lets this test hold thousands of sockets, whatever the soft limit it was started with.
@@ -813,5 +800,135 @@ mod forged_keys {
         assert!(exchanges <= 1 + (24 - busy) + 1, "{exchanges}");
         assert!(most_files <= MAX_FILES, "{most_files} files open");
         assert!(bed.cache_file("default").exists());
+    }
+}
+
+/// `pipi login ARGS` with room for 1024 files, as `ulimit -n 1024` leaves it, stdin a pipe.
+#[cfg(unix)]
+fn login_with_1024_files(bed: &Bed, args: &str) -> Running {
+    let child = bed
+        .command("sh")
+        .args([
+            "-c",
+            &format!("ulimit -n 1024 && exec \"$0\" login {args}"),
+            common::BIN,
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    Running::new(child)
+}
+
+/// Junk on stdin as fast as pipi takes it, as `yes | pipi login` sends.
+#[cfg(target_os = "linux")]
+mod junk_on_stdin {
+    use super::*;
+
+    /// Writes `chunk` to pipi's stdin again and again until pipi goes away; the bytes sent.
+    fn feed(running: &mut Running, chunk: Vec<u8>) -> std::thread::JoinHandle<u64> {
+        let mut stdin = running.child.stdin.take().unwrap();
+        std::thread::spawn(move || {
+            let mut sent = 0;
+            while stdin.write_all(&chunk).is_ok() {
+                sent += chunk.len() as u64;
+            }
+            sent
+        })
+    }
+
+    /// The peak of memory pipi used (VmHWM, KiB), read from /proc until it ends.
+    fn peak_memory(pid: u32) -> std::thread::JoinHandle<u64> {
+        std::thread::spawn(move || {
+            let mut peak = 0;
+            while let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) {
+                let Some(hwm) = status.lines().find_map(|l| l.strip_prefix("VmHWM:")) else {
+                    break; // A zombie: it has ended.
+                };
+                let kib = hwm
+                    .trim()
+                    .trim_end_matches("kB")
+                    .trim()
+                    .parse()
+                    .unwrap_or(0);
+                peak = peak.max(kib);
+                // Sampling, not waiting on anything: VmHWM is itself the peak so far.
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            peak
+        })
+    }
+
+    /// What pipi may hold, whatever comes on stdin: far below the gigabytes it once took.
+    const MAX_MEMORY_KIB: u64 = 64 * 1024;
+
+    #[test]
+    fn yes_on_stdin_ends_at_the_timeout_with_bounded_memory_and_few_lines() {
+        let bed = Bed::new();
+        for (what, chunk) in [
+            ("y lines", b"y\n".repeat(32 * 1024)),
+            ("one endless line", b"y".repeat(64 * 1024)),
+        ] {
+            let mut running = login_with_1024_files(&bed, "--no-browser --timeout 3");
+            let memory = peak_memory(running.child.id());
+            let fed = feed(&mut running, chunk);
+            let started = Instant::now();
+            let out = running.finish();
+            let took = started.elapsed();
+            let (peak, sent) = (memory.join().unwrap(), fed.join().unwrap());
+            let err = text(&out.stderr);
+            let lines = err.lines().count();
+            println!(
+                "{what}: {} MiB sent, pipi ended after {took:?} with a peak of {peak} KiB and {lines} lines on stderr",
+                sent / (1024 * 1024)
+            );
+            assert_eq!(out.status.code(), Some(1), "{what}: {err}");
+            assert!(
+                err.contains("pipi: error: timed out after 3s"),
+                "{what}: {err}"
+            );
+            assert!(lines < 100, "{what}: {lines} lines");
+            assert!(peak > 0 && peak < MAX_MEMORY_KIB, "{what}: {peak} KiB");
+            // Ended by its deadline, not by whatever stdin does: far sooner than the minutes
+            // it once took.
+            assert!(took < Duration::from_secs(30), "{what}: {took:?}");
+        }
+        let err_lines =
+            |err: &str, needle: &str| err.lines().filter(|l| l.contains(needle)).count();
+        // The junk was reported, collapsed.
+        let mut running = login_with_1024_files(&bed, "--no-browser --timeout 3");
+        let _fed = feed(&mut running, b"y\n".repeat(1024));
+        let out = running.finish();
+        let err = text(&out.stderr);
+        assert!(
+            err.contains("more lines from stdin held no address or key"),
+            "{err}"
+        );
+        assert!(
+            err_lines(&err, "that is neither an address") <= 5 + 4,
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_signal_ends_the_wait_at_once_through_junk_on_stdin() {
+        let bed = Bed::new();
+        let mut running = login_with_1024_files(&bed, "--no-browser --timeout 300");
+        let _fed = feed(&mut running, b"y\n".repeat(32 * 1024));
+        // The junk flows and is being counted, not printed line by line.
+        assert!(running.wait_for("more lines from stdin held no address or key"));
+        let started = Instant::now();
+        running.signal("TERM");
+        let out = running.finish();
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(143), "{err}");
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "{:?}",
+            started.elapsed()
+        );
+        assert!(err.lines().count() < 100, "{err}");
+        assert!(!bed.cache_file("default").exists());
     }
 }

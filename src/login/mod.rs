@@ -19,7 +19,7 @@ use crate::site::{AppCheck, Client, Reads, url};
 use crate::store::{CachedToken, TokenCache};
 use anyhow::{Context, anyhow};
 use callback::{CallbackListener, Catch, Caught, Uncatchable};
-use paste::Input;
+use paste::{Input, Pasted};
 use serde_json::Value;
 use std::fmt;
 use std::net::TcpListener;
@@ -42,7 +42,7 @@ enum Event {
     /// The browser came back to the listener with a key.
     Redirect(Caught),
     /// Something from stdin.
-    Pasted(Input),
+    Pasted(Pasted),
     Interrupted,
     /// Whatever brought the browser to the login page failed for good.
     Failed(Error),
@@ -111,6 +111,9 @@ pub enum Progress<'a> {
     PasteRejected(&'static str),
     /// A pasted line was too long to be an address; the wait goes on.
     PasteTooLong,
+    /// This many more lines from stdin held no key since the last one reported: bad
+    /// pastes are reported at most once a second, and counted in between.
+    PastesIgnored(u64),
     /// stdin ended; the listener still waits at this URL.
     StdinClosed(&'a str),
     /// The check of the app before the browser opens could not tell anything: the site
@@ -135,6 +138,7 @@ impl Progress<'_> {
             Progress::BrowserFailed(_)
                 | Progress::PasteRejected(_)
                 | Progress::PasteTooLong
+                | Progress::PastesIgnored(_)
                 | Progress::AppNotChecked(_)
                 | Progress::KeyRefused { .. }
         )
@@ -169,6 +173,12 @@ impl fmt::Display for Progress<'_> {
             }
             Progress::PasteTooLong => {
                 f.write_str("that line is too long to be an address or a key; paste it again")
+            }
+            Progress::PastesIgnored(1) => {
+                f.write_str("1 more line from stdin held no address or key")
+            }
+            Progress::PastesIgnored(lines) => {
+                write!(f, "{lines} more lines from stdin held no address or key")
             }
             Progress::StillWaiting(what) => write!(f, "Still waiting for {what}."),
             Progress::StdinClosed(url) => write!(
@@ -480,9 +490,18 @@ impl<'a> Login<'a> {
             .ok_or_else(|| anyhow!("the timeout is too long"))?;
         let mut stdin_open = waiting.paste;
         let mut exchanges = 0;
+        let mut bad_pastes = BadPastes::default();
         loop {
-            let waited =
-                self.wait_for_key(&waiting, paste_needed, &mut stdin_open, &rx, deadline)?;
+            let waited = self.wait_for_key(
+                &waiting,
+                paste_needed,
+                &mut stdin_open,
+                &rx,
+                deadline,
+                &mut bad_pastes,
+            );
+            bad_pastes.flush(&self.observer);
+            let waited = waited?;
             let (auth_key, browser) = match waited {
                 Waited::Key(key, browser) => (key, browser),
                 // As `gh auth login` does when its browser fails: say so, show the URL, and
@@ -526,6 +545,10 @@ impl<'a> Login<'a> {
                 });
             match outcome {
                 Ok(mut done) => {
+                    // The key is in hand and used: nothing else is to be let in. Stopping the
+                    // listener first also closes what it was still reading, so that clients
+                    // holding every descriptor cannot keep the token from being written.
+                    drop(listener);
                     let saved = self
                         .cache
                         .as_ref()
@@ -542,9 +565,7 @@ impl<'a> Login<'a> {
                         }
                         return Err(e.into());
                     }
-                    // The key is in hand and used: nothing else is to be let in, and browsers
-                    // that came back meanwhile are told the login is done.
-                    drop(listener);
+                    // Browsers that came back meanwhile are told the login is done.
                     answer_the_rest(
                         &rx,
                         409,
@@ -667,6 +688,7 @@ impl<'a> Login<'a> {
         stdin_open: &mut bool,
         rx: &Receiver<Event>,
         deadline: Instant,
+        bad_pastes: &mut BadPastes,
     ) -> Result<Waited> {
         let timed_out = |stdin_open: bool| {
             error::hinted(
@@ -695,12 +717,21 @@ impl<'a> Login<'a> {
                     return Ok(Waited::Key(caught.key, Some(caught.tab)));
                 }
                 Ok(Event::BrowserFailed(e)) => return Ok(Waited::BrowserFailed(e)),
-                Ok(Event::Pasted(Input::Line(line))) => match paste::parse(line.expose()) {
+                Ok(Event::Pasted(Pasted {
+                    input: Input::Line(line),
+                    ..
+                })) => match paste::parse(line.expose()) {
                     Ok(key) => return Ok(Waited::Key(key, None)),
-                    Err(why) => self.say(Progress::PasteRejected(why)),
+                    Err(why) => bad_pastes.report(Progress::PasteRejected(why), &self.observer),
                 },
-                Ok(Event::Pasted(Input::TooLong)) => self.say(Progress::PasteTooLong),
-                Ok(Event::Pasted(Input::Closed)) if *stdin_open => {
+                Ok(Event::Pasted(Pasted {
+                    input: Input::TooLong,
+                    ..
+                })) => bad_pastes.report(Progress::PasteTooLong, &self.observer),
+                Ok(Event::Pasted(Pasted {
+                    input: Input::Closed,
+                    ..
+                })) if *stdin_open => {
                     *stdin_open = false;
                     match &waiting.redirect_url {
                         None => {
@@ -713,7 +744,10 @@ impl<'a> Login<'a> {
                         Some(_) => {}
                     }
                 }
-                Ok(Event::Pasted(Input::Closed)) => {}
+                Ok(Event::Pasted(Pasted {
+                    input: Input::Closed,
+                    ..
+                })) => {}
                 Ok(Event::Interrupted) => return Err(interrupted()),
                 Ok(Event::Failed(e)) => return Err(e.into()),
                 Err(RecvTimeoutError::Timeout) => return Err(timed_out(*stdin_open)),
@@ -837,6 +871,45 @@ fn paste_instructions(catch: &Catch) -> String {
               paste it here (or just the key) and press Enter. Copy it before that page can use \
               the key: a key works once."
             .to_string(),
+    }
+}
+
+/// Bad pastes: the first [`BadPastes::FIRST`] are reported each, as a person's mistakes,
+/// then at most one every [`BadPastes::EVERY`], the others counted in between: a stream of
+/// junk on stdin (`yes |`) must not become a stream of warnings.
+#[derive(Default)]
+struct BadPastes {
+    said: u64,
+    last_said: Option<Instant>,
+    unsaid: u64,
+}
+
+impl BadPastes {
+    const FIRST: u64 = 5;
+    const EVERY: Duration = Duration::from_secs(1);
+
+    fn report(&mut self, progress: Progress<'_>, observer: &Observer<'_>) {
+        let now = Instant::now();
+        if self.said >= Self::FIRST
+            && self
+                .last_said
+                .is_some_and(|said| now.duration_since(said) < Self::EVERY)
+        {
+            self.unsaid += 1;
+            return;
+        }
+        self.flush(observer);
+        observer(progress);
+        self.said += 1;
+        self.last_said = Some(now);
+    }
+
+    /// Says how many went unreported, if any.
+    fn flush(&mut self, observer: &Observer<'_>) {
+        if self.unsaid > 0 {
+            observer(Progress::PastesIgnored(self.unsaid));
+            self.unsaid = 0;
+        }
     }
 }
 
