@@ -179,8 +179,8 @@ impl Tab {
     }
 
     /// Sends a page on a thread of its own, so that a client that holds its socket costs
-    /// the login's thread nothing; the place is free once the page is sent. Without a
-    /// thread to spare it is sent here. The handle tells when it is done.
+    /// the login's thread nothing. Without a thread to spare it is sent here. The handle
+    /// tells when it is done.
     pub(crate) fn respond_in_background(
         self,
         status: u16,

@@ -111,8 +111,8 @@ pub enum Progress<'a> {
     PasteRejected(&'static str),
     /// A pasted line was too long to be an address; the wait goes on.
     PasteTooLong,
-    /// This many more lines from stdin held no key since the last one reported: bad
-    /// pastes are reported at most once a second, and counted in between.
+    /// This many more lines from stdin held no key since the last one reported: after the
+    /// first few, bad pastes are reported at most once a second, and counted in between.
     PastesIgnored(u64),
     /// stdin ended; the listener still waits at this URL.
     StdinClosed(&'a str),
@@ -585,13 +585,20 @@ impl<'a> Login<'a> {
                     }
                     return Ok(done);
                 }
-                // A stale key (an old tab reloaded, or a second visit to the login page that
-                // replaced it) must not end the wait for the good one that may follow.
+                // Keys the site refuses, as many as a login ever trades: not a person's.
                 Err(e)
                     if error::refusal(&e) == Some(&error::Refusal::InvalidAuthKey)
                         && exchanges >= MAX_EXCHANGES =>
                 {
-                    let flood = forged_keys(waiting.redirect_url.as_deref());
+                    let flood = match (&browser, &waiting.redirect_url) {
+                        (Some(_), Some(url)) => forged_keys(url),
+                        _ => error::failure(
+                            format!(
+                                "stopped after {MAX_EXCHANGES} keys the site refused, the last one pasted"
+                            ),
+                            "paste the address the browser was sent to after approving, once",
+                        ),
+                    };
                     if let Some(browser) = browser {
                         browser.respond(503, "Login stopped", FORGED_KEYS_PAGE);
                     }
@@ -599,6 +606,8 @@ impl<'a> Login<'a> {
                     answer_the_rest(&rx, 503, "Login stopped", FORGED_KEYS_PAGE);
                     return Err(e.context(flood));
                 }
+                // A stale key (an old tab reloaded, or a second visit to the login page that
+                // replaced it) must not end the wait for the good one that may follow.
                 Err(e)
                     if error::refusal(&e) == Some(&error::Refusal::InvalidAuthKey)
                         && Instant::now() < deadline =>
@@ -801,15 +810,14 @@ impl<'a> Login<'a> {
 const FORGED_KEYS_PAGE: &str = "pipi stopped this login: the site refused too many keys sent to \
      this address, so another program on this machine is sending them. The terminal says more.";
 
-/// The login ends because keys kept coming that the site refused.
-fn forged_keys(redirect_url: Option<&str>) -> Error {
-    let message = match redirect_url {
-        Some(url) => format!(
-            "stopped after {MAX_EXCHANGES} keys the site refused: another program on this machine is sending keys to {url}"
+/// The login ends because keys kept coming to the listener that the site refused.
+fn forged_keys(redirect_url: &str) -> Error {
+    Error::new(
+        ErrorKind::ForgedKeys,
+        format!(
+            "stopped after {MAX_EXCHANGES} keys the site refused: another program on this machine is sending keys to {redirect_url}"
         ),
-        None => format!("stopped after {MAX_EXCHANGES} pasted keys the site refused"),
-    };
-    Error::new(ErrorKind::ForgedKeys, message)
+    )
 }
 
 /// Answers every browser that came back meanwhile, at once, and waits until the pages are
