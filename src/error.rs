@@ -28,6 +28,9 @@ pub enum ErrorKind {
     Usage,
     /// The login was stopped by its [`crate::Cancel`] handle.
     Interrupted,
+    /// The login stopped after trading as many keys as it ever does, all refused by the
+    /// site: another program on this machine is sending keys to the redirect URL.
+    ForgedKeys,
     /// Anything else: the login timed out, no browser came back, the profile was deleted.
     Failed,
 }

@@ -8,7 +8,8 @@
 //! on quietly), the three standard descriptors open (so that no file pipi opens can take the
 //! place of stdout), a panic turned into exit code 101, and stdout flushed at the end. A
 //! stack overflow still stops the program, by the kernel's guard page, only without std's
-//! message.
+//! message; the one thing that can recurse without bound, a `--jq` filter, runs on a thread
+//! that reports it (`cli/filter_thread.rs`).
 
 // Only with glibc: std reads the arguments there from glibc's start-up, while on musl it
 // reads them in the very set-up skipped here. And not in the unit-test build, whose `main`

@@ -174,3 +174,108 @@ fn results_stream_out_as_they_come_and_a_closed_pipe_ends_a_filter_that_never_do
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
+
+/// A filter that recurses without end, or builds a value too deep for any stack, fails with
+/// a message and exit 1, where it once died of SIGSEGV without a word.
+#[test]
+fn a_filter_that_runs_out_of_stack_fails_with_a_message() {
+    let bed = Bed::new();
+    for filter in [
+        "def f: [f]; f",
+        "def f: 1 + f; f",
+        "reduce range(200000) as $i (null; [.])",
+    ] {
+        let out = bed.run(&["status", "--jq", filter]);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{filter}: {stderr}");
+        assert!(
+            stderr.contains(
+                "pipi: error: the --jq filter ran out of stack: it recurses or nests too deep"
+            ),
+            "{filter}: {stderr}"
+        );
+        assert!(stderr.contains("hint: "), "{stderr}");
+    }
+}
+
+/// An expression nested past the bound is refused before it runs (exit 2); one nested
+/// deep in keywords, which the bound does not count, runs on the filter's own stack.
+#[test]
+fn an_expression_nested_too_deep_is_refused_before_it_runs() {
+    let bed = Bed::new();
+    let before = bed.site.requests().len();
+    for (open, close) in [("[", "]"), ("(", ")"), ("{a:", "}"), ("\"\\(", ")\"")] {
+        let filter = format!("{}1{}", open.repeat(5000), close.repeat(5000));
+        let out = bed.run(&["status", "--jq", &filter]);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{open}: {stderr}");
+        assert!(
+            stderr.contains("pipi: error: invalid --jq expression: it nests deeper than 256"),
+            "{open}: {stderr}"
+        );
+        assert_eq!(text(&out.stdout), "");
+    }
+    assert_eq!(bed.site.requests().len(), before);
+    // Within the bound, it runs.
+    let out = bed.run(&[
+        "status",
+        "--jq",
+        &format!("{}.logged_in{}", "[".repeat(200), "]".repeat(200)),
+    ]);
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
+    let nested = format!("{}false{}\n", "[".repeat(200), "]".repeat(200));
+    assert_eq!(text(&out.stdout), nested);
+    let deep_if = format!(
+        "{}.logged_in{}",
+        "if true then ".repeat(3000),
+        " else 0 end".repeat(3000)
+    );
+    let out = bed.run(&["status", "--jq", &deep_if]);
+    let stderr = text(&out.stderr);
+    // Either it runs, or it says it ran out of stack: never a crash without a word.
+    match out.status.code() {
+        Some(4) => assert_eq!(text(&out.stdout), "false\n"),
+        Some(1) => assert!(stderr.contains("ran out of stack"), "{stderr}"),
+        other => panic!("{other:?}: {stderr}"),
+    }
+}
+
+/// `halt` ends the filter and keeps the command's exit code, as the README promises for
+/// `status` when not logged in; `halt(N)` ends pipi with N.
+#[test]
+fn halt_keeps_the_command_s_exit_code() {
+    let bed = Bed::new();
+    let out = bed.run(&["status", "--jq", "halt"]);
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "");
+    assert_eq!(text(&out.stderr), "");
+    // Results before it are printed; none after.
+    let out = bed.run(&["status", "--jq", ".logged_in, halt, .profile"]);
+    assert_eq!(out.status.code(), Some(4));
+    assert_eq!(text(&out.stdout), "false\n");
+    let out = bed.run(&["status", "--jq", "halt(3)"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(text(&out.stderr), "");
+    let logged = logged_in();
+    let out = logged.run(&["whoami", "--jq", ".user_name, halt"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "jose\n");
+}
+
+/// `halt_error` writes its message on stderr, as jq does: a string as it is, anything else
+/// as JSON on a line; then pipi exits 5, or the code given.
+#[test]
+fn halt_error_writes_its_message_to_stderr() {
+    let bed = Bed::new();
+    let out = bed.run(&["status", "--jq", "\"not logged in\\n\" | halt_error"]);
+    assert_eq!(out.status.code(), Some(5));
+    assert_eq!(text(&out.stderr), "not logged in\n");
+    assert_eq!(text(&out.stdout), "");
+    let out = bed.run(&["status", "--jq", "{reason} | halt_error(7)"]);
+    assert_eq!(out.status.code(), Some(7));
+    assert_eq!(text(&out.stderr), "{\"reason\":\"no token is cached\"}\n");
+    // A control character from the data is shown, not obeyed.
+    let out = bed.run(&["status", "--jq", "\"\\u001b[2Jgone\" | halt_error(1)"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stderr), "\\x1b[2Jgone");
+}

@@ -611,3 +611,324 @@ fn the_success_page_escapes_the_name_it_shows() {
     assert_eq!(visit.headers["cache-control"], "no-store");
     assert_eq!(visit.headers["referrer-policy"], "no-referrer");
 }
+
+/// The flood of forged keys that another program on the machine can send: each a correct
+/// redirect with a made-up key and the listener's own Host, its socket then held open.
+#[cfg(target_os = "linux")]
+mod forged_keys {
+    use super::*;
+    use std::net::SocketAddr;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+    /// The most keys one login trades (`login::MAX_EXCHANGES`).
+    const MAX_EXCHANGES: usize = 32;
+    /// What the listener may hold open under the flood, descriptors of its own included.
+    const MAX_FILES: usize = 200;
+
+    fn login_with_1024_files(bed: &Bed) -> Running {
+        super::login_with_1024_files(bed, "--no-browser --timeout 120")
+    }
+
+    /// Lets this test hold thousands of sockets, whatever the soft limit it was started with.
+    fn room_for_files(wanted: u64) -> usize {
+        use rustix::process::{Resource, getrlimit, setrlimit};
+        let mut limit = getrlimit(Resource::Nofile);
+        let hard = limit.maximum.unwrap_or(u64::MAX);
+        if limit.current.is_some_and(|c| c < wanted.min(hard)) {
+            limit.current = Some(wanted.min(hard));
+            let _ = setrlimit(Resource::Nofile, limit);
+        }
+        let now = getrlimit(Resource::Nofile).current.unwrap_or(u64::MAX);
+        usize::try_from(now.min(wanted)).unwrap_or(usize::MAX)
+    }
+
+    /// The most files process `pid` held, sampled until `stop` is set or it ends.
+    fn count_files(pid: u32, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<usize> {
+        std::thread::spawn(move || {
+            let mut most = 0;
+            while !stop.load(Ordering::SeqCst) {
+                match std::fs::read_dir(format!("/proc/{pid}/fd")) {
+                    Ok(files) => most = most.max(files.count()),
+                    Err(_) => break,
+                }
+                // Sampling, not waiting on anything: the figure is the maximum seen.
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            most
+        })
+    }
+
+    fn forged_request(addr: &SocketAddr, n: usize) -> String {
+        format!("GET /callback?auth_key={n:032x} HTTP/1.1\r\nHost: {addr}\r\n\r\n")
+    }
+
+    /// `count` connections from several threads at once, each sending a forged key (or
+    /// nothing, when `idle`) and held open; those that could not connect are left out.
+    fn flood(addr: SocketAddr, count: usize, idle: bool) -> Vec<TcpStream> {
+        let threads = 6;
+        let sent = Arc::new(AtomicUsize::new(0));
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let sent = Arc::clone(&sent);
+                std::thread::spawn(move || {
+                    let mut held = Vec::new();
+                    for n in (t..count).step_by(threads) {
+                        let Ok(mut s) = TcpStream::connect_timeout(&addr, Duration::from_secs(3))
+                        else {
+                            continue;
+                        };
+                        if idle || s.write_all(forged_request(&addr, n).as_bytes()).is_ok() {
+                            sent.fetch_add(1, Ordering::SeqCst);
+                        }
+                        held.push(s);
+                    }
+                    held
+                })
+            })
+            .collect();
+        let held: Vec<_> = handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect();
+        println!(
+            "{} of {count} connections {}",
+            sent.load(Ordering::SeqCst),
+            if idle {
+                "held idle"
+            } else {
+                "sent a forged key"
+            }
+        );
+        held
+    }
+
+    /// The status line a held connection got, if any: read to the end, or for a moment.
+    fn status_of(mut s: TcpStream) -> Option<String> {
+        s.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+        let mut answer = Vec::new();
+        let _ = s.read_to_end(&mut answer);
+        let answer = String::from_utf8_lossy(&answer);
+        answer
+            .strip_prefix("HTTP/1.1 ")
+            .map(|rest| rest.chars().take(3).collect())
+    }
+
+    fn listener(bed: &Bed) -> SocketAddr {
+        listener_addr(bed).parse().unwrap()
+    }
+
+    #[test]
+    fn a_flood_of_forged_keys_ends_the_login_with_a_clear_error_and_bounded_files() {
+        let count = room_for_files(3200).saturating_sub(200).min(3000);
+        let bed = Bed::new();
+        let running = login_with_1024_files(&bed);
+        assert!(running.wait_for("Waiting up to"));
+        let stop = Arc::new(AtomicBool::new(false));
+        let files = count_files(running.child.id(), Arc::clone(&stop));
+        let held = flood(listener(&bed), count, false);
+        let out = running.finish();
+        stop.store(true, Ordering::SeqCst);
+        let most_files = files.join().unwrap();
+        let err = text(&out.stderr);
+        let exchanges = bed.methods_seen("/api/authorize").len();
+        let statuses: Vec<String> = held.into_iter().filter_map(status_of).collect();
+        let busy = statuses.iter().filter(|s| *s == "503").count();
+        let refused = statuses.iter().filter(|s| *s == "400").count();
+        println!(
+            "{count} forged keys: pipi held at most {most_files} files, sent {exchanges} requests \
+             to /api/authorize (one checks the app), answered {} of the held connections \
+             ({busy} with 503, {refused} with 400)",
+            statuses.len()
+        );
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(
+            err.contains(&format!(
+                "pipi: error: stopped after {MAX_EXCHANGES} keys the site refused: another program on this machine is sending keys to {}",
+                bed.site.config().redirect_url
+            )),
+            "{err}"
+        );
+        assert!(err.contains("hint: find the program"), "{err}");
+        assert!(exchanges <= MAX_EXCHANGES + 1, "{exchanges}");
+        assert!(most_files <= MAX_FILES, "{most_files} files open");
+        // Every answer is a whole HTTP answer; keys past the few that wait were turned away.
+        assert!(
+            statuses.iter().all(|s| s == "503" || s == "400"),
+            "{statuses:?}"
+        );
+        assert!(busy > 0, "{statuses:?}");
+        assert!(!bed.cache_file("default").exists());
+    }
+
+    #[test]
+    fn the_browser_gets_its_page_and_the_login_its_key_through_a_flood() {
+        room_for_files(3000);
+        let bed = Bed::new();
+        let running = login_with_1024_files(&bed);
+        let url = bed.opened_url(&running).unwrap();
+        let addr = listener(&bed);
+        let stop = Arc::new(AtomicBool::new(false));
+        let files = count_files(running.child.id(), Arc::clone(&stop));
+        // Thousands of idle connections, then fewer forged keys than end a login, all at
+        // once: three times the keys that may wait.
+        let idle = flood(addr, 2000, true);
+        let forged = flood(addr, 24, false);
+        // Each forged key is answered: refused by the site, or turned away at once.
+        let statuses: Vec<String> = forged.into_iter().filter_map(status_of).collect();
+        assert_eq!(statuses.len(), 24, "{statuses:?}");
+        assert!(
+            statuses.iter().all(|s| s == "503" || s == "400"),
+            "{statuses:?}"
+        );
+        let busy = statuses.iter().filter(|s| *s == "503").count();
+        // The real browser comes back with the real key, and gets its page.
+        let visit = common::follow(&url);
+        let out = running.finish();
+        stop.store(true, Ordering::SeqCst);
+        let most_files = files.join().unwrap();
+        let exchanges = bed.methods_seen("/api/authorize").len();
+        println!(
+            "{} idle connections and 24 forged keys ({busy} turned away with 503): pipi held at \
+             most {most_files} files and sent {exchanges} requests to /api/authorize",
+            idle.len()
+        );
+        assert_eq!(visit.status, 200, "{}", text(&out.stderr));
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        assert!(busy > 0, "{statuses:?}");
+        // The check, the forged keys that waited, and the real one.
+        assert!(exchanges <= 1 + (24 - busy) + 1, "{exchanges}");
+        assert!(most_files <= MAX_FILES, "{most_files} files open");
+        assert!(bed.cache_file("default").exists());
+    }
+}
+
+/// `pipi login ARGS` with room for 1024 files, as `ulimit -n 1024` leaves it, stdin a pipe.
+#[cfg(unix)]
+fn login_with_1024_files(bed: &Bed, args: &str) -> Running {
+    let child = bed
+        .command("sh")
+        .args([
+            "-c",
+            &format!("ulimit -n 1024 && exec \"$0\" login {args}"),
+            common::BIN,
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    Running::new(child)
+}
+
+/// Junk on stdin as fast as pipi takes it, as `yes | pipi login` sends.
+#[cfg(target_os = "linux")]
+mod junk_on_stdin {
+    use super::*;
+
+    /// Writes `chunk` to pipi's stdin again and again until pipi goes away; the bytes sent.
+    fn feed(running: &mut Running, chunk: Vec<u8>) -> std::thread::JoinHandle<u64> {
+        let mut stdin = running.child.stdin.take().unwrap();
+        std::thread::spawn(move || {
+            let mut sent = 0;
+            while stdin.write_all(&chunk).is_ok() {
+                sent += chunk.len() as u64;
+            }
+            sent
+        })
+    }
+
+    /// The peak of memory pipi used (VmHWM, KiB), read from /proc until it ends.
+    fn peak_memory(pid: u32) -> std::thread::JoinHandle<u64> {
+        std::thread::spawn(move || {
+            let mut peak = 0;
+            while let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) {
+                let Some(hwm) = status.lines().find_map(|l| l.strip_prefix("VmHWM:")) else {
+                    break; // A zombie: it has ended.
+                };
+                let kib = hwm
+                    .trim()
+                    .trim_end_matches("kB")
+                    .trim()
+                    .parse()
+                    .unwrap_or(0);
+                peak = peak.max(kib);
+                // Sampling, not waiting on anything: VmHWM is itself the peak so far.
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            peak
+        })
+    }
+
+    /// What pipi may hold, whatever comes on stdin: far below the gigabytes it once took.
+    const MAX_MEMORY_KIB: u64 = 64 * 1024;
+
+    #[test]
+    fn yes_on_stdin_ends_at_the_timeout_with_bounded_memory_and_few_lines() {
+        let bed = Bed::new();
+        for (what, chunk) in [
+            ("y lines", b"y\n".repeat(32 * 1024)),
+            ("one endless line", b"y".repeat(64 * 1024)),
+        ] {
+            let mut running = login_with_1024_files(&bed, "--no-browser --timeout 3");
+            let memory = peak_memory(running.child.id());
+            let fed = feed(&mut running, chunk);
+            let started = Instant::now();
+            let out = running.finish();
+            let took = started.elapsed();
+            let (peak, sent) = (memory.join().unwrap(), fed.join().unwrap());
+            let err = text(&out.stderr);
+            let lines = err.lines().count();
+            println!(
+                "{what}: {} MiB sent, pipi ended after {took:?} with a peak of {peak} KiB and {lines} lines on stderr",
+                sent / (1024 * 1024)
+            );
+            assert_eq!(out.status.code(), Some(1), "{what}: {err}");
+            assert!(
+                err.contains("pipi: error: timed out after 3s"),
+                "{what}: {err}"
+            );
+            assert!(lines < 100, "{what}: {lines} lines");
+            assert!(peak > 0 && peak < MAX_MEMORY_KIB, "{what}: {peak} KiB");
+            // Ended by its deadline, not by whatever stdin does: far sooner than the minutes
+            // it once took.
+            assert!(took < Duration::from_secs(30), "{what}: {took:?}");
+        }
+        let err_lines =
+            |err: &str, needle: &str| err.lines().filter(|l| l.contains(needle)).count();
+        // The junk was reported, collapsed.
+        let mut running = login_with_1024_files(&bed, "--no-browser --timeout 3");
+        let _fed = feed(&mut running, b"y\n".repeat(1024));
+        let out = running.finish();
+        let err = text(&out.stderr);
+        assert!(
+            err.contains("more lines from stdin held no address or key"),
+            "{err}"
+        );
+        assert!(
+            err_lines(&err, "that is neither an address") <= 5 + 4,
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_signal_ends_the_wait_at_once_through_junk_on_stdin() {
+        let bed = Bed::new();
+        let mut running = login_with_1024_files(&bed, "--no-browser --timeout 300");
+        let _fed = feed(&mut running, b"y\n".repeat(32 * 1024));
+        // The junk flows and is being counted, not printed line by line.
+        assert!(running.wait_for("more lines from stdin held no address or key"));
+        let started = Instant::now();
+        running.signal("TERM");
+        let out = running.finish();
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(143), "{err}");
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "{:?}",
+            started.elapsed()
+        );
+        assert!(err.lines().count() < 100, "{err}");
+        assert!(!bed.cache_file("default").exists());
+    }
+}

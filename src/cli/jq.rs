@@ -4,8 +4,14 @@
 //! The expression is compiled before the command does any work, so that a typo costs no
 //! login and no request: it is a usage error (exit 2) with the parser's own words. An error
 //! while the filter runs (`.a.b` on a string, `error("x")`) is a failure (exit 1).
+//!
+//! Filters are compiled and run on a thread of their own (`filter_thread`), with a known
+//! stack and a message if a filter overflows it (exit 1); an expression nested past
+//! [`MAX_NESTING`] is refused before it runs (exit 2). `halt` stops the filter and leaves
+//! the command's exit code as it is; `halt(N)` and `halt_error(N)` end pipi with N, and
+//! `halt_error` writes its message on stderr first, as jq does.
 
-use super::exit;
+use super::{exit, filter_thread, output};
 use jaq_core::load::{Arena, File, Loader, lex, parse};
 use jaq_core::{Compiler, Ctx, Vars, data};
 use jaq_json::Val;
@@ -13,9 +19,34 @@ use serde_json::Value;
 
 type Data = data::JustLut<Val>;
 
-/// A compiled jq filter.
+/// How deep brackets, braces, parentheses and string interpolations may nest in an
+/// expression. Hand-written filters stay within a dozen; the parser recurses on each level.
+pub const MAX_NESTING: usize = 256;
+
+/// A jq filter, checked: it parses and names only what exists. jaq's compiled filters are
+/// not `Send`, so the expression is compiled again on the thread that runs it.
 pub struct Filter {
-    filter: jaq_core::Filter<Data>,
+    code: String,
+}
+
+/// A filter that called `halt(N)` or `halt_error(N)` with N other than 0: pipi ends with that
+/// exit code and nothing more is said (`halt_error` has said it already).
+#[derive(Debug)]
+pub struct Halted(pub u8);
+
+impl std::fmt::Display for Halted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the --jq filter halted with exit code {}", self.0)
+    }
+}
+
+impl std::error::Error for Halted {}
+
+/// The exit code a halting filter asked for, if that is what ended the command.
+pub fn halted(err: &anyhow::Error) -> Option<u8> {
+    err.chain()
+        .find_map(|e| e.downcast_ref::<Halted>())
+        .map(|h| h.0)
 }
 
 impl std::fmt::Debug for Filter {
@@ -28,35 +59,11 @@ impl Filter {
     /// Parses and compiles `code` with jq's standard library; an expression that does not
     /// parse, or names a filter or variable that does not exist, is a usage error.
     pub fn compile(code: &str) -> anyhow::Result<Filter> {
-        let program = File { code, path: () };
-        let defs = jaq_core::defs()
-            .chain(jaq_std::defs())
-            .chain(jaq_json::defs());
-        let funs = jaq_core::funs()
-            .chain(jaq_std::funs())
-            .chain(jaq_json::funs());
-        let arena = Arena::default();
-        let modules = Loader::new(defs).load(&arena, program).map_err(|errors| {
-            let messages: Vec<String> = errors
-                .into_iter()
-                .flat_map(|(_, e)| load_messages(code, e))
-                .collect();
-            invalid(code, &messages)
-        })?;
-        let filter = Compiler::default()
-            .with_funs(funs)
-            .compile(modules)
-            .map_err(|errors| {
-                let messages: Vec<String> = errors
-                    .into_iter()
-                    .flat_map(|(_, undefined)| undefined)
-                    .map(|(name, what)| {
-                        format!("undefined {} '{name}' {}", what.as_str(), at(code, name))
-                    })
-                    .collect();
-                invalid(code, &messages)
-            })?;
-        Ok(Filter { filter })
+        check_nesting(code)?;
+        filter_thread::run(|| compile(code).map(drop))??;
+        Ok(Filter {
+            code: code.to_string(),
+        })
     }
 
     /// Runs the filter over `input`, handing each result to `emit` as its line, as soon as it
@@ -66,29 +73,166 @@ impl Filter {
     pub fn run(
         &self,
         input: &Value,
-        emit: &mut dyn FnMut(&str) -> anyhow::Result<()>,
+        emit: &mut (dyn FnMut(&str) -> anyhow::Result<()> + Send),
     ) -> anyhow::Result<()> {
-        // serde_json writes what jaq reads; a number past f64 stays a big integer in both.
-        let input = jaq_json::read::parse_single(input.to_string().as_bytes())
-            .map_err(|e| anyhow::anyhow!("jq cannot read the JSON: {e}"))?;
-        let ctx = Ctx::<Data>::new(&self.filter.lut, Vars::new([]));
-        for result in self.filter.id.run((ctx, input)).map(jaq_core::unwrap_valr) {
-            match result {
-                Ok(value) => {
-                    let mut line = render(&value);
-                    line.push('\n');
-                    emit(&line)?;
+        filter_thread::run(|| {
+            let filter = compile(&self.code)?;
+            run_compiled(&filter, input, emit)
+        })?
+    }
+}
+
+/// Parses and compiles `code` with jq's standard library; an expression that does not
+/// parse, or names a filter or variable that does not exist, is a usage error.
+fn compile(code: &str) -> anyhow::Result<jaq_core::Filter<Data>> {
+    let program = File { code, path: () };
+    let defs = jaq_core::defs()
+        .chain(jaq_std::defs())
+        .chain(jaq_json::defs())
+        .chain(own_defs());
+    // jaq's `stderr_empty` writes through the `log` crate, which pipi shows only with
+    // --verbose; pipi's writes on stderr itself.
+    let funs = jaq_core::funs()
+        .chain(jaq_std::funs().filter(|(name, _, _)| *name != "stderr_empty"))
+        .chain(jaq_json::funs())
+        .chain([stderr_empty()]);
+    let arena = Arena::default();
+    let modules = Loader::new(defs).load(&arena, program).map_err(|errors| {
+        let messages: Vec<String> = errors
+            .into_iter()
+            .flat_map(|(_, e)| load_messages(code, e))
+            .collect();
+        invalid(code, &messages)
+    })?;
+    let filter = Compiler::default()
+        .with_funs(funs)
+        .compile(modules)
+        .map_err(|errors| {
+            let messages: Vec<String> = errors
+                .into_iter()
+                .flat_map(|(_, undefined)| undefined)
+                .map(|(name, what)| {
+                    format!("undefined {} '{name}' {}", what.as_str(), at(code, name))
+                })
+                .collect();
+            invalid(code, &messages)
+        })?;
+    Ok(filter)
+}
+
+/// Runs a compiled filter; see [`Filter::run`].
+fn run_compiled(
+    filter: &jaq_core::Filter<Data>,
+    input: &Value,
+    emit: &mut (dyn FnMut(&str) -> anyhow::Result<()> + Send),
+) -> anyhow::Result<()> {
+    // serde_json writes what jaq reads; a number past f64 stays a big integer in both.
+    let input = jaq_json::read::parse_single(input.to_string().as_bytes())
+        .map_err(|e| anyhow::anyhow!("jq cannot read the JSON: {e}"))?;
+    let ctx = Ctx::<Data>::new(&filter.lut, Vars::new([]));
+    for result in filter.id.run((ctx, input)) {
+        let exception = match result {
+            Ok(value) => {
+                let mut line = render(&value);
+                line.push('\n');
+                emit(&line)?;
+                continue;
+            }
+            Err(exception) => exception,
+        };
+        // Not `jaq_core::unwrap_valr`, which exits the process at once on `halt`.
+        return match exception.get_err() {
+            Ok(e) => Err(exit::hinted(
+                format!("the --jq expression failed: {e}"),
+                "check the expression against the JSON: run the command without --jq to see it",
+            )),
+            Err(other) => match other.get_halt() {
+                Ok(0) => Ok(()),
+                Ok(code) => Err(Halted(u8::try_from(code.rem_euclid(256)).unwrap_or(1)).into()),
+                Err(_) => Err(anyhow::anyhow!("the --jq expression stopped unexpectedly")),
+            },
+        };
+    }
+    Ok(())
+}
+
+/// Definitions that replace the standard library's: `halt_error` as jq 1.7 writes it, a
+/// string as it is and anything else as JSON on a line.
+fn own_defs() -> impl Iterator<Item = jaq_core::load::parse::Def<&'static str>> {
+    let code = r#"def halt_error($exit_code):
+        (if type == "string" then . else tojson + "\n" end | stderr_empty), halt($exit_code);
+    def halt_error: halt_error(5);"#;
+    jaq_core::load::parse(code, |p| p.defs())
+        .unwrap_or_default()
+        .into_iter()
+}
+
+/// `stderr_empty`: its input on stderr, a string as its text and anything else as compact
+/// JSON, with no line break added; controls other than line breaks are shown escaped, as
+/// everywhere on pipi's stderr. Yields nothing.
+fn stderr_empty() -> jaq_core::native::Fun<Data> {
+    jaq_core::native::run((
+        "stderr_empty",
+        jaq_core::native::v(0),
+        |cv: jaq_core::Cv<'_, Data>| {
+            use std::io::Write;
+            let text = output::escape(&render(&cv.1), output::Breaks::Keep);
+            let mut err = std::io::stderr().lock();
+            let _ = err.write_all(text.as_bytes()).and_then(|()| err.flush());
+            Box::new(std::iter::empty())
+        },
+    ))
+}
+
+/// Refuses an expression nested deeper than [`MAX_NESTING`], before the parser recurses
+/// into it: brackets, braces, parentheses and `\(...)` in strings count; comments and the
+/// text of strings do not.
+fn check_nesting(code: &str) -> anyhow::Result<()> {
+    #[derive(PartialEq)]
+    enum Open {
+        Group,
+        Interpolation,
+    }
+    let mut open: Vec<Open> = Vec::new();
+    let mut in_string = false;
+    let mut chars = code.chars();
+    while let Some(c) = chars.next() {
+        if in_string {
+            match c {
+                '"' => in_string = false,
+                // An escape takes the next character with it; `\(` opens an interpolation.
+                '\\' if chars.next() == Some('(') => {
+                    open.push(Open::Interpolation);
+                    in_string = false;
                 }
-                Err(e) => {
-                    return Err(exit::hinted(
-                        format!("the --jq expression failed: {e}"),
-                        "check the expression against the JSON: run the command without --jq to see it",
-                    ));
+                _ => {}
+            }
+        } else {
+            match c {
+                '"' => in_string = true,
+                '#' => {
+                    for c in chars.by_ref() {
+                        if c == '\n' {
+                            break;
+                        }
+                    }
                 }
+                '(' | '[' | '{' => open.push(Open::Group),
+                // Closing an interpolation goes back into its string.
+                ')' | ']' | '}' if open.pop() == Some(Open::Interpolation) => in_string = true,
+                _ => {}
             }
         }
-        Ok(())
+        if open.len() > MAX_NESTING {
+            return Err(exit::usage(
+                format!(
+                    "invalid --jq expression: it nests deeper than {MAX_NESTING} levels of brackets, braces and parentheses"
+                ),
+                "write the expression flatter, with definitions (def f: ...;) for the parts it repeats",
+            ));
+        }
     }
+    Ok(())
 }
 
 /// A string as its text, as `jq -r` prints it; anything else as compact JSON.
@@ -232,5 +376,52 @@ mod tests {
         assert!(error.contains("the --jq expression failed"), "{error}");
         let (_, error) = run("error(\"boom\")", Value::Null);
         assert!(error.unwrap().contains("boom"));
+    }
+
+    #[test]
+    fn nesting_counts_groups_and_interpolations_not_strings_or_comments() {
+        let deep =
+            |open: &str, close: &str, n: usize| format!("{}1{}", open.repeat(n), close.repeat(n));
+        assert!(check_nesting(&deep("[", "]", MAX_NESTING)).is_ok());
+        let err = check_nesting(&deep("[", "]", MAX_NESTING + 1)).unwrap_err();
+        assert_eq!(exit::code(&err), 2);
+        assert!(check_nesting(&deep("\"\\(", ")\"", MAX_NESTING + 1)).is_err());
+        // Brackets in strings and comments are text.
+        let text = format!("\"{}\" # {}\n.", "[".repeat(1000), "(".repeat(1000));
+        assert!(check_nesting(&text).is_ok());
+        // An escaped quote does not end a string.
+        assert!(check_nesting(&format!("\"\\\"{}\"", "[".repeat(1000))).is_ok());
+    }
+
+    mod properties {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(2000))]
+
+            /// Any text, however unbalanced, is checked without a panic.
+            #[test]
+            fn any_expression_is_checked_without_a_panic(code in any::<String>()) {
+                let _ = check_nesting(&code);
+            }
+
+            #[test]
+            fn plain_nesting_passes_exactly_up_to_the_bound(
+                depth in 0usize..600,
+                kinds in proptest::collection::vec(0usize..3, 600),
+            ) {
+                let pairs = [("(", ")"), ("[", "]"), ("{a:", "}")];
+                let mut code = String::new();
+                for kind in &kinds[..depth] {
+                    code.push_str(pairs[*kind].0);
+                }
+                code.push('1');
+                for kind in kinds[..depth].iter().rev() {
+                    code.push_str(pairs[*kind].1);
+                }
+                prop_assert_eq!(check_nesting(&code).is_ok(), depth <= MAX_NESTING);
+            }
+        }
     }
 }

@@ -7,6 +7,7 @@ mod args;
 mod commands;
 mod debug;
 mod exit;
+mod filter_thread;
 mod interrupt;
 mod jq;
 mod output;
@@ -65,6 +66,8 @@ pub fn main() -> ExitCode {
             code
         }
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        // `halt_error` has said what it had to; the filter chose the code.
+        Err(e) if jq::halted(&e).is_some() => ExitCode::from(jq::halted(&e).unwrap_or(1)),
         Err(e) => {
             let code = exit::code(&e);
             log::debug!("failed in {took}ms, exit code {code}");

@@ -328,7 +328,18 @@ pub fn run_login(login: Login<'_>) -> anyhow::Result<LoggedIn> {
             crate::cli::interrupt::exit_now(signal.exit_code());
         }
     });
-    Ok(login.run()?)
+    login.run().map_err(|e| {
+        if e.kind() == &pipi::ErrorKind::ForgedKeys {
+            e.with_hint(
+                "find the program that connects to the redirect URL's port (ss -tnp or lsof -i \
+                 shows it) and stop it, then run 'pipi login' again; or register another redirect \
+                 URL for the app and set PIPI_REDIRECT_URL to it",
+            )
+        } else {
+            e
+        }
+        .into()
+    })
 }
 
 /// Says who logged in, where, and on which profile.

@@ -38,6 +38,10 @@ pub const MAX_BODY: usize = 1024 * 1024;
 /// Connections whose request is being read at once; past it, the oldest is closed, which
 /// is a stalled one, since a real client sends its request the moment it connects.
 pub const MAX_OPEN: usize = 64;
+/// Answered connections read from and discarded at once before they close; past it, the
+/// oldest is closed at once. Their answer is written already: cutting the wait short only
+/// risks a reset for a client that kept sending after its request.
+pub const MAX_LINGERING: usize = 32;
 
 /// Makes ring the process's TLS cryptography, unless the program chose a provider first.
 /// reqwest, built without one of its own, needs one before any client is built, even a

@@ -2,7 +2,11 @@
 //! stop, hold up or wear out the server.
 //!
 //! Each connection's request is read on its own thread within [`HEAD_DEADLINE`] and size
-//! caps; at most [`MAX_OPEN`] are read at once, and a new one pushes out the oldest. Accepting
+//! caps; at most [`MAX_OPEN`] are read at once, and a new one pushes out the oldest. An
+//! answered connection is read from a moment more before it closes (see [`LINGER`]); at most
+//! [`MAX_LINGERING`] do so at once, and a new one cuts the oldest short. So a flood of
+//! clients that send a request and hold their sockets costs a bounded number of descriptors
+//! and threads, whatever the handler does with the requests it keeps. Accepting
 //! never stops on an error: one about a single connection is retried at once, and any other
 //! (most likely no file descriptors left) closes the oldest connection being read and
 //! pauses the loop briefly. The listeners are non-blocking and waited on together with a
@@ -21,7 +25,7 @@ use std::time::{Duration, Instant};
 
 use super::request::{ReadError, Request, read_request};
 use super::response::{self, Response};
-use super::{HEAD_DEADLINE, MAX_OPEN};
+use super::{HEAD_DEADLINE, MAX_LINGERING, MAX_OPEN};
 
 /// How long the accept loop pauses after running short of resources, such as descriptors.
 const SHORTAGE_PAUSE: Duration = Duration::from_millis(10);
@@ -61,6 +65,8 @@ impl<F: Fn(Request, Connection) + Send + Sync + 'static> Handler for F {
 /// A client waiting for its answer. Dropping it closes the connection unanswered.
 pub struct Connection {
     stream: Arc<TcpStream>,
+    /// The server's record of open connections, where an answered one lingers.
+    open: Arc<OpenConnections>,
     /// The request was a HEAD: the answer goes without its body.
     head_only: bool,
     accepted: Instant,
@@ -74,7 +80,9 @@ impl Connection {
         let _ = stream.set_write_timeout(Some(WRITE_TIMEOUT));
         if response::write(stream, response, self.head_only).is_ok() {
             let _ = stream.shutdown(Shutdown::Write);
+            let id = self.open.start_lingering(Arc::clone(&self.stream));
             linger(stream);
+            self.open.release(id);
         }
     }
 
@@ -293,6 +301,7 @@ fn serve(
             let head_only = request.as_ref().is_ok_and(|r| r.method == "HEAD");
             let connection = Connection {
                 stream,
+                open: Arc::clone(&open_for_thread),
                 head_only,
                 accepted,
             };
@@ -331,32 +340,49 @@ fn refused_answer(refused: &ReadError, status: u16) -> Response {
     Response::new(status, "text/plain; charset=utf-8", format!("{why}\n"))
 }
 
-/// The connections whose request is being read, oldest first, and how many connection
-/// threads have yet to let go of theirs.
+type Open = VecDeque<(u64, Arc<TcpStream>)>;
+
+/// The connections whose request is being read and those lingering after their answer,
+/// each oldest first, and how many connection threads have yet to let go of theirs.
 #[derive(Default)]
 struct OpenConnections {
     next_id: AtomicU64,
-    list: Mutex<VecDeque<(u64, Arc<TcpStream>)>>,
+    lists: Mutex<Lists>,
     unfinished: AtomicUsize,
 }
 
+#[derive(Default)]
+struct Lists {
+    reading: Open,
+    lingering: Open,
+}
+
 impl OpenConnections {
-    fn lock(&self) -> MutexGuard<'_, VecDeque<(u64, Arc<TcpStream>)>> {
-        self.list.lock().unwrap_or_else(PoisonError::into_inner)
+    fn lock(&self) -> MutexGuard<'_, Lists> {
+        self.lists.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Registers a new connection, closing the oldest ones past [`MAX_OPEN`].
     fn admit(&self, stream: Arc<TcpStream>) -> u64 {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let mut list = self.lock();
-        while list.len() >= MAX_OPEN {
-            if let Some((_, oldest)) = list.pop_front() {
-                let _ = oldest.shutdown(Shutdown::Both);
-            }
-        }
-        list.push_back((id, stream));
+        push_bounded(&mut self.lock().reading, MAX_OPEN, id, stream);
         self.unfinished.fetch_add(1, Ordering::SeqCst);
         id
+    }
+
+    /// Registers an answered connection that lingers, cutting the oldest ones short past
+    /// [`MAX_LINGERING`]: their answer is sent already.
+    fn start_lingering(&self, stream: Arc<TcpStream>) -> u64 {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        push_bounded(&mut self.lock().lingering, MAX_LINGERING, id, stream);
+        id
+    }
+
+    /// How many connections are being read and how many linger.
+    #[cfg(test)]
+    fn counts(&self) -> (usize, usize) {
+        let lists = self.lock();
+        (lists.reading.len(), lists.lingering.len())
     }
 
     /// A connection's thread has closed it or handed it over.
@@ -368,22 +394,44 @@ impl OpenConnections {
         self.unfinished.load(Ordering::SeqCst)
     }
 
-    /// Forgets a connection whose request has been read (or never will be).
+    /// Forgets a connection whose request has been read (or never will be), or that is
+    /// done lingering.
     fn release(&self, id: u64) {
-        self.lock().retain(|(other, _)| *other != id);
+        let mut lists = self.lock();
+        lists.reading.retain(|(other, _)| *other != id);
+        lists.lingering.retain(|(other, _)| *other != id);
     }
 
+    /// Frees a descriptor: a lingering connection's if there is one, since its answer is
+    /// sent, else the oldest being read.
     fn close_oldest(&self) {
-        if let Some((_, oldest)) = self.lock().pop_front() {
+        let mut lists = self.lock();
+        let oldest = match lists.lingering.pop_front() {
+            Some(lingering) => Some(lingering),
+            None => lists.reading.pop_front(),
+        };
+        if let Some((_, oldest)) = oldest {
             let _ = oldest.shutdown(Shutdown::Both);
         }
     }
 
     fn close_all(&self) {
-        for (_, stream) in self.lock().drain(..) {
+        let mut lists = self.lock();
+        let Lists { reading, lingering } = &mut *lists;
+        for (_, stream) in reading.drain(..).chain(lingering.drain(..)) {
             let _ = stream.shutdown(Shutdown::Both);
         }
     }
+}
+
+/// Adds a connection to `list`, first closing the oldest ones that would put it past `max`.
+fn push_bounded(list: &mut Open, max: usize, id: u64, stream: Arc<TcpStream>) {
+    while list.len() >= max {
+        if let Some((_, oldest)) = list.pop_front() {
+            let _ = oldest.shutdown(Shutdown::Both);
+        }
+    }
+    list.push_back((id, stream));
 }
 
 #[cfg(test)]
@@ -461,7 +509,7 @@ mod tests {
             open.admit(Arc::new(server));
             clients.push(client);
         }
-        assert_eq!(open.lock().len(), MAX_OPEN);
+        assert_eq!(open.counts().0, MAX_OPEN);
         // The first two were shut down: their clients read the end of the stream.
         let mut buf = [0u8; 1];
         assert_eq!(clients[0].read(&mut buf).unwrap(), 0);
@@ -603,5 +651,30 @@ mod tests {
         assert!(started.elapsed() < Duration::from_secs(1));
         drop(files);
         assert!(TcpStream::connect(addr).is_err(), "the port is closed");
+    }
+
+    #[test]
+    fn lingering_connections_past_the_bound_are_cut_short_oldest_first() {
+        let open = OpenConnections::default();
+        let clients: Vec<_> = (0..MAX_LINGERING + 5)
+            .map(|_| {
+                let (client, server) = crate::http::tests::pair();
+                open.start_lingering(Arc::new(server));
+                client
+            })
+            .collect();
+        assert_eq!(open.counts(), (0, MAX_LINGERING));
+        // The five oldest were closed: their clients read the end at once.
+        for (n, mut client) in clients.into_iter().enumerate() {
+            client.set_nonblocking(true).unwrap();
+            let mut byte = [0u8; 1];
+            let closed = matches!(client.read(&mut byte), Ok(0));
+            assert_eq!(closed, n < 5, "connection {n}");
+        }
+        // Short of descriptors, a lingering one goes before any being read.
+        let (_reader, reading) = crate::http::tests::pair();
+        open.admit(Arc::new(reading));
+        open.close_oldest();
+        assert_eq!(open.counts(), (1, MAX_LINGERING - 1));
     }
 }

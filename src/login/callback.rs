@@ -8,6 +8,12 @@
 //! HTTP server (`http`) reads the connections, so that no client can stop, hold up or wear
 //! out the listener: each request within a deadline and a size, at most a few dozen at once
 //! (a new one pushes out the oldest), through running out of file descriptors.
+//!
+//! Any program on this machine can send a key here too. At most [`MAX_WAITING_KEYS`] caught
+//! keys wait for the login at once; past that a key is answered 503 at once, on its own
+//! connection's thread, and dropped unused, so that a flood of forged keys costs a bounded
+//! number of sockets, threads and exchanges, and every client gets an answer. The login
+//! bounds how many keys it exchanges (see `login::MAX_EXCHANGES`).
 
 use crate::error;
 pub(crate) use crate::http::Connection;
@@ -16,7 +22,9 @@ use crate::secret::Secret;
 use anyhow::{Result, bail};
 use std::io::ErrorKind;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::JoinHandle;
 use url::{Host, Url};
 
 /// How the redirect reaches pipi.
@@ -145,10 +153,84 @@ pub(crate) enum Verdict {
     Reject { status: u16, message: &'static str },
 }
 
-/// The redirect, caught: its key, and the browser waiting for a page.
+/// How many caught keys may wait for the login at once. A browser sends one; more at once
+/// is another program.
+pub(crate) const MAX_WAITING_KEYS: usize = 8;
+/// Stack for a thread that sends a page: it only writes a small answer and reads what the
+/// client still sends.
+const ANSWER_STACK: usize = 64 * 1024;
+
+/// The redirect, caught: its key, the browser waiting for a page, and its place among the
+/// [`MAX_WAITING_KEYS`], to be let go once the login has taken the key.
 pub(crate) struct Caught {
     pub key: Secret,
-    pub browser: Connection,
+    pub tab: Tab,
+    pub place: Place,
+}
+
+/// The browser tab (or whatever sent the key) waiting for its page.
+pub(crate) struct Tab(Connection);
+
+impl Tab {
+    /// Sends a page and waits until it is sent and the connection closed: for the last
+    /// pages of a login, which must reach the browser before the program ends.
+    pub(crate) fn respond(self, status: u16, title: &str, message: &str) {
+        respond(self.0, status, title, message);
+    }
+
+    /// Sends a page on a thread of its own, so that a client that holds its socket costs
+    /// the login's thread nothing. Without a thread to spare it is sent here. The handle
+    /// tells when it is done.
+    pub(crate) fn respond_in_background(
+        self,
+        status: u16,
+        title: &'static str,
+        message: &'static str,
+    ) -> Option<JoinHandle<()>> {
+        // Shared, so that it can still be answered here if no thread starts.
+        let tab = Arc::new(Mutex::new(Some(self)));
+        let take =
+            |tab: &Mutex<Option<Tab>>| tab.lock().unwrap_or_else(PoisonError::into_inner).take();
+        let for_thread = Arc::clone(&tab);
+        let spawned = std::thread::Builder::new()
+            .name("pipi-answer".into())
+            .stack_size(ANSWER_STACK)
+            .spawn(move || {
+                if let Some(tab) = take(&for_thread) {
+                    tab.respond(status, title, message);
+                }
+            });
+        match spawned {
+            Ok(thread) => Some(thread),
+            Err(_) => {
+                if let Some(tab) = take(&tab) {
+                    tab.respond(status, title, message);
+                }
+                None
+            }
+        }
+    }
+}
+
+/// One of the listener's places for a caught key; let go when dropped.
+pub(crate) struct Place(Arc<AtomicUsize>);
+
+impl Place {
+    /// Takes a place, if one of the [`MAX_WAITING_KEYS`] is free.
+    fn take(taken: &Arc<AtomicUsize>) -> Option<Place> {
+        taken
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                (n < MAX_WAITING_KEYS).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| Place(Arc::clone(taken)))
+    }
+}
+
+impl Drop for Place {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// Bound listening sockets, served by background threads until dropped.
@@ -198,14 +280,31 @@ impl CallbackListener {
             }
         }
         let shared = Arc::new(target.clone());
+        let places = Arc::new(AtomicUsize::new(0));
         let handler = move |request: Request, browser: Connection| {
             let is_get = request.method == "GET";
             let (host, target) = (request.single_header("host"), request.target());
             match inspect(&shared, is_get, host, &target) {
-                Verdict::Key(key) => {
-                    log::debug!("listener: the redirect: {} {target}", request.method);
-                    on_redirect(Caught { key, browser })
-                }
+                Verdict::Key(key) => match Place::take(&places) {
+                    Some(place) => {
+                        log::debug!("listener: the redirect: {} {target}", request.method);
+                        on_redirect(Caught {
+                            key,
+                            tab: Tab(browser),
+                            place,
+                        });
+                    }
+                    None => {
+                        log::debug!("listener: busy, answered 503: {} {target}", request.method);
+                        respond(
+                            browser,
+                            503,
+                            "Busy",
+                            "pipi has more keys to try than a browser sends: another program on \
+                             this machine may be sending them. Reload this page in a moment.",
+                        );
+                    }
+                },
                 Verdict::Reject { status, message } => {
                     log::debug!("listener: answered {status}: {} {target}", request.method);
                     respond(browser, status, "Not the login redirect", message)
@@ -316,12 +415,29 @@ pub(crate) fn respond(browser: Connection, status: u16, title: &str, message: &s
     if status == 405 {
         page = page.with_header("Allow", "GET");
     }
+    if status == 503 {
+        page = page.with_header("Retry-After", "1");
+    }
     browser.answer(&page);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_few_caught_keys_wait_and_a_place_comes_back_when_taken() {
+        let taken = Arc::new(AtomicUsize::new(0));
+        let mut places: Vec<Place> = std::iter::from_fn(|| Place::take(&taken))
+            .take(100)
+            .collect();
+        assert_eq!(places.len(), MAX_WAITING_KEYS);
+        assert!(Place::take(&taken).is_none());
+        places.pop();
+        assert!(Place::take(&taken).is_some());
+        drop(places);
+        assert_eq!(taken.load(Ordering::SeqCst), 0);
+    }
 
     fn target(url: &str) -> RedirectTarget {
         RedirectTarget::parse(url).unwrap()

@@ -19,7 +19,7 @@ use crate::site::{AppCheck, Client, Reads, url};
 use crate::store::{CachedToken, TokenCache};
 use anyhow::{Context, anyhow};
 use callback::{CallbackListener, Catch, Caught, Uncatchable};
-use paste::Input;
+use paste::{Input, Pasted};
 use serde_json::Value;
 use std::fmt;
 use std::net::TcpListener;
@@ -32,12 +32,17 @@ pub use browser::{Browser, BrowserChoice};
 
 type Result<T> = anyhow::Result<T>;
 
+/// How many keys one login trades at most. A person's browser brings one, or a few after
+/// reloading an old tab; dozens refused mean another program is sending them, and each
+/// exchange sends the app secret to the site.
+pub(crate) const MAX_EXCHANGES: usize = 32;
+
 /// What can happen while waiting for the key.
 enum Event {
     /// The browser came back to the listener with a key.
     Redirect(Caught),
     /// Something from stdin.
-    Pasted(Input),
+    Pasted(Pasted),
     Interrupted,
     /// Whatever brought the browser to the login page failed for good.
     Failed(Error),
@@ -106,6 +111,9 @@ pub enum Progress<'a> {
     PasteRejected(&'static str),
     /// A pasted line was too long to be an address; the wait goes on.
     PasteTooLong,
+    /// This many more lines from stdin held no key since the last one reported: after the
+    /// first few, bad pastes are reported at most once a second, and counted in between.
+    PastesIgnored(u64),
     /// stdin ended; the listener still waits at this URL.
     StdinClosed(&'a str),
     /// The check of the app before the browser opens could not tell anything: the site
@@ -130,6 +138,7 @@ impl Progress<'_> {
             Progress::BrowserFailed(_)
                 | Progress::PasteRejected(_)
                 | Progress::PasteTooLong
+                | Progress::PastesIgnored(_)
                 | Progress::AppNotChecked(_)
                 | Progress::KeyRefused { .. }
         )
@@ -164,6 +173,12 @@ impl fmt::Display for Progress<'_> {
             }
             Progress::PasteTooLong => {
                 f.write_str("that line is too long to be an address or a key; paste it again")
+            }
+            Progress::PastesIgnored(1) => {
+                f.write_str("1 more line from stdin held no address or key")
+            }
+            Progress::PastesIgnored(lines) => {
+                write!(f, "{lines} more lines from stdin held no address or key")
             }
             Progress::StillWaiting(what) => write!(f, "Still waiting for {what}."),
             Progress::StdinClosed(url) => write!(
@@ -414,7 +429,7 @@ impl<'a> Login<'a> {
         let listener = match &catch {
             Catch::Listen(target) => {
                 let tx = tx.clone();
-                let on_redirect = move |caught| {
+                let on_redirect = move |caught: Caught| {
                     let _ = tx.send(Event::Redirect(caught));
                 };
                 let prebound = self
@@ -474,9 +489,19 @@ impl<'a> Login<'a> {
             .checked_add(self.timeout)
             .ok_or_else(|| anyhow!("the timeout is too long"))?;
         let mut stdin_open = waiting.paste;
+        let mut exchanges = 0;
+        let mut bad_pastes = BadPastes::default();
         loop {
-            let waited =
-                self.wait_for_key(&waiting, paste_needed, &mut stdin_open, &rx, deadline)?;
+            let waited = self.wait_for_key(
+                &waiting,
+                paste_needed,
+                &mut stdin_open,
+                &rx,
+                deadline,
+                &mut bad_pastes,
+            );
+            bad_pastes.flush(&self.observer);
+            let waited = waited?;
             let (auth_key, browser) = match waited {
                 Waited::Key(key, browser) => (key, browser),
                 // As `gh auth login` does when its browser fails: say so, show the URL, and
@@ -507,6 +532,7 @@ impl<'a> Login<'a> {
                         ..
                     }
                 );
+            exchanges += 1;
             let outcome = self
                 .complete(&client, &auth_key, reads, pasted_past_a_page)
                 .and_then(|done| {
@@ -519,6 +545,10 @@ impl<'a> Login<'a> {
                 });
             match outcome {
                 Ok(mut done) => {
+                    // The key is in hand and used: nothing else is to be let in. Stopping the
+                    // listener first also closes what it was still reading, so that clients
+                    // holding every descriptor cannot keep the token from being written.
+                    drop(listener);
                     let saved = self
                         .cache
                         .as_ref()
@@ -527,8 +557,7 @@ impl<'a> Login<'a> {
                         done.token = token;
                     } else if let Some(Err(e)) = saved {
                         if let Some(browser) = browser {
-                            callback::respond(
-                                browser,
+                            browser.respond(
                                 500,
                                 "Login failed",
                                 "pipi could not save the token. The terminal says why.",
@@ -536,22 +565,15 @@ impl<'a> Login<'a> {
                         }
                         return Err(e.into());
                     }
-                    // The key is in hand and used: nothing else is to be let in, and browsers
-                    // that came back meanwhile are told the login is done.
-                    drop(listener);
-                    while let Ok(event) = rx.try_recv() {
-                        if let Event::Redirect(late) = event {
-                            callback::respond(
-                                late.browser,
-                                409,
-                                "Already logged in",
-                                "pipi finished the login with another key. You can close this tab.",
-                            );
-                        }
-                    }
+                    // Browsers that came back meanwhile are told the login is done.
+                    answer_the_rest(
+                        &rx,
+                        409,
+                        "Already logged in",
+                        "pipi finished the login with another key. You can close this tab.",
+                    );
                     if let Some(browser) = browser {
-                        callback::respond(
-                            browser,
+                        browser.respond(
                             200,
                             "Logged in",
                             &format!(
@@ -563,15 +585,37 @@ impl<'a> Login<'a> {
                     }
                     return Ok(done);
                 }
+                // Keys the site refuses, as many as a login ever trades: not a person's.
+                Err(e)
+                    if error::refusal(&e) == Some(&error::Refusal::InvalidAuthKey)
+                        && exchanges >= MAX_EXCHANGES =>
+                {
+                    let flood = match (&browser, &waiting.redirect_url) {
+                        (Some(_), Some(url)) => forged_keys(url),
+                        _ => error::failure(
+                            format!(
+                                "stopped after {MAX_EXCHANGES} keys the site refused, the last one pasted"
+                            ),
+                            "paste the address the browser was sent to after approving, once",
+                        ),
+                    };
+                    if let Some(browser) = browser {
+                        browser.respond(503, "Login stopped", FORGED_KEYS_PAGE);
+                    }
+                    drop(listener);
+                    answer_the_rest(&rx, 503, "Login stopped", FORGED_KEYS_PAGE);
+                    return Err(e.context(flood));
+                }
                 // A stale key (an old tab reloaded, or a second visit to the login page that
                 // replaced it) must not end the wait for the good one that may follow.
                 Err(e)
                     if error::refusal(&e) == Some(&error::Refusal::InvalidAuthKey)
                         && Instant::now() < deadline =>
                 {
+                    // Off the login's thread: a client that holds its socket open must not
+                    // hold up the wait for the next key.
                     if let Some(browser) = browser {
-                        callback::respond(
-                            browser,
+                        browser.respond_in_background(
                             400,
                             "Key refused",
                             "The site refused this key: a key works once, and only the newest. \
@@ -586,8 +630,7 @@ impl<'a> Login<'a> {
                 }
                 Err(e) => {
                     if let Some(browser) = browser {
-                        callback::respond(
-                            browser,
+                        browser.respond(
                             500,
                             "Login failed",
                             "pipi could not complete the login. The terminal says why.",
@@ -654,20 +697,50 @@ impl<'a> Login<'a> {
         stdin_open: &mut bool,
         rx: &Receiver<Event>,
         deadline: Instant,
+        bad_pastes: &mut BadPastes,
     ) -> Result<Waited> {
+        let timed_out = |stdin_open: bool| {
+            error::hinted(
+                format!(
+                    "timed out after {} waiting for {}",
+                    duration(waiting.timeout),
+                    waiting.what(stdin_open)
+                ),
+                waiting.timeout_hint(),
+            )
+        };
         loop {
+            // Looked at before each event, so that a stream of them (junk on stdin, a flood
+            // of requests) never holds off the deadline or the order to stop.
+            if self.cancel.is_cancelled() {
+                return Err(interrupted());
+            }
             let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(timed_out(*stdin_open));
+            }
             match rx.recv_timeout(left) {
                 Ok(Event::Redirect(caught)) => {
-                    return Ok(Waited::Key(caught.key, Some(caught.browser)));
+                    // Taken: another key may wait in its place.
+                    drop(caught.place);
+                    return Ok(Waited::Key(caught.key, Some(caught.tab)));
                 }
                 Ok(Event::BrowserFailed(e)) => return Ok(Waited::BrowserFailed(e)),
-                Ok(Event::Pasted(Input::Line(line))) => match paste::parse(line.expose()) {
+                Ok(Event::Pasted(Pasted {
+                    input: Input::Line(line),
+                    ..
+                })) => match paste::parse(line.expose()) {
                     Ok(key) => return Ok(Waited::Key(key, None)),
-                    Err(why) => self.say(Progress::PasteRejected(why)),
+                    Err(why) => bad_pastes.report(Progress::PasteRejected(why), &self.observer),
                 },
-                Ok(Event::Pasted(Input::TooLong)) => self.say(Progress::PasteTooLong),
-                Ok(Event::Pasted(Input::Closed)) if *stdin_open => {
+                Ok(Event::Pasted(Pasted {
+                    input: Input::TooLong,
+                    ..
+                })) => bad_pastes.report(Progress::PasteTooLong, &self.observer),
+                Ok(Event::Pasted(Pasted {
+                    input: Input::Closed,
+                    ..
+                })) if *stdin_open => {
                     *stdin_open = false;
                     match &waiting.redirect_url {
                         None => {
@@ -680,19 +753,13 @@ impl<'a> Login<'a> {
                         Some(_) => {}
                     }
                 }
-                Ok(Event::Pasted(Input::Closed)) => {}
+                Ok(Event::Pasted(Pasted {
+                    input: Input::Closed,
+                    ..
+                })) => {}
                 Ok(Event::Interrupted) => return Err(interrupted()),
                 Ok(Event::Failed(e)) => return Err(e.into()),
-                Err(RecvTimeoutError::Timeout) => {
-                    return Err(error::hinted(
-                        format!(
-                            "timed out after {} waiting for {}",
-                            duration(waiting.timeout),
-                            waiting.what(*stdin_open)
-                        ),
-                        waiting.timeout_hint(),
-                    ));
-                }
+                Err(RecvTimeoutError::Timeout) => return Err(timed_out(*stdin_open)),
                 Err(RecvTimeoutError::Disconnected) => {
                     return Err(anyhow!("the redirect listener stopped unexpectedly"));
                 }
@@ -736,6 +803,35 @@ impl<'a> Login<'a> {
             },
             user,
         })
+    }
+}
+
+/// The page for the browsers still waiting when a flood of keys ended the login.
+const FORGED_KEYS_PAGE: &str = "pipi stopped this login: the site refused too many keys sent to \
+     this address, so another program on this machine is sending them. The terminal says more.";
+
+/// The login ends because keys kept coming to the listener that the site refused.
+fn forged_keys(redirect_url: &str) -> Error {
+    Error::new(
+        ErrorKind::ForgedKeys,
+        format!(
+            "stopped after {MAX_EXCHANGES} keys the site refused: another program on this machine is sending keys to {redirect_url}"
+        ),
+    )
+}
+
+/// Answers every browser that came back meanwhile, at once, and waits until the pages are
+/// sent: the login is ending.
+fn answer_the_rest(rx: &Receiver<Event>, status: u16, title: &'static str, page: &'static str) {
+    let sending: Vec<_> = rx
+        .try_iter()
+        .filter_map(|event| match event {
+            Event::Redirect(late) => late.tab.respond_in_background(status, title, page),
+            _ => None,
+        })
+        .collect();
+    for thread in sending {
+        let _ = thread.join();
     }
 }
 
@@ -786,10 +882,49 @@ fn paste_instructions(catch: &Catch) -> String {
     }
 }
 
+/// Bad pastes: the first [`BadPastes::FIRST`] are reported each, as a person's mistakes,
+/// then at most one every [`BadPastes::EVERY`], the others counted in between: a stream of
+/// junk on stdin (`yes |`) must not become a stream of warnings.
+#[derive(Default)]
+struct BadPastes {
+    said: u64,
+    last_said: Option<Instant>,
+    unsaid: u64,
+}
+
+impl BadPastes {
+    const FIRST: u64 = 5;
+    const EVERY: Duration = Duration::from_secs(1);
+
+    fn report(&mut self, progress: Progress<'_>, observer: &Observer<'_>) {
+        let now = Instant::now();
+        if self.said >= Self::FIRST
+            && self
+                .last_said
+                .is_some_and(|said| now.duration_since(said) < Self::EVERY)
+        {
+            self.unsaid += 1;
+            return;
+        }
+        self.flush(observer);
+        observer(progress);
+        self.said += 1;
+        self.last_said = Some(now);
+    }
+
+    /// Says how many went unreported, if any.
+    fn flush(&mut self, observer: &Observer<'_>) {
+        if self.unsaid > 0 {
+            observer(Progress::PastesIgnored(self.unsaid));
+            self.unsaid = 0;
+        }
+    }
+}
+
 /// What ends a wait for the key.
 enum Waited {
     /// The key, with the browser that brought it if it came to the listener.
-    Key(Secret, Option<callback::Connection>),
+    Key(Secret, Option<callback::Tab>),
     /// The browser that was started failed: the wait goes on once the URL is shown.
     BrowserFailed(Error),
 }

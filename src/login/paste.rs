@@ -5,6 +5,7 @@ use super::callback::find_auth_key;
 use crate::secret::Secret;
 use std::io::{BufRead, ErrorKind};
 use std::sync::mpsc::Sender;
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 
 /// A line longer than this is no address the site produced, whatever it is.
 const MAX_LINE: usize = 8 * 1024;
@@ -12,6 +13,10 @@ const MAX_LINE: usize = 8 * 1024;
 /// a word typed by mistake, not a key.
 const MIN_BARE_KEY: usize = 16;
 const MAX_KEY: usize = 128;
+/// Lines read and not yet taken by the login. The reader waits past it, so that stdin
+/// faster than the login (`yes |`) costs no memory, and an order to stop or the deadline,
+/// sent down the same channel, never waits behind a backlog.
+pub(crate) const MAX_QUEUED: usize = 4;
 
 /// One pasted line. It may hold a key, so it never prints; but it is not registered for
 /// masking as a [`Secret`] is: most lines are no key, and an address masked wherever it
@@ -40,24 +45,70 @@ pub(crate) enum Input {
     Closed,
 }
 
-/// Reads stdin line by line on a background thread, sending each into `tx`. The thread is
-/// left to itself: a read that blocks on stdin must never keep the process alive, and it
-/// does not, since the process ends when `main` returns.
-pub(crate) fn read_stdin<E: Send + 'static>(tx: Sender<E>, wrap: fn(Input) -> E) {
+/// What came from stdin, holding one of the [`MAX_QUEUED`] places until it is dropped.
+pub(crate) struct Pasted {
+    pub input: Input,
+    _place: Place,
+}
+
+/// Reads stdin line by line on a background thread, sending each into `tx`, at most
+/// [`MAX_QUEUED`] not yet taken. The thread is left to itself: a read that blocks on stdin
+/// must never keep the process alive, and it does not, since the process ends when `main`
+/// returns.
+pub(crate) fn read_stdin<E: Send + 'static>(tx: Sender<E>, wrap: fn(Pasted) -> E) {
+    let queue = Queue::default();
     let spawned = std::thread::Builder::new()
         .name("pipi-paste".into())
         .spawn(move || {
             let mut stdin = std::io::stdin().lock();
             loop {
+                let place = queue.wait_for_place();
                 let input = read_line(&mut stdin);
                 let closed = matches!(input, Input::Closed);
-                if tx.send(wrap(input)).is_err() || closed {
+                let pasted = Pasted {
+                    input,
+                    _place: place,
+                };
+                if tx.send(wrap(pasted)).is_err() || closed {
                     return;
                 }
             }
         });
     // Without a thread there is no paste; the listener, if any, still waits.
     drop(spawned);
+}
+
+/// How many lines are read and not yet taken, with a signal for the reader when one is.
+#[derive(Clone, Default)]
+struct Queue(Arc<(Mutex<usize>, Condvar)>);
+
+/// A line's place in the [`Queue`], given back when dropped.
+struct Place(Queue);
+
+impl Queue {
+    /// Waits until fewer than [`MAX_QUEUED`] lines are waiting, and takes a place.
+    fn wait_for_place(&self) -> Place {
+        let (count, taken) = &*self.0;
+        let mut count = count.lock().unwrap_or_else(PoisonError::into_inner);
+        while *count >= MAX_QUEUED {
+            count = taken.wait(count).unwrap_or_else(PoisonError::into_inner);
+        }
+        *count += 1;
+        Place(self.clone())
+    }
+
+    #[cfg(test)]
+    fn waiting(&self) -> usize {
+        *self.0.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Drop for Place {
+    fn drop(&mut self) {
+        let (count, taken) = &*self.0.0;
+        *count.lock().unwrap_or_else(PoisonError::into_inner) -= 1;
+        taken.notify_one();
+    }
 }
 
 /// Reads one line of at most [`MAX_LINE`] bytes; a longer one is read to its end and
@@ -194,6 +245,33 @@ mod tests {
     }
 
     #[test]
+    fn the_reader_waits_while_the_queue_is_full() {
+        let queue = Queue::default();
+        let mut places: Vec<Place> = (0..MAX_QUEUED).map(|_| queue.wait_for_place()).collect();
+        assert_eq!(queue.waiting(), MAX_QUEUED);
+        let (tx, rx) = std::sync::mpsc::channel();
+        let reader = {
+            let queue = queue.clone();
+            std::thread::spawn(move || {
+                let place = queue.wait_for_place();
+                tx.send(()).unwrap();
+                place
+            })
+        };
+        // Still waiting: the queue is full, however long it is given.
+        assert!(
+            rx.recv_timeout(std::time::Duration::from_millis(200))
+                .is_err()
+        );
+        places.pop();
+        rx.recv().unwrap();
+        places.push(reader.join().unwrap());
+        assert_eq!(queue.waiting(), MAX_QUEUED);
+        drop(places);
+        assert_eq!(queue.waiting(), 0);
+    }
+
+    #[test]
     fn bytes_that_are_not_text_are_no_key() {
         let mut reader: &[u8] = b"\xff\xfe0123456789abcdef0123\n";
         let Input::Line(line) = read_line(&mut reader) else {
@@ -230,7 +308,7 @@ mod tests {
             }
 
             #[test]
-            fn any_bytes_on_stdin_are_read_in_bounded_lines(
+            fn any_bytes_on_stdin_are_read_in_bounded_lines_as_a_whole_split_gives(
                 (head, long, tail) in (
                     proptest::collection::vec(any::<u8>(), 0..400),
                     0..3 * MAX_LINE,
@@ -242,19 +320,33 @@ mod tests {
                 bytes.resize(bytes.len() + long, b'k');
                 bytes.extend(tail);
                 let mut reader = std::io::BufReader::with_capacity(64, bytes.as_slice());
-                let mut lines = 0;
+                let mut read = Vec::new();
                 loop {
                     match read_line(&mut reader) {
                         Input::Line(line) => {
+                            // Within the bound in bytes read; a byte that is not UTF-8 reads
+                            // as U+FFFD, three bytes.
                             prop_assert!(line.expose().len() <= 3 * (MAX_LINE + 2));
-                            prop_assert!(!line.expose().contains('\n'));
+                            read.push(Some(line.expose().to_string()));
                         }
-                        Input::TooLong => {}
+                        Input::TooLong => read.push(None),
                         Input::Closed => break,
                     }
-                    lines += 1;
-                    prop_assert!(lines <= bytes.len() + 1);
+                    prop_assert!(read.len() <= bytes.len() + 1);
                 }
+                // The same as splitting the whole input at once: a line is kept if it is
+                // within the bound with its ending, and dropped as too long otherwise.
+                let mut expected: Vec<Option<String>> = Vec::new();
+                let mut rest = bytes.as_slice();
+                while !rest.is_empty() {
+                    let end = rest.iter().position(|b| *b == b'\n').map_or(rest.len(), |i| i + 1);
+                    let (line, after) = rest.split_at(end);
+                    expected.push((line.len() <= MAX_LINE + 2).then(|| {
+                        String::from_utf8_lossy(line).trim_end_matches(['\n', '\r']).to_string()
+                    }));
+                    rest = after;
+                }
+                prop_assert_eq!(read, expected);
             }
         }
     }
