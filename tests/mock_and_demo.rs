@@ -54,6 +54,26 @@ fn demo_runs_the_whole_flow_and_leaves_nothing_behind() {
     assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0);
 }
 
+/// The demo's site and its walker speak plain http on loopback, so a machine without a
+/// certificate store (a bare container, an empty root) runs it: here the store the TLS
+/// library would read is a missing file and an empty directory.
+#[cfg(target_os = "linux")]
+#[test]
+fn demo_runs_without_a_certificate_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let no_certs = dir.path().join("no-certs");
+    std::fs::create_dir(&no_certs).unwrap();
+    let out = bare(dir.path(), &["demo", "--no-browser"])
+        .env("SSL_CERT_FILE", no_certs.join("missing.pem"))
+        .env("SSL_CERT_DIR", &no_certs)
+        .output()
+        .unwrap();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let user: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(user["user_name"], "jose");
+}
+
 /// A running `pipi mock`, and what it announced.
 struct Mock {
     running: Running,

@@ -67,7 +67,14 @@ pub fn walk(oauth_url: &str, as_user: Option<&str>) -> anyhow::Result<WalkOutcom
         );
     }
     crate::http::ensure_crypto_provider();
-    let client = Client::builder()
+    let mut builder = Client::builder();
+    // A walk that starts on plain http (the emulator on loopback) has no use for the system's
+    // certificate store, and must not need one: `pipi demo` runs where there is none, in a
+    // bare container or an empty root.
+    if start.scheme() == "http" {
+        builder = builder.tls_certs_only([]);
+    }
+    let client = builder
         .redirect(Policy::none())
         // The emulator is on loopback: a proxy from the environment would not reach it.
         .no_proxy()
