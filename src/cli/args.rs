@@ -305,7 +305,7 @@ pub struct MockArgs {
     #[arg(long, value_name = "FILE")]
     pub users: Option<std::path::PathBuf>,
 
-    /// Make an endpoint misbehave: authorize or user_info = html500, reset, slow, stall, drip, badjson, truncated, invalid_utf8, nested, oversize, empty, redirect, or deleted (user_info)
+    /// Make an endpoint misbehave: authorize or user_info = html500, reset, slow, stall, drip, badjson, truncated, invalid_utf8, nested, oversize, empty, redirect, deleted (user_info), or bad_token (authorize)
     #[arg(long, value_name = "ENDPOINT=KIND", value_parser = clap::value_parser!(Fault))]
     pub fault: Vec<Fault>,
 

@@ -34,6 +34,16 @@ pub(crate) fn lock_path(target: &Path) -> PathBuf {
 
 /// Takes the exclusive lock that guards `target`, waiting while another process holds it.
 pub(crate) fn lock(target: &Path) -> Result<FileLock> {
+    lock_within(target, PATIENCE, &mut || {})
+}
+
+/// Takes the exclusive lock that guards `target`, waiting up to `patience` while another
+/// process holds it; `on_wait` is called once, when the wait begins.
+pub(crate) fn lock_within(
+    target: &Path,
+    patience: Duration,
+    on_wait: &mut dyn FnMut(),
+) -> Result<FileLock> {
     let path = lock_path(target);
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         create_private_dir(dir)?;
@@ -53,17 +63,25 @@ pub(crate) fn lock(target: &Path) -> Result<FileLock> {
     if !file.metadata().is_ok_and(|m| m.is_file()) {
         bail!("the lock file {} is not a regular file", path.display());
     }
-    let deadline = Instant::now() + PATIENCE;
+    let started = Instant::now();
+    let deadline = started.checked_add(patience).unwrap_or(started);
+    let mut waiting = false;
     loop {
         match file.try_lock() {
             Ok(()) => return Ok(FileLock { _file: file }),
             Err(std::fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
-                std::thread::sleep(Duration::from_millis(5));
+                if !waiting {
+                    waiting = true;
+                    on_wait();
+                }
+                // A change takes milliseconds; a login held by another run takes seconds.
+                let pause = if started.elapsed() < Duration::from_secs(1) { 5 } else { 50 };
+                std::thread::sleep(Duration::from_millis(pause));
             }
             Err(std::fs::TryLockError::WouldBlock) => bail!(
                 "another process has held the lock {} for over {}s",
                 path.display(),
-                PATIENCE.as_secs()
+                patience.as_secs()
             ),
             Err(std::fs::TryLockError::Error(e)) => {
                 return Err(e).with_context(|| format!("failed to lock {}", path.display()));
