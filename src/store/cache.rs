@@ -172,16 +172,18 @@ impl TokenCache {
     pub(crate) fn save_login(&self, token: CachedToken) -> Result<CachedToken> {
         self.change(move |earlier| {
             let mut token = token;
+            let now = SystemTime::now();
+            // Times dated ahead of the clock are not believed (see `dated_ahead`).
             if let Lookup::Found(old) = earlier
                 && old.access_token == token.access_token
                 && old.base_url == token.base_url
                 && old.app_id == token.app_id
-                && old.obtained_at <= token.obtained_at
+                && old.dated_ahead(now).is_none()
             {
                 token.obtained_at = old.obtained_at;
                 token.expires_at = old.expires_at;
             }
-            match self.issued().note(&token, SystemTime::now()) {
+            match self.issued().note(&token, now) {
                 Ok((obtained_at, expires_at)) => {
                     token.obtained_at = obtained_at;
                     token.expires_at = expires_at;
@@ -439,14 +441,24 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let cache = TokenCache::new(tmp.path(), "default");
         let barrier = std::sync::Barrier::new(8);
+        // Times a little in the past, in whole seconds as the file keeps them: a token
+        // dated ahead of the clock is not believed.
+        let start = SystemTime::UNIX_EPOCH
+            + Duration::from_secs(
+                SystemTime::now()
+                    .duration_since(SystemTime::UNIX_EPOCH)
+                    .unwrap()
+                    .as_secs()
+                    - 10,
+            );
         let saved: Vec<CachedToken> = std::thread::scope(|s| {
             let handles: Vec<_> = (0..8u64)
                 .map(|i| {
                     let (cache, barrier) = (&cache, &barrier);
                     s.spawn(move || {
                         let mut token = sample();
-                        token.obtained_at += Duration::from_secs(i);
-                        token.expires_at += Duration::from_secs(i);
+                        token.obtained_at = start + Duration::from_secs(i);
+                        token.expires_at = token.obtained_at + Duration::from_secs(60);
                         barrier.wait();
                         cache.save_login(token).unwrap()
                     })

@@ -64,9 +64,11 @@ impl IssuedTokens {
         let _lock = lock::lock(&self.path)?;
         let mut record = self.read();
         let digest = digest(token);
-        let known = record.tokens.iter().find(|e| {
-            e.digest == digest && e.obtained_at <= token.obtained_at && e.expires_at > now
-        });
+        // An entry dated ahead of the clock is not believed: the clock was set back.
+        let known = record
+            .tokens
+            .iter()
+            .find(|e| e.digest == digest && e.obtained_at <= now && e.expires_at > now);
         let times = match known {
             Some(entry) => (entry.obtained_at, entry.expires_at),
             None => (token.obtained_at, token.expires_at),
@@ -137,6 +139,11 @@ mod tests {
     use crate::secret::Secret;
     use std::time::Duration;
 
+    fn whole_seconds(t: SystemTime) -> SystemTime {
+        let secs = t.duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs();
+        SystemTime::UNIX_EPOCH + Duration::from_secs(secs)
+    }
+
     fn token(value: &str, at: SystemTime) -> CachedToken {
         CachedToken {
             access_token: Secret::new(value),
@@ -152,7 +159,8 @@ mod tests {
     fn a_token_handed_back_keeps_the_times_of_its_first_login_and_is_never_stored() {
         let tmp = tempfile::tempdir().unwrap();
         let record = IssuedTokens::new(tmp.path(), "default");
-        let t0 = SystemTime::now();
+        // Whole seconds, as the file keeps them.
+        let t0 = whole_seconds(SystemTime::now());
         let first = token("0123456789abcdef0123456789abcdef", t0);
         assert_eq!(record.note(&first, t0).unwrap(), (t0, t0 + Duration::from_secs(60)));
         let later = t0 + Duration::from_secs(20);
@@ -177,7 +185,7 @@ mod tests {
     fn dead_tokens_are_dropped_and_the_record_is_bounded() {
         let tmp = tempfile::tempdir().unwrap();
         let record = IssuedTokens::new(tmp.path(), "default");
-        let t0 = SystemTime::now();
+        let t0 = whole_seconds(SystemTime::now());
         // Three times the bound, a millisecond apart, all alive.
         for i in 0..(3 * MAX_ENTRIES as u64) {
             let at = t0 + Duration::from_millis(i);
@@ -202,9 +210,10 @@ mod tests {
     fn an_entry_dated_after_the_login_is_not_believed() {
         let tmp = tempfile::tempdir().unwrap();
         let record = IssuedTokens::new(tmp.path(), "default");
-        let now = SystemTime::now();
+        let now = whole_seconds(SystemTime::now());
         let ahead = token("0123456789abcdef0123456789abcdef", now + Duration::from_secs(3600));
-        record.note(&ahead, now).unwrap();
+        record.note(&ahead, now + Duration::from_secs(3600)).unwrap();
+        // The clock was set back an hour since that entry was written.
         let fresh = token("0123456789abcdef0123456789abcdef", now);
         assert_eq!(record.note(&fresh, now).unwrap().0, now);
     }
