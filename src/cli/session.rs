@@ -252,9 +252,9 @@ pub fn paste_from_stdin() -> Paste {
 pub const LOGIN_LOCK_MARGIN: Duration = Duration::from_secs(60);
 
 /// The longest a command waits for a cached token to die before logging in again: the
-/// default `--min-left`. A longer wait is not made silently: it is refused, saying when a
-/// fresh token can be had.
-pub const MAX_WAIT: Duration = Duration::from_secs(10);
+/// default `--min-left` (10 s) and the second of margin. A longer wait is not made
+/// silently: it is refused, saying when a fresh token can be had.
+pub const MAX_WAIT: Duration = Duration::from_secs(11);
 
 /// A token that has at least `min_left` to live, for a command that needs one now:
 /// `PIPI_ACCESS_TOKEN` as it is (its lifetime is unknown), else the cached token when it
@@ -329,7 +329,7 @@ pub fn live_token(
         Some(TokenState::Live { left }) => {
             // A second past the local expiry: the site dated the token a moment before pipi
             // got it, so it is gone on the site's clock by then too.
-            let wait = Duration::from_secs(left.as_secs() + 1);
+            let wait = left + Duration::from_secs(1);
             if wait > MAX_WAIT {
                 return Err(super::exit::hinted(
                     format!(
