@@ -114,7 +114,10 @@ fn a_command_killed_by_a_signal_ends_pipi_the_same_way() {
     assert_eq!(out.status.signal(), Some(9), "{:?}", out.status);
     let out = bed
         .command("sh")
-        .args(["-c", &format!("{BIN} exec -- sh -c 'kill -TERM $$'; echo $?")])
+        .args([
+            "-c",
+            &format!("{BIN} exec -- sh -c 'kill -TERM $$'; echo $?"),
+        ])
         .output()
         .unwrap();
     assert_eq!(text(&out.stdout), "143\n", "{}", text(&out.stderr));

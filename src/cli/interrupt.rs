@@ -63,9 +63,7 @@ pub fn install() {
     }
     #[cfg(not(unix))]
     {
-        let _ = ctrlc::set_handler(|| {
-            deliver(Signal { number: 2 })
-        });
+        let _ = ctrlc::set_handler(|| deliver(Signal { number: 2 }));
     }
 }
 

@@ -81,12 +81,18 @@ fn found_or_warn(lookup: Lookup) -> Option<CachedToken> {
 /// a token with less than a second left.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenState {
-    Live { left: Duration },
-    Expired { ago: Duration },
+    Live {
+        left: Duration,
+    },
+    Expired {
+        ago: Duration,
+    },
     /// Obtained, the cache says, this far in the future: the clock was set back since (by
     /// hand, or a virtual machine restored from a snapshot), so its time left cannot be
     /// told, and it counts as dead.
-    DatedAhead { ahead: Duration },
+    DatedAhead {
+        ahead: Duration,
+    },
 }
 
 impl TokenState {
@@ -322,9 +328,7 @@ pub fn live_token(
         return Ok(found);
     }
     let now = SystemTime::now();
-    let usable = cached
-        .as_ref()
-        .filter(|c| cached_site(settings, c).is_ok());
+    let usable = cached.as_ref().filter(|c| cached_site(settings, c).is_ok());
     match usable.map(|c| TokenState::of(c, now)) {
         Some(TokenState::Live { left }) => {
             // A second past the local expiry: the site dated the token a moment before pipi

@@ -222,7 +222,11 @@ mod tests {
                 FaultKind::InvalidUtf8,
             ),
             ("authorize=nested", Endpoint::Authorize, FaultKind::Nested),
-            ("authorize=bad_token", Endpoint::Authorize, FaultKind::BadToken),
+            (
+                "authorize=bad_token",
+                Endpoint::Authorize,
+                FaultKind::BadToken,
+            ),
         ];
         for (text, endpoint, kind) in table {
             let fault: Fault = text.parse().unwrap();

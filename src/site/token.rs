@@ -100,10 +100,7 @@ mod tests {
                 "0123456789abcdef\u{1b}]0;owned\u{7}",
                 "it holds an escape character at character 17",
             ),
-            (
-                "0123456789abcdef\n",
-                "it holds white space at character 17",
-            ),
+            ("0123456789abcdef\n", "it holds white space at character 17"),
             ("0123\u{0}456789abcdef", "it holds a NUL at character 5"),
             (" 0123456789abcdef", "it holds a space at character 1"),
             (

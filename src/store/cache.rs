@@ -1,8 +1,8 @@
 //! The token cache: one private JSON file per profile with the token, its times, the site and
 //! app it belongs to, and the profile snapshot taken at login.
 
-use super::read::{ReadError, read_small_file};
 use super::issued::{self, IssuedTokens};
+use super::read::{ReadError, read_small_file};
 use super::{atomic, lock, private};
 use crate::error::{Error, ErrorKind, Result};
 use crate::secret::Secret;
@@ -236,8 +236,10 @@ impl TokenCache {
             })
         };
         take().map_err(|e| {
-            Error::from_chain(e.context(format!("failed to take the login lock of profile '{profile}'")))
-                .or_kind(ErrorKind::File)
+            Error::from_chain(e.context(format!(
+                "failed to take the login lock of profile '{profile}'"
+            )))
+            .or_kind(ErrorKind::File)
         })
     }
 

@@ -162,7 +162,10 @@ mod tests {
         // Whole seconds, as the file keeps them.
         let t0 = whole_seconds(SystemTime::now());
         let first = token("0123456789abcdef0123456789abcdef", t0);
-        assert_eq!(record.note(&first, t0).unwrap(), (t0, t0 + Duration::from_secs(60)));
+        assert_eq!(
+            record.note(&first, t0).unwrap(),
+            (t0, t0 + Duration::from_secs(60))
+        );
         let later = t0 + Duration::from_secs(20);
         let again = token("0123456789abcdef0123456789abcdef", later);
         assert_eq!(
@@ -211,8 +214,13 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let record = IssuedTokens::new(tmp.path(), "default");
         let now = whole_seconds(SystemTime::now());
-        let ahead = token("0123456789abcdef0123456789abcdef", now + Duration::from_secs(3600));
-        record.note(&ahead, now + Duration::from_secs(3600)).unwrap();
+        let ahead = token(
+            "0123456789abcdef0123456789abcdef",
+            now + Duration::from_secs(3600),
+        );
+        record
+            .note(&ahead, now + Duration::from_secs(3600))
+            .unwrap();
         // The clock was set back an hour since that entry was written.
         let fresh = token("0123456789abcdef0123456789abcdef", now);
         assert_eq!(record.note(&fresh, now).unwrap().0, now);

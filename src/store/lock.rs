@@ -75,7 +75,11 @@ pub(crate) fn lock_within(
                     on_wait();
                 }
                 // A change takes milliseconds; a login held by another run takes seconds.
-                let pause = if started.elapsed() < Duration::from_secs(1) { 5 } else { 50 };
+                let pause = if started.elapsed() < Duration::from_secs(1) {
+                    5
+                } else {
+                    50
+                };
                 std::thread::sleep(Duration::from_millis(pause));
             }
             Err(std::fs::TryLockError::WouldBlock) => bail!(

@@ -43,12 +43,16 @@ pub fn run(settings: &Settings, args: &ExecArgs) -> Result<ExitCode> {
     };
     let timeout = Duration::from_secs(args.timeout);
     let patience = timeout.saturating_add(session::LOGIN_LOCK_MARGIN);
-    let current =
-        session::live_token(settings, Duration::from_secs(args.min_left), patience, || {
+    let current = session::live_token(
+        settings,
+        Duration::from_secs(args.min_left),
+        patience,
+        || {
             // stdin is the command's: a paste reader left behind would take its first line.
             let login = session::browser_login(settings, timeout, false)?.paste(Paste::Never);
             session::run_login(login)
-        })?;
+        },
+    )?;
     log::debug!("running {}", shown(program));
     let mut command = Command::new(program);
     command
