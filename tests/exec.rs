@@ -396,3 +396,78 @@ fn the_terminal_s_ctrl_c_reaches_the_command_once() {
     // too; what counts is what the command saw.
     assert!(screen.contains("ints=1"), "{status}: {screen}");
 }
+
+/// Five runs started at once with no token (`xargs -P`, `make -j`, parallel CI steps): one
+/// logs in, with one browser, while the others wait for it, then find its token.
+fn five_at_once(args: &[&str]) {
+    let bed = Bed::new();
+    let runs: Vec<Running> = (0..5)
+        .map(|_| {
+            let child = bed
+                .pipi(args)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            Running::new(child)
+        })
+        .collect();
+    let waiting = "Another pipi is logging in on profile 'default': waiting for it to finish.";
+    // The browser is held back until the four others wait for the one logging in, which
+    // waits for the browser: then each URL the browser command was given is visited once.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let waiters = || {
+        runs.iter()
+            .filter(|r| r.lines().iter().any(|l| l.contains(waiting)))
+            .count()
+    };
+    while waiters() < 4 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(waiters(), 4, "four runs wait for the fifth's login");
+    let opened = bed.dir.path().join("opened-urls");
+    let mut visited = 0;
+    while !runs.iter().all(Running::exited) && std::time::Instant::now() < deadline {
+        let urls: Vec<String> = std::fs::read_to_string(&opened)
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_string)
+            .collect();
+        for url in &urls[visited..] {
+            common::follow(url);
+        }
+        visited = urls.len();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let outputs: Vec<_> = runs.into_iter().map(Running::finish).collect();
+    let opens = std::fs::read_to_string(&opened).unwrap_or_default();
+    assert_eq!(
+        opens.lines().count(),
+        1,
+        "one browser for five runs: {opens}"
+    );
+    let token = bed.token();
+    for out in &outputs {
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        assert_eq!(text(&out.stdout), format!("{token}\n"));
+    }
+    let exchanges = bed.methods_seen("/api/authorize").len();
+    // The app check and the exchange of the one login; the others made no request.
+    assert_eq!(exchanges, 2, "{:?}", bed.methods_seen("/api/authorize"));
+}
+
+#[test]
+fn five_execs_at_once_with_no_token_open_the_browser_once_and_all_run() {
+    five_at_once(&[
+        "exec",
+        "--",
+        "sh",
+        "-c",
+        "printf '%s\\n' \"$PIPI_ACCESS_TOKEN\"",
+    ]);
+}
+
+#[test]
+fn five_token_logins_at_once_open_the_browser_once_and_all_print_the_token() {
+    five_at_once(&["token", "--login"]);
+}
