@@ -280,6 +280,7 @@ fn a_malformed_token_in_the_cache_or_the_environment_is_never_printed_nor_passed
         &["token"][..],
         &["exec", "--", "sh", "-c", &touch],
         &["whoami"],
+        &["status"],
     ] {
         let out = bed.run(args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");

@@ -137,7 +137,7 @@ impl TokenState {
 
 /// The token in `PIPI_ACCESS_TOKEN`, if it has a token's shape: a value with a newline, an
 /// escape sequence or a NUL is neither printed nor handed to a command (exit 2).
-fn env_token(settings: &Settings) -> anyhow::Result<Option<&Secret>> {
+pub fn env_token(settings: &Settings) -> anyhow::Result<Option<&Secret>> {
     let Some(token) = &settings.env_token else {
         return Ok(None);
     };

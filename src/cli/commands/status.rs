@@ -15,7 +15,7 @@ pub fn run(settings: &Settings, args: &StatusArgs) -> Result<ExitCode> {
     let output = ui::JsonOutput::new(args.jq.jq.as_deref())?;
     let profile = settings.profile();
     let now = SystemTime::now();
-    let report = if settings.env_token.is_some() {
+    let report = if session::env_token(settings)?.is_some() {
         Report {
             logged_in: true,
             base_url: settings.base_url()?,
