@@ -12,7 +12,7 @@
 //! only ever shortens a token's life as counted, never lengthens it.
 
 use super::read::read_small_file;
-use super::{CachedToken, atomic, lock, rfc3339};
+use super::{CachedToken, atomic, rfc3339};
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -54,14 +54,15 @@ impl IssuedTokens {
     }
 
     /// Notes `token`, obtained now, and returns the times it really has: those of its first
-    /// login, when the record holds it (the site handed it back), else its own. Under the
-    /// record's lock, so that two logins at once agree.
+    /// login, when the record holds it (the site handed it back), else its own. The caller
+    /// holds the cache's lock, so that two logins at once agree: the record is read and
+    /// written only there, and a lock of its own would be one more file to open at a moment
+    /// a flood on the listener may leave few.
     pub(crate) fn note(
         &self,
         token: &CachedToken,
         now: SystemTime,
     ) -> anyhow::Result<(SystemTime, SystemTime)> {
-        let _lock = lock::lock(&self.path)?;
         let mut record = self.read();
         let digest = digest(token);
         // An entry dated ahead of the clock is not believed: the clock was set back.
