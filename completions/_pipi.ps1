@@ -125,7 +125,7 @@ Register-ArgumentCompleter -Native -CommandName 'pipi' -ScriptBlock {
             [CompletionResult]::new('--redirect-url', '--redirect-url', [CompletionResultType]::ParameterName, 'The app''s registered redirect URL, where the site sends the browser')
             [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Count every browser as signed in as this person (a user_id or handle)')
             [CompletionResult]::new('--users', '--users', [CompletionResultType]::ParameterName, 'Load the people from a JSON file (an array of user_info objects)')
-            [CompletionResult]::new('--fault', '--fault', [CompletionResultType]::ParameterName, 'Make an endpoint misbehave: authorize or user_info = html500, reset, slow, stall, drip, badjson, truncated, invalid_utf8, nested, oversize, empty, redirect, or deleted (user_info)')
+            [CompletionResult]::new('--fault', '--fault', [CompletionResultType]::ParameterName, 'Make an endpoint misbehave: authorize or user_info = html500, reset, slow, stall, drip, badjson, truncated, invalid_utf8, nested, oversize, empty, redirect, deleted (user_info), or bad_token (authorize)')
             [CompletionResult]::new('--latency', '--latency', [CompletionResultType]::ParameterName, 'Milliseconds added before every answer [default: 0]')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers')

@@ -115,7 +115,7 @@ set edit:completion:arg-completer[pipi] = {|@words|
             cand --redirect-url 'The app''s registered redirect URL, where the site sends the browser'
             cand --user 'Count every browser as signed in as this person (a user_id or handle)'
             cand --users 'Load the people from a JSON file (an array of user_info objects)'
-            cand --fault 'Make an endpoint misbehave: authorize or user_info = html500, reset, slow, stall, drip, badjson, truncated, invalid_utf8, nested, oversize, empty, redirect, or deleted (user_info)'
+            cand --fault 'Make an endpoint misbehave: authorize or user_info = html500, reset, slow, stall, drip, badjson, truncated, invalid_utf8, nested, oversize, empty, redirect, deleted (user_info), or bad_token (authorize)'
             cand --latency 'Milliseconds added before every answer [default: 0]'
             cand -v 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'
             cand --verbose 'Log each step on stderr, secrets redacted; -vv also logs the server''s answers'

@@ -94,7 +94,7 @@ complete -c pipi -n "__fish_pipi_using_subcommand mock" -l app-secret -d 'The re
 complete -c pipi -n "__fish_pipi_using_subcommand mock" -l redirect-url -d 'The app\'s registered redirect URL, where the site sends the browser' -r
 complete -c pipi -n "__fish_pipi_using_subcommand mock" -l user -d 'Count every browser as signed in as this person (a user_id or handle)' -r
 complete -c pipi -n "__fish_pipi_using_subcommand mock" -l users -d 'Load the people from a JSON file (an array of user_info objects)' -r -F
-complete -c pipi -n "__fish_pipi_using_subcommand mock" -l fault -d 'Make an endpoint misbehave: authorize or user_info = html500, reset, slow, stall, drip, badjson, truncated, invalid_utf8, nested, oversize, empty, redirect, or deleted (user_info)' -r
+complete -c pipi -n "__fish_pipi_using_subcommand mock" -l fault -d 'Make an endpoint misbehave: authorize or user_info = html500, reset, slow, stall, drip, badjson, truncated, invalid_utf8, nested, oversize, empty, redirect, deleted (user_info), or bad_token (authorize)' -r
 complete -c pipi -n "__fish_pipi_using_subcommand mock" -l latency -d 'Milliseconds added before every answer [default: 0]' -r
 complete -c pipi -n "__fish_pipi_using_subcommand mock" -s v -l verbose -d 'Log each step on stderr, secrets redacted; -vv also logs the server\'s answers'
 complete -c pipi -n "__fish_pipi_using_subcommand mock" -l print-config -d 'Print the site\'s setup as JSON, a file to start --config from, and exit'

@@ -31,6 +31,11 @@ pub enum ErrorKind {
     /// The login stopped after trading as many keys as it ever does, all refused by the
     /// site: another program on this machine is sending keys to the redirect URL.
     ForgedKeys,
+    /// A value that should be a token does not have a token's shape (see
+    /// [`crate::check_token`]): the site sent one with control characters, white space or
+    /// an absurd length, or such a value was found where a token was expected. Nothing is
+    /// kept; the cause says what is wrong with it, never the value.
+    MalformedToken(crate::TokenProblem),
     /// Anything else: the login timed out, no browser came back, the profile was deleted.
     Failed,
 }

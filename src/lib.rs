@@ -60,11 +60,13 @@ pub use login::{
     Abort, Browser, BrowserChoice, Cancel, LoggedIn, Login, NoBrowser, Paste, Progress,
 };
 pub use secret::Secret;
+pub use site::token::{TOKEN_LENGTH, TokenProblem, check_token};
 pub use site::url::{is_loopback, normalize_base_url, oauth_url, site_label};
 pub use site::user::{decode as decode_profile, display_name};
 pub use site::{Answer, Client, Method, Profile, endpoint_path};
 pub use store::{
-    CachedToken, ConfigFile, EditableConfig, Lookup, Profile as ConfigProfile, TokenCache,
+    CachedToken, ConfigFile, EditableConfig, LoginLock, Lookup, Profile as ConfigProfile,
+    TokenCache,
 };
 
 /// The browser the person would expect here: `PIPI_BROWSER`, else `BROWSER`, else the

@@ -101,13 +101,75 @@ fn a_missing_or_unrunnable_program_gives_the_shells_codes() {
     assert_eq!(out.status.code(), Some(2), "no command is a usage error");
 }
 
+#[cfg(unix)]
 #[test]
-fn a_command_killed_by_a_signal_gives_128_plus_its_number() {
+fn a_command_killed_by_a_signal_ends_pipi_the_same_way() {
+    use std::os::unix::process::ExitStatusExt;
     let bed = logged_in();
+    // pipi became the command: its end is the command's own, which a shell shows as
+    // 128 + N.
     let out = bed.run(&["exec", "--", "sh", "-c", "kill -TERM $$"]);
-    assert_eq!(out.status.code(), Some(143));
+    assert_eq!(out.status.signal(), Some(15), "{:?}", out.status);
     let out = bed.run(&["exec", "--", "sh", "-c", "kill -KILL $$"]);
-    assert_eq!(out.status.code(), Some(137));
+    assert_eq!(out.status.signal(), Some(9), "{:?}", out.status);
+    let out = bed
+        .command("sh")
+        .args([
+            "-c",
+            &format!("{BIN} exec -- sh -c 'kill -TERM $$'; echo $?"),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(text(&out.stdout), "143\n", "{}", text(&out.stderr));
+}
+
+/// The command is pipi's own process: `$$` in it is the process id pipi was started as.
+#[cfg(unix)]
+#[test]
+fn the_command_takes_pipi_s_place() {
+    let bed = logged_in();
+    let child = bed
+        .pipi(&["exec", "--", "sh", "-c", "echo $$"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(text(&out.stdout), format!("{pid}\n"));
+}
+
+/// A group kill (`kill -TERM -- -PGID`, as `timeout`, CI runners and service managers send)
+/// reaches the command once: there is no pipi left in between to pass it on a second time.
+#[cfg(unix)]
+#[test]
+fn a_group_kill_reaches_the_command_exactly_once() {
+    use std::os::unix::process::CommandExt;
+    let bed = logged_in();
+    // Counts the SIGTERMs it gets, for two seconds after it is ready, and says how many.
+    let counter = bed.dir.path().join("count-terms.sh");
+    std::fs::write(
+        &counter,
+        "n=0; trap 'n=$((n+1))' TERM; echo ready >&2; i=0\n\
+         while [ $i -lt 20 ]; do sleep 0.1; i=$((i+1)); done; echo \"terms=$n\"\n",
+    )
+    .unwrap();
+    let mut command = bed.pipi(&["exec", "--", "sh", counter.to_str().unwrap()]);
+    // A process group of its own, as a job in a shell or a CI step has.
+    command
+        .process_group(0)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let running = Running::new(command.spawn().unwrap());
+    assert!(running.wait_for("ready"));
+    let group = format!("-{}", running.child.id());
+    let kill = std::process::Command::new("kill")
+        .args(["-TERM", "--", &group])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let out = running.finish();
+    assert_eq!(text(&out.stdout), "terms=1\n", "{}", text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0));
 }
 
 /// pipi exec running a shell that says when it has its trap, and exits 7 on `signal`.
@@ -133,7 +195,7 @@ fn sigterm_and_sigint_sent_to_pipi_are_passed_on_to_the_command() {
         assert!(running.wait_for("ready"));
         running.signal(signal);
         let out = running.finish();
-        // pipi stayed for the command's end and took its exit code.
+        // The signal sent to pipi's process id reached the command, whose exit code is pipi's.
         assert_eq!(
             out.status.code(),
             Some(7),
@@ -192,6 +254,39 @@ fn a_token_about_to_expire_is_waited_out_then_replaced() {
     let new = bed.token();
     assert_ne!(new, old, "a new token");
     assert_eq!(run.stdout(), format!("{new} {}\n", bed.site.base_url()));
+}
+
+#[test]
+fn a_wait_longer_than_a_few_seconds_is_refused_not_slept() {
+    let bed = logged_in();
+    // 20 s have passed, for pipi and for the site: the token has 40 s left.
+    common::age_file(&bed.cache_file("default"), Duration::from_secs(20));
+    bed.site.advance_clock(Duration::from_secs(20));
+    let before = bed.site.requests().len();
+    let marker = bed.dir.path().join("ran");
+    let touch = format!("touch '{}'", marker.display());
+    let started = std::time::Instant::now();
+    let out = bed.run(&["exec", "--min-left", "58", "--", "sh", "-c", &touch]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("pipi: error: the token of profile 'default' has 3")
+            && stderr.contains("left, less than the 58s asked for, and the site hands back the same token until it expires"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("hint: run it again in 4") && stderr.contains("or with --min-left 3"),
+        "{stderr}"
+    );
+    assert!(!marker.exists(), "the command did not run");
+    assert_eq!(bed.site.requests().len(), before, "no login was tried");
+    assert!(!bed.browser_was_started());
+    // It said so at once rather than after the 40 s a wait would take.
+    assert!(started.elapsed() < Duration::from_secs(30));
+    // The same for token --login, which prints no token.
+    let out = bed.run(&["token", "--login", "--min-left", "58"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "");
 }
 
 #[test]
@@ -300,9 +395,79 @@ fn the_terminal_s_ctrl_c_reaches_the_command_once() {
     // script(1)'s own status is its shell's, which the terminal's Ctrl-C may have ended
     // too; what counts is what the command saw.
     assert!(screen.contains("ints=1"), "{status}: {screen}");
-    assert!(
-        screen.contains("SIGINT came from the terminal, which sent it to the command too"),
-        "{screen}"
+}
+
+/// Five runs started at once with no token (`xargs -P`, `make -j`, parallel CI steps): one
+/// logs in, with one browser, while the others wait for it, then find its token.
+fn five_at_once(args: &[&str]) {
+    let bed = Bed::new();
+    let runs: Vec<Running> = (0..5)
+        .map(|_| {
+            let child = bed
+                .pipi(args)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            Running::new(child)
+        })
+        .collect();
+    let waiting = "Another pipi is logging in on profile 'default': waiting for it to finish.";
+    // The browser is held back until the four others wait for the one logging in, which
+    // waits for the browser: then each URL the browser command was given is visited once.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let waiters = || {
+        runs.iter()
+            .filter(|r| r.lines().iter().any(|l| l.contains(waiting)))
+            .count()
+    };
+    while waiters() < 4 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(waiters(), 4, "four runs wait for the fifth's login");
+    let opened = bed.dir.path().join("opened-urls");
+    let mut visited = 0;
+    while !runs.iter().all(Running::exited) && std::time::Instant::now() < deadline {
+        let urls: Vec<String> = std::fs::read_to_string(&opened)
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_string)
+            .collect();
+        for url in &urls[visited..] {
+            common::follow(url);
+        }
+        visited = urls.len();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let outputs: Vec<_> = runs.into_iter().map(Running::finish).collect();
+    let opens = std::fs::read_to_string(&opened).unwrap_or_default();
+    assert_eq!(
+        opens.lines().count(),
+        1,
+        "one browser for five runs: {opens}"
     );
-    assert!(!screen.contains("passed SIGINT on"), "{screen}");
+    let token = bed.token();
+    for out in &outputs {
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        assert_eq!(text(&out.stdout), format!("{token}\n"));
+    }
+    let exchanges = bed.methods_seen("/api/authorize").len();
+    // The app check and the exchange of the one login; the others made no request.
+    assert_eq!(exchanges, 2, "{:?}", bed.methods_seen("/api/authorize"));
+}
+
+#[test]
+fn five_execs_at_once_with_no_token_open_the_browser_once_and_all_run() {
+    five_at_once(&[
+        "exec",
+        "--",
+        "sh",
+        "-c",
+        "printf '%s\\n' \"$PIPI_ACCESS_TOKEN\"",
+    ]);
+}
+
+#[test]
+fn five_token_logins_at_once_open_the_browser_once_and_all_print_the_token() {
+    five_at_once(&["token", "--login"]);
 }

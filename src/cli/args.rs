@@ -176,10 +176,12 @@ Examples:
     #[command(after_help = "\
 The command gets PIPI_ACCESS_TOKEN and PIPI_BASE_URL in its environment, so that
 any tool, and pipi itself, uses that token. pipi logs in first when no token is
-cached or the cached one has less than --min-left seconds to live. Its exit code is
-the command's (128+N when a signal N killed it, 127 when it cannot be found);
-Ctrl-C and SIGTERM are passed on to it. stdin is the command's: the login never
-reads it.
+cached or the cached one has less than --min-left seconds to live; a token alive
+but too short-lived is waited out when that takes at most 11 seconds, else refused.
+Runs of one profile take turns at logging in. On Unix the command then takes pipi's
+place: its exit status is pipi's, and every signal (Ctrl-C, kill, a group kill)
+reaches it once. 127 when it cannot be found, 126 when it cannot run. stdin is the
+command's: the login never reads it.
 
 Examples:
   pipi exec -- sh -c 'curl -s \"$PIPI_BASE_URL/api/get_user_info?access_token=$PIPI_ACCESS_TOKEN\"'
@@ -412,7 +414,7 @@ pub struct MockArgs {
     #[arg(long, value_name = "FILE")]
     pub users: Option<std::path::PathBuf>,
 
-    /// Make an endpoint misbehave: authorize or user_info = html500, reset, slow, stall, drip, badjson, truncated, invalid_utf8, nested, oversize, empty, redirect, or deleted (user_info)
+    /// Make an endpoint misbehave: authorize or user_info = html500, reset, slow, stall, drip, badjson, truncated, invalid_utf8, nested, oversize, empty, redirect, deleted (user_info), or bad_token (authorize)
     #[arg(long, value_name = "ENDPOINT=KIND", value_parser = clap::value_parser!(Fault))]
     pub fault: Vec<Fault>,
 

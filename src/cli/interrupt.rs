@@ -11,48 +11,16 @@ use std::sync::{Mutex, PoisonError};
 /// The exit code for Ctrl-C (SIGINT): 128 + 2.
 pub const CTRL_C: u8 = 130;
 
-/// A signal pipi received: which one, and whether the terminal sent it.
+/// A signal pipi received.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Signal {
     number: i32,
-    from_terminal: bool,
 }
 
 impl Signal {
     /// The exit code a shell gives for it: 128 + its number.
     pub fn exit_code(self) -> u8 {
         u8::try_from(128 + self.number).unwrap_or(CTRL_C)
-    }
-
-    /// Whether the terminal sent it (Ctrl-C, or a hang-up), which it does to every process of
-    /// its foreground group at once: a child pipi started got it too, and must not get it
-    /// twice. A signal sent to pipi alone (`kill PID`) did not reach the child.
-    pub fn reached_the_whole_group(self) -> bool {
-        self.from_terminal
-    }
-
-    /// Sends this signal on to process `pid`.
-    #[cfg(unix)]
-    pub fn send_to(self, pid: u32) -> std::io::Result<()> {
-        use rustix::process::{Pid, Signal as Raw, kill_process};
-        let raw = match self.number {
-            signal_hook::consts::SIGINT => Raw::INT,
-            signal_hook::consts::SIGTERM => Raw::TERM,
-            signal_hook::consts::SIGHUP => Raw::HUP,
-            _ => return Ok(()),
-        };
-        let pid = i32::try_from(pid)
-            .ok()
-            .and_then(Pid::from_raw)
-            .ok_or_else(|| std::io::Error::other("not a process id"))?;
-        kill_process(pid, raw).map_err(std::io::Error::from)
-    }
-
-    /// Elsewhere only Ctrl-C is caught, and the console sends it to every process attached to
-    /// it, the child included.
-    #[cfg(not(unix))]
-    pub fn send_to(self, _pid: u32) -> std::io::Result<()> {
-        Ok(())
     }
 }
 
@@ -81,34 +49,21 @@ pub fn install() {
     #[cfg(unix)]
     {
         use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
-        use signal_hook::iterator::SignalsInfo;
-        use signal_hook::iterator::exfiltrator::WithOrigin;
-        use signal_hook::low_level::siginfo::Cause;
-        let Ok(mut signals) = SignalsInfo::<WithOrigin>::new([SIGINT, SIGTERM, SIGHUP]) else {
+        use signal_hook::iterator::Signals;
+        let Ok(mut signals) = Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
             return;
         };
         let _ = std::thread::Builder::new()
             .name("pipi-signals".into())
             .spawn(move || {
-                for origin in signals.forever() {
-                    deliver(Signal {
-                        number: origin.signal,
-                        // The terminal's signals come from the kernel, `kill` from a process.
-                        // Where the origin is not told (macOS), it counts as sent to pipi
-                        // alone, so that it is passed on rather than lost.
-                        from_terminal: origin.cause == Cause::Kernel,
-                    });
+                for number in signals.forever() {
+                    deliver(Signal { number });
                 }
             });
     }
     #[cfg(not(unix))]
     {
-        let _ = ctrlc::set_handler(|| {
-            deliver(Signal {
-                number: 2,
-                from_terminal: true,
-            })
-        });
+        let _ = ctrlc::set_handler(|| deliver(Signal { number: 2 }));
     }
 }
 

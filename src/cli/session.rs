@@ -81,12 +81,25 @@ fn found_or_warn(lookup: Lookup) -> Option<CachedToken> {
 /// a token with less than a second left.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenState {
-    Live { left: Duration },
-    Expired { ago: Duration },
+    Live {
+        left: Duration,
+    },
+    Expired {
+        ago: Duration,
+    },
+    /// Obtained, the cache says, this far in the future: the clock was set back since (by
+    /// hand, or a virtual machine restored from a snapshot), so its time left cannot be
+    /// told, and it counts as dead.
+    DatedAhead {
+        ahead: Duration,
+    },
 }
 
 impl TokenState {
     pub fn of(cached: &CachedToken, now: SystemTime) -> TokenState {
+        if let Some(ahead) = cached.dated_ahead(now) {
+            return TokenState::DatedAhead { ahead };
+        }
         match cached.time_left(now) {
             Some(left) => TokenState::Live { left },
             None => TokenState::Expired {
@@ -99,12 +112,41 @@ impl TokenState {
         matches!(self, TokenState::Live { .. })
     }
 
-    /// Time left; zero once expired.
+    /// Time left; zero unless alive.
     pub fn left(self) -> Duration {
         match self {
             TokenState::Live { left } => left,
-            TokenState::Expired { .. } => Duration::ZERO,
+            TokenState::Expired { .. } | TokenState::DatedAhead { .. } => Duration::ZERO,
         }
+    }
+
+    /// Why the token is not alive, in a few words; `None` when it is.
+    pub fn why_dead(self) -> Option<String> {
+        match self {
+            TokenState::Live { .. } => None,
+            TokenState::Expired { ago } => {
+                Some(format!("the token expired {} ago", output::duration(ago)))
+            }
+            TokenState::DatedAhead { ahead } => Some(format!(
+                "the token is dated {} in the future: the clock was set back since it was obtained, so its time left cannot be told",
+                output::duration(ahead)
+            )),
+        }
+    }
+}
+
+/// The token in `PIPI_ACCESS_TOKEN`, if it has a token's shape: a value with a newline, an
+/// escape sequence or a NUL is neither printed nor handed to a command (exit 2).
+pub fn env_token(settings: &Settings) -> anyhow::Result<Option<&Secret>> {
+    let Some(token) = &settings.env_token else {
+        return Ok(None);
+    };
+    match pipi::check_token(token.expose()) {
+        Ok(()) => Ok(Some(token)),
+        Err(problem) => Err(super::exit::usage(
+            format!("PIPI_ACCESS_TOKEN does not hold a token: {problem}"),
+            "set it to the token alone (no spaces or newline), or unset it to use the cached token",
+        )),
     }
 }
 
@@ -112,7 +154,7 @@ impl TokenState {
 /// and it belongs to the site in use. Never touches the network.
 pub fn current_token(settings: &Settings) -> anyhow::Result<CurrentToken> {
     let profile = settings.profile();
-    if let Some(token) = &settings.env_token {
+    if let Some(token) = env_token(settings)? {
         return Ok(CurrentToken {
             token: token.clone(),
             base_url: settings.base_url()?,
@@ -127,12 +169,9 @@ pub fn current_token(settings: &Settings) -> anyhow::Result<CurrentToken> {
         ));
     };
     let base_url = cached_site(settings, &cached)?;
-    if let TokenState::Expired { ago } = TokenState::of(&cached, SystemTime::now()) {
+    if let Some(why) = TokenState::of(&cached, SystemTime::now()).why_dead() {
         return Err(auth_needed(
-            format!(
-                "the token of profile '{profile}' expired {} ago",
-                output::duration(ago)
-            ),
+            format!("not logged in (profile '{profile}'): {why}"),
             profile,
         ));
     }
@@ -214,17 +253,33 @@ pub fn paste_from_stdin() -> Paste {
     }
 }
 
+/// How much longer than its own login's timeout a run waits for another's login to end:
+/// that one may have started a little earlier, and saves its token after its wait.
+pub const LOGIN_LOCK_MARGIN: Duration = Duration::from_secs(60);
+
+/// The longest a command waits for a cached token to die before logging in again: the
+/// default `--min-left` (10 s) and the second of margin. A longer wait is not made
+/// silently: it is refused, saying when a fresh token can be had.
+pub const MAX_WAIT: Duration = Duration::from_secs(11);
+
 /// A token that has at least `min_left` to live, for a command that needs one now:
 /// `PIPI_ACCESS_TOKEN` as it is (its lifetime is unknown), else the cached token when it
 /// lives long enough, without a single request, else a new one from `log_in`.
 ///
+/// Logins of one profile take turns: the profile's login lock is held from the second look
+/// at the cache to the end of the login, so that of several runs started at once with no
+/// token, one logs in (one browser) and the others, once it is done, find its token. They
+/// wait for the lock up to `patience`.
+///
 /// Within a token's lifetime the site hands back the same token, with its original date, to
 /// every new login: a token with a few seconds left cannot be swapped for a longer-lived one
 /// before it expires. So when the cached one is alive but too short-lived, this waits for it
-/// to die, then logs in.
+/// to die, then logs in; when that wait would be longer than [`MAX_WAIT`], it says so and
+/// stops instead.
 pub fn live_token(
     settings: &Settings,
     min_left: Duration,
+    patience: Duration,
     log_in: impl FnOnce() -> anyhow::Result<LoggedIn>,
 ) -> anyhow::Result<CurrentToken> {
     if settings.env_token.is_some() {
@@ -245,29 +300,55 @@ pub fn live_token(
             ),
         ));
     }
-    let now = SystemTime::now();
-    let cached = load_or_warn(&token_cache(settings));
-    // The site checked and in its one spelling, as `current_token` gives it.
-    let usable = cached
-        .as_ref()
-        .and_then(|c| cached_site(settings, c).ok().map(|site| (c, site)));
-    match usable.map(|(c, site)| (c, site, c.time_left(now))) {
-        Some((cached, site, Some(left))) if left >= min_left => {
-            log::debug!(
-                "the cached token has {}s left, at least {}s: no login",
-                left.as_secs(),
-                min_left.as_secs()
-            );
-            return Ok(CurrentToken {
-                token: cached.access_token.clone(),
-                base_url: site,
-                cached: Some(cached.clone()),
-            });
+    let cache = token_cache(settings);
+    // A first look without the lock: a good token cached is the common case, and needs
+    // neither a lock file nor a wait.
+    let first = load_or_warn(&cache);
+    if let Some(found) = long_enough(settings, first.as_ref(), min_left) {
+        return Ok(found);
+    }
+    let _turn = cache.lock_login(patience, || {
+        output::say(&format!(
+            "Another pipi is logging in on profile '{profile}': waiting for it to finish."
+        ))
+    })?;
+    // The second look, with the lock: the run that held it may have just logged in.
+    let cached = if first.is_some() {
+        load_or_warn(&cache)
+    } else {
+        // Missing before: only a login since can have put one there; no second warning
+        // about a broken file.
+        match cache.load() {
+            pipi::Lookup::Found(token) => Some(token),
+            _ => None,
         }
-        Some((_, _, Some(left))) => {
+    };
+    if let Some(found) = long_enough(settings, cached.as_ref(), min_left) {
+        log::debug!("another run logged in meanwhile: its token is used");
+        return Ok(found);
+    }
+    let now = SystemTime::now();
+    let usable = cached.as_ref().filter(|c| cached_site(settings, c).is_ok());
+    match usable.map(|c| TokenState::of(c, now)) {
+        Some(TokenState::Live { left }) => {
             // A second past the local expiry: the site dated the token a moment before pipi
             // got it, so it is gone on the site's clock by then too.
             let wait = left + Duration::from_secs(1);
+            if wait > MAX_WAIT {
+                return Err(super::exit::hinted(
+                    format!(
+                        "the token of profile '{profile}' has {} left, less than the {} asked for, \
+                         and the site hands back the same token until it expires",
+                        output::duration(left),
+                        output::duration(min_left)
+                    ),
+                    format!(
+                        "run it again in {}, or with --min-left {} or less",
+                        output::duration(wait),
+                        left.as_secs()
+                    ),
+                ));
+            }
             output::say(&format!(
                 "The token of profile '{profile}' has {} left, less than {}; the site hands \
                  back the same token until it expires, so pipi waits {} and logs in again.",
@@ -277,9 +358,10 @@ pub fn live_token(
             ));
             std::thread::sleep(wait);
         }
-        Some((_, _, None)) => {
+        Some(state) => {
+            let why = state.why_dead().unwrap_or_default();
             output::say(&format!(
-                "The token of profile '{profile}' has expired: logging in."
+                "Not logged in (profile '{profile}'): {why}; logging in."
             ));
         }
         None => output::say(&format!("Not logged in (profile '{profile}'): logging in.")),
@@ -294,13 +376,41 @@ pub fn live_token(
                 output::duration(left),
                 output::duration(min_left)
             ),
-            "the site handed back a token it had issued before; try again in a minute, or with a smaller --min-left",
+            format!(
+                "the site handed back a token it had issued before; run it again in {}, or with a smaller --min-left",
+                output::duration(Duration::from_secs(left.as_secs() + 1))
+            ),
         ));
     }
     Ok(CurrentToken {
         token: done.token.access_token.clone(),
         base_url: done.token.base_url.clone(),
         cached: Some(done.token),
+    })
+}
+
+/// The cached token, when it is for the site in use and has at least `min_left` to live.
+fn long_enough(
+    settings: &Settings,
+    cached: Option<&CachedToken>,
+    min_left: Duration,
+) -> Option<CurrentToken> {
+    let cached = cached?;
+    // The site checked and in its one spelling, as `current_token` gives it.
+    let site = cached_site(settings, cached).ok()?;
+    let left = cached.time_left(SystemTime::now())?;
+    if left < min_left {
+        return None;
+    }
+    log::debug!(
+        "the cached token has {}s left, at least {}s: no login",
+        left.as_secs(),
+        min_left.as_secs()
+    );
+    Some(CurrentToken {
+        token: cached.access_token.clone(),
+        base_url: site,
+        cached: Some(cached.clone()),
     })
 }
 
@@ -328,17 +438,21 @@ pub fn run_login(login: Login<'_>) -> anyhow::Result<LoggedIn> {
             crate::cli::interrupt::exit_now(signal.exit_code());
         }
     });
-    login.run().map_err(|e| {
-        if e.kind() == &pipi::ErrorKind::ForgedKeys {
-            e.with_hint(
+    login.run().map_err(|e| match e.kind() {
+        ErrorKind::ForgedKeys => e
+            .with_hint(
                 "find the program that connects to the redirect URL's port (ss -tnp or lsof -i \
                  shows it) and stop it, then run 'pipi login' again; or register another redirect \
                  URL for the app and set PIPI_REDIRECT_URL to it",
             )
-        } else {
-            e
-        }
-        .into()
+            .into(),
+        ErrorKind::MalformedToken(_) if e.hint().is_none() => e
+            .with_hint(
+                "nothing was kept, and a token cached before is untouched; check the base URL: \
+                 a Sngine site sends 32 hex characters",
+            )
+            .into(),
+        _ => e.into(),
     })
 }
 

@@ -51,6 +51,11 @@ pub enum FaultKind {
     /// Status 200, `application/json`, and an array nested 100 000 deep: JSON that a
     /// recursive parser would overflow its stack on. The request never reaches the site.
     Nested,
+    /// `authorize` only: the right answer with an escape sequence, a newline and a NUL
+    /// in the token (`\u001b]0;...\u0007`, `\n`, `\u0000`), as a compromised or broken
+    /// site might send to reach the terminal or the environment of whatever uses it. The
+    /// request reached the site: the key is used up.
+    BadToken,
 }
 
 /// One fault on one endpoint, written `ENDPOINT=KIND` on a command line
@@ -65,7 +70,7 @@ pub struct Fault {
 
 const ENDPOINT_NAMES: &str = "authorize, user_info";
 const KIND_NAMES: &str = "html500, reset, slow, bad_json, empty, deleted, redirect, truncated, \
-                          oversize, drip, stall, invalid_utf8, nested";
+                          oversize, drip, stall, invalid_utf8, nested, bad_token";
 
 impl FromStr for Endpoint {
     type Err = String;
@@ -108,6 +113,7 @@ impl FromStr for FaultKind {
             "stall" => Ok(FaultKind::Stall),
             "invalid_utf8" => Ok(FaultKind::InvalidUtf8),
             "nested" => Ok(FaultKind::Nested),
+            "bad_token" | "badtoken" => Ok(FaultKind::BadToken),
             _ => Err(format!(
                 "unknown fault {text:?} (expected one of: {KIND_NAMES})"
             )),
@@ -131,6 +137,7 @@ impl fmt::Display for FaultKind {
             FaultKind::Stall => "stall",
             FaultKind::InvalidUtf8 => "invalid_utf8",
             FaultKind::Nested => "nested",
+            FaultKind::BadToken => "bad_token",
         })
     }
 }
@@ -151,6 +158,11 @@ impl FromStr for Fault {
         if kind == FaultKind::Deleted && endpoint != Endpoint::UserInfo {
             return Err(format!(
                 "the fault \"deleted\" only applies to user_info, not {endpoint}"
+            ));
+        }
+        if kind == FaultKind::BadToken && endpoint != Endpoint::Authorize {
+            return Err(format!(
+                "the fault \"bad_token\" only applies to authorize, not {endpoint}"
             ));
         }
         Ok(Fault { endpoint, kind })
@@ -210,6 +222,11 @@ mod tests {
                 FaultKind::InvalidUtf8,
             ),
             ("authorize=nested", Endpoint::Authorize, FaultKind::Nested),
+            (
+                "authorize=bad_token",
+                Endpoint::Authorize,
+                FaultKind::BadToken,
+            ),
         ];
         for (text, endpoint, kind) in table {
             let fault: Fault = text.parse().unwrap();
@@ -236,6 +253,7 @@ mod tests {
             ("token=slow", "unknown endpoint"),
             ("authorize=explode", "unknown fault"),
             ("authorize=deleted", "only applies to user_info"),
+            ("user_info=bad_token", "only applies to authorize"),
         ] {
             let error = text.parse::<Fault>().unwrap_err();
             assert!(error.contains(reason), "{text}: {error}");

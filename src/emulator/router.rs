@@ -122,6 +122,17 @@ fn with_fault(site: &Site, endpoint: Endpoint, handler: impl FnOnce(bool) -> Res
             }
             Answer::Respond(response)
         }
+        Some(FaultKind::BadToken) => {
+            let mut response = handler(false);
+            if let Some(at) = find(&response.body, b"\"access_token\":\"") {
+                // After the token's first 16 characters: JSON escapes that decode to ESC,
+                // BEL, a newline and a NUL.
+                let at = at + "\"access_token\":\"".len() + 16;
+                let bad = br"\u001b]0;owned\u0007\n\u0000";
+                response.body.splice(at..at, bad.iter().copied());
+            }
+            Answer::Respond(response)
+        }
         Some(FaultKind::Nested) => {
             let depth = 100_000;
             let mut body = vec![b'['; depth];

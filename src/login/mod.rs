@@ -411,7 +411,10 @@ impl<'a> Login<'a> {
     }
 
     /// Runs the whole flow; returns the token and the person's profile once both are in
-    /// hand and, if a cache was given, written.
+    /// hand and, if a cache was given, written. A token the site sends that does not have a
+    /// token's shape fails the login ([`ErrorKind::MalformedToken`]) before anything is
+    /// written. Logins do not take turns by themselves: a program that may run several at
+    /// once holds [`TokenCache::lock_login`] around its check of the cache and the login.
     pub fn run(self) -> error::Result<LoggedIn> {
         error::public(self.perform())
     }

@@ -3,6 +3,7 @@
 //! 200 and proxies in front send anything. Each request and answer is logged (`log` at debug
 //! level, answers at trace level), for the caller's logger to show, secrets redacted.
 
+pub(crate) mod token;
 pub(crate) mod url;
 pub(crate) mod user;
 
@@ -170,7 +171,15 @@ impl Client {
             .authorize(app_id, app_secret, auth_key.expose(), reads)
             .1?;
         match answer.get("access_token").and_then(Value::as_str) {
-            Some(token) if !token.trim().is_empty() => Ok(Secret::new(token.trim())),
+            Some(token) if !token.is_empty() => match token::check_token(token) {
+                Ok(()) => Ok(Secret::new(token)),
+                // Said without the value: it is not shown, even masked, and is not kept.
+                Err(problem) => Err(Error::new(
+                    ErrorKind::MalformedToken(problem.clone()),
+                    format!("the site sent a token pipi does not accept: {problem}"),
+                )
+                .into()),
+            },
             _ => Err(Error::new(
                 ErrorKind::Network,
                 format!(

@@ -2,6 +2,8 @@
 //! app it belongs to, and the profile snapshot taken at login.
 
 use super::door::{self, TOKEN_CACHE};
+use super::issued::{self, IssuedTokens};
+use super::lock;
 use super::read::ReadError;
 use crate::error::{Error, ErrorKind, Result};
 use crate::secret::Secret;
@@ -30,9 +32,24 @@ pub struct CachedToken {
 }
 
 impl CachedToken {
-    /// Time left by the local clock; `None` once expired.
+    /// Time left by the local clock; `None` once expired, and `None` for a token dated in
+    /// the future (see [`CachedToken::dated_ahead`]), whose time left cannot be told. It is
+    /// never more than the token's lifetime, from when it was obtained to when it expires.
     pub fn time_left(&self, now: SystemTime) -> Option<Duration> {
+        if self.dated_ahead(now).is_some() {
+            return None;
+        }
         self.expires_at
+            .duration_since(now)
+            .ok()
+            .filter(|d| !d.is_zero())
+    }
+
+    /// How far in the future the token says it was obtained, if it does: the clock was
+    /// set back since (by hand, or a virtual machine restored from a snapshot). Such a
+    /// token is not counted alive: by the site's clock it may well be long dead.
+    pub fn dated_ahead(&self, now: SystemTime) -> Option<Duration> {
+        self.obtained_at
             .duration_since(now)
             .ok()
             .filter(|d| !d.is_zero())
@@ -85,7 +102,7 @@ impl TokenCache {
     /// a directory too; this says so before any work.
     pub fn check_dir(&self) -> Result<Option<String>> {
         door::secure_dir(self.dir(), TOKEN_CACHE.dir, &|name| {
-            name.ends_with(".json") || door::is_helper_file(name)
+            name.ends_with(".json") || name.ends_with(issued::SUFFIX) || door::is_helper_file(name)
         })
     }
 
@@ -136,21 +153,39 @@ impl TokenCache {
         self.change(|_| Ok(token.clone())).map(drop)
     }
 
+    /// The record of the tokens this profile obtained lately, beside the cache file.
+    fn issued(&self) -> IssuedTokens {
+        let profile = self.path.file_stem().unwrap_or_default().to_string_lossy();
+        IssuedTokens::new(self.dir(), &profile)
+    }
+
     /// Saves the token of a login. Within its minute the server hands back the token it
     /// issued before, with its old date: then the times of the first login are kept rather
-    /// than the token's life extended. The read and the write are one step under the
-    /// cache's lock, so that a concurrent login cannot slip in between. Returns the token as
-    /// saved.
+    /// than the token's life extended, whether that token is still cached or was logged out
+    /// of since (the record of tokens obtained lately remembers it). The read and the write
+    /// are one step under the cache's lock, so that a concurrent login cannot slip in
+    /// between. Returns the token as saved.
     pub(crate) fn save_login(&self, token: CachedToken) -> Result<CachedToken> {
         self.change(move |earlier| {
             let mut token = token;
+            let now = SystemTime::now();
+            // Times dated ahead of the clock are not believed (see `dated_ahead`).
             if let Lookup::Found(old) = earlier
                 && old.access_token == token.access_token
                 && old.base_url == token.base_url
                 && old.app_id == token.app_id
+                && old.dated_ahead(now).is_none()
             {
                 token.obtained_at = old.obtained_at;
                 token.expires_at = old.expires_at;
+            }
+            match self.issued().note(&token, now) {
+                Ok((obtained_at, expires_at)) => {
+                    token.obtained_at = obtained_at;
+                    token.expires_at = expires_at;
+                }
+                // It can only shorten a life as counted: without it, the cache still does.
+                Err(e) => log::debug!("could not keep the record of tokens obtained lately: {e:#}"),
             }
             Ok(token)
         })
@@ -180,6 +215,28 @@ impl TokenCache {
         })
     }
 
+    /// Takes the profile's login lock (the file `PROFILE.login.lock` beside the cache),
+    /// waiting up to `patience` while another process holds it, and calling `on_wait` once
+    /// when that wait begins. A program that logs in only when no good token is cached
+    /// takes it first, then reads the cache again: when several start at once with no
+    /// token, one logs in while the others wait, and then find its token. The lock is
+    /// released when the value is dropped, or when its holder ends, even by `kill -9`.
+    pub fn lock_login(&self, patience: Duration, mut on_wait: impl FnMut()) -> Result<LoginLock> {
+        let profile = self.path.file_stem().unwrap_or_default().to_string_lossy();
+        let target = self.dir().join(format!("{profile}.login"));
+        let mut take = || -> anyhow::Result<LoginLock> {
+            Ok(LoginLock {
+                _lock: door::lock_within(&target, &TOKEN_CACHE, patience, &mut on_wait)?,
+            })
+        };
+        take().map_err(|e| {
+            Error::from_chain(e.context(format!(
+                "failed to take the login lock of profile '{profile}'"
+            )))
+            .or_kind(ErrorKind::File)
+        })
+    }
+
     /// Deletes the file; `false` if there was none.
     pub fn remove(&self) -> Result<bool> {
         let remove = || -> anyhow::Result<bool> {
@@ -194,6 +251,12 @@ impl TokenCache {
             .or_kind(ErrorKind::File)
         })
     }
+}
+
+/// A profile's login lock, held while the value lives (see [`TokenCache::lock_login`]).
+#[derive(Debug)]
+pub struct LoginLock {
+    _lock: lock::FileLock,
 }
 
 /// The cache file's bytes as a token; anything else is unusable.
@@ -226,7 +289,18 @@ impl From<TokenOnly> for CachedToken {
 
 fn parse<T: serde::de::DeserializeOwned + Into<CachedToken>>(path: &Path, bytes: &[u8]) -> Lookup {
     match serde_json::from_slice::<T>(bytes) {
-        Ok(token) => Lookup::Found(token.into()),
+        // A value that is not a token's shape is not printed nor handed on, whoever wrote
+        // it there: the file counts as broken, and the next login replaces it.
+        Ok(token) => {
+            let token: CachedToken = token.into();
+            match crate::site::token::check_token(token.access_token.expose()) {
+                Ok(()) => Lookup::Found(token),
+                Err(problem) => Lookup::Unusable(format!(
+                    "ignoring unreadable token cache {}: its token is malformed: {problem}",
+                    path.display()
+                )),
+            }
+        }
         // serde_json's own message can quote the file, token included: say only what
         // kind of trouble it is and where.
         Err(e) => Lookup::Unusable(format!(
@@ -358,14 +432,24 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let cache = TokenCache::new(tmp.path(), "default");
         let barrier = std::sync::Barrier::new(8);
+        // Times a little in the past, in whole seconds as the file keeps them: a token
+        // dated ahead of the clock is not believed.
+        let start = SystemTime::UNIX_EPOCH
+            + Duration::from_secs(
+                SystemTime::now()
+                    .duration_since(SystemTime::UNIX_EPOCH)
+                    .unwrap()
+                    .as_secs()
+                    - 10,
+            );
         let saved: Vec<CachedToken> = std::thread::scope(|s| {
             let handles: Vec<_> = (0..8u64)
                 .map(|i| {
                     let (cache, barrier) = (&cache, &barrier);
                     s.spawn(move || {
                         let mut token = sample();
-                        token.obtained_at += Duration::from_secs(i);
-                        token.expires_at += Duration::from_secs(i);
+                        token.obtained_at = start + Duration::from_secs(i);
+                        token.expires_at = token.obtained_at + Duration::from_secs(60);
                         barrier.wait();
                         cache.save_login(token).unwrap()
                     })
@@ -384,7 +468,7 @@ mod tests {
 
     #[test]
     fn unix_seconds_are_read() {
-        let json = r#"{"access_token":"x","obtained_at":1800000000,"expires_at":1800000060,
+        let json = r#"{"access_token":"0123456789abcdef","obtained_at":1800000000,"expires_at":1800000060,
             "base_url":"https://a.org","app_id":"1","user":null}"#;
         let t: CachedToken = serde_json::from_str(json).unwrap();
         assert_eq!(t.time_left(t.obtained_at), Some(Duration::from_secs(60)));
@@ -448,10 +532,24 @@ mod properties {
         ]
     }
 
+    /// A value for the token: right only when it has a token's shape.
+    fn token_value() -> impl Strategy<Value = (Value, bool)> {
+        prop_oneof![
+            3 => "[0-9a-f]{32}".prop_map(|s| (json!(s), true)),
+            3 => any::<String>().prop_map(|s| {
+                let right = crate::site::token::check_token(&s).is_ok();
+                (json!(s), right)
+            }),
+            1 => "[0-9a-f]{8}[\\x00\\n\\x1b ][0-9a-f]{8}".prop_map(|s| (json!(s), false)),
+            1 => any::<i64>().prop_map(|n| (json!(n), false)),
+            1 => Just((Value::Null, false)),
+        ]
+    }
+
     prop_compose! {
         /// A cache-like object: each field present or not, right or wrong, plus extras.
         fn cache_object()(
-            token in proptest::option::weighted(0.9, text_value()),
+            token in proptest::option::weighted(0.9, token_value()),
             obtained in proptest::option::weighted(0.9, time_value()),
             expires in proptest::option::weighted(0.9, time_value()),
             base_url in proptest::option::weighted(0.9, text_value()),

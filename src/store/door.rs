@@ -260,8 +260,19 @@ fn link_target(path: &Path) -> Result<Option<PathBuf>> {
 /// Takes the lock that guards the file of `kind` at `path` (see the `lock` module), creating its
 /// directory if needed; the lock file is never opened through a link.
 pub(crate) fn lock(path: &Path, kind: &Kind) -> Result<lock::FileLock> {
+    lock_within(path, kind, lock::PATIENCE, &mut || {})
+}
+
+/// As [`lock`], waiting up to `patience` while another process holds it; `on_wait` is
+/// called once, when the wait begins.
+pub(crate) fn lock_within(
+    path: &Path,
+    kind: &Kind,
+    patience: std::time::Duration,
+    on_wait: &mut dyn FnMut(),
+) -> Result<lock::FileLock> {
     prepare_dir(dir_of(path), kind.dir)?;
-    lock::lock(path)
+    lock::lock_within(path, patience, on_wait)
 }
 
 /// Removes the file of `kind` at `path` (a link itself, never its target); `false` if there

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 /// How long to wait for another pipi to finish its change. A change takes milliseconds;
 /// a lock held longer belongs to a process that is stuck, and the person should hear so.
-const PATIENCE: Duration = Duration::from_secs(10);
+pub(crate) const PATIENCE: Duration = Duration::from_secs(10);
 
 /// The lock on one file, released when dropped.
 #[derive(Debug)]
@@ -32,8 +32,14 @@ pub(crate) fn lock_path(target: &Path) -> PathBuf {
     target.with_file_name(name)
 }
 
-/// Takes the exclusive lock that guards `target`, waiting while another process holds it.
-pub(crate) fn lock(target: &Path) -> Result<FileLock> {
+
+/// Takes the exclusive lock that guards `target`, waiting up to `patience` while another
+/// process holds it; `on_wait` is called once, when the wait begins.
+pub(crate) fn lock_within(
+    target: &Path,
+    patience: Duration,
+    on_wait: &mut dyn FnMut(),
+) -> Result<FileLock> {
     let path = lock_path(target);
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         create_private_dir(dir)?;
@@ -69,17 +75,29 @@ pub(crate) fn lock(target: &Path) -> Result<FileLock> {
     if !file.metadata().is_ok_and(|m| m.is_file()) {
         bail!("the lock file {} is not a regular file", path.display());
     }
-    let deadline = Instant::now() + PATIENCE;
+    let started = Instant::now();
+    let deadline = started.checked_add(patience).unwrap_or(started);
+    let mut waiting = false;
     loop {
         match file.try_lock() {
             Ok(()) => return Ok(FileLock { _file: file }),
             Err(std::fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
-                std::thread::sleep(Duration::from_millis(5));
+                if !waiting {
+                    waiting = true;
+                    on_wait();
+                }
+                // A change takes milliseconds; a login held by another run takes seconds.
+                let pause = if started.elapsed() < Duration::from_secs(1) {
+                    5
+                } else {
+                    50
+                };
+                std::thread::sleep(Duration::from_millis(pause));
             }
             Err(std::fs::TryLockError::WouldBlock) => bail!(
                 "another process has held the lock {} for over {}s",
                 path.display(),
-                PATIENCE.as_secs()
+                patience.as_secs()
             ),
             Err(std::fs::TryLockError::Error(e)) => {
                 return Err(e).with_context(|| format!("failed to lock {}", path.display()));
@@ -95,6 +113,10 @@ fn is_link(path: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn lock(target: &Path) -> Result<FileLock> {
+        lock_within(target, PATIENCE, &mut || {})
+    }
 
     #[test]
     fn the_lock_is_exclusive_and_released_on_drop() {

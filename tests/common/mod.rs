@@ -654,3 +654,28 @@ impl Running {
         drop(self.child.stdin.take());
     }
 }
+
+/// Moves every time in a pipi file (the cache, the record of tokens obtained lately) back
+/// by `by`, as if that much time had passed since pipi wrote it.
+pub fn age_file(path: &std::path::Path, by: Duration) {
+    fn age(value: &mut serde_json::Value, by: Duration) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (key, value) in map.iter_mut() {
+                    if key == "obtained_at" || key == "expires_at" {
+                        let t = humantime::parse_rfc3339(value.as_str().unwrap()).unwrap();
+                        *value = humantime::format_rfc3339_seconds(t - by).to_string().into();
+                    } else {
+                        age(value, by);
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(|v| age(v, by)),
+            _ => {}
+        }
+    }
+    let mut json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    age(&mut json, by);
+    std::fs::write(path, serde_json::to_vec(&json).unwrap()).unwrap();
+}

@@ -2,20 +2,32 @@
 //! and `doppler run` do with secrets. Sngine tokens live a minute, so a script cannot keep
 //! one from earlier: this logs in first when the cached token will not last, then hands it
 //! over as `PIPI_ACCESS_TOKEN` (with `PIPI_BASE_URL`), which a `pipi` inside the command
-//! uses too. pipi then steps aside: the command's exit code is pipi's, and the signals that
-//! would stop pipi are passed on to it.
+//! uses too.
+//!
+//! On Unix pipi then becomes the command (`execvp`), as `env` and `nice` do: pipi has
+//! nothing left to do once the token is handed over, and a process that stays in between
+//! would have to relay signals. A relay cannot tell a signal sent to it alone (`kill PID`,
+//! which the command must get) from one sent to its whole process group (`kill -- -PGID`,
+//! `timeout`, a CI runner's cancel), which the command got already: passing that on makes
+//! it arrive twice, and programs that read a second SIGTERM as "force quit" lose their
+//! clean shutdown. tini and dumb-init avoid it by moving the command to a process group of
+//! its own, which a group kill then misses, `kill -9` included; `doppler run` passes
+//! signals on only when asked to. Becoming the command leaves nothing to decide: every
+//! signal reaches it exactly once, from whoever sent it, and its exit status is pipi's.
+//! Elsewhere (Windows) pipi runs the command and waits for it: the console's Ctrl-C
+//! reaches both.
 
 use crate::cli::args::ExecArgs;
 use crate::cli::exit;
 use crate::cli::exit::ExitCode;
-use crate::cli::interrupt::{self, Signal};
 use crate::cli::session;
 use crate::cli::settings::{Settings, table};
-use anyhow::{Context, Result};
+use anyhow::Result;
 use pipi::Paste;
 use std::ffi::OsString;
+use std::process::Command;
+#[cfg(any(not(unix), test))]
 use std::process::ExitStatus;
-use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 /// The shells' exit codes for a command that cannot be run.
@@ -29,43 +41,45 @@ pub fn run(settings: &Settings, args: &ExecArgs) -> Result<ExitCode> {
             "such as: pipi exec -- ./script.sh",
         ));
     };
-    let current = session::live_token(settings, Duration::from_secs(args.min_left), || {
-        // stdin is the command's: a paste reader left behind would take its first line.
-        let login = session::browser_login(settings, Duration::from_secs(args.timeout), false)?
-            .paste(Paste::Never);
-        session::run_login(login)
-    })?;
+    let timeout = Duration::from_secs(args.timeout);
+    let patience = timeout.saturating_add(session::LOGIN_LOCK_MARGIN);
+    let current = session::live_token(
+        settings,
+        Duration::from_secs(args.min_left),
+        patience,
+        || {
+            // stdin is the command's: a paste reader left behind would take its first line.
+            let login = session::browser_login(settings, timeout, false)?.paste(Paste::Never);
+            session::run_login(login)
+        },
+    )?;
     log::debug!("running {}", shown(program));
-    // The terminal's Ctrl-C reaches the command by itself, as it is in the same process
-    // group; a signal sent to pipi alone (`kill`, a service manager, a CI runner's timeout)
-    // is passed on. pipi stays to report the command's end either way. The subscription
-    // starts before the command does, so that a signal in between is not lost: it is kept
-    // and passed on as soon as the command runs.
-    let child_slot: Arc<Mutex<ChildSlot>> = Arc::default();
-    let _forward = {
-        let child_slot = Arc::clone(&child_slot);
-        interrupt::subscribe(move |signal| {
-            let mut slot = child_slot.lock().unwrap_or_else(PoisonError::into_inner);
-            match slot.pid {
-                Some(pid) => forward(signal, pid),
-                None => slot.pending = Some(signal),
-            }
-        })
-    };
-    let mut child = std::process::Command::new(program)
+    let mut command = Command::new(program);
+    command
         .args(arguments)
         .env(table::ACCESS_TOKEN.env, current.token.expose())
-        .env(table::BASE_URL.env, &current.base_url)
-        .spawn()
-        .map_err(|e| cannot_run(program, &e))?;
-    {
-        let pid = child.id();
-        let mut slot = child_slot.lock().unwrap_or_else(PoisonError::into_inner);
-        slot.pid = Some(pid);
-        if let Some(signal) = slot.pending.take() {
-            forward(signal, pid);
-        }
-    }
+        .env(table::BASE_URL.env, &current.base_url);
+    become_or_run(command, program)
+}
+
+/// Replaces pipi with the command. It returns only when the command could not be started.
+/// A signal that comes before (pipi subscribes to none here) ends pipi with its exit code,
+/// the command not started; std resets the signal mask and SIGPIPE for the command as it
+/// does for any child.
+#[cfg(unix)]
+fn become_or_run(mut command: Command, program: &OsString) -> Result<ExitCode> {
+    use std::os::unix::process::CommandExt;
+    let error = command.exec();
+    Err(cannot_run(program, &error))
+}
+
+/// Runs the command and waits for it. The console sends Ctrl-C to every process attached
+/// to it, the command included: pipi only stays to report its end.
+#[cfg(not(unix))]
+fn become_or_run(mut command: Command, program: &OsString) -> Result<ExitCode> {
+    use anyhow::Context;
+    let _stay = crate::cli::interrupt::subscribe(|_| {});
+    let mut child = command.spawn().map_err(|e| cannot_run(program, &e))?;
     let status = child
         .wait()
         .with_context(|| format!("failed to wait for {}", shown(program)))?;
@@ -73,25 +87,8 @@ pub fn run(settings: &Settings, args: &ExecArgs) -> Result<ExitCode> {
     Ok(ExitCode::from(exit_code(status)))
 }
 
-/// The command once it runs, and a signal that came before it did.
-#[derive(Default)]
-struct ChildSlot {
-    pid: Option<u32>,
-    pending: Option<Signal>,
-}
-
-/// Passes a signal on to the command, unless the terminal sent it to the command already.
-fn forward(signal: Signal, pid: u32) {
-    if signal.reached_the_whole_group() {
-        log::debug!("{signal} came from the terminal, which sent it to the command too");
-    } else if let Err(e) = signal.send_to(pid) {
-        log::debug!("could not pass {signal} on to process {pid}: {e}");
-    } else {
-        log::debug!("passed {signal} on to process {pid}");
-    }
-}
-
 /// The command's exit code; 128 + N when signal N killed it, as shells report it.
+#[cfg(any(not(unix), test))]
 fn exit_code(status: ExitStatus) -> u8 {
     if let Some(code) = status.code() {
         return u8::try_from(code).unwrap_or(1);

@@ -112,6 +112,9 @@ impl Row {
             None => "not logged in".to_string(),
             Some(TokenState::Live { left }) => format!("{} left", ui::duration(left)),
             Some(TokenState::Expired { ago }) => format!("expired {} ago", ui::duration(ago)),
+            Some(TokenState::DatedAhead { ahead }) => {
+                format!("dated {} ahead (clock set back)", ui::duration(ahead))
+            }
         };
         // The site a token belongs to is the one it came from; without one, the one set.
         let base_url = cached.as_ref().map(|c| c.base_url.clone()).or(configured);

@@ -15,7 +15,7 @@ pub fn run(settings: &Settings, args: &StatusArgs) -> Result<ExitCode> {
     let output = ui::JsonOutput::new(args.jq.jq.as_deref())?;
     let profile = settings.profile();
     let now = SystemTime::now();
-    let report = if settings.env_token.is_some() {
+    let report = if session::env_token(settings)?.is_some() {
         Report {
             logged_in: true,
             base_url: settings.base_url()?,
@@ -48,7 +48,7 @@ pub fn run(settings: &Settings, args: &StatusArgs) -> Result<ExitCode> {
                         source: "cache",
                         expires_at: Some(cached.expires_at),
                         seconds_left: Some(state.left().as_secs()),
-                        reason: (!state.is_live()).then(|| "the token expired".to_string()),
+                        reason: state.why_dead(),
                         user: cached.user.clone().unwrap_or(Value::Null),
                     }
                 }
@@ -111,8 +111,8 @@ fn say_status(settings: &Settings, report: &Report, now: SystemTime) {
             pipi::format_time(at)
         )),
         (_, Some(at)) => ui::say(&format!(
-            "  not logged in: the token expired {} ago (at {})",
-            ui::duration(now.duration_since(at).unwrap_or_default()),
+            "  not logged in: {} (its expiry on record: {})",
+            report.reason.as_deref().unwrap_or("the token is not alive"),
             pipi::format_time(at)
         )),
         _ => ui::say(&format!(

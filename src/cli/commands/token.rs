@@ -10,11 +10,18 @@ use std::time::Duration;
 
 pub fn run(settings: &Settings, args: &TokenArgs) -> Result<ExitCode> {
     let current = if args.login {
-        session::live_token(settings, Duration::from_secs(args.min_left), || {
-            let login = session::browser_login(settings, Duration::from_secs(300), false)?
-                .paste(session::paste_from_stdin());
-            session::run_login(login)
-        })?
+        let timeout = Duration::from_secs(300);
+        let patience = timeout.saturating_add(session::LOGIN_LOCK_MARGIN);
+        session::live_token(
+            settings,
+            Duration::from_secs(args.min_left),
+            patience,
+            || {
+                let login = session::browser_login(settings, timeout, false)?
+                    .paste(session::paste_from_stdin());
+                session::run_login(login)
+            },
+        )?
     } else {
         session::current_token(settings)?
     };
