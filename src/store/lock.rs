@@ -32,7 +32,6 @@ pub(crate) fn lock_path(target: &Path) -> PathBuf {
     target.with_file_name(name)
 }
 
-
 /// Takes the exclusive lock that guards `target`, waiting up to `patience` while another
 /// process holds it; `on_wait` is called once, when the wait begins.
 pub(crate) fn lock_within(
