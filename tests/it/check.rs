@@ -2,9 +2,7 @@
 //! tells a wrong base URL, a disabled developers module, an unknown app or a wrong secret in
 //! a moment, with the setting to fix, instead of after a 5-minute wait or a sign-in.
 
-mod common;
-
-use common::{Bed, Browser, free_port, text};
+use crate::common::{Bed, Browser, free_port, text};
 use pipi::emulator::Fault;
 use std::io::{Read, Write};
 use std::net::TcpListener;

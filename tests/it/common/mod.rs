@@ -100,8 +100,7 @@ impl Bed {
         .unwrap();
         #[cfg(unix)]
         {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&browser, std::fs::Permissions::from_mode(0o755)).unwrap();
+            make_executable(&browser);
         }
         let mut vars = BTreeMap::new();
         let d = dir.path();
@@ -544,7 +543,19 @@ pub fn temp_files(dir: &Path) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// Makes a file executable, as a script run as a program must be on Unix.
+pub fn make_executable(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+}
+
 /// Mode bits of a file or directory.
+#[cfg(unix)]
 pub fn mode(path: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
@@ -612,8 +623,7 @@ impl Bed {
         ] {
             let path = bin.join(name);
             std::fs::write(&path, &script).unwrap();
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+            make_executable(&path);
         }
         let path = format!(
             "{}:{}",
@@ -629,8 +639,7 @@ impl Bed {
     pub fn browser_script(&mut self, body: &str) -> &mut Bed {
         let path = self.dir.path().join("browser-script.sh");
         std::fs::write(&path, format!("#!/bin/sh\n{body}")).unwrap();
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        make_executable(&path);
         self.set("PIPI_BROWSER", path.display().to_string())
     }
 

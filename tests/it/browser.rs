@@ -7,11 +7,7 @@
 //! Chromium runs with a fresh profile and without its background services: it must reach
 //! nothing but loopback.
 
-#![cfg(unix)]
-
-mod common;
-
-use common::{Bed, Running, text};
+use crate::common::{Bed, Running, text};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -37,7 +33,7 @@ fn chromium_flags(profile: &Path) -> Vec<String> {
 }
 
 fn chromium(skipped: &str) -> Option<PathBuf> {
-    common::required_program("chromium", skipped)
+    crate::common::required_program("chromium", skipped)
 }
 
 /// `pipi login` with PIPI_BROWSER set to Chromium printing the page it ends on, and what
@@ -61,8 +57,7 @@ fn login_in_chromium(bed: &mut Bed, chromium: &Path) -> (std::process::Output, S
         ),
     )
     .unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    crate::common::make_executable(&script);
     bed.set("PIPI_BROWSER", script.display().to_string());
     let out = bed
         .pipi(&["login", "--timeout", "60"])
@@ -94,7 +89,7 @@ fn check_redirect_into_pipi(redirect_host: &str) {
     let Some(chromium) = chromium("logging in with a real browser") else {
         return;
     };
-    let port = common::free_port_both();
+    let port = crate::common::free_port_both();
     let mut bed = Bed::with(|c| c.redirect_url = format!("http://{redirect_host}:{port}/callback"));
     let (out, page) = login_in_chromium(&mut bed, &chromium);
     let err = text(&out.stderr);
@@ -129,7 +124,7 @@ struct Driver {
 
 impl Driver {
     fn start(chromedriver: &Path, chromium: &Path) -> Driver {
-        let port = common::free_port();
+        let port = crate::common::free_port();
         let server = Command::new(chromedriver)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
@@ -283,7 +278,7 @@ fn chromium_signs_in_and_approves_with_clicks() {
         return;
     };
     let Some(chromedriver) =
-        common::required_program("chromedriver", "logging in with clicks in a real browser")
+        crate::common::required_program("chromedriver", "logging in with clicks in a real browser")
     else {
         return;
     };

@@ -2,11 +2,7 @@
 //! cache or the config should be, directories and files other users can touch, signals in
 //! the middle of a write, and pipi runs that change the same file at once.
 
-#![cfg(unix)]
-
-mod common;
-
-use common::{Bed, mode, temp_files, text};
+use crate::common::{Bed, mode, temp_files, text};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -40,12 +36,12 @@ fn set_mode(path: &Path, mode: u32) {
 
 fn mkfifo(path: &Path) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    rustix::fs::mkfifoat(
-        rustix::fs::CWD,
-        path,
-        rustix::fs::Mode::from_raw_mode(0o600),
-    )
-    .unwrap();
+    // mkfifo(1) rather than rustix, whose mkfifoat is not there on every Unix (macOS).
+    let made = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .unwrap();
+    assert!(made.success());
 }
 
 fn config_path(bed: &Bed) -> PathBuf {
@@ -88,7 +84,11 @@ fn a_huge_cache_file_is_not_read() {
         .unwrap();
     // With less memory than the file's size: reading it whole would fail.
     let mut token = bed.command("sh");
-    token.args(["-c", "ulimit -v 250000 && exec \"$0\" token", common::BIN]);
+    token.args([
+        "-c",
+        "ulimit -v 250000 && exec \"$0\" token",
+        crate::common::BIN,
+    ]);
     let out = run_within(&mut token, LIMIT);
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(4), "{err}");

@@ -1,9 +1,7 @@
 //! `--jq EXPR` on every command that prints JSON, end to end: the filter runs inside pipi
 //! (PATH holds no jq here), strings come out raw, a bad expression stops before any request.
 
-mod common;
-
-use common::{Bed, text};
+use crate::common::{Bed, text};
 
 fn logged_in() -> Bed {
     let bed = Bed::new();

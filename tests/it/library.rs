@@ -2,9 +2,7 @@
 //! the built-in walker as the browser, the site client, the cache, and the errors a caller
 //! matches on.
 
-mod common;
-
-use common::free_port;
+use crate::common::free_port;
 use pipi::emulator::{self, Config, Emulator};
 use pipi::{
     Client, ErrorKind, Login, Lookup, NoBrowser, Paste, Progress, Refusal, Secret, TokenCache,

@@ -1,8 +1,6 @@
 //! `pipi whoami`: the profile as one JSON document, and every way the answer can go wrong.
 
-mod common;
-
-use common::{Bed, text};
+use crate::common::{Bed, text};
 use pipi::emulator::Fault;
 use std::time::Duration;
 
@@ -266,7 +264,7 @@ fn a_proxy_from_the_environment_is_not_used_for_a_loopback_site() {
     let mut bed = Bed::new();
     logged_in(&bed);
     // Nothing listens on the proxy's port: a request sent through it would fail.
-    let proxy = format!("http://127.0.0.1:{}", common::free_port());
+    let proxy = format!("http://127.0.0.1:{}", crate::common::free_port());
     for var in ["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"] {
         bed.set(var, &proxy);
     }

@@ -19,11 +19,7 @@
 //! pipi's listener. `HOME` is a fresh directory whose `~/.cargo/bin` holds pipi, as
 //! `cargo install` leaves it.
 
-#![cfg(unix)]
-
-mod common;
-
-use common::{free_port, required_program, text};
+use crate::common::{free_port, required_program, text};
 use pipi::emulator::{Config, Emulator};
 use std::io::Read;
 use std::net::TcpListener;
@@ -169,7 +165,7 @@ impl Sandbox {
         let bin = home.join(".cargo/bin");
         std::fs::create_dir_all(&bin).unwrap();
         std::fs::create_dir_all(&work).unwrap();
-        std::os::unix::fs::symlink(common::BIN, bin.join("pipi")).unwrap();
+        std::os::unix::fs::symlink(crate::common::BIN, bin.join("pipi")).unwrap();
         let path = format!(
             "{}:{}",
             bin.display(),

@@ -1,8 +1,6 @@
 //! The emulator's admin API under `/__pipi/`, as other people's tests use it: JSON in and
 //! out, clear 400s, bounds, the access rule, and the site's endpoints never held up by it.
 
-mod common;
-
 use pipi::emulator::{AdminAccess, Config, Emulator};
 use serde_json::{Value, json};
 use std::io::{Read, Write};
@@ -12,7 +10,7 @@ use std::time::Duration;
 fn site(tweak: impl FnOnce(&mut Config)) -> Emulator {
     let mut config = Config {
         auto_approve: true,
-        redirect_url: format!("http://127.0.0.1:{}/callback", common::free_port()),
+        redirect_url: format!("http://127.0.0.1:{}/callback", crate::common::free_port()),
         ..Config::default()
     };
     tweak(&mut config);
@@ -305,7 +303,7 @@ fn people_and_apps_are_bounded() {
 #[test]
 fn a_second_app_logs_in_with_its_own_secret_and_redirect() {
     let site = site(|_| {});
-    let port = common::free_port();
+    let port = crate::common::free_port();
     let secret = "0123456789abcdef0123456789abcdef";
     let app = json!({"app_id": "77", "app_secret": secret, "redirect_url": format!("http://127.0.0.1:{port}/cb"), "app_name": "Two"});
     let (status, answer) = call(&site, "POST", "apps", Some(&app.to_string()));

@@ -1,9 +1,7 @@
 //! The app secret printed by a command (a password manager), end to end: how it runs, what
 //! wins when a secret is given too, how failures read, and that it lands in no file.
 
-mod common;
-
-use common::{Bed, text};
+use crate::common::{Bed, text};
 use std::path::Path;
 
 /// A stand-in for `pass` on PATH: `pass show pipichat/app-secret` prints the secret (and a
@@ -18,8 +16,7 @@ fn fake_pass(bed: &mut Bed) {
     );
     let path = bin.join("pass");
     std::fs::write(&path, script).unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    crate::common::make_executable(&path);
     let search = format!("{}:{}", bin.display(), bed.vars["PATH"]);
     bed.set("PATH", search);
 }

@@ -2,9 +2,7 @@
 //! without a request, a login first when none will last, exit codes and signals passed
 //! through.
 
-mod common;
-
-use common::{BIN, Bed, Running, text};
+use crate::common::{BIN, Bed, Running, text};
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -260,7 +258,7 @@ fn a_token_about_to_expire_is_waited_out_then_replaced() {
 fn a_wait_longer_than_a_few_seconds_is_refused_not_slept() {
     let bed = logged_in();
     // 20 s have passed, for pipi and for the site: the token has 40 s left.
-    common::age_file(&bed.cache_file("default"), Duration::from_secs(20));
+    crate::common::age_file(&bed.cache_file("default"), Duration::from_secs(20));
     bed.site.advance_clock(Duration::from_secs(20));
     let before = bed.site.requests().len();
     let marker = bed.dir.path().join("ran");
@@ -341,7 +339,7 @@ fn token_login_that_fails_prints_no_token() {
 #[test]
 fn the_terminal_s_ctrl_c_reaches_the_command_once() {
     let bed = logged_in();
-    let Some(script) = common::script_program("Ctrl-C at a terminal is not tested") else {
+    let Some(script) = crate::common::script_program("Ctrl-C at a terminal is not tested") else {
         assert_ne!(
             std::env::var("CI").as_deref(),
             Ok("true"),
@@ -434,7 +432,7 @@ fn five_at_once(args: &[&str]) {
             .map(str::to_string)
             .collect();
         for url in &urls[visited..] {
-            common::follow(url);
+            crate::common::follow(url);
         }
         visited = urls.len();
         std::thread::sleep(Duration::from_millis(10));

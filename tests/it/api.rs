@@ -1,9 +1,7 @@
 //! `pipi api`: any endpoint, with the cached token and the given fields, its JSON answer on
 //! stdout; errors and exit codes as for `whoami`.
 
-mod common;
-
-use common::{Bed, text};
+use crate::common::{Bed, text};
 use std::time::Duration;
 
 fn logged_in() -> Bed {

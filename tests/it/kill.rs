@@ -7,11 +7,7 @@
 //! moment a temporary file shows up. A kill "lands mid-write" when it leaves a temporary
 //! file: the write had begun and not yet been renamed into place.
 
-#![cfg(unix)]
-
-mod common;
-
-use common::{Bed, temp_files, text};
+use crate::common::{Bed, temp_files, text};
 use std::io::Read;
 use std::path::Path;
 use std::process::{Child, Stdio};
@@ -156,7 +152,7 @@ fn kill_9_during_login_never_tears_the_cache() {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        let running = common::Running::new(child);
+        let running = crate::common::Running::new(child);
         let url = bed.opened_url(&running).unwrap();
         let started = Instant::now();
         browse(&url);
@@ -174,7 +170,7 @@ fn kill_9_during_login_never_tears_the_cache() {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        let mut running = common::Running::new(child);
+        let mut running = crate::common::Running::new(child);
         let url = bed.opened_url(&running).unwrap();
         let browser = std::thread::spawn(move || browse(&url));
         std::thread::sleep(span * 5 * run / (4 * RUNS));

@@ -1,13 +1,11 @@
 //! `pipi demo` and `pipi mock`: the emulated site as people use it, through the real binary.
 
-mod common;
-
-use common::{Bed, Running, text};
+use crate::common::{Bed, Running, text};
 use std::process::{Command, Stdio};
 
 /// pipi with an environment that has only a home, config and cache of its own.
 fn bare(dir: &std::path::Path, args: &[&str]) -> Command {
-    let mut cmd = Command::new(common::BIN);
+    let mut cmd = Command::new(crate::common::BIN);
     cmd.args(args)
         .env_clear()
         .env("HOME", dir.join("home"))
@@ -358,6 +356,7 @@ fn demo_says_what_to_try_when_the_browser_stays_silent() {
     assert!(!text(&out.stderr).contains("has not come back"));
 }
 
+#[cfg(unix)]
 /// A tests/outside/ file.
 fn outside(name: &str) -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -371,15 +370,16 @@ fn outside(name: &str) -> std::path::PathBuf {
 #[cfg(unix)]
 #[test]
 fn a_python_suite_drives_the_mock_from_outside() {
-    let Some(python) = common::required_program("python3", "the mock driven from Python") else {
+    let Some(python) = crate::common::required_program("python3", "the mock driven from Python")
+    else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
     let out = Command::new(python)
         .arg(outside("mock_client.py"))
-        .arg(common::BIN)
+        .arg(crate::common::BIN)
         .arg(dir.path())
-        .arg(common::free_port().to_string())
+        .arg(crate::common::free_port().to_string())
         .stdin(Stdio::null())
         .output()
         .unwrap();
@@ -398,12 +398,12 @@ fn a_python_suite_drives_the_mock_from_outside() {
 #[cfg(unix)]
 #[test]
 fn the_sites_php_sample_logs_in_through_a_second_app() {
-    let Some(php) = common::required_program("php", "the site's PHP sample") else {
+    let Some(php) = crate::common::required_program("php", "the site's PHP sample") else {
         return;
     };
     let site =
         pipi::emulator::Emulator::bind(pipi::emulator::Config::default(), "127.0.0.1:0").unwrap();
-    let port = common::free_port();
+    let port = crate::common::free_port();
     let app_secret = "fedcba9876543210fedcba9876543210";
     let client = reqwest::blocking::Client::new();
     let registered = client
@@ -550,6 +550,7 @@ fn a_flood_of_large_bodies_is_recorded_and_logged_within_bounds() {
     assert!(log.contains("kkk... (1048576 bytes)"), "the size is noted");
 }
 
+#[cfg(unix)]
 /// An admin call to a running mock: the status and the body.
 fn admin_call(base: &str, method: &str, route: &str, token: Option<&str>) -> (u16, String) {
     let client = reqwest::blocking::Client::new();
@@ -592,6 +593,7 @@ fn mock_requires_the_admin_token_it_is_given() {
     }
 }
 
+#[cfg(unix)]
 fn wait_for_port(port_file: &std::path::Path) -> String {
     let until = std::time::Instant::now() + std::time::Duration::from_secs(60);
     loop {
@@ -647,7 +649,7 @@ fn mock_listens_where_told_and_writes_its_env_file() {
         .unwrap();
     assert_eq!(text(&sourced.stdout), "4242 http://127.0.0.1:8765/callback");
     assert_eq!(
-        common::mode(&env_file) & 0o077,
+        crate::common::mode(&env_file) & 0o077,
         0,
         "the env file is private"
     );

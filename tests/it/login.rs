@@ -1,8 +1,8 @@
 //! `pipi login` end to end: the real binary, the emulated site, a real HTTP client as browser.
 
-mod common;
-
-use common::{Bed, Browser, free_port, mode, text};
+#[cfg(unix)]
+use crate::common::mode;
+use crate::common::{Bed, Browser, free_port, text};
 use pipi::emulator::{Fault, Generation};
 use std::time::{Duration, Instant};
 
@@ -34,8 +34,11 @@ fn login_caches_the_token_with_the_profile_and_says_who() {
         expires.duration_since(obtained).unwrap(),
         Duration::from_secs(60)
     );
-    assert_eq!(mode(&bed.cache_file("default")), 0o600);
-    assert_eq!(mode(&bed.cache_dir()), 0o700);
+    #[cfg(unix)]
+    {
+        assert_eq!(mode(&bed.cache_file("default")), 0o600);
+        assert_eq!(mode(&bed.cache_dir()), 0o700);
+    }
 
     // The browser landed on pipi's page, which names the person and shows no key or token.
     let visit = login.visit.as_ref().unwrap();
@@ -338,7 +341,7 @@ fn junk_before_the_redirect_is_refused_and_the_wait_goes_on() {
         400
     );
     assert_eq!(status(client.get(format!("{redirect}?nothing=here"))), 400);
-    let visit = common::follow(&url);
+    let visit = crate::common::follow(&url);
     assert_eq!(visit.status, 200);
     let out = running.finish();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
@@ -413,7 +416,7 @@ fn a_browser_in_the_foreground_does_not_hold_up_the_login() {
 /// waits for is the one pipi sends once the login is done.
 #[test]
 fn a_browser_that_comes_back_in_the_foreground_does_not_wait_for_itself() {
-    if common::required_program("curl", "a foreground curl browser").is_none() {
+    if crate::common::required_program("curl", "a foreground curl browser").is_none() {
         return;
     }
     let mut bed = Bed::new();
@@ -453,10 +456,10 @@ fn a_stale_key_does_not_end_the_wait_for_the_good_one() {
     let stale = location(1);
     let fresh = location(2);
     assert_ne!(stale, fresh);
-    let refused = common::follow(&stale);
+    let refused = crate::common::follow(&stale);
     assert_eq!(refused.status, 400);
     assert!(refused.body.contains("still waiting"), "{}", refused.body);
-    let visit = common::follow(&fresh);
+    let visit = crate::common::follow(&fresh);
     assert_eq!(visit.status, 200, "{}", visit.body);
     let out = running.finish();
     let err = text(&out.stderr);

@@ -1,8 +1,6 @@
 //! `pipi token`, `status` and `logout`: the cache, read with no network, and forgotten.
 
-mod common;
-
-use common::{Bed, text};
+use crate::common::{Bed, text};
 use std::time::SystemTime;
 
 fn logged_in(bed: &Bed, args: &[&str]) {
@@ -385,7 +383,7 @@ fn a_token_handed_back_after_logout_keeps_its_real_end() {
     );
 
     // 20 s pass, for pipi and for the site.
-    common::age_file(&record, std::time::Duration::from_secs(20));
+    crate::common::age_file(&record, std::time::Duration::from_secs(20));
     bed.site.advance_clock(std::time::Duration::from_secs(20));
     let real_end = humantime::parse_rfc3339(first_end.as_str().unwrap()).unwrap()
         - std::time::Duration::from_secs(20);

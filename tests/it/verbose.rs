@@ -1,9 +1,7 @@
 //! Debug mode (`-v`, `-vv`, `PIPI_DEBUG`) logs each step on stderr and never a secret; colour
 //! shows on a terminal's stderr only, and never with `NO_COLOR`.
 
-mod common;
-
-use common::{BIN, Bed, text};
+use crate::common::{BIN, Bed, text};
 use pipi::emulator::{Fault, Generation};
 use std::process::{Output, Stdio};
 
@@ -54,9 +52,9 @@ fn login(bed: &Bed, args: &[&str]) -> (Output, String) {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let running = common::Running::new(child);
+    let running = crate::common::Running::new(child);
     let url = bed.opened_url(&running).expect("pipi opened no URL");
-    let visit = common::follow(&url);
+    let visit = crate::common::follow(&url);
     let out = running.finish();
     let auth_key = visit
         .url
@@ -188,7 +186,7 @@ fn without_the_flag_nothing_is_logged() {
 
 /// Runs pipi on a terminal (a pty from `script`) and returns what the terminal showed.
 fn on_a_terminal(bed: &Bed, args: &str, extra: &[(&str, &str)]) -> Option<String> {
-    let script = common::script_program("checking colour on a terminal")?;
+    let script = crate::common::script_program("checking colour on a terminal")?;
     let out = bed
         .command(script)
         .args(["-q", "-e", "-c", &format!("{BIN} {args}"), "/dev/null"])

@@ -2,12 +2,10 @@
 //! command line, and loaded in the real shells that are installed), the man page, the help.
 //!
 //! When the command line changes, regenerate the committed scripts with
-//! `PIPI_REGENERATE_COMPLETIONS=1 cargo test --test shell committed_completions`.
+//! `PIPI_REGENERATE_COMPLETIONS=1 cargo test --test it shell::committed_completions`.
 
-mod common;
-
+use crate::common::{BIN, text};
 use clap_complete::{Generator, Shell};
-use common::{BIN, text};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -55,7 +53,7 @@ fn subcommands(path: &[String]) -> Vec<String> {
 
 /// Where a program is installed; in CI, a missing one fails the test.
 fn installed(program: &str, skipped: &str) -> Option<PathBuf> {
-    common::required_program(program, skipped)
+    crate::common::required_program(program, skipped)
 }
 
 /// Runs a script in a shell from the repository's root, with a throwaway home.
@@ -100,7 +98,7 @@ fn committed_completions_match_the_command_line() {
     assert!(
         stale.is_empty(),
         "out of date with the command line: {stale:?}\n\
-         regenerate with: PIPI_REGENERATE_COMPLETIONS=1 cargo test --test shell committed_completions"
+         regenerate with: PIPI_REGENERATE_COMPLETIONS=1 cargo test --test it shell::committed_completions"
     );
 }
 

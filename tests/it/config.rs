@@ -1,9 +1,9 @@
 //! `pipi config` and `pipi profiles`: settings checked on the way into the config file, the
 //! secret kept out of sight, and every profile listed with who is logged in.
 
-mod common;
-
-use common::{Bed, Terminal, mode, text};
+#[cfg(unix)]
+use crate::common::mode;
+use crate::common::{Bed, Terminal, text};
 
 use std::process::Output;
 
@@ -38,6 +38,7 @@ fn a_profile_set_up_with_config_set_logs_in() {
     assert!(!err.contains(&secret), "{err}");
 
     let path = config_path(&bed);
+    #[cfg(unix)]
     assert_eq!(mode(&path), 0o600);
     assert_eq!(
         ok(&bed.run(&["config", "path"])),

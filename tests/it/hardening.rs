@@ -1,9 +1,7 @@
 //! What a hostile server, a tampered file or a careless environment cannot make pipi do:
 //! rewrite the terminal, steer a token or a secret elsewhere, or leak a secret to a browser.
 
-mod common;
-
-use common::{Bed, text};
+use crate::common::{Bed, text};
 use serde_json::Value;
 use std::io::{Read, Write};
 use std::net::TcpListener;
@@ -152,8 +150,7 @@ fn the_browser_gets_no_secret_in_its_environment() {
         ),
     )
     .unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&browser, std::fs::Permissions::from_mode(0o755)).unwrap();
+    crate::common::make_executable(&browser);
     bed.set("PIPI_BROWSER", browser.display().to_string());
     bed.set("PIPI_ACCESS_TOKEN", "0123456789abcdef0123456789abcdef");
     let login = bed.login(&[]);
@@ -246,8 +243,7 @@ fn browser_entries_separated_by_colons_are_tried_in_turn() {
         ),
     )
     .unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o755)).unwrap();
+    crate::common::make_executable(&program);
     bed.set(
         "PIPI_BROWSER",
         format!(
@@ -272,8 +268,7 @@ fn a_second_ctrl_c_during_demo_leaves_no_temporary_directory() {
         "#!/bin/sh\nkill -INT $PPID\nsleep 0.3\nkill -INT $PPID\nsleep 2\n",
     )
     .unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&browser, std::fs::Permissions::from_mode(0o755)).unwrap();
+    crate::common::make_executable(&browser);
     bed.set("PIPI_BROWSER", browser.display().to_string());
     let out = bed.run(&["demo"]);
     assert_eq!(out.status.code(), Some(130), "{}", text(&out.stderr));

@@ -4,9 +4,7 @@
 //! after it), exit 1, never panic, print nothing on stdout, and leave the cached token as
 //! it was.
 
-mod common;
-
-use common::{Bed, text};
+use crate::common::{Bed, text};
 use pipi::emulator::Fault;
 use std::time::{Duration, Instant};
 
