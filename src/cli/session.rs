@@ -462,7 +462,7 @@ pub fn say_logged_in(done: &LoggedIn, profile: &str) {
     // contains can rewrite this line, the one that tells the person who logged in.
     let mut line = format!(
         "Logged in as {} on {}",
-        output::outside(&done.display_name()),
+        output::escape_untrusted(&done.display_name()),
         pipi::site_label(&done.token.base_url)
     );
     if profile != super::settings::DEFAULT_PROFILE {

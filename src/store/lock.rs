@@ -8,14 +8,14 @@
 //! `kill -9`, so a crash never leaves the file locked. The lock file itself stays: removing
 //! it would let a third writer lock a new file while the second still holds the old one.
 
-use super::atomic::{create_private_dir, patiently};
+use super::atomic::{create_private_dir, retry_while_short_of_descriptors};
 use anyhow::{Context, Result, bail};
 use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-/// How long to wait for another pipi to finish its change. A change takes milliseconds;
-/// a lock held longer belongs to a process that is stuck, and the person should hear so.
+/// How long to wait for another pipi to finish its change. A change is short; a lock held
+/// this long belongs to a process that is stuck, and the person should hear so.
 pub(crate) const PATIENCE: Duration = Duration::from_secs(10);
 
 /// The lock on one file, released when dropped.
@@ -54,7 +54,7 @@ pub(crate) fn lock_within(
             (rustix::fs::OFlags::NONBLOCK | rustix::fs::OFlags::NOFOLLOW).bits() as i32,
         );
     }
-    let file = match patiently(|| options.open(&path)) {
+    let file = match retry_while_short_of_descriptors(|| options.open(&path)) {
         Ok(file) => file,
         Err(_) if is_link(&path) => {
             return Err(crate::error::hinted(
@@ -85,7 +85,7 @@ pub(crate) fn lock_within(
                     waiting = true;
                     on_wait();
                 }
-                // A change takes milliseconds; a login held by another run takes seconds.
+                // A change is short; a login held by another run lasts as long as the person takes.
                 let pause = if started.elapsed() < Duration::from_secs(1) {
                     5
                 } else {

@@ -86,7 +86,11 @@ fn list(locations: &Locations, flags: &Flags, show_secrets: bool) -> Result<()> 
                 // One setting a line, whatever the value holds: a line feed in it would
                 // read as another setting, an escape sequence would act on the terminal.
                 // `config get` prints the value exactly.
-                text.push_str(&format!("{} = {}\n", setting.name, ui::outside(&value)));
+                text.push_str(&format!(
+                    "{} = {}\n",
+                    setting.name,
+                    ui::escape_untrusted(&value)
+                ));
                 note_environment(setting);
             }
         }
@@ -179,7 +183,7 @@ fn set(locations: &Locations, setting: &Setting, value: Option<&str>) -> Result<
     };
     ui::say(&format!(
         "Set {name} = {} for profile '{profile}' in {}.",
-        ui::outside(&shown),
+        ui::escape_untrusted(&shown),
         locations.config_path.display()
     ));
     note_environment(setting);

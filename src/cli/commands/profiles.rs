@@ -40,7 +40,7 @@ pub fn run(locations: &Locations, args: &ProfilesArgs) -> Result<ExitCode> {
             }
             Err(invalid) => ui::warn(&format!(
                 "ignoring the table [{}] of {}: {}",
-                ui::outside(name),
+                ui::escape_untrusted(name),
                 locations.config_path.display(),
                 invalid.message
             )),
@@ -163,7 +163,7 @@ fn table(rows: &[Row]) -> String {
                 row.account().unwrap_or_else(|| "-".to_string()),
                 row.state.clone(),
             ]
-            .map(|cell| ui::outside(&pipi::redact::redact(&cell)))
+            .map(|cell| ui::escape_untrusted(&pipi::redact::redact(&cell)))
         })
         .collect();
     let header = ["  PROFILE", "SITE", "ACCOUNT", "TOKEN"].map(str::to_string);

@@ -98,7 +98,7 @@ fn say_status(settings: &Settings, report: &Report, now: SystemTime) {
     if !report.user.is_null() {
         ui::say(&format!(
             "  account: {}",
-            ui::outside(&pipi::display_name(&report.user))
+            ui::escape_untrusted(&pipi::display_name(&report.user))
         ));
     }
     match (report.source, report.expires_at) {
