@@ -157,7 +157,7 @@ pub fn current_token(settings: &Settings) -> anyhow::Result<CurrentToken> {
     if let Some(token) = env_token(settings)? {
         return Ok(CurrentToken {
             token: token.clone(),
-            base_url: settings.base_url()?,
+            base_url: settings.base_url()?.to_string(),
             cached: None,
         });
     }
@@ -194,7 +194,7 @@ pub fn cached_site(settings: &Settings, cached: &CachedToken) -> anyhow::Result<
             profile,
         )
     })?;
-    if settings.base_url_raw.source == Source::Default {
+    if settings.base_url.source == Source::Default {
         return Ok(site);
     }
     let wanted = settings.base_url()?;
@@ -204,7 +204,7 @@ pub fn cached_site(settings: &Settings, cached: &CachedToken) -> anyhow::Result<
             profile,
         ));
     }
-    Ok(wanted)
+    Ok(site)
 }
 
 /// A login set up from the settings: site, app, redirect URL, lifetimes and the profile's

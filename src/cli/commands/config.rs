@@ -164,14 +164,16 @@ fn set(locations: &Locations, setting: &Setting, value: Option<&str>) -> Result<
         }
     };
     // A value given on the command line that cannot be is a usage error (exit 2).
-    let checked = (setting.check)(raw).map_err(|e| error::usage(e.message, e.hint))?;
+    let checked = setting
+        .check(raw)
+        .map_err(|e| error::usage(e.message, e.hint))?;
     for warning in &checked.warnings {
         ui::warn(warning);
     }
     let mut file = EditableConfig::load(&locations.config_path, &table::config_keys())?;
     match &checked.value {
         Value::Text(text) => file.set_text(profile, name, text)?,
-        Value::Number(n) => {
+        Value::Seconds(n) => {
             file.set_number(profile, name, i64::try_from(*n).unwrap_or(i64::MAX))?
         }
     }

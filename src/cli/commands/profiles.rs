@@ -34,7 +34,7 @@ pub fn run(locations: &Locations, args: &ProfilesArgs) -> Result<ExitCode> {
     // (`../x`, `/etc/y`) is said and left out, never opened.
     let mut names: BTreeSet<String> = BTreeSet::new();
     for name in file.profiles.keys() {
-        match (table::PROFILE.check)(name) {
+        match table::PROFILE.check(name) {
             Ok(_) => {
                 names.insert(name.clone());
             }
@@ -82,7 +82,7 @@ fn cached_profiles(cache_dir: &Path) -> Vec<String> {
                 .to_str()?
                 .strip_suffix(".json")?
                 .to_string();
-            (table::PROFILE.check)(&name).is_ok().then_some(name)
+            table::PROFILE.check(&name).is_ok().then_some(name)
         })
         .collect()
 }

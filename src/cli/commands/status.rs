@@ -18,7 +18,7 @@ pub fn run(settings: &Settings, args: &StatusArgs) -> Result<ExitCode> {
     let report = if session::env_token(settings)?.is_some() {
         Report {
             logged_in: true,
-            base_url: settings.base_url()?,
+            base_url: settings.base_url()?.to_string(),
             source: "PIPI_ACCESS_TOKEN",
             expires_at: None,
             seconds_left: None,
@@ -29,9 +29,7 @@ pub fn run(settings: &Settings, args: &StatusArgs) -> Result<ExitCode> {
         let cached = session::load_or_warn(&session::token_cache(settings));
         let not_logged_in = |reason: Option<String>| Report {
             logged_in: false,
-            base_url: settings
-                .base_url()
-                .unwrap_or_else(|_| settings.base_url_raw.value.clone()),
+            base_url: settings.base_url_shown().to_string(),
             source: "none",
             expires_at: None,
             seconds_left: None,

@@ -74,7 +74,7 @@ fn run_within(command: &str, source: &str, limit: Duration) -> Result<Secret> {
     let first = text.lines().next().unwrap_or_default().trim();
     // Remembered at once, so that it is masked in any message, the ones below included.
     let secret = Secret::new(first);
-    match (table::APP_SECRET.check)(first) {
+    match table::APP_SECRET.check(first) {
         Ok(checked) => {
             for warning in checked.warnings {
                 output::warn(&format!("from the app-secret command: {warning}"));
