@@ -213,7 +213,7 @@ pub fn login(settings: &Settings) -> anyhow::Result<Login<'static>> {
     let base_url = settings.base_url()?;
     let (app_id, app_secret) = settings.app_credentials()?;
     Ok(
-        Login::new(&base_url, app_id, app_secret, settings.redirect_url()?)
+        Login::new(base_url, app_id, app_secret, settings.redirect_url()?)
             .http_timeout(settings.http_timeout)
             .token_ttl(settings.token_ttl.value)
             .cache(token_cache(settings))
