@@ -139,7 +139,7 @@ pub const APP_SECRET: &Setting = &Setting {
     env: "PIPI_APP_SECRET",
     in_config: true,
     default: None,
-    about: "the app's secret (never a flag: ps and the shell's\nhistory would show it)",
+    about: "the app's secret (never a flag: ps and the shell's history would show it)",
     example: "(leave it out, and type or pipe it in)",
     secret: true,
     check: Check::Text(check_app_secret),
@@ -151,7 +151,7 @@ pub const APP_SECRET_COMMAND: &Setting = &Setting {
     env: "PIPI_APP_SECRET_COMMAND",
     in_config: true,
     default: None,
-    about: "a command that prints the app secret (a password\nmanager), run by sh -c when a login needs it;\napp-secret wins over it at the same level",
+    about: "a command that prints the app secret (a password manager), run by sh -c when a login needs it; app-secret wins over it at the same level",
     example: "'pass show pipichat/app-secret'",
     secret: false,
     check: Check::Text(check_command),
@@ -187,7 +187,7 @@ pub const ACCESS_TOKEN: &Setting = &Setting {
     env: "PIPI_ACCESS_TOKEN",
     in_config: false,
     default: None,
-    about: "a token to use instead of the cache (whoami, token,\nstatus, api)",
+    about: "a token to use instead of the cache (whoami, token, status, api)",
     example: "0123456789abcdef0123456789abcdef",
     secret: true,
     check: Check::Text(any_text),
@@ -199,7 +199,7 @@ pub const BROWSER: &Setting = &Setting {
     env: "PIPI_BROWSER",
     in_config: false,
     default: None,
-    about: "commands that open the login page, separated\nby ':' and tried in turn (the URL replaces %s\nor is appended); else BROWSER",
+    about: "commands that open the login page, separated by ':' and tried in turn (the URL replaces %s or is appended); else BROWSER",
     example: "firefox",
     secret: false,
     check: Check::Text(any_text),
@@ -235,7 +235,7 @@ pub const HTTP_TIMEOUT: &Setting = &Setting {
     env: "PIPI_HTTP_TIMEOUT",
     in_config: false,
     default: Some("30"),
-    about: "seconds each request to the site may take, its whole\nanswer included",
+    about: "seconds each request to the site may take, its whole answer included",
     example: "30",
     secret: false,
     check: Check::Seconds(check_seconds),
@@ -247,7 +247,7 @@ pub const DEBUG: &Setting = &Setting {
     env: "PIPI_DEBUG",
     in_config: false,
     default: None,
-    about: "1 logs each step on stderr as -v does, 2 as -vv;\nsecrets are always redacted",
+    about: "1 logs each step on stderr as -v does, 2 as -vv; secrets are always redacted",
     example: "1",
     secret: false,
     check: Check::Text(any_text),
@@ -298,30 +298,10 @@ pub fn by_config_key(key: &str) -> Option<&'static Setting> {
     config_settings().find(|s| s.name == key)
 }
 
-/// The columns `--help` has for a setting's text, right of the longest variable's name:
-/// 80, less an indent of 2 and the name with 2 spaces after it.
-pub const TEXT_WIDTH: usize = {
-    let mut longest = 0;
-    let mut i = 0;
-    while i < SETTINGS.len() {
-        if SETTINGS[i].env.len() > longest {
-            longest = SETTINGS[i].env.len();
-        }
-        i += 1;
-    }
-    80 - 2 - longest - 2
-};
-
 impl Setting {
     /// What it does, with its default, for `--help` and the man page.
     pub fn describe(&self) -> String {
-        let last_line = self.about.rsplit('\n').next().unwrap_or_default();
         match self.default {
-            Some(default)
-                if last_line.len() + " [default: ]".len() + default.len() > TEXT_WIDTH =>
-            {
-                format!("{}\n[default: {default}]", self.about)
-            }
             Some(default) => format!("{} [default: {default}]", self.about),
             None => self.about.to_string(),
         }
@@ -499,6 +479,13 @@ mod tests {
 
     fn text(checked: Result<Checked<String>, Invalid>) -> String {
         checked.unwrap().value
+    }
+
+    #[test]
+    fn texts_are_one_line_each_for_the_help_to_wrap() {
+        for setting in SETTINGS {
+            assert!(!setting.about.contains('\n'), "{}", setting.name);
+        }
     }
 
     #[test]
