@@ -40,40 +40,7 @@ pub(crate) fn lock_within(
     on_wait: &mut dyn FnMut(),
 ) -> Result<FileLock> {
     let path = lock_path(target);
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        create_private_dir(dir)?;
-    }
-    let mut options = OpenOptions::new();
-    options.read(true).write(true).create(true).truncate(false);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        // Private like the files it guards, never a wait on a FIFO left in its place, and
-        // never created or opened through a link.
-        options.mode(0o600).custom_flags(
-            (rustix::fs::OFlags::NONBLOCK | rustix::fs::OFlags::NOFOLLOW).bits() as i32,
-        );
-    }
-    let file = match retry_while_short_of_descriptors(|| options.open(&path)) {
-        Ok(file) => file,
-        Err(_) if is_link(&path) => {
-            return Err(crate::error::hinted(
-                format!(
-                    "the lock file {} is a symbolic link; pipi makes its lock files itself \
-                     and never opens one through a link",
-                    path.display()
-                ),
-                format!("remove the link: rm '{}'", path.display()),
-            ));
-        }
-        Err(e) => {
-            return Err(e)
-                .with_context(|| format!("failed to open the lock file {}", path.display()));
-        }
-    };
-    if !file.metadata().is_ok_and(|m| m.is_file()) {
-        bail!("the lock file {} is not a regular file", path.display());
-    }
+    let file = open_lock_file(&path)?;
     let started = Instant::now();
     let deadline = started.checked_add(patience).unwrap_or(started);
     let mut waiting = false;
@@ -103,6 +70,45 @@ pub(crate) fn lock_within(
             }
         }
     }
+}
+
+/// Opens the lock file at `path`, made if missing: a regular file, private like the files
+/// it guards, never a wait on a FIFO left in its place, and never created or opened
+/// through a link.
+fn open_lock_file(path: &Path) -> Result<File> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        create_private_dir(dir)?;
+    }
+    let mut options = OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600).custom_flags(
+            (rustix::fs::OFlags::NONBLOCK | rustix::fs::OFlags::NOFOLLOW).bits() as i32,
+        );
+    }
+    let file = match retry_while_short_of_descriptors(|| options.open(path)) {
+        Ok(file) => file,
+        Err(_) if is_link(path) => {
+            return Err(crate::error::hinted(
+                format!(
+                    "the lock file {} is a symbolic link; pipi makes its lock files itself \
+                     and never opens one through a link",
+                    path.display()
+                ),
+                format!("remove the link: rm '{}'", path.display()),
+            ));
+        }
+        Err(e) => {
+            return Err(e)
+                .with_context(|| format!("failed to open the lock file {}", path.display()));
+        }
+    };
+    if !file.metadata().is_ok_and(|m| m.is_file()) {
+        bail!("the lock file {} is not a regular file", path.display());
+    }
+    Ok(file)
 }
 
 fn is_link(path: &Path) -> bool {
