@@ -200,18 +200,13 @@ impl Settings {
         let checker = Checker {
             profile: &profile.value,
             config_path: &config_path,
+            conf,
+            env,
         };
-        let found =
-            |setting, flag| pick(setting, flag, conf, env).unwrap_or_else(|| default(setting));
-        let seconds_problem = format!(
-            "is not a whole number of seconds from 1 to {}",
-            table::MAX_SECONDS
-        );
-
         let base_url = checker.usable(
             table::BASE_URL,
             table::check_base_url,
-            found(table::BASE_URL, flags.base_url.clone()),
+            checker.found(table::BASE_URL, flags.base_url.clone()),
             "is not a usable site address",
         );
         let app_id = pick(table::APP_ID, None, conf, env)
@@ -219,26 +214,11 @@ impl Settings {
         let redirect_url = checker.usable(
             table::REDIRECT_URL,
             table::check_redirect_url,
-            found(table::REDIRECT_URL, None),
+            checker.found(table::REDIRECT_URL, None),
             "is not a usable redirect URL",
         );
-        let token_ttl = checker
-            .usable(
-                table::TOKEN_TTL,
-                table::check_token_ttl,
-                found(table::TOKEN_TTL, None),
-                &seconds_problem,
-            )
-            .transpose()?;
-        let http_timeout = checker
-            .usable(
-                table::HTTP_TIMEOUT,
-                table::check_seconds,
-                found(table::HTTP_TIMEOUT, None),
-                &seconds_problem,
-            )
-            .transpose()?
-            .value;
+        let token_ttl = checker.seconds(table::TOKEN_TTL, table::check_token_ttl)?;
+        let http_timeout = checker.seconds(table::HTTP_TIMEOUT, table::check_seconds)?;
 
         Ok(Settings {
             secret_site: secret_site(conf),
@@ -251,7 +231,7 @@ impl Settings {
             env_token: env(table::ACCESS_TOKEN.env).map(Secret::new),
             config_path,
             cache_dir,
-            http_timeout,
+            http_timeout: http_timeout.value,
         })
     }
 
@@ -429,13 +409,35 @@ fn shown(setting: &Sourced<Usable<String>>) -> Sourced<&str> {
     }
 }
 
-/// Checks settings against the table, for one profile of one config file.
+/// Finds settings and checks them against the table, for one profile of one config file.
 struct Checker<'a> {
     profile: &'a str,
     config_path: &'a std::path::Path,
+    conf: Option<&'a ConfigProfile>,
+    env: EnvLookup<'a>,
 }
 
 impl Checker<'_> {
+    /// A setting's value from the flag, the environment or the config file, else its
+    /// default.
+    fn found(&self, setting: &'static Setting, flag: Option<String>) -> Sourced<String> {
+        pick(setting, flag, self.conf, self.env).unwrap_or_else(|| default(setting))
+    }
+
+    /// A number of seconds, which every command needs: a bad one stops the run here.
+    fn seconds(
+        &self,
+        setting: &'static Setting,
+        check: fn(&str) -> Result<table::Checked<Duration>, table::Invalid>,
+    ) -> Result<Sourced<Duration>> {
+        let problem = format!(
+            "is not a whole number of seconds from 1 to {}",
+            table::MAX_SECONDS
+        );
+        self.usable(setting, check, self.found(setting, None), &problem)
+            .transpose()
+    }
+
     /// A value checked by `check`, its setting's check in the table. An error about a
     /// value from the config file says `problem` and names the key, never the value; one
     /// from elsewhere says where it came from.
