@@ -68,14 +68,6 @@ impl Unusable {
     }
 }
 
-/// The site a config file's table binds its app secret to: its base-url, as written and,
-/// if it passes its check, in its one spelling.
-#[derive(Debug)]
-pub struct SecretSite {
-    pub written: String,
-    pub checked: Option<String>,
-}
-
 /// The flags that can override settings, as given on the command line.
 #[derive(Debug, Default, Clone)]
 pub struct Flags {
@@ -91,8 +83,9 @@ pub struct Settings {
     pub app_id: Option<Sourced<Usable<String>>>,
     pub app_secret: Option<Sourced<AppSecret>>,
     /// The base URL the config file gives the profile alongside its app secret (or the
-    /// command that gives it): the one site that secret may be sent to.
-    pub secret_site: Option<SecretSite>,
+    /// command that gives it): the one site that secret may be sent to. In its one spelling,
+    /// or as written when it fails its check.
+    pub secret_site: Option<std::result::Result<String, String>>,
     pub redirect_url: Sourced<Usable<String>>,
     pub token_ttl: Sourced<Duration>,
     /// `PIPI_ACCESS_TOKEN`: used instead of the cache by whoami, token and status.
@@ -354,10 +347,10 @@ impl Settings {
             return Ok(());
         }
         let wanted = self.base_url()?;
-        if bound.checked.as_deref() == Some(wanted) {
-            return Ok(());
-        }
-        let bound = &bound.written;
+        let bound = match bound {
+            Ok(site) if site == wanted => return Ok(()),
+            Ok(site) | Err(site) => site,
+        };
         let profile = self.profile();
         Err(exit::usage(
             format!(
@@ -377,7 +370,7 @@ impl Settings {
 
 /// The site the config file's table binds its app secret (or secret command) to, if it
 /// holds both.
-fn secret_site(conf: Option<&ConfigProfile>) -> Option<SecretSite> {
+fn secret_site(conf: Option<&ConfigProfile>) -> Option<std::result::Result<String, String>> {
     let in_file = |setting: &Setting| {
         conf.and_then(|c| c.get(setting.name))
             .filter(|v| !v.is_empty())
@@ -386,8 +379,11 @@ fn secret_site(conf: Option<&ConfigProfile>) -> Option<SecretSite> {
     let written = in_file(table::APP_SECRET)
         .or_else(|| in_file(table::APP_SECRET_COMMAND))
         .and(in_file(table::BASE_URL))?;
-    let checked = table::check_base_url(&written).ok().map(|c| c.value);
-    Some(SecretSite { written, checked })
+    Some(
+        table::check_base_url(&written)
+            .map(|c| c.value)
+            .map_err(|_| written),
+    )
 }
 
 /// A setting's value, or the error that it failed its check.
@@ -434,8 +430,12 @@ impl Checker<'_> {
             "is not a whole number of seconds from 1 to {}",
             table::MAX_SECONDS
         );
-        self.usable(setting, check, self.found(setting, None), &problem)
-            .transpose()
+        let checked = self.usable(setting, check, self.found(setting, None), &problem);
+        let value = checked.value.map_err(|unusable| unusable.error())?;
+        Ok(Sourced {
+            value,
+            source: checked.source,
+        })
     }
 
     /// A value checked by `check`, its setting's check in the table. An error about a
@@ -468,19 +468,6 @@ impl Checker<'_> {
         Sourced {
             value,
             source: raw.source,
-        }
-    }
-}
-
-impl<T> Sourced<Usable<T>> {
-    /// The value, or the error that it failed its check.
-    fn transpose(self) -> Result<Sourced<T>> {
-        match self.value {
-            Ok(value) => Ok(Sourced {
-                value,
-                source: self.source,
-            }),
-            Err(unusable) => Err(unusable.error()),
         }
     }
 }
