@@ -56,7 +56,7 @@ pub type Usable<T> = Result<T, Unusable>;
 #[derive(Debug, Clone)]
 pub struct Unusable {
     /// The value as it was written, for `status` to show.
-    pub written: String,
+    written: String,
     message: String,
     hint: String,
 }
