@@ -14,17 +14,47 @@ pub fn environment() -> Vec<(&'static str, String)> {
     SETTINGS.iter().map(|s| (s.env, s.describe())).collect()
 }
 
-/// A two-column list for `--help`, continuation lines indented under the text.
+/// A two-column list for `--help`, 80 columns wide, its text wrapped and continuation
+/// lines indented under it. Clap leaves the help's closing part as it is given: it wraps
+/// its own columns only.
 fn columns<T: AsRef<str>>(rows: &[(&str, T)]) -> String {
     let width = rows.iter().map(|(name, _)| name.len()).max().unwrap_or(0) + 2;
     let mut text = String::new();
     for (name, meaning) in rows {
-        for (i, line) in meaning.as_ref().split('\n').enumerate() {
+        for (i, line) in wrap(meaning.as_ref(), 80 - 2 - width).iter().enumerate() {
             let first = if i == 0 { *name } else { "" };
             text.push_str(&format!("  {first:<width$}{line}\n"));
         }
     }
     text
+}
+
+/// `text` in lines of at most `width` columns, broken between words; a `[default: ...]`
+/// stays whole.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    for paragraph in text.split('\n') {
+        let mut line = String::new();
+        let mut rest = paragraph;
+        while !rest.is_empty() {
+            let end = if rest.starts_with("[default:") {
+                rest.find(']').map_or(rest.len(), |i| i + 1)
+            } else {
+                rest.find(' ').unwrap_or(rest.len())
+            };
+            let word = &rest[..end];
+            rest = rest[end..].trim_start_matches(' ');
+            if !line.is_empty() && line.len() + 1 + word.len() > width {
+                lines.push(std::mem::take(&mut line));
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+        lines.push(line);
+    }
+    lines
 }
 
 /// The top-level help's closing part: exit codes and environment variables.
@@ -617,6 +647,34 @@ mod tests {
     #[test]
     fn the_cli_is_well_formed() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn the_environment_list_fits_80_columns() {
+        let help = after_help();
+        for line in help.lines() {
+            assert!(line.len() <= 80, "{line}");
+        }
+        assert!(
+            help.contains("[default: http://127.0.0.1:8765/callback]"),
+            "{help}"
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn wrapping_keeps_every_word_in_order_within_the_width(
+            words in proptest::collection::vec("[a-z]{1,12}", 0..40),
+            width in 12usize..60,
+        ) {
+            let text = words.join(" ");
+            let lines = wrap(&text, width);
+            let joined = lines.join(" ");
+            proptest::prop_assert_eq!(joined.trim(), text.as_str());
+            for line in &lines {
+                proptest::prop_assert!(line.len() <= width, "{:?}", line);
+            }
+        }
     }
 
     #[test]

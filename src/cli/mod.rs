@@ -78,7 +78,7 @@ pub fn main() -> ExitCode {
 }
 
 /// The command line, parsed. The help's footer (exit codes, environment) is only built when
-/// help may be shown: formatting it is a sixth of what `pipi token` does otherwise.
+/// help may be shown, so that a command that prints no help does not pay for it.
 fn parse() -> Result<Cli, clap::Error> {
     use clap::{CommandFactory, FromArgMatches};
     let mut command = Cli::command();
@@ -98,7 +98,7 @@ fn parse() -> Result<Cli, clap::Error> {
         })
         .map_err(|e| e.format(&mut command));
     // Both live until pipi ends, which frees everything at once: taking them apart piece by
-    // piece would cost a tenth of what `pipi token` does.
+    // piece would be work for nothing.
     std::mem::forget(matches);
     std::mem::forget(command);
     cli
@@ -131,11 +131,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Api(Deferred(args)) => api::run(&settings(&flags)?, &args),
         // The emulator commands stand apart from the person's settings and files.
         Command::Mock(Apart(args)) => {
-            stands_apart(&flags, "mock")?;
+            refuse_site_flags(&flags, "mock")?;
             mock::run(&args)
         }
         Command::Demo(Apart(args)) => {
-            stands_apart(&flags, "demo")?;
+            refuse_site_flags(&flags, "demo")?;
             demo::run(&args)
         }
     }
@@ -144,7 +144,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
 /// `pipi mock` is the site and `pipi demo` brings its own: a profile or a base URL given
 /// before their name would be ignored, so it is refused rather than silently dropped. After
 /// their name clap refuses them, as they are not theirs.
-fn stands_apart(flags: &Flags, command: &str) -> Result<()> {
+fn refuse_site_flags(flags: &Flags, command: &str) -> Result<()> {
     let given: Vec<&str> = [
         flags.profile.as_ref().map(|_| "--profile"),
         flags.base_url.as_ref().map(|_| "--base-url"),

@@ -101,7 +101,7 @@ fn needs_escape(c: char, breaks: Breaks) -> bool {
 
 /// Text from outside (a name, a message) made safe to put in one of pipi's sentences: on
 /// one line, and without anything a terminal would act on.
-pub fn outside(text: &str) -> String {
+pub fn escape_untrusted(text: &str) -> String {
     escape(text, Breaks::Escape)
 }
 
@@ -271,13 +271,16 @@ mod tests {
     #[test]
     fn controls_from_outside_are_shown_not_obeyed() {
         let name = "\u{1b}[2K\rLogged in as Victim";
-        assert_eq!(outside(name), "\\x1b[2K\\rLogged in as Victim");
-        assert_eq!(outside("\u{1b}]0;pwned\u{7}"), "\\x1b]0;pwned\\x07");
+        assert_eq!(escape_untrusted(name), "\\x1b[2K\\rLogged in as Victim");
         assert_eq!(
-            outside("a\u{202e}b\u{2066}c\u{9b}d\u{7f}"),
+            escape_untrusted("\u{1b}]0;pwned\u{7}"),
+            "\\x1b]0;pwned\\x07"
+        );
+        assert_eq!(
+            escape_untrusted("a\u{202e}b\u{2066}c\u{9b}d\u{7f}"),
             "a\\u{202e}b\\u{2066}c\\u{9b}d\\x7f"
         );
-        assert_eq!(outside("two\nlines\tx"), "two\\nlines\\tx");
+        assert_eq!(escape_untrusted("two\nlines\tx"), "two\\nlines\\tx");
         assert_eq!(escape("two\nlines", Breaks::Keep), "two\nlines");
         // Text without controls is left as it is, accents, scripts and emoji included.
         for plain in [
@@ -287,7 +290,7 @@ mod tests {
             "🔑 C:\\path",
             "",
         ] {
-            assert_eq!(outside(plain), plain);
+            assert_eq!(escape_untrusted(plain), plain);
         }
     }
 
@@ -339,7 +342,7 @@ mod tests {
 
             #[test]
             fn escaped_text_has_nothing_a_terminal_acts_on(text in mixed()) {
-                let one_line = outside(&text);
+                let one_line = escape_untrusted(&text);
                 prop_assert!(!one_line.chars().any(|c| needs_escape(c, Breaks::Escape)));
                 let kept = escape(&text, Breaks::Keep);
                 prop_assert!(!kept.chars().any(|c| needs_escape(c, Breaks::Keep)));
@@ -350,7 +353,7 @@ mod tests {
 
             #[test]
             fn escaping_shows_what_was_there(text in mixed().prop_filter("no backslash", |t| !t.contains('\\'))) {
-                prop_assert_eq!(unescape(&outside(&text)), text.clone());
+                prop_assert_eq!(unescape(&escape_untrusted(&text)), text.clone());
                 prop_assert_eq!(unescape(&escape(&text, Breaks::Keep)), text);
             }
         }

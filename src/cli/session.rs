@@ -157,7 +157,7 @@ pub fn current_token(settings: &Settings) -> anyhow::Result<CurrentToken> {
     if let Some(token) = env_token(settings)? {
         return Ok(CurrentToken {
             token: token.clone(),
-            base_url: settings.base_url()?,
+            base_url: settings.base_url()?.to_string(),
             cached: None,
         });
     }
@@ -194,7 +194,7 @@ pub fn cached_site(settings: &Settings, cached: &CachedToken) -> anyhow::Result<
             profile,
         )
     })?;
-    if settings.base_url_raw.source == Source::Default {
+    if settings.base_url.source == Source::Default {
         return Ok(site);
     }
     let wanted = settings.base_url()?;
@@ -204,7 +204,7 @@ pub fn cached_site(settings: &Settings, cached: &CachedToken) -> anyhow::Result<
             profile,
         ));
     }
-    Ok(wanted)
+    Ok(site)
 }
 
 /// A login set up from the settings: site, app, redirect URL, lifetimes and the profile's
@@ -213,7 +213,7 @@ pub fn login(settings: &Settings) -> anyhow::Result<Login<'static>> {
     let base_url = settings.base_url()?;
     let (app_id, app_secret) = settings.app_credentials()?;
     Ok(
-        Login::new(&base_url, app_id, app_secret, settings.redirect_url()?)
+        Login::new(base_url, app_id, app_secret, settings.redirect_url()?)
             .http_timeout(settings.http_timeout)
             .token_ttl(settings.token_ttl.value)
             .cache(token_cache(settings))
@@ -285,21 +285,8 @@ pub fn live_token(
     if settings.env_token.is_some() {
         return current_token(settings);
     }
+    check_min_left(min_left, settings.token_ttl.value)?;
     let profile = settings.profile();
-    let ttl = settings.token_ttl.value;
-    if min_left >= ttl {
-        return Err(super::exit::usage(
-            format!(
-                "--min-left {}s is not less than a token's lifetime ({}s, token-ttl): no token would ever do",
-                min_left.as_secs(),
-                ttl.as_secs()
-            ),
-            format!(
-                "give a number of seconds below {}, such as 10",
-                ttl.as_secs()
-            ),
-        ));
-    }
     let cache = token_cache(settings);
     // A first look without the lock: a good token cached is the common case, and needs
     // neither a lock file nor a wait.
@@ -327,9 +314,46 @@ pub fn live_token(
         log::debug!("another run logged in meanwhile: its token is used");
         return Ok(found);
     }
-    let now = SystemTime::now();
     let usable = cached.as_ref().filter(|c| cached_site(settings, c).is_ok());
-    match usable.map(|c| TokenState::of(c, now)) {
+    let state = usable.map(|c| TokenState::of(c, SystemTime::now()));
+    wait_out_or_say_why(state, min_left, profile)?;
+    let done = log_in()?;
+    say_logged_in(&done, profile);
+    check_new_token_lives(&done, min_left)?;
+    Ok(CurrentToken {
+        token: done.token.access_token.clone(),
+        base_url: done.token.base_url.clone(),
+        cached: Some(done.token),
+    })
+}
+
+/// Refuses a `--min-left` that no token of this lifetime could meet (exit 2).
+fn check_min_left(min_left: Duration, ttl: Duration) -> anyhow::Result<()> {
+    if min_left < ttl {
+        return Ok(());
+    }
+    Err(super::exit::usage(
+        format!(
+            "--min-left {}s is not less than a token's lifetime ({}s, token-ttl): no token would ever do",
+            min_left.as_secs(),
+            ttl.as_secs()
+        ),
+        format!(
+            "give a number of seconds below {}, such as 10",
+            ttl.as_secs()
+        ),
+    ))
+}
+
+/// Before a login in place of the cached token (in `state`, if there is one for the site):
+/// a token alive but too short-lived is waited out, since the site hands it back until it
+/// expires, unless that takes longer than [`MAX_WAIT`]; otherwise says why pipi logs in.
+fn wait_out_or_say_why(
+    state: Option<TokenState>,
+    min_left: Duration,
+    profile: &str,
+) -> anyhow::Result<()> {
+    match state {
         Some(TokenState::Live { left }) => {
             // A second past the local expiry: the site dated the token a moment before pipi
             // got it, so it is gone on the site's clock by then too.
@@ -366,27 +390,27 @@ pub fn live_token(
         }
         None => output::say(&format!("Not logged in (profile '{profile}'): logging in.")),
     }
-    let done = log_in()?;
-    say_logged_in(&done, profile);
+    Ok(())
+}
+
+/// Refuses a new token that lives less than `min_left`: the site handed back one it had
+/// issued before.
+fn check_new_token_lives(done: &LoggedIn, min_left: Duration) -> anyhow::Result<()> {
     let left = done.token.time_left(SystemTime::now()).unwrap_or_default();
-    if left < min_left {
-        return Err(super::exit::hinted(
-            format!(
-                "the new token has only {} left, less than {}",
-                output::duration(left),
-                output::duration(min_left)
-            ),
-            format!(
-                "the site handed back a token it had issued before; run it again in {}, or with a smaller --min-left",
-                output::duration(Duration::from_secs(left.as_secs() + 1))
-            ),
-        ));
+    if left >= min_left {
+        return Ok(());
     }
-    Ok(CurrentToken {
-        token: done.token.access_token.clone(),
-        base_url: done.token.base_url.clone(),
-        cached: Some(done.token),
-    })
+    Err(super::exit::hinted(
+        format!(
+            "the new token has only {} left, less than {}",
+            output::duration(left),
+            output::duration(min_left)
+        ),
+        format!(
+            "the site handed back a token it had issued before; run it again in {}, or with a smaller --min-left",
+            output::duration(Duration::from_secs(left.as_secs() + 1))
+        ),
+    ))
 }
 
 /// The cached token, when it is for the site in use and has at least `min_left` to live.
@@ -462,7 +486,7 @@ pub fn say_logged_in(done: &LoggedIn, profile: &str) {
     // contains can rewrite this line, the one that tells the person who logged in.
     let mut line = format!(
         "Logged in as {} on {}",
-        output::outside(&done.display_name()),
+        output::escape_untrusted(&done.display_name()),
         pipi::site_label(&done.token.base_url)
     );
     if profile != super::settings::DEFAULT_PROFILE {

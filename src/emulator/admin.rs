@@ -41,18 +41,28 @@ pub(crate) fn answer(site: &Site, request: &Request) -> Response {
             _ => not_allowed("GET"),
         };
     }
-    if let Some(refusal) = refuse_from_a_web_page(&site.config.admin, request) {
+    if let Some(refusal) = refuse(site, request) {
         return refusal;
     }
-    if let Some(refusal) = refuse_unauthorized(&site.config.admin, request) {
-        return refusal;
-    }
-    if request.body.len() > MAX_ADMIN_BODY {
-        return bad_request(&format!(
-            "the body is {} bytes, over the admin API's limit of {MAX_ADMIN_BODY}",
-            request.body.len()
-        ));
-    }
+    dispatch(site, request, route, method)
+}
+
+/// A request turned away before it is routed: from a web page, unauthorized, or too big.
+fn refuse(site: &Site, request: &Request) -> Option<Response> {
+    refuse_from_a_web_page(&site.config.admin, request)
+        .or_else(|| refuse_unauthorized(&site.config.admin, request))
+        .or_else(|| {
+            (request.body.len() > MAX_ADMIN_BODY).then(|| {
+                bad_request(&format!(
+                    "the body is {} bytes, over the admin API's limit of {MAX_ADMIN_BODY}",
+                    request.body.len()
+                ))
+            })
+        })
+}
+
+/// Runs the admin route `route` with `method`.
+fn dispatch(site: &Site, request: &Request, route: &str, method: &str) -> Response {
     let outcome = match (route, method) {
         ("users", "GET") => Ok(list_users(site)),
         ("users", "POST") => add_users(site, &request.body),

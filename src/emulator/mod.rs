@@ -227,19 +227,7 @@ fn serve_request(site: &Site, request: &Request, connection: Connection) {
     }
     let content_type = request.header("content-type").map(str::to_owned);
     let body = request.body_text();
-    let latency = {
-        let mut state = site.state();
-        state.requests.push(RecordedRequest {
-            method: request.method.clone(),
-            path: request.path.clone(),
-            query: request.query.clone(),
-            body: record::cut(&body, record::MAX_RECORDED_BODY).to_owned(),
-            body_bytes: request.body.len(),
-            host: request.header("host").map(str::to_owned),
-            content_type: content_type.clone(),
-        });
-        state.latency
-    };
+    let latency = record_request(site, request, &body, content_type.clone());
     site.sleep(latency);
     if site.is_stopped() {
         return;
@@ -249,7 +237,39 @@ fn serve_request(site: &Site, request: &Request, connection: Connection) {
     if site.is_stopped() {
         return;
     }
-    let outcome = match answer {
+    let outcome = deliver(site, answer, connection);
+    let form_body = content_type
+        .as_deref()
+        .is_some_and(|kind| kind.starts_with("application/x-www-form-urlencoded"))
+        .then_some(body.as_str());
+    log_request(site, request, form_body, &outcome, started.elapsed());
+}
+
+/// Records a request for the tests that ask what the site saw, and gives the latency the
+/// site answers with.
+fn record_request(
+    site: &Site,
+    request: &Request,
+    body: &str,
+    content_type: Option<String>,
+) -> Duration {
+    let mut state = site.state();
+    state.requests.push(RecordedRequest {
+        method: request.method.clone(),
+        path: request.path.clone(),
+        query: request.query.clone(),
+        body: record::cut(body, record::MAX_RECORDED_BODY).to_owned(),
+        body_bytes: request.body.len(),
+        host: request.header("host").map(str::to_owned),
+        content_type,
+    });
+    state.latency
+}
+
+/// Sends the answer the way it was asked for (at once, a byte at a time, not at all), and
+/// says how it went, for the request log.
+fn deliver(site: &Site, answer: Answer, connection: Connection) -> String {
+    match answer {
         Answer::Respond(response) => {
             connection.answer(&response);
             response.status.to_string()
@@ -271,12 +291,7 @@ fn serve_request(site: &Site, request: &Request, connection: Connection) {
             connection.close();
             "stalled".to_owned()
         }
-    };
-    let form_body = content_type
-        .as_deref()
-        .is_some_and(|kind| kind.starts_with("application/x-www-form-urlencoded"))
-        .then_some(body.as_str());
-    log_request(site, request, form_body, &outcome, started.elapsed());
+    }
 }
 
 /// One line in the request log, if there is one: a form body cut to its first kilobyte,

@@ -82,48 +82,57 @@ fn with_fault(site: &Site, endpoint: Endpoint, handler: impl FnOnce(bool) -> Res
     let fault = site.state().take_fault(endpoint);
     match fault {
         None => Answer::Respond(handler(false)),
-        Some(FaultKind::Html500) => Answer::Respond(Response::new(500, "text/html", HTML_500_BODY)),
-        Some(FaultKind::Reset) => Answer::Reset,
-        Some(FaultKind::Empty) => Answer::Respond(Response::new(200, "application/json", "")),
-        Some(FaultKind::Redirect) => Answer::Respond(Response::redirect(&site.home_url())),
-        Some(FaultKind::Slow) => {
-            let response = handler(false);
-            site.sleep(site.config.slow_delay);
-            Answer::Respond(response)
+        Some(FaultKind::Deleted) => Answer::Respond(handler(true)),
+        Some(fault) => match in_front_of_php(site, &fault) {
+            Some(answer) => answer,
+            None => spoil(site, &fault, handler(false)),
+        },
+    }
+}
+
+/// The answer of a fault that stands for something in front of PHP (a proxy's error page,
+/// a dropped connection), which PHP never sees; `None` for the others.
+fn in_front_of_php(site: &Site, fault: &FaultKind) -> Option<Answer> {
+    Some(match fault {
+        FaultKind::Html500 => Answer::Respond(Response::new(500, "text/html", HTML_500_BODY)),
+        FaultKind::Reset => Answer::Reset,
+        FaultKind::Empty => Answer::Respond(Response::new(200, "application/json", "")),
+        FaultKind::Redirect => Answer::Respond(Response::redirect(&site.home_url())),
+        FaultKind::Stall => Answer::Stall,
+        FaultKind::Nested => {
+            let depth = 100_000;
+            let mut body = vec![b'['; depth];
+            body.resize(2 * depth, b']');
+            Answer::Respond(Response::new(200, "application/json", body))
         }
-        Some(FaultKind::BadJson) => {
-            let mut response = handler(false);
+        _ => return None,
+    })
+}
+
+/// The handler's `response` as `fault` changes it on its way out.
+fn spoil(site: &Site, fault: &FaultKind, mut response: Response) -> Answer {
+    match fault {
+        FaultKind::Slow => site.sleep(site.config.slow_delay),
+        FaultKind::BadJson => {
             let mut body = PHP_WARNING.as_bytes().to_vec();
             body.append(&mut response.body);
             response.body = body;
-            Answer::Respond(response)
         }
-        Some(FaultKind::Deleted) => Answer::Respond(handler(true)),
-        Some(FaultKind::Truncated) => {
-            let mut response = handler(false);
-            response.body.truncate(response.body.len() / 2);
-            Answer::Respond(response)
-        }
-        Some(FaultKind::Oversize) => {
-            let mut response = handler(false);
+        FaultKind::Truncated => response.body.truncate(response.body.len() / 2),
+        FaultKind::Oversize => {
             let mut body = vec![b' '; 2 << 20];
             body.append(&mut response.body);
             response.body = body;
-            Answer::Respond(response)
         }
-        Some(FaultKind::Drip) => Answer::Drip(handler(false)),
-        Some(FaultKind::Stall) => Answer::Stall,
-        Some(FaultKind::InvalidUtf8) => {
-            let mut response = handler(false);
+        FaultKind::Drip => return Answer::Drip(response),
+        FaultKind::InvalidUtf8 => {
             if let Some(at) = find(&response.body, b"\":\"") {
                 // 0xC3 starts a two-byte sequence that '(' cannot continue; 0xFF is never UTF-8.
                 let at = at + 3;
                 response.body.splice(at..at, [0xC3, b'(', 0xFF]);
             }
-            Answer::Respond(response)
         }
-        Some(FaultKind::BadToken) => {
-            let mut response = handler(false);
+        FaultKind::BadToken => {
             if let Some(at) = find(&response.body, b"\"access_token\":\"") {
                 // After the token's first 16 characters: JSON escapes that decode to ESC,
                 // BEL, a newline and a NUL.
@@ -131,15 +140,10 @@ fn with_fault(site: &Site, endpoint: Endpoint, handler: impl FnOnce(bool) -> Res
                 let bad = br"\u001b]0;owned\u0007\n\u0000";
                 response.body.splice(at..at, bad.iter().copied());
             }
-            Answer::Respond(response)
         }
-        Some(FaultKind::Nested) => {
-            let depth = 100_000;
-            let mut body = vec![b'['; depth];
-            body.resize(2 * depth, b']');
-            Answer::Respond(Response::new(200, "application/json", body))
-        }
+        _ => {}
     }
+    Answer::Respond(response)
 }
 
 /// Where `needle` first occurs in `haystack`.

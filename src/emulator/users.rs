@@ -20,120 +20,124 @@ use serde_json::{Map, Value};
 /// biographies, nulls, non-Latin scripts and an emoji (sent as `\uXXXX`), 2.x and 4.x
 /// genders and fields, and a field no documentation mentions.
 pub fn seed_users() -> Vec<Map<String, Value>> {
-    vec![
-        person(&[
-            ("user_id", Some("1")),
-            ("user_name", Some("jose")),
-            ("user_email", Some("jose@example.com")),
-            ("user_firstname", Some("Jos&eacute;")),
-            ("user_lastname", Some("O&#039;Brien")),
-            ("user_gender", Some("Male")),
-            ("user_birthdate", Some("1990-04-12")),
-            (
-                "user_picture",
-                Some("photos/2023/05/pipichat_4e1f0b5c2a9d8e7f.jpg"),
-            ),
-            (
-                "user_cover",
-                Some("photos/2023/05/pipichat_cover_9a8b7c6d.jpg"),
-            ),
-            ("user_registered", Some("2019-08-14 09:21:07")),
-            ("user_verified", Some("1")),
-            ("user_relationship", Some("married")),
-            (
-                "user_biography",
-                Some(
-                    "Caf&eacute; owner &amp; amateur baker. Says &quot;bonjour&quot; &lt;3 \
-                     &mdash; Dublin/Lyon",
-                ),
-            ),
-            ("user_website", Some("https://jose.example.com/")),
-            (
-                "profile_picture",
-                Some(
-                    "https://pipichat.com/content/uploads/photos/2023/05/pipichat_4e1f0b5c2a9d8e7f.jpg",
-                ),
-            ),
-            (
-                "profile_cover",
-                Some("https://pipichat.com/content/uploads/"),
-            ),
-        ]),
-        person(&[
-            ("user_id", Some("2")),
-            ("user_name", Some("hanako")),
-            ("user_email", Some("hanako.yamada@example.jp")),
-            ("user_firstname", Some("花子")),
-            ("user_lastname", Some("山田")),
-            ("user_gender", Some("Female")),
-            ("user_birthdate", None),
-            ("user_picture", None),
-            ("user_cover", None),
-            ("user_registered", Some("2022-01-03 23:59:59")),
-            ("user_verified", Some("0")),
-            ("user_relationship", None),
-            ("user_biography", Some("東京在住 🌸 写真が好き")),
-            ("user_website", None),
-            (
-                "profile_picture",
-                Some("https://pipichat.com/content/themes/default/images/blank_profile_female.png"),
-            ),
-            (
-                "profile_cover",
-                Some("https://pipichat.com/content/uploads/"),
-            ),
-        ]),
-        // Sngine 2.x: lowercase gender, no profile_picture/profile_cover.
-        person(&[
-            ("user_id", Some("3")),
-            ("user_name", Some("amira")),
-            ("user_email", Some("amira@example.org")),
-            ("user_firstname", Some("أميرة")),
-            ("user_lastname", Some("حداد")),
-            ("user_gender", Some("female")),
-            ("user_birthdate", Some("1985-11-30")),
-            ("user_picture", Some("photos/2017/02/sngine_8c1d2e3f.png")),
-            ("user_cover", None),
-            ("user_registered", Some("2017-02-20 14:05:33")),
-            ("user_verified", Some("0")),
-            ("user_relationship", Some("single")),
-            ("user_biography", None),
-            ("user_website", Some("")),
-        ]),
-        // A fork that adds a field, and a person who gave no gender.
-        person(&[
-            ("user_id", Some("17")),
-            ("user_name", Some("sam")),
-            ("user_email", Some("sam@example.net")),
-            ("user_firstname", Some("Sam")),
-            ("user_lastname", Some("Taylor-Smith")),
-            ("user_gender", Some("N/A")),
-            ("user_birthdate", None),
-            ("user_picture", None),
-            ("user_cover", None),
-            ("user_registered", Some("2024-06-01 00:00:00")),
-            ("user_verified", Some("0")),
-            ("user_relationship", Some("complicated")),
-            (
-                "user_biography",
-                Some("I write about &lt;code&gt; &amp; coffee. 100% &quot;real&quot;."),
-            ),
-            (
-                "user_website",
-                Some("https://sam.example.net/blog/?from=pipichat"),
-            ),
-            (
-                "profile_picture",
-                Some("https://pipichat.com/content/themes/default/images/blank_profile.png"),
-            ),
-            (
-                "profile_cover",
-                Some("https://pipichat.com/content/uploads/"),
-            ),
-            ("user_pronouns", Some("they/them")),
-        ]),
-    ]
+    [JOSE, HANAKO, AMIRA, SAM]
+        .iter()
+        .map(|fields| person(fields))
+        .collect()
 }
+
+const JOSE: &[(&str, Option<&str>)] = &[
+    ("user_id", Some("1")),
+    ("user_name", Some("jose")),
+    ("user_email", Some("jose@example.com")),
+    ("user_firstname", Some("Jos&eacute;")),
+    ("user_lastname", Some("O&#039;Brien")),
+    ("user_gender", Some("Male")),
+    ("user_birthdate", Some("1990-04-12")),
+    (
+        "user_picture",
+        Some("photos/2023/05/pipichat_4e1f0b5c2a9d8e7f.jpg"),
+    ),
+    (
+        "user_cover",
+        Some("photos/2023/05/pipichat_cover_9a8b7c6d.jpg"),
+    ),
+    ("user_registered", Some("2019-08-14 09:21:07")),
+    ("user_verified", Some("1")),
+    ("user_relationship", Some("married")),
+    (
+        "user_biography",
+        Some(
+            "Caf&eacute; owner &amp; amateur baker. Says &quot;bonjour&quot; &lt;3 \
+                 &mdash; Dublin/Lyon",
+        ),
+    ),
+    ("user_website", Some("https://jose.example.com/")),
+    (
+        "profile_picture",
+        Some("https://pipichat.com/content/uploads/photos/2023/05/pipichat_4e1f0b5c2a9d8e7f.jpg"),
+    ),
+    (
+        "profile_cover",
+        Some("https://pipichat.com/content/uploads/"),
+    ),
+];
+
+const HANAKO: &[(&str, Option<&str>)] = &[
+    ("user_id", Some("2")),
+    ("user_name", Some("hanako")),
+    ("user_email", Some("hanako.yamada@example.jp")),
+    ("user_firstname", Some("花子")),
+    ("user_lastname", Some("山田")),
+    ("user_gender", Some("Female")),
+    ("user_birthdate", None),
+    ("user_picture", None),
+    ("user_cover", None),
+    ("user_registered", Some("2022-01-03 23:59:59")),
+    ("user_verified", Some("0")),
+    ("user_relationship", None),
+    ("user_biography", Some("東京在住 🌸 写真が好き")),
+    ("user_website", None),
+    (
+        "profile_picture",
+        Some("https://pipichat.com/content/themes/default/images/blank_profile_female.png"),
+    ),
+    (
+        "profile_cover",
+        Some("https://pipichat.com/content/uploads/"),
+    ),
+];
+
+/// Sngine 2.x: lowercase gender, no profile_picture/profile_cover.
+const AMIRA: &[(&str, Option<&str>)] = &[
+    ("user_id", Some("3")),
+    ("user_name", Some("amira")),
+    ("user_email", Some("amira@example.org")),
+    ("user_firstname", Some("أميرة")),
+    ("user_lastname", Some("حداد")),
+    ("user_gender", Some("female")),
+    ("user_birthdate", Some("1985-11-30")),
+    ("user_picture", Some("photos/2017/02/sngine_8c1d2e3f.png")),
+    ("user_cover", None),
+    ("user_registered", Some("2017-02-20 14:05:33")),
+    ("user_verified", Some("0")),
+    ("user_relationship", Some("single")),
+    ("user_biography", None),
+    ("user_website", Some("")),
+];
+
+/// A fork that adds a field, and a person who gave no gender.
+const SAM: &[(&str, Option<&str>)] = &[
+    ("user_id", Some("17")),
+    ("user_name", Some("sam")),
+    ("user_email", Some("sam@example.net")),
+    ("user_firstname", Some("Sam")),
+    ("user_lastname", Some("Taylor-Smith")),
+    ("user_gender", Some("N/A")),
+    ("user_birthdate", None),
+    ("user_picture", None),
+    ("user_cover", None),
+    ("user_registered", Some("2024-06-01 00:00:00")),
+    ("user_verified", Some("0")),
+    ("user_relationship", Some("complicated")),
+    (
+        "user_biography",
+        Some("I write about &lt;code&gt; &amp; coffee. 100% &quot;real&quot;."),
+    ),
+    (
+        "user_website",
+        Some("https://sam.example.net/blog/?from=pipichat"),
+    ),
+    (
+        "profile_picture",
+        Some("https://pipichat.com/content/themes/default/images/blank_profile.png"),
+    ),
+    (
+        "profile_cover",
+        Some("https://pipichat.com/content/uploads/"),
+    ),
+    ("user_pronouns", Some("they/them")),
+];
 
 fn person(fields: &[(&str, Option<&str>)]) -> Map<String, Value> {
     fields

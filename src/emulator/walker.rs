@@ -66,6 +66,30 @@ pub fn walk(oauth_url: &str, as_user: Option<&str>) -> anyhow::Result<WalkOutcom
             start.scheme()
         );
     }
+    let client = client_for(&start)?;
+    let site = start.origin();
+    let mut jar = CookieJar::default();
+    let mut step = Step::Get(start);
+    for _ in 0..MAX_HOPS {
+        let answer = fetch(&client, &mut jar, &step, &site)?;
+        if step.is_final() {
+            return Ok(WalkOutcome {
+                final_url: answer.url.to_string(),
+                status: answer.status,
+                body: answer.body,
+            });
+        }
+        step = if (300..400).contains(&answer.status) {
+            follow(&answer, &site)?
+        } else {
+            fill_in(&answer, as_user)?
+        };
+    }
+    bail!("gave up after {MAX_HOPS} hops without reaching the app's redirect URL")
+}
+
+/// An HTTP client that follows no redirect on its own.
+fn client_for(start: &Url) -> anyhow::Result<Client> {
     crate::http::ensure_crypto_provider();
     let mut builder = Client::builder();
     // A walk that starts on plain http (the emulator on loopback) has no use for the system's
@@ -74,105 +98,118 @@ pub fn walk(oauth_url: &str, as_user: Option<&str>) -> anyhow::Result<WalkOutcom
     if start.scheme() == "http" {
         builder = builder.tls_certs_only([]);
     }
-    let client = builder
+    builder
         .redirect(Policy::none())
         // The emulator is on loopback: a proxy from the environment would not reach it.
         .no_proxy()
         .timeout(TIMEOUT)
         .build()
-        .context("failed to set up the HTTP client")?;
-    let site = start.origin();
-    let mut jar = CookieJar::default();
-    let mut step = Step::Get(start);
-    for _ in 0..MAX_HOPS {
-        let url = step.url().clone();
-        let to_site = url.origin() == site;
-        let mut request = match &step {
-            Step::Get(url) | Step::Final(url) => client.get(url.clone()),
-            Step::Post(url, fields) => client.post(url.clone()).form(fields),
-        };
-        if to_site && let Some(cookies) = jar.header() {
-            request = request.header(reqwest::header::COOKIE, cookies);
-        }
-        let response = request
-            .send()
-            // reqwest's own message repeats the URL, auth_key and all.
-            .map_err(reqwest::Error::without_url)
-            .with_context(|| format!("failed to reach {}", without_key(url.as_str())))?;
-        let status = response.status().as_u16();
-        let location = response
-            .headers()
-            .get(reqwest::header::LOCATION)
-            .and_then(|value| value.to_str().ok())
-            .map(str::to_owned);
-        if to_site {
-            for value in response.headers().get_all(reqwest::header::SET_COOKIE) {
-                if let Ok(value) = value.to_str() {
-                    jar.store(value);
-                }
+        .context("failed to set up the HTTP client")
+}
+
+/// What one request was answered with.
+struct Answer {
+    url: Url,
+    status: u16,
+    location: Option<String>,
+    body: String,
+}
+
+/// Makes `step`'s request, with the site's cookies if it goes to the site, and keeps the
+/// cookies the site sets.
+fn fetch(
+    client: &Client,
+    jar: &mut CookieJar,
+    step: &Step,
+    site: &url::Origin,
+) -> anyhow::Result<Answer> {
+    let url = step.url().clone();
+    let to_site = url.origin() == *site;
+    let mut request = match step {
+        Step::Get(url) | Step::Final(url) => client.get(url.clone()),
+        Step::Post(url, fields) => client.post(url.clone()).form(fields),
+    };
+    if to_site && let Some(cookies) = jar.header() {
+        request = request.header(reqwest::header::COOKIE, cookies);
+    }
+    let response = request
+        .send()
+        // reqwest's own message repeats the URL, auth_key and all.
+        .map_err(reqwest::Error::without_url)
+        .with_context(|| format!("failed to reach {}", without_key(url.as_str())))?;
+    let status = response.status().as_u16();
+    let location = response
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned);
+    if to_site {
+        for value in response.headers().get_all(reqwest::header::SET_COOKIE) {
+            if let Ok(value) = value.to_str() {
+                jar.store(value);
             }
         }
-        let body = response
-            .bytes()
-            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
-            .with_context(|| {
-                format!("failed to read the answer of {}", without_key(url.as_str()))
-            })?;
-        if step.is_final() {
-            return Ok(WalkOutcome {
-                final_url: url.to_string(),
-                status,
-                body,
-            });
-        }
-        if (300..400).contains(&status) {
-            let Some(location) = location else {
-                bail!(
-                    "{} answered {status} without a Location",
-                    without_key(url.as_str())
-                );
-            };
-            let next = url
-                .join(&location)
-                .with_context(|| format!("invalid redirect to {}", without_key(&location)))?;
-            if next.query_pairs().any(|(name, _)| name == "auth_key")
-                || location.contains("auth_key=")
-            {
-                step = Step::Final(next);
-            } else if next.origin() == site {
-                step = Step::Get(next);
-            } else {
-                bail!(
-                    "the site sent the browser to {} without an auth_key",
-                    without_key(next.as_str())
-                );
-            }
-            continue;
-        }
-        if status != 200 {
-            bail!(
-                "the site answered {status} at {}: {}",
-                without_key(url.as_str()),
-                excerpt(&body)
-            );
-        }
-        let signin_forms = find_forms(&body, "signin");
-        if !signin_forms.is_empty() {
-            let form = choose_person(&signin_forms, as_user)?;
-            step = Step::Post(form.action_url(&url)?, form.fields.clone());
-            continue;
-        }
-        if let Some(form) = find_forms(&body, "approve").into_iter().next() {
-            step = Step::Post(form.action_url(&url)?, form.fields);
-            continue;
-        }
+    }
+    let body = response
+        .bytes()
+        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+        .with_context(|| format!("failed to read the answer of {}", without_key(url.as_str())))?;
+    Ok(Answer {
+        url,
+        status,
+        location,
+        body,
+    })
+}
+
+/// The step after a redirect: the last one if it carries the auth key, else on within the
+/// site; a redirect elsewhere without a key ends the walk.
+fn follow(answer: &Answer, site: &url::Origin) -> anyhow::Result<Step> {
+    let (url, status) = (&answer.url, answer.status);
+    let Some(location) = &answer.location else {
         bail!(
-            "the site showed a page with neither a sign-in nor a consent form at {}: {}",
+            "{} answered {status} without a Location",
+            without_key(url.as_str())
+        );
+    };
+    let next = url
+        .join(location)
+        .with_context(|| format!("invalid redirect to {}", without_key(location)))?;
+    if next.query_pairs().any(|(name, _)| name == "auth_key") || location.contains("auth_key=") {
+        Ok(Step::Final(next))
+    } else if next.origin() == *site {
+        Ok(Step::Get(next))
+    } else {
+        bail!(
+            "the site sent the browser to {} without an auth_key",
+            without_key(next.as_str())
+        )
+    }
+}
+
+/// The step after a page: its sign-in form, as `as_user`, or its consent form, approved.
+fn fill_in(answer: &Answer, as_user: Option<&str>) -> anyhow::Result<Step> {
+    let (url, status, body) = (&answer.url, answer.status, &answer.body);
+    if status != 200 {
+        bail!(
+            "the site answered {status} at {}: {}",
             without_key(url.as_str()),
-            excerpt(&body)
+            excerpt(body)
         );
     }
-    bail!("gave up after {MAX_HOPS} hops without reaching the app's redirect URL")
+    let signin_forms = find_forms(body, "signin");
+    if !signin_forms.is_empty() {
+        let form = choose_person(&signin_forms, as_user)?;
+        return Ok(Step::Post(form.action_url(url)?, form.fields.clone()));
+    }
+    if let Some(form) = find_forms(body, "approve").into_iter().next() {
+        return Ok(Step::Post(form.action_url(url)?, form.fields));
+    }
+    bail!(
+        "the site showed a page with neither a sign-in nor a consent form at {}: {}",
+        without_key(url.as_str()),
+        excerpt(body)
+    )
 }
 
 /// The next request the walker makes.

@@ -24,7 +24,7 @@ pub use response::Response;
 pub use serve::{Connection, Handler, Server};
 
 /// How long a client has from connecting to the end of its request line and headers. A
-/// browser or HTTP client takes milliseconds; the bound frees the thread and socket of one
+/// browser or HTTP client sends its head at once; the bound frees the thread and socket of one
 /// that sends nothing, or a byte at a time.
 pub const HEAD_DEADLINE: Duration = Duration::from_secs(10);
 /// How long a client has, once its head is in, to send the body it announced.

@@ -14,7 +14,7 @@ use std::time::{Duration, SystemTime};
 const TEMP_PREFIX: &str = ".pipi-";
 const TEMP_SUFFIX: &str = ".tmp";
 
-/// A write takes milliseconds. A temporary file that nobody holds locked and that is older
+/// A write is short. A temporary file that nobody holds locked and that is older
 /// than this was abandoned, whoever wrote it (even an older pipi, which neither locked its
 /// temporary files nor named them after its process).
 const ABANDONED_AFTER: Duration = Duration::from_secs(60);
@@ -155,7 +155,7 @@ pub(crate) fn write_private_atomic(path: &Path, contents: &[u8]) -> Result<()> {
         .with_context(|| format!("failed to replace {}", path.display()))?;
     // The rename is durable only once the directory itself is synced.
     #[cfg(unix)]
-    if let Ok(d) = patiently(|| std::fs::File::open(dir)) {
+    if let Ok(d) = retry_while_short_of_descriptors(|| std::fs::File::open(dir)) {
         let _ = d.sync_all();
     }
     drop(turn);
@@ -190,7 +190,7 @@ impl TempFile {
             let random: String = random.iter().map(|b| format!("{b:02x}")).collect();
             let name = format!("{TEMP_PREFIX}{}-{random}{TEMP_SUFFIX}", std::process::id());
             let path = dir.join(name);
-            match patiently(|| options.open(&path)) {
+            match retry_while_short_of_descriptors(|| options.open(&path)) {
                 Ok(file) => {
                     return Ok(TempFile {
                         file,
@@ -221,13 +221,15 @@ impl Drop for TempFile {
 }
 
 /// How long an open waits out a shortage of file descriptors. A process short of them (a
-/// flood of connections on the listener, which frees one when it runs out) gets one back
-/// within milliseconds; a write that gives up at once would lose the login.
+/// flood of connections on the listener, which frees one when it runs out) soon gets one
+/// back; a write that gives up at once would lose the login.
 const SHORTAGE_PATIENCE: Duration = Duration::from_secs(3);
 
 /// Runs `open`, trying again for a while when the process or the system is out of file
 /// descriptors (EMFILE, ENFILE).
-pub(crate) fn patiently<T>(mut open: impl FnMut() -> std::io::Result<T>) -> std::io::Result<T> {
+pub(crate) fn retry_while_short_of_descriptors<T>(
+    mut open: impl FnMut() -> std::io::Result<T>,
+) -> std::io::Result<T> {
     let deadline = std::time::Instant::now() + SHORTAGE_PATIENCE;
     loop {
         match open() {

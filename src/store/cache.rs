@@ -259,7 +259,6 @@ pub struct LoginLock {
     _lock: lock::FileLock,
 }
 
-/// The cache file's bytes as a token; anything else is unusable.
 /// The cache file's fields but the profile snapshot, which is read past unparsed.
 #[derive(Deserialize)]
 struct TokenOnly {
@@ -287,6 +286,7 @@ impl From<TokenOnly> for CachedToken {
     }
 }
 
+/// The cache file's bytes as a token; anything else is unusable.
 fn parse<T: serde::de::DeserializeOwned + Into<CachedToken>>(path: &Path, bytes: &[u8]) -> Lookup {
     match serde_json::from_slice::<T>(bytes) {
         // A value that is not a token's shape is not printed nor handed on, whoever wrote

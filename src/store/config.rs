@@ -1,6 +1,7 @@
 //! The config file: TOML, one table per profile, private because it may hold an app secret.
-//! It is read whole into typed settings ([`ConfigFile`]) and changed key by key in place
-//! ([`EditableConfig`]), keeping what the person wrote around the key.
+//! It is read whole into one table of keys and text values per profile ([`ConfigFile`]),
+//! which the settings check, and changed key by key in place ([`EditableConfig`]), keeping
+//! what the person wrote around the key.
 //!
 //! ```toml
 //! [default]

@@ -8,14 +8,14 @@
 //! `kill -9`, so a crash never leaves the file locked. The lock file itself stays: removing
 //! it would let a third writer lock a new file while the second still holds the old one.
 
-use super::atomic::{create_private_dir, patiently};
+use super::atomic::{create_private_dir, retry_while_short_of_descriptors};
 use anyhow::{Context, Result, bail};
 use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-/// How long to wait for another pipi to finish its change. A change takes milliseconds;
-/// a lock held longer belongs to a process that is stuck, and the person should hear so.
+/// How long to wait for another pipi to finish its change. A change is short; a lock held
+/// this long belongs to a process that is stuck, and the person should hear so.
 pub(crate) const PATIENCE: Duration = Duration::from_secs(10);
 
 /// The lock on one file, released when dropped.
@@ -40,40 +40,7 @@ pub(crate) fn lock_within(
     on_wait: &mut dyn FnMut(),
 ) -> Result<FileLock> {
     let path = lock_path(target);
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        create_private_dir(dir)?;
-    }
-    let mut options = OpenOptions::new();
-    options.read(true).write(true).create(true).truncate(false);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        // Private like the files it guards, never a wait on a FIFO left in its place, and
-        // never created or opened through a link.
-        options.mode(0o600).custom_flags(
-            (rustix::fs::OFlags::NONBLOCK | rustix::fs::OFlags::NOFOLLOW).bits() as i32,
-        );
-    }
-    let file = match patiently(|| options.open(&path)) {
-        Ok(file) => file,
-        Err(_) if is_link(&path) => {
-            return Err(crate::error::hinted(
-                format!(
-                    "the lock file {} is a symbolic link; pipi makes its lock files itself \
-                     and never opens one through a link",
-                    path.display()
-                ),
-                format!("remove the link: rm '{}'", path.display()),
-            ));
-        }
-        Err(e) => {
-            return Err(e)
-                .with_context(|| format!("failed to open the lock file {}", path.display()));
-        }
-    };
-    if !file.metadata().is_ok_and(|m| m.is_file()) {
-        bail!("the lock file {} is not a regular file", path.display());
-    }
+    let file = open_lock_file(&path)?;
     let started = Instant::now();
     let deadline = started.checked_add(patience).unwrap_or(started);
     let mut waiting = false;
@@ -85,7 +52,7 @@ pub(crate) fn lock_within(
                     waiting = true;
                     on_wait();
                 }
-                // A change takes milliseconds; a login held by another run takes seconds.
+                // A change is short; a login held by another run lasts as long as the person takes.
                 let pause = if started.elapsed() < Duration::from_secs(1) {
                     5
                 } else {
@@ -103,6 +70,45 @@ pub(crate) fn lock_within(
             }
         }
     }
+}
+
+/// Opens the lock file at `path`, made if missing: a regular file, private like the files
+/// it guards, never a wait on a FIFO left in its place, and never created or opened
+/// through a link.
+fn open_lock_file(path: &Path) -> Result<File> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        create_private_dir(dir)?;
+    }
+    let mut options = OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600).custom_flags(
+            (rustix::fs::OFlags::NONBLOCK | rustix::fs::OFlags::NOFOLLOW).bits() as i32,
+        );
+    }
+    let file = match retry_while_short_of_descriptors(|| options.open(path)) {
+        Ok(file) => file,
+        Err(_) if is_link(path) => {
+            return Err(crate::error::hinted(
+                format!(
+                    "the lock file {} is a symbolic link; pipi makes its lock files itself \
+                     and never opens one through a link",
+                    path.display()
+                ),
+                format!("remove the link: rm '{}'", path.display()),
+            ));
+        }
+        Err(e) => {
+            return Err(e)
+                .with_context(|| format!("failed to open the lock file {}", path.display()));
+        }
+    };
+    if !file.metadata().is_ok_and(|m| m.is_file()) {
+        bail!("the lock file {} is not a regular file", path.display());
+    }
+    Ok(file)
 }
 
 fn is_link(path: &Path) -> bool {

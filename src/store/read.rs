@@ -68,11 +68,13 @@ pub(crate) fn open_regular(path: &Path) -> Result<Opened, ReadError> {
     };
     // Without following first: a link is told apart on the open itself, not by a look at
     // the path that could be out of date by the time of the open.
-    let (file, through_link) = match super::atomic::patiently(|| open_without_blocking(path, false))
-    {
+    let (file, through_link) = match super::atomic::retry_while_short_of_descriptors(|| {
+        open_without_blocking(path, false)
+    }) {
         Ok(file) => (file, false),
         Err(e) if is_link_refused(&e) => (
-            super::atomic::patiently(|| open_without_blocking(path, true)).map_err(missing)?,
+            super::atomic::retry_while_short_of_descriptors(|| open_without_blocking(path, true))
+                .map_err(missing)?,
             true,
         ),
         Err(e) => return Err(missing(e)),

@@ -10,7 +10,7 @@ use crate::cli::output as ui;
 use crate::cli::settings::table::{self, Setting, Value};
 use crate::cli::settings::{Flags, Locations, process_env};
 use anyhow::Result;
-use pipi::{ConfigFile, ConfigProfile, EditableConfig};
+use pipi::{ConfigFile, ConfigProfile, EditableConfig, Secret};
 
 pub fn run(locations: &Locations, flags: &Flags, args: &ConfigArgs) -> Result<ExitCode> {
     match &args.action {
@@ -86,7 +86,11 @@ fn list(locations: &Locations, flags: &Flags, show_secrets: bool) -> Result<()> 
                 // One setting a line, whatever the value holds: a line feed in it would
                 // read as another setting, an escape sequence would act on the terminal.
                 // `config get` prints the value exactly.
-                text.push_str(&format!("{} = {}\n", setting.name, ui::outside(&value)));
+                text.push_str(&format!(
+                    "{} = {}\n",
+                    setting.name,
+                    ui::escape_untrusted(&value)
+                ));
                 note_environment(setting);
             }
         }
@@ -135,39 +139,19 @@ fn get(locations: &Locations, setting: &Setting, show_secrets: bool) -> Result<(
 fn set(locations: &Locations, setting: &Setting, value: Option<&str>) -> Result<()> {
     let profile = locations.profile();
     let name = setting.name;
-    let secret;
-    let raw = match (setting.secret, value) {
-        (true, None) => {
-            secret = crate::cli::secret_input::read_secret(
-                &format!("App secret for profile '{profile}' (typing is hidden): "),
-                "app secret",
-            )?;
-            secret.expose()
-        }
-        (true, Some(value)) => {
-            ui::warn(
-                "a secret given on the command line can be kept in the shell's history and seen \
-                 in the process list; next time leave it out, and type or pipe it in",
-            );
-            value
-        }
-        (false, Some(value)) => value,
-        (false, None) => {
-            return Err(error::usage(
-                format!("'pipi config set {name}' needs a value"),
-                format!("such as: pipi config set {name} {}", setting.example),
-            ));
-        }
-    };
+    let mut typed = None;
+    let raw = value_to_set(setting, value, profile, &mut typed)?;
     // A value given on the command line that cannot be is a usage error (exit 2).
-    let checked = (setting.check)(raw).map_err(|e| error::usage(e.message, e.hint))?;
+    let checked = setting
+        .check(raw)
+        .map_err(|e| error::usage(e.message, e.hint))?;
     for warning in &checked.warnings {
         ui::warn(warning);
     }
     let mut file = EditableConfig::load(&locations.config_path, &table::config_keys())?;
     match &checked.value {
         Value::Text(text) => file.set_text(profile, name, text)?,
-        Value::Number(n) => {
+        Value::Seconds(n) => {
             file.set_number(profile, name, i64::try_from(*n).unwrap_or(i64::MAX))?
         }
     }
@@ -179,7 +163,7 @@ fn set(locations: &Locations, setting: &Setting, value: Option<&str>) -> Result<
     };
     ui::say(&format!(
         "Set {name} = {} for profile '{profile}' in {}.",
-        ui::outside(&shown),
+        ui::escape_untrusted(&shown),
         locations.config_path.display()
     ));
     note_environment(setting);
@@ -190,6 +174,40 @@ fn set(locations: &Locations, setting: &Setting, value: Option<&str>) -> Result<
             .and_then(|file| file.profile(profile)),
     );
     Ok(())
+}
+
+/// The value to set: as given, or, for a secret left out, typed or piped in and kept in
+/// `typed`. A secret given on the command line is taken, with a warning.
+fn value_to_set<'a>(
+    setting: &Setting,
+    value: Option<&'a str>,
+    profile: &str,
+    typed: &'a mut Option<Secret>,
+) -> Result<&'a str> {
+    match (setting.secret, value) {
+        (true, None) => {
+            let secret = typed.insert(crate::cli::secret_input::read_secret(
+                &format!("App secret for profile '{profile}' (typing is hidden): "),
+                "app secret",
+            )?);
+            Ok(secret.expose())
+        }
+        (true, Some(value)) => {
+            ui::warn(
+                "a secret given on the command line can be kept in the shell's history and seen \
+                 in the process list; next time leave it out, and type or pipe it in",
+            );
+            Ok(value)
+        }
+        (false, Some(value)) => Ok(value),
+        (false, None) => Err(error::usage(
+            format!("'pipi config set {}' needs a value", setting.name),
+            format!(
+                "such as: pipi config set {} {}",
+                setting.name, setting.example
+            ),
+        )),
+    }
 }
 
 fn unset(locations: &Locations, setting: &Setting) -> Result<()> {

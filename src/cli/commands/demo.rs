@@ -9,7 +9,7 @@ use crate::cli::session;
 use crate::cli::settings::{Flags, Settings};
 use anyhow::{Context, Result};
 use pipi::emulator::{self, Emulator};
-use pipi::{Abort, BrowserChoice, Client, Error, ErrorKind, Paste};
+use pipi::{Abort, BrowserChoice, Cancel, Client, Error, ErrorKind, Paste};
 use serde_json::Value;
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -26,102 +26,25 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
     let scratch_dir = scratch.path().display().to_string();
     // Held where a signal can reach it: pipi never exits while the directory exists.
     let scratch = Arc::new(Mutex::new(Some(scratch)));
-    // The redirect listener is bound first, on any free port, and handed to the login: the
-    // emulated site must know the redirect URL before the login starts, and a port found
-    // free, let go and bound again later could be taken by anyone in between.
-    let callback = TcpListener::bind("127.0.0.1:0")
-        .context("failed to listen for the demo's login redirect")?;
-    let redirect_url = format!("http://{}/callback", callback.local_addr()?);
-    let site = Emulator::start(
-        emulator::Config {
-            app_name: "pipi demo".to_string(),
-            redirect_url: redirect_url.clone(),
-            ..emulator::Config::default()
-        },
-        TcpListener::bind("127.0.0.1:0").context("failed to start the emulated site")?,
-    )
-    .context("failed to start the emulated site")?;
-    let config = site.config();
-    ui::say(&format!(
-        "pipi demo: an emulated Sngine site runs at {}, with app {} registered for {redirect_url}.",
-        site.base_url(),
-        config.app_id
-    ));
+    let (site, callback) = start_site()?;
+    let settings = demo_settings(&site, &scratch_dir)?;
 
-    // The demo's settings are resolved as anyone's are, from an environment of its own that
-    // points at the emulated site and the scratch directory, and nothing else.
-    let env: Vec<(&str, String)> = vec![
-        ("PIPI_PROFILE", DEMO_PROFILE.to_string()),
-        ("PIPI_BASE_URL", site.base_url()),
-        ("PIPI_APP_ID", config.app_id.clone()),
-        ("PIPI_APP_SECRET", config.app_secret.clone()),
-        ("PIPI_REDIRECT_URL", redirect_url),
-        ("PIPI_CONFIG_DIR", format!("{scratch_dir}/config")),
-        ("PIPI_CACHE_DIR", format!("{scratch_dir}/cache")),
-    ];
-    let lookup = |name: &str| env.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone());
-    let settings = Settings::resolve(&Flags::default(), &lookup)?;
-
-    // Where no browser can be seen (SSH without a display, a server), pipi login would ask
-    // for a paste; the demo walks the pages itself instead.
-    let choice = session::browser();
-    let no_browser = args.no_browser;
     let browser_started = Arc::new(AtomicBool::new(false));
-    let started = Arc::clone(&browser_started);
-    let open_browser = move |url: &str, abort: Abort| -> pipi::Result<()> {
-        match (&choice, no_browser) {
-            (_, true) => {}
-            (BrowserChoice::Skip(why), false) => ui::say(&format!("No browser is started: {why}.")),
-            (BrowserChoice::Open(browser), false) => {
-                ui::say(&format!("Opening {url} in your browser."));
-                // A browser that fails soon after starting hands over to the walker too.
-                let (walk_url, walk_abort) = (url.to_string(), abort.clone());
-                let on_failure = move |e: Error| {
-                    ui::say(&format!("The browser failed ({e})."));
-                    ui::say("Walking the sign-in and consent pages with the built-in HTTP client.");
-                    walk_in_background(walk_url, walk_abort);
-                };
-                match browser.start(url, on_failure) {
-                    Ok(()) => {
-                        started.store(true, Ordering::SeqCst);
-                        ui::say("Sign in and approve the app in the browser window.");
-                        return Ok(());
-                    }
-                    Err(e) => ui::say(&format!("No browser could be opened ({e}).")),
-                }
-            }
-        }
-        ui::say("Walking the sign-in and consent pages with the built-in HTTP client.");
-        walk_in_background(url.to_string(), abort);
-        Ok(())
-    };
     let login = session::login(&settings)?
         .timeout(Duration::from_secs(args.timeout))
         // The walker or the person's browser brings the key; stdin is not for the demo.
         .paste(Paste::Never)
         .listen_on(callback)
-        .open_browser(open_browser);
-
-    // The first Ctrl-C stops the login, which ends the demo the ordinary way, its directory
-    // deleted on the way out. A second one, or one once the login is over (a request may
-    // take its whole timeout), ends pipi at once, but only after deleting the directory.
-    let cancel = login.cancel_handle();
+        .open_browser(browser_or_walker(
+            args.no_browser,
+            Arc::clone(&browser_started),
+        ));
     let logged_in = Arc::new(AtomicBool::new(false));
-    let _interrupt = {
-        let (scratch, logged_in) = (Arc::clone(&scratch), Arc::clone(&logged_in));
-        crate::cli::interrupt::subscribe(move |signal| {
-            if cancel.cancel() || logged_in.load(Ordering::SeqCst) {
-                crate::cli::interrupt::exit_after(signal.exit_code(), || {
-                    drop(
-                        scratch
-                            .lock()
-                            .unwrap_or_else(PoisonError::into_inner)
-                            .take(),
-                    );
-                });
-            }
-        })
-    };
+    let _interrupt = clean_up_on_interrupt(
+        login.cancel_handle(),
+        Arc::clone(&scratch),
+        Arc::clone(&logged_in),
+    );
     let _hint = hint_when_the_browser_is_silent(browser_started, hint_delay());
     let done = login.run()?;
     logged_in.store(true, Ordering::SeqCst);
@@ -136,6 +59,107 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
     ui::print_json(&Value::Object(profile.user))?;
     explain(&site);
     Ok(ExitCode::SUCCESS)
+}
+
+/// The emulated site, and the listener for the login's redirect. The listener is bound
+/// first, on any free port, and handed to the login: the emulated site must know the
+/// redirect URL before the login starts, and a port found free, let go and bound again
+/// later could be taken by anyone in between.
+fn start_site() -> Result<(Emulator, TcpListener)> {
+    let callback = TcpListener::bind("127.0.0.1:0")
+        .context("failed to listen for the demo's login redirect")?;
+    let redirect_url = format!("http://{}/callback", callback.local_addr()?);
+    let site = Emulator::start(
+        emulator::Config {
+            app_name: "pipi demo".to_string(),
+            redirect_url: redirect_url.clone(),
+            ..emulator::Config::default()
+        },
+        TcpListener::bind("127.0.0.1:0").context("failed to start the emulated site")?,
+    )
+    .context("failed to start the emulated site")?;
+    ui::say(&format!(
+        "pipi demo: an emulated Sngine site runs at {}, with app {} registered for {redirect_url}.",
+        site.base_url(),
+        site.config().app_id
+    ));
+    Ok((site, callback))
+}
+
+/// The demo's settings, resolved as anyone's are, from an environment of its own that
+/// points at the emulated site and the scratch directory, and nothing else.
+fn demo_settings(site: &Emulator, scratch_dir: &str) -> Result<Settings> {
+    let config = site.config();
+    let env: Vec<(&str, String)> = vec![
+        ("PIPI_PROFILE", DEMO_PROFILE.to_string()),
+        ("PIPI_BASE_URL", site.base_url()),
+        ("PIPI_APP_ID", config.app_id.clone()),
+        ("PIPI_APP_SECRET", config.app_secret.clone()),
+        ("PIPI_REDIRECT_URL", config.redirect_url.clone()),
+        ("PIPI_CONFIG_DIR", format!("{scratch_dir}/config")),
+        ("PIPI_CACHE_DIR", format!("{scratch_dir}/cache")),
+    ];
+    let lookup = |name: &str| env.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone());
+    Settings::resolve(&Flags::default(), &lookup)
+}
+
+/// How the demo's login reaches the site's pages: the person's browser, unless asked not
+/// to or none can be seen (SSH without a display, a server), where `pipi login` would ask
+/// for a paste; then, or when the browser fails, the built-in walker.
+fn browser_or_walker(
+    no_browser: bool,
+    browser_started: Arc<AtomicBool>,
+) -> impl Fn(&str, Abort) -> pipi::Result<()> + 'static {
+    let choice = session::browser();
+    move |url: &str, abort: Abort| -> pipi::Result<()> {
+        match (&choice, no_browser) {
+            (_, true) => {}
+            (BrowserChoice::Skip(why), false) => ui::say(&format!("No browser is started: {why}.")),
+            (BrowserChoice::Open(browser), false) => {
+                ui::say(&format!("Opening {url} in your browser."));
+                // A browser that fails soon after starting hands over to the walker too.
+                let (walk_url, walk_abort) = (url.to_string(), abort.clone());
+                let on_failure = move |e: Error| {
+                    ui::say(&format!("The browser failed ({e})."));
+                    ui::say("Walking the sign-in and consent pages with the built-in HTTP client.");
+                    walk_in_background(walk_url, walk_abort);
+                };
+                match browser.start(url, on_failure) {
+                    Ok(()) => {
+                        browser_started.store(true, Ordering::SeqCst);
+                        ui::say("Sign in and approve the app in the browser window.");
+                        return Ok(());
+                    }
+                    Err(e) => ui::say(&format!("No browser could be opened ({e}).")),
+                }
+            }
+        }
+        ui::say("Walking the sign-in and consent pages with the built-in HTTP client.");
+        walk_in_background(url.to_string(), abort);
+        Ok(())
+    }
+}
+
+/// The first Ctrl-C stops the login, which ends the demo the ordinary way, its directory
+/// deleted on the way out. A second one, or one once the login is over (a request may
+/// take its whole timeout), ends pipi at once, but only after deleting the directory.
+fn clean_up_on_interrupt(
+    cancel: Cancel,
+    scratch: Arc<Mutex<Option<tempfile::TempDir>>>,
+    logged_in: Arc<AtomicBool>,
+) -> crate::cli::interrupt::Subscription {
+    crate::cli::interrupt::subscribe(move |signal| {
+        if cancel.cancel() || logged_in.load(Ordering::SeqCst) {
+            crate::cli::interrupt::exit_after(signal.exit_code(), || {
+                drop(
+                    scratch
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .take(),
+                );
+            });
+        }
+    })
 }
 
 /// How long the browser may stay silent before the demo says what to try: 20 seconds, or

@@ -182,26 +182,6 @@ fn find_user_id(users: &[Map<String, Value>], wanted: &str) -> Result<String> {
 fn announce(site: &Emulator) {
     let c = site.config();
     let base = site.base_url();
-    let mut people: Vec<String> = c
-        .users
-        .iter()
-        .take(PEOPLE_SHOWN)
-        .map(|u| {
-            let user = pipi::decode_profile(u.clone());
-            let id = user.get("user_id").and_then(Value::as_str).unwrap_or("?");
-            format!("{id}: {}", pipi::display_name(&Value::Object(user.clone())))
-        })
-        .collect();
-    if c.users.len() > PEOPLE_SHOWN {
-        people.push(format!("and {} more", c.users.len() - PEOPLE_SHOWN));
-    }
-    let pages = if c.auto_approve {
-        "none (--auto-approve: /api/oauth redirects at once)".to_string()
-    } else if let Some(id) = &c.signed_in_user {
-        format!("consent on the first visit, already signed in as {id}")
-    } else {
-        "sign-in, then consent on the first visit".to_string()
-    };
     let faults: Vec<String> = c.faults.iter().map(ToString::to_string).collect();
     ui::say(&format!(
         "pipi mock: an emulated Sngine site at {base} (Ctrl-C to stop)"
@@ -219,8 +199,8 @@ fn announce(site: &Emulator) {
             Generation::Both => "a form POST body or the query string",
         }
     ));
-    ui::say(&format!("  pages         {pages}"));
-    ui::say(&format!("  people        {}", people.join("; ")));
+    ui::say(&format!("  pages         {}", pages(c)));
+    ui::say(&format!("  people        {}", people(c).join("; ")));
     if !faults.is_empty() {
         ui::say(&format!("  faults        {}", faults.join(", ")));
     }
@@ -244,6 +224,35 @@ fn announce(site: &Emulator) {
         ui::say_unmasked(&format!("  {line}"));
     }
     ui::say("Requests:");
+}
+
+/// The first people of the site, by id and name, and how many more there are.
+fn people(c: &emulator::Config) -> Vec<String> {
+    let mut people: Vec<String> = c
+        .users
+        .iter()
+        .take(PEOPLE_SHOWN)
+        .map(|u| {
+            let user = pipi::decode_profile(u.clone());
+            let id = user.get("user_id").and_then(Value::as_str).unwrap_or("?");
+            format!("{id}: {}", pipi::display_name(&Value::Object(user.clone())))
+        })
+        .collect();
+    if c.users.len() > PEOPLE_SHOWN {
+        people.push(format!("and {} more", c.users.len() - PEOPLE_SHOWN));
+    }
+    people
+}
+
+/// The pages a login goes through on the site.
+fn pages(c: &emulator::Config) -> String {
+    if c.auto_approve {
+        "none (--auto-approve: /api/oauth redirects at once)".to_string()
+    } else if let Some(id) = &c.signed_in_user {
+        format!("consent on the first visit, already signed in as {id}")
+    } else {
+        "sign-in, then consent on the first visit".to_string()
+    }
 }
 
 /// `export NAME=VALUE` lines that point pipi at the site, for a shell to source.

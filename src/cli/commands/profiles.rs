@@ -34,13 +34,13 @@ pub fn run(locations: &Locations, args: &ProfilesArgs) -> Result<ExitCode> {
     // (`../x`, `/etc/y`) is said and left out, never opened.
     let mut names: BTreeSet<String> = BTreeSet::new();
     for name in file.profiles.keys() {
-        match (table::PROFILE.check)(name) {
+        match table::PROFILE.check(name) {
             Ok(_) => {
                 names.insert(name.clone());
             }
             Err(invalid) => ui::warn(&format!(
                 "ignoring the table [{}] of {}: {}",
-                ui::outside(name),
+                ui::escape_untrusted(name),
                 locations.config_path.display(),
                 invalid.message
             )),
@@ -82,7 +82,7 @@ fn cached_profiles(cache_dir: &Path) -> Vec<String> {
                 .to_str()?
                 .strip_suffix(".json")?
                 .to_string();
-            (table::PROFILE.check)(&name).is_ok().then_some(name)
+            table::PROFILE.check(&name).is_ok().then_some(name)
         })
         .collect()
 }
@@ -163,7 +163,7 @@ fn table(rows: &[Row]) -> String {
                 row.account().unwrap_or_else(|| "-".to_string()),
                 row.state.clone(),
             ]
-            .map(|cell| ui::outside(&pipi::redact::redact(&cell)))
+            .map(|cell| ui::escape_untrusted(&pipi::redact::redact(&cell)))
         })
         .collect();
     let header = ["  PROFILE", "SITE", "ACCOUNT", "TOKEN"].map(str::to_string);

@@ -13,12 +13,11 @@ use std::time::SystemTime;
 
 pub fn run(settings: &Settings, args: &StatusArgs) -> Result<ExitCode> {
     let output = ui::JsonOutput::new(args.jq.jq.as_deref())?;
-    let profile = settings.profile();
     let now = SystemTime::now();
     let report = if session::env_token(settings)?.is_some() {
         Report {
             logged_in: true,
-            base_url: settings.base_url()?,
+            base_url: settings.base_url()?.to_string(),
             source: "PIPI_ACCESS_TOKEN",
             expires_at: None,
             seconds_left: None,
@@ -26,43 +25,13 @@ pub fn run(settings: &Settings, args: &StatusArgs) -> Result<ExitCode> {
             reason: None,
         }
     } else {
-        let cached = session::load_or_warn(&session::token_cache(settings));
-        let not_logged_in = |reason: Option<String>| Report {
-            logged_in: false,
-            base_url: settings
-                .base_url()
-                .unwrap_or_else(|_| settings.base_url_raw.value.clone()),
-            source: "none",
-            expires_at: None,
-            seconds_left: None,
-            user: Value::Null,
-            reason,
-        };
-        match cached {
-            Some(cached) => match session::cached_site(settings, &cached) {
-                Ok(base_url) => {
-                    let state = session::TokenState::of(&cached, now);
-                    Report {
-                        logged_in: state.is_live(),
-                        base_url,
-                        source: "cache",
-                        expires_at: Some(cached.expires_at),
-                        seconds_left: Some(state.left().as_secs()),
-                        reason: state.why_dead(),
-                        user: cached.user.clone().unwrap_or(Value::Null),
-                    }
-                }
-                // The cached token belongs to another site than the one asked about.
-                Err(e) => not_logged_in(Some(format!("{e:#}"))),
-            },
-            None => not_logged_in(Some("no token is cached".to_string())),
-        }
+        from_cache(settings, now)
     };
 
     if args.json || output.is_filtered() {
         output.print(&json!({
             "logged_in": report.logged_in,
-            "profile": profile,
+            "profile": settings.profile(),
             "base_url": report.base_url,
             "token_source": report.source,
             "expires_at": report.expires_at.map(pipi::format_time),
@@ -78,6 +47,38 @@ pub fn run(settings: &Settings, args: &StatusArgs) -> Result<ExitCode> {
     } else {
         ExitCode::from(crate::cli::exit::code_of(&pipi::ErrorKind::AuthNeeded))
     })
+}
+
+/// What the profile's token cache says, for the site in use.
+fn from_cache(settings: &Settings, now: SystemTime) -> Report {
+    let not_logged_in = |reason: String| Report {
+        logged_in: false,
+        base_url: settings.base_url_shown().to_string(),
+        source: "none",
+        expires_at: None,
+        seconds_left: None,
+        user: Value::Null,
+        reason: Some(reason),
+    };
+    let Some(cached) = session::load_or_warn(&session::token_cache(settings)) else {
+        return not_logged_in("no token is cached".to_string());
+    };
+    match session::cached_site(settings, &cached) {
+        Ok(base_url) => {
+            let state = session::TokenState::of(&cached, now);
+            Report {
+                logged_in: state.is_live(),
+                base_url,
+                source: "cache",
+                expires_at: Some(cached.expires_at),
+                seconds_left: Some(state.left().as_secs()),
+                reason: state.why_dead(),
+                user: cached.user.clone().unwrap_or(Value::Null),
+            }
+        }
+        // The cached token belongs to another site than the one asked about.
+        Err(e) => not_logged_in(format!("{e:#}")),
+    }
 }
 
 struct Report {
@@ -98,7 +99,7 @@ fn say_status(settings: &Settings, report: &Report, now: SystemTime) {
     if !report.user.is_null() {
         ui::say(&format!(
             "  account: {}",
-            ui::outside(&pipi::display_name(&report.user))
+            ui::escape_untrusted(&pipi::display_name(&report.user))
         ));
     }
     match (report.source, report.expires_at) {

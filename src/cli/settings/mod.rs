@@ -46,6 +46,28 @@ pub struct Sourced<T> {
     pub source: Source,
 }
 
+/// A setting checked once, when the settings are resolved: its typed value, or, when it
+/// failed its check, the error that using it raises. That error waits for a command that
+/// needs the value: `status` still reports on a profile whose base URL is broken, and
+/// `whoami` needs no redirect URL.
+pub type Usable<T> = Result<T, Unusable>;
+
+/// A setting's value that failed its check.
+#[derive(Debug, Clone)]
+pub struct Unusable {
+    /// The value as it was written, for `status` to show.
+    written: String,
+    message: String,
+    hint: String,
+}
+
+impl Unusable {
+    /// The error a command that needs the value stops with (exit 1).
+    pub fn error(&self) -> anyhow::Error {
+        exit::hinted(self.message.clone(), self.hint.clone())
+    }
+}
+
 /// The flags that can override settings, as given on the command line.
 #[derive(Debug, Default, Clone)]
 pub struct Flags {
@@ -57,14 +79,14 @@ pub struct Flags {
 #[derive(Debug)]
 pub struct Settings {
     pub profile: Sourced<String>,
-    /// The raw value; [`Settings::base_url`] validates it.
-    pub base_url_raw: Sourced<String>,
-    pub app_id: Option<Sourced<String>>,
+    pub base_url: Sourced<Usable<String>>,
+    pub app_id: Option<Sourced<Usable<String>>>,
     pub app_secret: Option<Sourced<AppSecret>>,
     /// The base URL the config file gives the profile alongside its app secret (or the
-    /// command that gives it): the one site that secret may be sent to.
-    pub secret_site: Option<String>,
-    pub redirect_url: Sourced<String>,
+    /// command that gives it): the one site that secret may be sent to. In its one spelling,
+    /// or as written when it fails its check.
+    pub secret_site: Option<std::result::Result<String, String>>,
+    pub redirect_url: Sourced<Usable<String>>,
     pub token_ttl: Sourced<Duration>,
     /// `PIPI_ACCESS_TOKEN`: used instead of the cache by whoami, token and status.
     pub env_token: Option<Secret>,
@@ -128,7 +150,7 @@ impl Locations {
         let (config_dir, cache_dir) = directories(env)?;
         let profile = pick(table::PROFILE, flags.profile.clone(), None, env)
             .unwrap_or_else(|| default(table::PROFILE));
-        if let Err(invalid) = (table::PROFILE.check)(&profile.value) {
+        if let Err(invalid) = table::PROFILE.check(&profile.value) {
             return Err(exit::usage(invalid.message, invalid.hint));
         }
         Ok(Locations {
@@ -168,48 +190,41 @@ impl Settings {
         let file = load_config(&config_path)?;
         check_cache_dir(&cache_dir, &profile.value)?;
         let conf = file.profile(&profile.value);
-        let lookup = |setting, flag| pick(setting, flag, conf, env);
-
-        let base_url_raw = lookup(table::BASE_URL, flags.base_url.clone())
-            .unwrap_or_else(|| default(table::BASE_URL));
-        let app_id = lookup(table::APP_ID, None);
-        let app_secret = app_secret(conf, env);
-        let in_file = |setting: &Setting| {
-            conf.and_then(|c| c.get(setting.name))
-                .filter(|v| !v.is_empty())
-                .cloned()
+        let checker = Checker {
+            profile: &profile.value,
+            config_path: &config_path,
+            conf,
+            env,
         };
-        let secret_site = in_file(table::APP_SECRET)
-            .or_else(|| in_file(table::APP_SECRET_COMMAND))
-            .and(in_file(table::BASE_URL));
-        let redirect_url =
-            lookup(table::REDIRECT_URL, None).unwrap_or_else(|| default(table::REDIRECT_URL));
-        let token_ttl = seconds(
-            table::TOKEN_TTL,
-            lookup(table::TOKEN_TTL, None).unwrap_or_else(|| default(table::TOKEN_TTL)),
-            &profile.value,
-            &config_path,
-        )?;
-        let http_timeout = seconds(
-            table::HTTP_TIMEOUT,
-            lookup(table::HTTP_TIMEOUT, None).unwrap_or_else(|| default(table::HTTP_TIMEOUT)),
-            &profile.value,
-            &config_path,
-        )?
-        .value;
+        let base_url = checker.usable(
+            table::BASE_URL,
+            table::check_base_url,
+            checker.found(table::BASE_URL, flags.base_url.clone()),
+            "is not a usable site address",
+        );
+        let app_id = pick(table::APP_ID, None, conf, env)
+            .map(|raw| checker.usable(table::APP_ID, table::check_app_id, raw, "is not an app id"));
+        let redirect_url = checker.usable(
+            table::REDIRECT_URL,
+            table::check_redirect_url,
+            checker.found(table::REDIRECT_URL, None),
+            "is not a usable redirect URL",
+        );
+        let token_ttl = checker.seconds(table::TOKEN_TTL, table::check_token_ttl)?;
+        let http_timeout = checker.seconds(table::HTTP_TIMEOUT, table::check_seconds)?;
 
         Ok(Settings {
+            secret_site: secret_site(conf),
+            app_secret: app_secret(conf, env),
             profile,
-            base_url_raw,
+            base_url,
             app_id,
-            app_secret,
-            secret_site,
             redirect_url,
             token_ttl,
             env_token: env(table::ACCESS_TOKEN.env).map(Secret::new),
             config_path,
             cache_dir,
-            http_timeout,
+            http_timeout: http_timeout.value,
         })
     }
 
@@ -234,10 +249,10 @@ impl Settings {
             cache_dir: self.cache_dir.clone(),
         }
         .log();
-        line(table::BASE_URL.name, Some(&self.base_url_raw));
-        line(table::APP_ID.name, self.app_id.as_ref());
+        line(table::BASE_URL.name, Some(&shown(&self.base_url)));
+        line(table::APP_ID.name, self.app_id.as_ref().map(shown).as_ref());
         line(table::APP_SECRET.name, self.app_secret.as_ref());
-        line(table::REDIRECT_URL.name, Some(&self.redirect_url));
+        line(table::REDIRECT_URL.name, Some(&shown(&self.redirect_url)));
         let ttl = Sourced {
             value: format!("{}s", self.token_ttl.value.as_secs()),
             source: self.token_ttl.source.clone(),
@@ -249,33 +264,19 @@ impl Settings {
         }
     }
 
-    /// The base URL, checked: `https://`, or `http://` on a loopback host only.
-    pub fn base_url(&self) -> Result<String> {
-        let raw = &self.base_url_raw;
-        pipi::normalize_base_url(&raw.value).map_err(|e| {
-            if raw.source == Source::ConfigFile {
-                self.broken_in_file(table::BASE_URL, "is not a usable site address")
-            } else {
-                e.into()
-            }
-        })
+    /// The base URL: `https://`, or `http://` on a loopback host only.
+    pub fn base_url(&self) -> Result<&str> {
+        usable(&self.base_url)
     }
 
-    /// The redirect URL. One from the config file is checked here, so that an error about
-    /// it names the key rather than quoting the value.
+    /// The base URL to show: in its one spelling, or as written when it is broken.
+    pub fn base_url_shown(&self) -> &str {
+        shown(&self.base_url).value
+    }
+
+    /// The redirect URL registered for the app.
     pub fn redirect_url(&self) -> Result<&str> {
-        let raw = &self.redirect_url;
-        if raw.source == Source::ConfigFile && (table::REDIRECT_URL.check)(&raw.value).is_err() {
-            return Err(self.broken_in_file(table::REDIRECT_URL, "is not a usable redirect URL"));
-        }
-        Ok(&raw.value)
-    }
-
-    /// An error about a value in the config file names the key, the profile and the file,
-    /// never the value: it may be a secret pasted under the wrong key. The person who wants
-    /// to see it asks for it with `pipi config get`.
-    fn broken_in_file(&self, setting: &Setting, problem: &str) -> anyhow::Error {
-        broken_in_file(setting, self.profile(), &self.config_path, problem)
+        usable(&self.redirect_url)
     }
 
     /// The app's id and secret, or an error that says exactly what to set and where. A
@@ -286,6 +287,7 @@ impl Settings {
         let path = self.config_path.display();
         match (&self.app_id, &self.app_secret) {
             (Some(id), Some(secret)) => {
+                let id = usable(id)?;
                 // Checked before a secret command runs: its secret is not to be fetched
                 // for a site it will not be sent to.
                 self.check_secret_site(&secret.source)?;
@@ -295,7 +297,7 @@ impl Settings {
                         secret_command::run(command, &secret.source.to_string())?
                     }
                 };
-                Ok((&id.value, secret))
+                Ok((id, secret))
             }
             (id, secret) => {
                 let mut missing = Vec::new();
@@ -340,21 +342,21 @@ impl Settings {
         let Some(bound) = &self.secret_site else {
             return Ok(());
         };
-        let overridden = matches!(self.base_url_raw.source, Source::Flag(_) | Source::Env(_));
+        let overridden = matches!(self.base_url.source, Source::Flag(_) | Source::Env(_));
         if *secret_source != Source::ConfigFile || !overridden {
             return Ok(());
         }
         let wanted = self.base_url()?;
-        let same = pipi::normalize_base_url(bound).is_ok_and(|b| b == wanted);
-        if same {
-            return Ok(());
-        }
+        let bound = match bound {
+            Ok(site) if site == wanted => return Ok(()),
+            Ok(site) | Err(site) => site,
+        };
         let profile = self.profile();
         Err(exit::usage(
             format!(
                 "refusing to send the app secret of profile '{profile}' to {wanted} (from {}): \
                  {} binds it to {bound}",
-                self.base_url_raw.source,
+                self.base_url.source,
                 self.config_path.display()
             ),
             format!(
@@ -363,6 +365,110 @@ impl Settings {
                 table::APP_SECRET.env
             ),
         ))
+    }
+}
+
+/// The site the config file's table binds its app secret (or secret command) to, if it
+/// holds both.
+fn secret_site(conf: Option<&ConfigProfile>) -> Option<std::result::Result<String, String>> {
+    let in_file = |setting: &Setting| {
+        conf.and_then(|c| c.get(setting.name))
+            .filter(|v| !v.is_empty())
+            .cloned()
+    };
+    let written = in_file(table::APP_SECRET)
+        .or_else(|| in_file(table::APP_SECRET_COMMAND))
+        .and(in_file(table::BASE_URL))?;
+    Some(
+        table::check_base_url(&written)
+            .map(|c| c.value)
+            .map_err(|_| written),
+    )
+}
+
+/// A setting's value, or the error that it failed its check.
+fn usable(setting: &Sourced<Usable<String>>) -> Result<&str> {
+    match &setting.value {
+        Ok(value) => Ok(value),
+        Err(unusable) => Err(unusable.error()),
+    }
+}
+
+/// A setting as the debug log shows it: its value in one spelling, or as written.
+fn shown(setting: &Sourced<Usable<String>>) -> Sourced<&str> {
+    Sourced {
+        value: match &setting.value {
+            Ok(value) => value,
+            Err(unusable) => &unusable.written,
+        },
+        source: setting.source.clone(),
+    }
+}
+
+/// Finds settings and checks them against the table, for one profile of one config file.
+struct Checker<'a> {
+    profile: &'a str,
+    config_path: &'a std::path::Path,
+    conf: Option<&'a ConfigProfile>,
+    env: EnvLookup<'a>,
+}
+
+impl Checker<'_> {
+    /// A setting's value from the flag, the environment or the config file, else its
+    /// default.
+    fn found(&self, setting: &'static Setting, flag: Option<String>) -> Sourced<String> {
+        pick(setting, flag, self.conf, self.env).unwrap_or_else(|| default(setting))
+    }
+
+    /// A number of seconds, which every command needs: a bad one stops the run here.
+    fn seconds(
+        &self,
+        setting: &'static Setting,
+        check: fn(&str) -> Result<table::Checked<Duration>, table::Invalid>,
+    ) -> Result<Sourced<Duration>> {
+        let problem = format!(
+            "is not a whole number of seconds from 1 to {}",
+            table::MAX_SECONDS
+        );
+        let checked = self.usable(setting, check, self.found(setting, None), &problem);
+        let value = checked.value.map_err(|unusable| unusable.error())?;
+        Ok(Sourced {
+            value,
+            source: checked.source,
+        })
+    }
+
+    /// A value checked by `check`, its setting's check in the table. An error about a
+    /// value from the config file says `problem` and names the key, never the value; one
+    /// from elsewhere says where it came from.
+    fn usable<T>(
+        &self,
+        setting: &Setting,
+        check: fn(&str) -> Result<table::Checked<T>, table::Invalid>,
+        raw: Sourced<String>,
+        problem: &str,
+    ) -> Sourced<Usable<T>> {
+        let value = check(&raw.value)
+            .map(|checked| checked.value)
+            .map_err(|invalid| {
+                let (message, hint) = if raw.source == Source::ConfigFile {
+                    broken_in_file(setting, self.profile, self.config_path, problem)
+                } else {
+                    (
+                        format!("{} (from {})", invalid.message, raw.source),
+                        invalid.hint,
+                    )
+                };
+                Unusable {
+                    written: raw.value.clone(),
+                    message,
+                    hint,
+                }
+            });
+        Sourced {
+            value,
+            source: raw.source,
+        }
     }
 }
 
@@ -459,16 +565,18 @@ fn pick(
     })
 }
 
-/// See [`Settings::broken_in_file`].
+/// An error about a value in the config file names the key, the profile and the file,
+/// never the value: it may be a secret pasted under the wrong key. The person who wants to
+/// see it asks for it with `pipi config get`.
 fn broken_in_file(
     setting: &Setting,
     profile: &str,
     config_path: &std::path::Path,
     problem: &str,
-) -> anyhow::Error {
+) -> (String, String) {
     let name = setting.name;
     let example = setting.example;
-    exit::hinted(
+    (
         format!(
             "{name} of profile '{profile}' in {} {problem}",
             config_path.display()
@@ -477,39 +585,6 @@ fn broken_in_file(
             "see it with: pipi config get {name}; change it with: pipi config set {name} {example}"
         ),
     )
-}
-
-/// A number of seconds, checked; a bad one names the setting and where it came from.
-fn seconds(
-    setting: &Setting,
-    raw: Sourced<String>,
-    profile: &str,
-    config_path: &std::path::Path,
-) -> Result<Sourced<Duration>> {
-    if raw.source == Source::ConfigFile && (setting.check)(&raw.value).is_err() {
-        let problem = format!(
-            "is not a whole number of seconds from 1 to {}",
-            table::MAX_SECONDS
-        );
-        return Err(broken_in_file(setting, profile, config_path, &problem));
-    }
-    match (setting.check)(&raw.value) {
-        Ok(table::Checked {
-            value: table::Value::Number(n),
-            ..
-        }) => Ok(Sourced {
-            value: Duration::from_secs(n),
-            source: raw.source,
-        }),
-        Ok(_) => Err(anyhow::anyhow!(
-            "{} is not a number of seconds",
-            setting.name
-        )),
-        Err(invalid) => Err(exit::hinted(
-            format!("{} (from {})", invalid.message, raw.source),
-            invalid.hint,
-        )),
-    }
 }
 
 /// Reads the config file, refused (exit 1) when others could have changed it or its
@@ -579,21 +654,21 @@ mod tests {
     fn flag_beats_environment_beats_file_beats_default() {
         let file = "[default]\nbase-url = \"https://file.example\"\napp-id = 5\n";
         let s = resolve(Flags::default(), &[], file).unwrap();
-        assert_eq!(s.base_url_raw.value, "https://file.example");
-        assert_eq!(s.base_url_raw.source, Source::ConfigFile);
+        assert_eq!(s.base_url().unwrap(), "https://file.example");
+        assert_eq!(s.base_url.source, Source::ConfigFile);
         assert_eq!(s.redirect_url.source, Source::Default);
 
         let env = [("PIPI_BASE_URL", "https://env.example")];
         let s = resolve(Flags::default(), &env, file).unwrap();
-        assert_eq!(s.base_url_raw.source, Source::Env("PIPI_BASE_URL"));
+        assert_eq!(s.base_url.source, Source::Env("PIPI_BASE_URL"));
 
         let flags = Flags {
             base_url: Some("https://flag.example".into()),
             ..Flags::default()
         };
         let s = resolve(flags, &env, file).unwrap();
-        assert_eq!(s.base_url_raw.value, "https://flag.example");
-        assert_eq!(s.app_id.unwrap().value, "5");
+        assert_eq!(s.base_url().unwrap(), "https://flag.example");
+        assert_eq!(s.app_id.unwrap().value.unwrap(), "5");
     }
 
     #[test]
@@ -601,7 +676,7 @@ mod tests {
         let file = "[default]\napp-id = 1\n[work]\napp-id = 2\ntoken-ttl = 3600\n";
         let s = resolve(Flags::default(), &[("PIPI_PROFILE", "work")], file).unwrap();
         assert_eq!(s.profile(), "work");
-        assert_eq!(s.app_id.unwrap().value, "2");
+        assert_eq!(s.app_id.unwrap().value.unwrap(), "2");
         assert_eq!(s.token_ttl.value, Duration::from_secs(3600));
     }
 
@@ -684,6 +759,39 @@ mod tests {
         // Other variables are not pipi's business, and UTF-8 is fine.
         check_environment(&broken("LANG")).unwrap();
         check_environment(&|_| Some(OsString::from("https://a.example"))).unwrap();
+    }
+
+    #[test]
+    fn a_broken_value_is_checked_once_and_raised_where_it_is_needed() {
+        let vars = [
+            ("PIPI_BASE_URL", "http://pipichat.com"),
+            ("PIPI_REDIRECT_URL", "ftp://127.0.0.1/cb"),
+            ("PIPI_APP_ID", "12a"),
+            ("PIPI_APP_SECRET", "s"),
+        ];
+        let s = resolve(Flags::default(), &vars, "").unwrap();
+        assert_eq!(s.base_url_shown(), "http://pipichat.com");
+        for (err, from) in [
+            (s.base_url().unwrap_err(), "PIPI_BASE_URL"),
+            (s.redirect_url().unwrap_err(), "PIPI_REDIRECT_URL"),
+            (s.app_credentials().unwrap_err(), "PIPI_APP_ID"),
+        ] {
+            assert_eq!(exit::code(&err), 1, "{err:#}");
+            let c = exit::classification(&err).unwrap();
+            assert!(
+                c.to_string()
+                    .ends_with(&format!("(from environment {from})")),
+                "{c}"
+            );
+            assert!(c.hint().is_some(), "{c:?}");
+        }
+        let file = "[default]\nbase-url = \"ftp://s3cr3t\"\n";
+        let s = resolve(Flags::default(), &[], file).unwrap();
+        let c = format!("{:#}", s.base_url().unwrap_err());
+        assert!(
+            c.contains("base-url of profile 'default'") && !c.contains("s3cr3t"),
+            "{c}"
+        );
     }
 
     #[test]

@@ -70,11 +70,16 @@ fn run_within(command: &str, source: &str, limit: Duration) -> Result<Secret> {
         ));
     }
     let out = first_line.take(LINE_GRACE);
-    let text = String::from_utf8_lossy(&out);
+    secret_in(&String::from_utf8_lossy(&out), command, source)
+}
+
+/// The app secret on the first line of what the command printed, checked as any app secret
+/// is; its warnings are said.
+fn secret_in(text: &str, command: &str, source: &str) -> Result<Secret> {
     let first = text.lines().next().unwrap_or_default().trim();
     // Remembered at once, so that it is masked in any message, the ones below included.
     let secret = Secret::new(first);
-    match (table::APP_SECRET.check)(first) {
+    match table::APP_SECRET.check(first) {
         Ok(checked) => {
             for warning in checked.warnings {
                 output::warn(&format!("from the app-secret command: {warning}"));

@@ -3,6 +3,7 @@
 //! config` takes its keys, examples and checks from it, and the settings are resolved by it.
 
 use pipi::{is_loopback, normalize_base_url};
+use std::time::Duration;
 use url::Url;
 
 /// One setting.
@@ -18,20 +19,29 @@ pub struct Setting {
     pub in_config: bool,
     /// The value when it is set nowhere.
     pub default: Option<&'static str>,
-    /// What it does, for `--help` and the man page; `\n` breaks the line in `--help`.
+    /// What it does, for `--help` and the man page, on one line: clap wraps it.
     pub about: &'static str,
     /// A value to show in hints.
     pub example: &'static str,
     /// Whether its value is secret: masked unless asked for.
     pub secret: bool,
-    /// Checks a value and gives it its one spelling.
-    pub check: fn(&str) -> Result<Checked, Invalid>,
+    /// Checks a value and gives it its type and its one spelling.
+    pub check: Check,
+}
+
+/// How a setting's value is checked, and what it becomes.
+#[derive(Debug, Clone, Copy)]
+pub enum Check {
+    /// Text, in one spelling (a base URL normalized, an id trimmed).
+    Text(fn(&str) -> Result<Checked<String>, Invalid>),
+    /// A number of seconds, kept in the config file as a number.
+    Seconds(fn(&str) -> Result<Checked<Duration>, Invalid>),
 }
 
 /// A value that passed its check: as it is kept, and what the person should know about it.
 #[derive(Debug, PartialEq, Eq)]
-pub struct Checked {
-    pub value: Value,
+pub struct Checked<T> {
+    pub value: T,
     pub warnings: Vec<String>,
 }
 
@@ -39,15 +49,32 @@ pub struct Checked {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Value {
     Text(String),
-    Number(u64),
+    Seconds(u64),
 }
 
 impl std::fmt::Display for Value {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Value::Text(s) => f.write_str(s),
-            Value::Number(n) => write!(f, "{n}"),
+            Value::Seconds(n) => write!(f, "{n}"),
         }
+    }
+}
+
+impl Setting {
+    /// Checks a value as the config file would keep it.
+    pub fn check(&self, value: &str) -> Result<Checked<Value>, Invalid> {
+        let (value, warnings) = match self.check {
+            Check::Text(check) => {
+                let c = check(value)?;
+                (Value::Text(c.value), c.warnings)
+            }
+            Check::Seconds(check) => {
+                let c = check(value)?;
+                (Value::Seconds(c.value.as_secs()), c.warnings)
+            }
+        };
+        Ok(Checked { value, warnings })
     }
 }
 
@@ -58,10 +85,10 @@ pub struct Invalid {
     pub hint: String,
 }
 
-impl Checked {
-    fn text(value: impl Into<String>) -> Result<Checked, Invalid> {
+impl<T> Checked<T> {
+    fn plain(value: impl Into<T>) -> Result<Checked<T>, Invalid> {
         Ok(Checked {
-            value: Value::Text(value.into()),
+            value: value.into(),
             warnings: Vec::new(),
         })
     }
@@ -79,7 +106,7 @@ pub const PROFILE: &Setting = &Setting {
     about: "profile to use",
     example: "work",
     secret: false,
-    check: check_profile,
+    check: Check::Text(check_profile),
 };
 
 pub const BASE_URL: &Setting = &Setting {
@@ -91,7 +118,7 @@ pub const BASE_URL: &Setting = &Setting {
     about: "the Sngine site's address",
     example: "https://pipichat.com",
     secret: false,
-    check: check_base_url,
+    check: Check::Text(check_base_url),
 };
 
 pub const APP_ID: &Setting = &Setting {
@@ -103,7 +130,7 @@ pub const APP_ID: &Setting = &Setting {
     about: "the app's id, from the site's developers dashboard",
     example: "123",
     secret: false,
-    check: check_app_id,
+    check: Check::Text(check_app_id),
 };
 
 pub const APP_SECRET: &Setting = &Setting {
@@ -112,10 +139,10 @@ pub const APP_SECRET: &Setting = &Setting {
     env: "PIPI_APP_SECRET",
     in_config: true,
     default: None,
-    about: "the app's secret (never a flag: ps and the shell's\nhistory would show it)",
+    about: "the app's secret (never a flag: ps and the shell's history would show it)",
     example: "(leave it out, and type or pipe it in)",
     secret: true,
-    check: check_app_secret,
+    check: Check::Text(check_app_secret),
 };
 
 pub const APP_SECRET_COMMAND: &Setting = &Setting {
@@ -124,10 +151,10 @@ pub const APP_SECRET_COMMAND: &Setting = &Setting {
     env: "PIPI_APP_SECRET_COMMAND",
     in_config: true,
     default: None,
-    about: "a command that prints the app secret (a password\nmanager), run by sh -c when a login needs it;\napp-secret wins over it at the same level",
+    about: "a command that prints the app secret (a password manager), run by sh -c when a login needs it; app-secret wins over it at the same level",
     example: "'pass show pipichat/app-secret'",
     secret: false,
-    check: check_command,
+    check: Check::Text(check_command),
 };
 
 pub const REDIRECT_URL: &Setting = &Setting {
@@ -139,7 +166,7 @@ pub const REDIRECT_URL: &Setting = &Setting {
     about: "the redirect URL registered for the app",
     example: "http://127.0.0.1:8765/callback",
     secret: false,
-    check: check_redirect_url,
+    check: Check::Text(check_redirect_url),
 };
 
 pub const TOKEN_TTL: &Setting = &Setting {
@@ -151,7 +178,7 @@ pub const TOKEN_TTL: &Setting = &Setting {
     about: "seconds a token lives (60 is what Sngine enforces)",
     example: "60",
     secret: false,
-    check: check_token_ttl,
+    check: Check::Seconds(check_token_ttl),
 };
 
 pub const ACCESS_TOKEN: &Setting = &Setting {
@@ -160,10 +187,10 @@ pub const ACCESS_TOKEN: &Setting = &Setting {
     env: "PIPI_ACCESS_TOKEN",
     in_config: false,
     default: None,
-    about: "a token to use instead of the cache (whoami, token,\nstatus, api)",
+    about: "a token to use instead of the cache (whoami, token, status, api)",
     example: "0123456789abcdef0123456789abcdef",
     secret: true,
-    check: any_text,
+    check: Check::Text(any_text),
 };
 
 pub const BROWSER: &Setting = &Setting {
@@ -172,10 +199,10 @@ pub const BROWSER: &Setting = &Setting {
     env: "PIPI_BROWSER",
     in_config: false,
     default: None,
-    about: "commands that open the login page, separated\nby ':' and tried in turn (the URL replaces %s\nor is appended); else BROWSER",
+    about: "commands that open the login page, separated by ':' and tried in turn (the URL replaces %s or is appended); else BROWSER",
     example: "firefox",
     secret: false,
-    check: any_text,
+    check: Check::Text(any_text),
 };
 
 pub const CONFIG_DIR: &Setting = &Setting {
@@ -187,7 +214,7 @@ pub const CONFIG_DIR: &Setting = &Setting {
     about: "where config.toml lives",
     example: "~/.config/pipi",
     secret: false,
-    check: any_text,
+    check: Check::Text(any_text),
 };
 
 pub const CACHE_DIR: &Setting = &Setting {
@@ -199,7 +226,7 @@ pub const CACHE_DIR: &Setting = &Setting {
     about: "where tokens are cached",
     example: "~/.cache/pipi",
     secret: false,
-    check: any_text,
+    check: Check::Text(any_text),
 };
 
 pub const HTTP_TIMEOUT: &Setting = &Setting {
@@ -208,10 +235,10 @@ pub const HTTP_TIMEOUT: &Setting = &Setting {
     env: "PIPI_HTTP_TIMEOUT",
     in_config: false,
     default: Some("30"),
-    about: "seconds each request to the site may take, its whole\nanswer included",
+    about: "seconds each request to the site may take, its whole answer included",
     example: "30",
     secret: false,
-    check: check_seconds,
+    check: Check::Seconds(check_seconds),
 };
 
 pub const DEBUG: &Setting = &Setting {
@@ -220,10 +247,10 @@ pub const DEBUG: &Setting = &Setting {
     env: "PIPI_DEBUG",
     in_config: false,
     default: None,
-    about: "1 logs each step on stderr as -v does, 2 as -vv;\nsecrets are always redacted",
+    about: "1 logs each step on stderr as -v does, 2 as -vv; secrets are always redacted",
     example: "1",
     secret: false,
-    check: any_text,
+    check: Check::Text(any_text),
 };
 
 pub const NO_COLOR: &Setting = &Setting {
@@ -235,7 +262,7 @@ pub const NO_COLOR: &Setting = &Setting {
     about: "set and not empty: no colour on stderr",
     example: "1",
     secret: false,
-    check: any_text,
+    check: Check::Text(any_text),
 };
 
 /// Every setting, in the order they are listed.
@@ -271,38 +298,18 @@ pub fn by_config_key(key: &str) -> Option<&'static Setting> {
     config_settings().find(|s| s.name == key)
 }
 
-/// The columns `--help` has for a setting's text, right of the longest variable's name:
-/// 80, less an indent of 2 and the name with 2 spaces after it.
-pub const TEXT_WIDTH: usize = {
-    let mut longest = 0;
-    let mut i = 0;
-    while i < SETTINGS.len() {
-        if SETTINGS[i].env.len() > longest {
-            longest = SETTINGS[i].env.len();
-        }
-        i += 1;
-    }
-    80 - 2 - longest - 2
-};
-
 impl Setting {
     /// What it does, with its default, for `--help` and the man page.
     pub fn describe(&self) -> String {
-        let last_line = self.about.rsplit('\n').next().unwrap_or_default();
         match self.default {
-            Some(default)
-                if last_line.len() + " [default: ]".len() + default.len() > TEXT_WIDTH =>
-            {
-                format!("{}\n[default: {default}]", self.about)
-            }
             Some(default) => format!("{} [default: {default}]", self.about),
             None => self.about.to_string(),
         }
     }
 }
 
-fn any_text(value: &str) -> Result<Checked, Invalid> {
-    Checked::text(value)
+fn any_text(value: &str) -> Result<Checked<String>, Invalid> {
+    Checked::plain(value)
 }
 
 fn invalid(message: String, hint: impl Into<String>) -> Invalid {
@@ -313,7 +320,7 @@ fn invalid(message: String, hint: impl Into<String>) -> Invalid {
 }
 
 /// Profile names become file names, so they are kept to a safe alphabet.
-fn check_profile(name: &str) -> Result<Checked, Invalid> {
+fn check_profile(name: &str) -> Result<Checked<String>, Invalid> {
     let ok = !name.is_empty()
         && name.len() <= 64
         && name
@@ -326,17 +333,17 @@ fn check_profile(name: &str) -> Result<Checked, Invalid> {
             "use letters, digits, '-' and '_' (at most 64)",
         ));
     }
-    Checked::text(name)
+    Checked::plain(name)
 }
 
-fn check_base_url(value: &str) -> Result<Checked, Invalid> {
+pub fn check_base_url(value: &str) -> Result<Checked<String>, Invalid> {
     match normalize_base_url(value) {
-        Ok(url) => Checked::text(url),
+        Ok(url) => Checked::plain(url),
         Err(e) => Err(invalid(e.to_string(), e.hint().unwrap_or_default())),
     }
 }
 
-fn check_app_id(value: &str) -> Result<Checked, Invalid> {
+pub fn check_app_id(value: &str) -> Result<Checked<String>, Invalid> {
     let value = value.trim();
     let digits = !value.is_empty() && value.chars().all(|c| c.is_ascii_digit());
     if !digits || value.len() > 19 || value.chars().all(|c| c == '0') {
@@ -345,10 +352,10 @@ fn check_app_id(value: &str) -> Result<Checked, Invalid> {
             "copy the id from the site's developers dashboard, such as 123",
         ));
     }
-    Checked::text(value)
+    Checked::plain(value)
 }
 
-fn check_app_secret(value: &str) -> Result<Checked, Invalid> {
+fn check_app_secret(value: &str) -> Result<Checked<String>, Invalid> {
     let value = value.trim();
     if value.is_empty() || value.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(invalid(
@@ -356,7 +363,7 @@ fn check_app_secret(value: &str) -> Result<Checked, Invalid> {
             "copy the secret from the site's developers dashboard: 32 hexadecimal characters",
         ));
     }
-    let mut checked = Checked::text(value)?;
+    let mut checked = Checked::plain(value)?;
     if value.len() != 32 || !value.chars().all(|c| c.is_ascii_hexdigit()) {
         checked.warnings.push(format!(
             "this app secret is {} characters long and Sngine's are 32 hexadecimal characters: check that it was copied whole",
@@ -367,7 +374,7 @@ fn check_app_secret(value: &str) -> Result<Checked, Invalid> {
 }
 
 /// A command line for the shell: anything but blank.
-fn check_command(value: &str) -> Result<Checked, Invalid> {
+fn check_command(value: &str) -> Result<Checked<String>, Invalid> {
     let value = value.trim();
     if value.is_empty() {
         return Err(invalid(
@@ -375,7 +382,7 @@ fn check_command(value: &str) -> Result<Checked, Invalid> {
             "give a command that prints the app secret, such as 'pass show pipichat/app-secret'",
         ));
     }
-    Checked::text(value)
+    Checked::plain(value)
 }
 
 /// A whole number of seconds from 1 to [`MAX_SECONDS`].
@@ -388,16 +395,13 @@ pub fn parse_seconds(value: &str) -> Result<u64, String> {
     }
 }
 
-fn check_seconds(value: &str) -> Result<Checked, Invalid> {
+pub fn check_seconds(value: &str) -> Result<Checked<Duration>, Invalid> {
     let secs = parse_seconds(value)
         .map_err(|e| invalid(format!("invalid number of seconds {e}"), "such as 30"))?;
-    Ok(Checked {
-        value: Value::Number(secs),
-        warnings: Vec::new(),
-    })
+    Checked::plain(Duration::from_secs(secs))
 }
 
-fn check_token_ttl(value: &str) -> Result<Checked, Invalid> {
+pub fn check_token_ttl(value: &str) -> Result<Checked<Duration>, Invalid> {
     let enforced = TOKEN_TTL.default.unwrap_or("60");
     let secs = parse_seconds(value).map_err(|e| {
         invalid(
@@ -413,14 +417,14 @@ fn check_token_ttl(value: &str) -> Result<Checked, Invalid> {
         ));
     }
     Ok(Checked {
-        value: Value::Number(secs),
+        value: Duration::from_secs(secs),
         warnings,
     })
 }
 
 /// A redirect URL must parse and be http(s); one that pipi's listener cannot catch is kept,
 /// with a warning saying what that means.
-fn check_redirect_url(value: &str) -> Result<Checked, Invalid> {
+pub fn check_redirect_url(value: &str) -> Result<Checked<String>, Invalid> {
     let value = value.trim();
     let hint = "give the redirect URL registered for the app on the site, such as http://127.0.0.1:8765/callback";
     let url = Url::parse(value)
@@ -448,7 +452,7 @@ fn check_redirect_url(value: &str) -> Result<Checked, Invalid> {
             hint,
         ));
     }
-    let mut checked = Checked::text(value)?;
+    let mut checked = Checked::plain(value)?;
     if !is_loopback(&url) {
         checked.warnings.push(format!(
             "{value} is not on this machine (127.0.0.1, [::1] or localhost), so pipi cannot catch \
@@ -473,8 +477,15 @@ mod tests {
         format!("{} / {}", invalid.message, invalid.hint)
     }
 
-    fn text(checked: Result<Checked, Invalid>) -> String {
-        checked.unwrap().value.to_string()
+    fn text(checked: Result<Checked<String>, Invalid>) -> String {
+        checked.unwrap().value
+    }
+
+    #[test]
+    fn texts_are_one_line_each_for_the_help_to_wrap() {
+        for setting in SETTINGS {
+            assert!(!setting.about.contains('\n'), "{}", setting.name);
+        }
     }
 
     #[test]
@@ -501,7 +512,7 @@ mod tests {
         // Every default passes its own check.
         for setting in SETTINGS {
             if let Some(default) = setting.default {
-                assert!((setting.check)(default).is_ok(), "{}", setting.name);
+                assert!(setting.check(default).is_ok(), "{}", setting.name);
             }
         }
     }
@@ -514,7 +525,7 @@ mod tests {
         );
         assert_eq!(text(check_app_id("123")), "123");
         let ttl = check_token_ttl("60").unwrap();
-        assert_eq!(ttl.value, Value::Number(60));
+        assert_eq!(ttl.value, Duration::from_secs(60));
         assert!(ttl.warnings.is_empty());
         assert!(
             check_app_secret(&"ab12".repeat(8))
@@ -562,7 +573,7 @@ mod tests {
     #[test]
     fn warnings_explain_values_that_will_not_work_as_hoped() {
         let c = check_token_ttl("3600").unwrap();
-        assert_eq!(c.value, Value::Number(3600));
+        assert_eq!(c.value, Duration::from_secs(3600));
         assert!(c.warnings[0].contains("60 seconds"), "{:?}", c.warnings);
         let c = check_redirect_url("https://app.example/callback").unwrap();
         assert!(c.warnings[0].contains("paste"), "{:?}", c.warnings);
