@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 
 use super::config::{App, Config};
 use super::faults::Fault;
-use super::users::{first_repeat, parse_person, user_id};
+use super::users::first_repeat;
 
 /// What stands for a secret the admin API does not show.
 pub(crate) const MASKED: &str = "[redacted]";
@@ -142,18 +142,7 @@ pub(crate) fn people_from(value: Value) -> anyhow::Result<Vec<Map<String, Value>
         object @ Value::Object(_) => vec![object],
         _ => bail!("expected a user_info object or an array of them"),
     };
-    let people = items
-        .into_iter()
-        .enumerate()
-        .map(|(index, item)| parse_person(item).with_context(|| format!("users[{index}]")))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    if let Some((index, id)) = first_repeat(people.iter().map(|person| user_id(person))) {
-        bail!(
-            "users[{index}]: user_id {:?} is used twice",
-            id.unwrap_or_default()
-        );
-    }
-    Ok(people)
+    super::users::people_from_items(items)
 }
 
 /// Lays a setup file's text over `config`: what it names replaces what `config` had.

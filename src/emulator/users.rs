@@ -166,6 +166,11 @@ pub(crate) fn parse_users(text: &str) -> anyhow::Result<Vec<Map<String, Value>>>
     let Value::Array(items) = value else {
         bail!("expected a JSON array of objects, one per person");
     };
+    people_from_items(items)
+}
+
+/// Each item checked as a person, and no `user_id` used twice; errors name the item.
+pub(crate) fn people_from_items(items: Vec<Value>) -> anyhow::Result<Vec<Map<String, Value>>> {
     let people = items
         .into_iter()
         .enumerate()
