@@ -29,7 +29,7 @@ fn call_with(
     body: Option<&str>,
     token: Option<&str>,
 ) -> (u16, Value) {
-    let client = reqwest::blocking::Client::new();
+    let client = crate::common::http();
     let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
     let mut request = client.request(method, format!("{}/__pipi/{route}", site.base_url()));
     if let Some(body) = body {
@@ -71,7 +71,7 @@ fn token_for(site: &Emulator, app_id: &str, secret: &str, redirect_port: u16) ->
         .nth(1)
         .unwrap()
         .to_owned();
-    let answer = reqwest::blocking::Client::new()
+    let answer = crate::common::http()
         .post(format!("{}/api/authorize", site.base_url()))
         .form(&[
             ("app_id", app_id),
@@ -102,13 +102,15 @@ fn default_token(site: &Emulator) -> String {
 }
 
 fn user_info(site: &Emulator, token: &str) -> Value {
-    let text = reqwest::blocking::get(format!(
-        "{}/api/get_user_info?access_token={token}",
-        site.base_url()
-    ))
-    .unwrap()
-    .text()
-    .unwrap();
+    let text = crate::common::http()
+        .get(format!(
+            "{}/api/get_user_info?access_token={token}",
+            site.base_url()
+        ))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
     serde_json::from_str(&text).unwrap()
 }
 
@@ -311,7 +313,7 @@ fn a_second_app_logs_in_with_its_own_secret_and_redirect() {
     let token = token_for(&site, "77", secret, port);
     assert_eq!(user_info(&site, &token)["user_info"]["user_id"], "1");
     // The default app's secret does not work for the second app.
-    let refused = reqwest::blocking::Client::new()
+    let refused = crate::common::http()
         .post(format!("{}/api/authorize", site.base_url()))
         .form(&[
             ("app_id", "77"),
@@ -455,7 +457,7 @@ fn the_admin_api_does_not_hold_up_the_site() {
 #[test]
 fn web_pages_are_turned_away() {
     let site = site(|_| {});
-    let client = reqwest::blocking::Client::new();
+    let client = crate::common::http();
     let url = format!("{}/__pipi/reset", site.base_url());
     let from_page = client
         .post(&url)

@@ -132,7 +132,7 @@ impl Driver {
             .spawn()
             .unwrap();
         let base = format!("http://127.0.0.1:{port}");
-        let http = reqwest::blocking::Client::builder()
+        let http = crate::common::http_builder()
             .timeout(Duration::from_secs(60))
             .no_proxy()
             .build()

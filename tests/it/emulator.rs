@@ -42,7 +42,7 @@ fn client() -> Client {
     static CLIENT: OnceLock<Client> = OnceLock::new();
     CLIENT
         .get_or_init(|| {
-            Client::builder()
+            crate::common::http_builder()
                 .redirect(Policy::none())
                 .timeout(Duration::from_secs(10))
                 .build()

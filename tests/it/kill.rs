@@ -113,7 +113,7 @@ fn kill_9_during_config_set_never_tears_the_file() {
 /// A browser that follows the site's redirect into pipi's listener, and gives up quietly
 /// when pipi dies under it.
 fn browse(url: &str) {
-    let client = reqwest::blocking::Client::builder()
+    let client = crate::common::http_builder()
         .timeout(Duration::from_secs(10))
         .build()
         .unwrap();

@@ -328,7 +328,7 @@ fn junk_before_the_redirect_is_refused_and_the_wait_goes_on() {
     let url = bed.opened_url(&running).unwrap();
     let redirect = bed.site.config().redirect_url.clone();
     let origin = redirect.trim_end_matches("/callback").to_string();
-    let client = reqwest::blocking::Client::new();
+    let client = crate::common::http();
     let status = |r: reqwest::blocking::RequestBuilder| r.send().unwrap().status().as_u16();
     assert_eq!(status(client.get(format!("{origin}/favicon.ico"))), 404);
     assert_eq!(status(client.post(format!("{redirect}?auth_key=abc"))), 405);
@@ -443,7 +443,7 @@ fn a_stale_key_does_not_end_the_wait_for_the_good_one() {
     let running = bed.start_login(&[]);
     let url = bed.opened_url(&running).unwrap();
     // Two visits to the login page: the second key replaces the first.
-    let no_redirects = reqwest::blocking::Client::builder()
+    let no_redirects = crate::common::http_builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();

@@ -286,7 +286,7 @@ fn a_key_the_redirect_page_used_first_says_so() {
     let bed = Bed::with(|c| c.redirect_url = "https://app.example/after-login".into());
     let address = bed.redirect_address();
     // The web app's page took the key before it was copied.
-    let client = reqwest::blocking::Client::new();
+    let client = crate::common::http();
     let used = client
         .post(format!("{}/api/authorize", bed.site.base_url()))
         .form(&[

@@ -128,7 +128,7 @@ fn mock_serves_sign_in_consent_and_the_api_then_stops_on_ctrl_c() {
     let oauth = format!("{}/api/oauth?app_id={}", mock.base_url, mock.app_id);
 
     // A fresh browser sees the sign-in page first.
-    let client = reqwest::blocking::Client::builder()
+    let client = crate::common::http_builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
@@ -405,7 +405,7 @@ fn the_sites_php_sample_logs_in_through_a_second_app() {
         pipi::emulator::Emulator::bind(pipi::emulator::Config::default(), "127.0.0.1:0").unwrap();
     let port = crate::common::free_port();
     let app_secret = "fedcba9876543210fedcba9876543210";
-    let client = reqwest::blocking::Client::new();
+    let client = crate::common::http();
     let registered = client
         .post(format!("{}/__pipi/apps", site.base_url()))
         .body(
@@ -503,7 +503,7 @@ fn proc_status_kb(pid: u32, field: &str) -> u64 {
 fn a_flood_of_large_bodies_is_recorded_and_logged_within_bounds() {
     let dir = tempfile::tempdir().unwrap();
     let (mut child, base) = mock_with_port_file(dir.path(), &[]);
-    let client = reqwest::blocking::Client::new();
+    let client = crate::common::http();
     let body = format!("app_id=4242&note={}", "k".repeat((1 << 20) - 17));
     assert_eq!(body.len(), 1 << 20);
     for _ in 0..300 {
@@ -553,7 +553,7 @@ fn a_flood_of_large_bodies_is_recorded_and_logged_within_bounds() {
 #[cfg(unix)]
 /// An admin call to a running mock: the status and the body.
 fn admin_call(base: &str, method: &str, route: &str, token: Option<&str>) -> (u16, String) {
-    let client = reqwest::blocking::Client::new();
+    let client = crate::common::http();
     let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
     let mut request = client.request(method, format!("{base}/__pipi/{route}"));
     if let Some(token) = token {

@@ -419,7 +419,7 @@ fn is_gone(pid: u32) -> bool {
 
 /// A browser: GET the URL and follow redirects (the site's 302 into pipi's listener).
 pub fn follow(url: &str) -> Visit {
-    let client = reqwest::blocking::Client::builder()
+    let client = http_builder()
         .timeout(Duration::from_secs(30))
         .build()
         .unwrap();
@@ -543,6 +543,23 @@ pub fn temp_files(dir: &Path) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// A builder of HTTP clients for the tests' own requests (the browser's part, raw calls to
+/// the emulator), with ring for TLS as pipi has it, so that the tests build no second
+/// cryptography library.
+pub fn http_builder() -> reqwest::blocking::ClientBuilder {
+    static PROVIDER: std::sync::Once = std::sync::Once::new();
+    PROVIDER.call_once(|| {
+        // Another test may have installed it first: either is ring.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+    reqwest::blocking::Client::builder()
+}
+
+/// An HTTP client for the tests' own requests (see [`http_builder`]).
+pub fn http() -> reqwest::blocking::Client {
+    http_builder().build().unwrap()
+}
+
 /// Makes a file executable, as a script run as a program must be on Unix.
 pub fn make_executable(path: &Path) {
     #[cfg(unix)]
@@ -589,7 +606,7 @@ impl Bed {
     /// What a browser's address bar shows after approving: the redirect URL with a fresh
     /// key, which the site sends the browser to. Nothing follows it.
     pub fn redirect_address(&self) -> String {
-        let client = reqwest::blocking::Client::builder()
+        let client = http_builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(10))
             .build()
