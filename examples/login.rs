@@ -16,7 +16,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         secret,
         "http://127.0.0.1:8765/callback",
     )
-    .open_browser(|url, abort| pipi::choose_browser().open(url, abort))
+    .open_browser(|url, abort| pipi::choose_browser(&["BROWSER"], &[]).open(url, abort))
     .on_progress(|step| eprintln!("{step}"))
     .run()?;
     println!("{}", serde_json::to_string_pretty(&done.user)?);

@@ -36,8 +36,25 @@ pub enum ErrorKind {
     /// an absurd length, or such a value was found where a token was expected. Nothing is
     /// kept; the cause says what is wrong with it, never the value.
     MalformedToken(crate::TokenProblem),
-    /// Anything else: the login timed out, no browser came back, the profile was deleted.
+    /// The login waited as long as it was told to and no key came.
+    TimedOut,
+    /// Anything else: no browser came back, the profile was deleted.
     Failed,
+}
+
+/// Which of the caller's settings an error points at, for a program to say where that
+/// setting comes from (a flag, a variable, a file). The library names none of those.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Setting {
+    /// The site's base URL.
+    BaseUrl,
+    /// The app's id.
+    AppId,
+    /// The app's secret.
+    AppSecret,
+    /// The app's redirect URL, as registered on the site.
+    RedirectUrl,
 }
 
 /// What the site's error message means. Sngine passes its messages through the site's
@@ -105,6 +122,7 @@ pub struct Error {
     message: String,
     hint: Option<String>,
     server_message: Option<String>,
+    setting: Option<Setting>,
 }
 
 impl Error {
@@ -115,13 +133,25 @@ impl Error {
             message: message.into(),
             hint: None,
             server_message: None,
+            setting: None,
         }
     }
 
-    /// Adds the next step to take, such as `run 'pipi login'`.
+    /// Adds the next step to take, such as `log in again`.
     pub fn with_hint(mut self, hint: impl Into<String>) -> Error {
         self.hint = Some(hint.into());
         self
+    }
+
+    /// Names the setting at fault.
+    pub(crate) fn with_setting(mut self, setting: Setting) -> Error {
+        self.setting = Some(setting);
+        self
+    }
+
+    /// The caller's setting this error points at, when it points at one.
+    pub fn setting(&self) -> Option<Setting> {
+        self.setting
     }
 
     /// What went wrong, to match on.
@@ -154,6 +184,7 @@ impl Error {
             message: format!("the server said: {message}"),
             hint: None,
             server_message: Some(message),
+            setting: None,
         }
     }
 
@@ -164,6 +195,7 @@ impl Error {
             message: message.into(),
             hint: None,
             server_message: self.server_message.clone(),
+            setting: self.setting,
         }
     }
 

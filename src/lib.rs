@@ -31,7 +31,7 @@
 //!         "http://127.0.0.1:8765/callback",
 //!     )
 //!     .cache(cache)
-//!     .open_browser(|url, abort| pipi::choose_browser().open(url, abort))
+//!     .open_browser(|url, abort| pipi::choose_browser(&["BROWSER"], &[]).open(url, abort))
 //!     .on_progress(|step| eprintln!("{step}"))
 //!     .run()?;
 //!     let site = Client::new(&login.token.base_url, std::time::Duration::from_secs(30))?;
@@ -55,7 +55,7 @@ mod secret;
 mod site;
 mod store;
 
-pub use error::{Error, ErrorKind, Refusal, Result};
+pub use error::{Error, ErrorKind, Refusal, Result, Setting};
 pub use login::{
     Abort, Browser, BrowserChoice, Cancel, LoggedIn, Login, NoBrowser, Paste, Progress,
 };
@@ -69,11 +69,14 @@ pub use store::{
     TokenCache,
 };
 
-/// The browser the person would expect here: `PIPI_BROWSER`, else `BROWSER`, else the
-/// Windows side's in WSL, else the system's opener; or none over SSH without a display, or
-/// with no display at all.
-pub fn choose_browser() -> BrowserChoice {
-    login::browser::choose()
+/// The browser the person would expect here: the command line in the first of
+/// `command_vars` that is set (`["BROWSER"]` is the convention; a program may put its own
+/// variable first), else the Windows side's in WSL, else the system's opener; or none over
+/// SSH without a display, or with no display at all. The browser is started without the
+/// variables named in `hidden`: a program's secrets are of no use to it, and its
+/// extensions, crash reporters and child processes would all inherit them.
+pub fn choose_browser(command_vars: &[&'static str], hidden: &[&str]) -> BrowserChoice {
+    login::browser::choose(command_vars, hidden)
 }
 
 /// For a program about to end on a signal (Ctrl-C, SIGTERM): lets the files this crate is

@@ -5,7 +5,7 @@
 //! command) raises a [`pipi::Error`] of the right kind; here the outermost one in the chain
 //! chooses the exit code and the hint. Anything else is a plain failure (exit 1).
 
-use pipi::{Error, ErrorKind};
+use pipi::{Error, ErrorKind, Setting};
 
 /// Every exit code pipi uses, and what it means. A `\n` breaks the line in `--help`, where
 /// lines are kept within 80 columns; the man page joins them.
@@ -91,6 +91,40 @@ pub fn code(err: &anyhow::Error) -> u8 {
         return coded.code;
     }
     classification(err).map_or(1, |c| code_of(c.kind()))
+}
+
+/// The hint shown under an error: the library's, which says what to check in its own
+/// terms, followed by where pipi takes the setting at fault from (a flag, a variable, the
+/// config file), or the command that goes on from here. The library names none of these.
+pub fn hint(err: &anyhow::Error) -> Option<String> {
+    let found = classification(err)?;
+    let ours = match (found.kind(), found.setting()) {
+        (ErrorKind::TimedOut, Some(Setting::RedirectUrl)) => Some(
+            "the redirect URL is PIPI_REDIRECT_URL, or redirect-url in the config file; \
+             'pipi login --no-browser' takes a pasted address; --timeout SECS waits longer",
+        ),
+        (ErrorKind::TimedOut, _) => {
+            Some("run 'pipi login' again to paste the address, with --timeout SECS to wait longer")
+        }
+        (_, Some(Setting::RedirectUrl)) => {
+            Some("the redirect URL is PIPI_REDIRECT_URL, or redirect-url in the config file")
+        }
+        (_, Some(Setting::AppId)) => {
+            Some("the app id is PIPI_APP_ID, or app-id in the config file")
+        }
+        (_, Some(Setting::AppSecret)) => Some(
+            "the app secret is PIPI_APP_SECRET, app-secret in the config file, or what \
+             app-secret-command prints",
+        ),
+        (_, Some(Setting::BaseUrl)) => {
+            Some("the base URL is --base-url, PIPI_BASE_URL, or base-url in the config file")
+        }
+        _ => None,
+    };
+    match (found.hint(), ours) {
+        (Some(theirs), Some(ours)) => Some(format!("{theirs}; {ours}")),
+        (theirs, ours) => theirs.or(ours).map(str::to_string),
+    }
 }
 
 /// A failure (exit 1) with a hint on what to do next.

@@ -471,9 +471,16 @@ pub fn say_logged_in(done: &LoggedIn, profile: &str) {
     output::say(&format!("{line}."));
 }
 
+/// The variables that name the browser's command line, first first.
+const BROWSER_VARIABLES: &[&str] = &["PIPI_BROWSER", "BROWSER"];
+
+/// Variables that hold pipi's secrets: a browser has no use for them, and its extensions,
+/// crash reporters and child processes would all inherit them.
+const SECRET_VARIABLES: &[&str] = &["PIPI_APP_SECRET", "PIPI_ACCESS_TOKEN"];
+
 /// The browser chosen for this place, and how to say so in the debug log.
 pub fn browser() -> BrowserChoice {
-    let choice = pipi::choose_browser();
+    let choice = pipi::choose_browser(BROWSER_VARIABLES, SECRET_VARIABLES);
     log::debug!("browser: {choice:?}");
     choice
 }

@@ -15,7 +15,7 @@
 //! number of sockets, threads and exchanges, and every client gets an answer. The login
 //! bounds how many keys it exchanges (see `login::MAX_EXCHANGES`).
 
-use crate::error;
+use crate::error::{self, Setting};
 pub(crate) use crate::http::Connection;
 use crate::http::{self, Request, Response};
 use crate::secret::Secret;
@@ -67,9 +67,12 @@ impl Catch {
 
 fn parse_redirect_url(redirect_url: &str) -> Result<Url> {
     Url::parse(redirect_url).map_err(|e| {
-        error::hinted(
-            format!("invalid redirect URL '{redirect_url}': {e}"),
-            "set PIPI_REDIRECT_URL to the redirect URL registered for the app, such as http://127.0.0.1:8765/callback",
+        anyhow::Error::from(
+            error::failure(
+                format!("invalid redirect URL '{redirect_url}': {e}"),
+                "use the redirect URL registered for the app, such as http://127.0.0.1:8765/callback",
+            )
+            .with_setting(Setting::RedirectUrl),
         )
     })
 }
@@ -88,12 +91,14 @@ impl RedirectTarget {
     pub(crate) fn parse(redirect_url: &str) -> Result<RedirectTarget> {
         let url = parse_redirect_url(redirect_url)?;
         if url.scheme() != "http" || !crate::site::url::is_loopback(&url) {
-            return Err(error::hinted(
+            return Err(error::failure(
                 format!(
                     "the redirect URL {redirect_url} is not an http:// address on this machine, so pipi cannot catch the redirect"
                 ),
-                "register a redirect URL such as http://127.0.0.1:8765/callback for the app and set PIPI_REDIRECT_URL to it",
-            ));
+                "register a redirect URL such as http://127.0.0.1:8765/callback for the app and use it",
+            )
+            .with_setting(Setting::RedirectUrl)
+            .into());
         }
         let Some(host) = url.host().map(|h| h.to_owned()) else {
             bail!("invalid redirect URL '{redirect_url}': no host");
@@ -329,23 +334,24 @@ impl CallbackListener {
 fn bind_error(target: &RedirectTarget, addr: SocketAddr, e: &std::io::Error) -> anyhow::Error {
     let why = match e.kind() {
         ErrorKind::AddrInUse => {
-            "the port is already in use (another 'pipi login' still waiting?)".to_string()
+            "the port is already in use (another login still waiting?)".to_string()
         }
         ErrorKind::PermissionDenied => "permission denied".to_string(),
         _ => e.to_string(),
     };
-    error::hinted(
+    error::failure(
         format!(
             "cannot listen on {addr} for the login redirect to {}: {why}",
             target.url
         ),
         format!(
             "stop what holds {addr}, or register another redirect URL for the app in the site's \
-             developers dashboard (such as {}) and set PIPI_REDIRECT_URL, or redirect-url in the \
-             config file, to it",
+             developers dashboard (such as {}) and use it",
             target.next_port_url()
         ),
     )
+    .with_setting(Setting::RedirectUrl)
+    .into()
 }
 
 fn inspect(target: &RedirectTarget, is_get: bool, host: Option<&str>, url: &str) -> Verdict {
@@ -372,7 +378,7 @@ fn inspect(target: &RedirectTarget, is_get: bool, host: Option<&str>, url: &str)
         Some(key) => Verdict::Key(key),
         None => Verdict::Reject {
             status: 400,
-            message: "This address has no valid auth_key. Start again with 'pipi login'.",
+            message: "This address has no valid auth_key. Start the login again.",
         },
     }
 }

@@ -13,7 +13,7 @@ pub(crate) mod callback;
 pub(crate) mod environment;
 pub(crate) mod paste;
 
-use crate::error::{self, Error, ErrorKind};
+use crate::error::{self, Error, ErrorKind, Setting};
 use crate::secret::Secret;
 use crate::site::{AppCheck, Client, Reads, url};
 use crate::store::{CachedToken, TokenCache};
@@ -292,7 +292,7 @@ type Observer<'a> = Box<dyn Fn(Progress<'_>) + 'a>;
 ///     "http://127.0.0.1:8765/callback",
 /// )
 /// .cache(cache)
-/// .open_browser(|url, abort| pipi::choose_browser().open(url, abort))
+/// .open_browser(|url, abort| pipi::choose_browser(&["BROWSER"], &[]).open(url, abort))
 /// .on_progress(|step| eprintln!("{step}"))
 /// .timeout(Duration::from_secs(120))
 /// .run()?;
@@ -449,13 +449,15 @@ impl<'a> Login<'a> {
             Catch::Paste { .. } => None,
         };
         if listener.is_none() && self.paste == Paste::Never {
-            return Err(error::hinted(
+            return Err(error::failure(
                 format!(
                     "nothing can bring the key back: the redirect URL {} cannot be caught here, and no paste is read",
                     self.redirect_url
                 ),
-                "register a redirect URL such as http://127.0.0.1:8765/callback for the app and set PIPI_REDIRECT_URL to it",
-            ));
+                "register a redirect URL such as http://127.0.0.1:8765/callback for the app and use it",
+            )
+            .with_setting(Setting::RedirectUrl)
+            .into());
         }
         // Everything but the key is checked now, so that a wrong setting shows in a moment
         // rather than after the person has approved, or never (an unknown app leaves the
@@ -702,15 +704,20 @@ impl<'a> Login<'a> {
         deadline: Instant,
         bad_pastes: &mut BadPastes,
     ) -> Result<Waited> {
-        let timed_out = |stdin_open: bool| {
-            error::hinted(
+        let timed_out = |stdin_open: bool| -> anyhow::Error {
+            let mut err = Error::new(
+                ErrorKind::TimedOut,
                 format!(
                     "timed out after {} waiting for {}",
                     duration(waiting.timeout),
                     waiting.what(stdin_open)
                 ),
-                waiting.timeout_hint(),
             )
+            .with_hint(waiting.timeout_hint());
+            if waiting.redirect_url.is_some() {
+                err = err.with_setting(Setting::RedirectUrl);
+            }
+            err.into()
         };
         loop {
             // Looked at before each event, so that a stream of them (junk on stdin, a flood
@@ -749,7 +756,7 @@ impl<'a> Login<'a> {
                         None => {
                             return Err(error::hinted(
                                 "stdin ended before an address or key was pasted",
-                                "run 'pipi login' in a terminal and paste the address the browser was sent to",
+                                "log in from a terminal and paste the address the browser was sent to",
                             ));
                         }
                         Some(url) if paste_needed => self.say(Progress::StdinClosed(url)),
@@ -958,15 +965,14 @@ impl Waiting {
     /// the app, and a browser sent elsewhere never comes back.
     fn timeout_hint(&self) -> String {
         let Some(url) = &self.redirect_url else {
-            return "run 'pipi login' again and paste the address the browser lands on after you approve, \
-                    or give it longer with --timeout SECS"
+            return "log in again and paste the address the browser lands on after you approve, \
+                    or give it longer"
                 .to_string();
         };
         format!(
             "if the browser landed on another address after you approved, the redirect URL registered \
-             for the app is not {url}: set PIPI_REDIRECT_URL (or redirect-url in the config file) to \
-             the registered one, or run 'pipi login --no-browser' and paste that address; otherwise \
-             run 'pipi login' again and approve in the browser, or give it longer with --timeout SECS"
+             for the app is not {url}: use the registered one, or log in without a browser and paste \
+             that address; otherwise log in again and approve in the browser, or give it longer"
         )
     }
 
@@ -992,9 +998,7 @@ fn explain_exchange_error(err: anyhow::Error, pasted_past_a_page: bool) -> anyho
         return err;
     };
     let hint = match refusal {
-        Refusal::InvalidAppSecret => {
-            "check the app secret (PIPI_APP_SECRET, or app-secret in the config file)"
-        }
+        Refusal::InvalidAppSecret => "check the app secret",
         Refusal::InvalidAuthKey if pasted_past_a_page => {
             "a key works once, and the page at the redirect URL may have used it before it was \
              copied: copy the address before that page loads, or register an http://127.0.0.1 \
@@ -1003,15 +1007,18 @@ fn explain_exchange_error(err: anyhow::Error, pasted_past_a_page: bool) -> anyho
         Refusal::InvalidAuthKey => {
             "a key works once, and only the newest: approve in the browser again (the login page gives a fresh one)"
         }
-        Refusal::InvalidAppId | Refusal::UnknownApp => {
-            "check the app id (PIPI_APP_ID, or app-id in the config file) and the base URL"
-        }
+        Refusal::InvalidAppId | Refusal::UnknownApp => "check the app id and the base URL",
         _ => return err,
     };
     let found = error::find(&err).cloned();
     let refused = found
         .map(|f| f.reclassified(f.kind().clone(), "the site refused the login"))
         .unwrap_or_else(|| Error::new(ErrorKind::Failed, "the site refused the login"));
+    let refused = match refusal {
+        Refusal::InvalidAppSecret => refused.with_setting(Setting::AppSecret),
+        Refusal::InvalidAppId | Refusal::UnknownApp => refused.with_setting(Setting::AppId),
+        _ => refused,
+    };
     err.context(refused.with_hint(hint))
 }
 

@@ -7,7 +7,7 @@ pub(crate) mod token;
 pub(crate) mod url;
 pub(crate) mod user;
 
-use crate::error::{self, Error, ErrorKind};
+use crate::error::{self, Error, ErrorKind, Setting};
 use crate::secret::Secret;
 use anyhow::Context;
 use reqwest::blocking::{RequestBuilder, Response};
@@ -236,8 +236,8 @@ impl Client {
     pub(crate) fn check_app(&self, app_id: &str, app_secret: &Secret) -> Result<AppCheck> {
         use error::Refusal;
         let site = url::site_label(&self.base_url);
-        let base_url_hint = "check the base URL (--base-url, PIPI_BASE_URL, or base-url in the config file): \
-                             the site's address, with http or https as the site itself uses";
+        let base_url_hint =
+            "check the base URL: the site's address, with http or https as the site itself uses";
         let (reads, answer) = self.authorize(app_id, app_secret, IMPOSSIBLE_AUTH_KEY, None);
         let refusal = match answer {
             // A key nobody issued cannot be exchanged: whatever this is, it is not Sngine.
@@ -247,6 +247,7 @@ impl Client {
                     format!("{site} does not answer as a Sngine site: it accepted a key that cannot exist"),
                 )
                 .with_hint(base_url_hint)
+                .with_setting(Setting::BaseUrl)
                 .into());
             }
             Err(e) => match error::find(&e).cloned() {
@@ -258,20 +259,22 @@ impl Client {
                             ErrorKind::Network,
                             format!("{site} does not answer as a Sngine site"),
                         )
-                        .with_hint(hint),
+                        .with_hint(hint)
+                        .with_setting(Setting::BaseUrl),
                     ));
                 }
                 _ => return Err(e),
             },
         };
         let said = refusal.server_message().unwrap_or_default().to_string();
-        let fail = |message: String, hint: &str| -> anyhow::Error {
+        let fail = |message: String, hint: &str, setting: Setting| -> anyhow::Error {
             refusal
                 .reclassified(
                     refusal.kind().clone(),
                     format!("{message} (the server said: {said})"),
                 )
                 .with_hint(hint)
+                .with_setting(setting)
                 .into()
         };
         match refusal.refusal() {
@@ -279,17 +282,18 @@ impl Client {
             Some(Refusal::InvalidAuthKey) => Ok(AppCheck::Fine(reads)),
             Some(Refusal::UnknownApp) => Err(fail(
                 format!("{site} has no app with the id {app_id}, or the app is disabled"),
-                "check the app id (PIPI_APP_ID, or app-id in the config file) against the site's \
-                 developers dashboard, and the base URL",
+                "check the app id against the site's developers dashboard, and the base URL",
+                Setting::AppId,
             )),
             Some(Refusal::InvalidAppSecret) => Err(fail(
                 format!("{site} refused the app secret of app {app_id}"),
-                "check the app secret (PIPI_APP_SECRET, app-secret in the config file, or what \
-                 app-secret-command prints) against the site's developers dashboard",
+                "check the app secret against the site's developers dashboard",
+                Setting::AppSecret,
             )),
             Some(Refusal::ModuleDisabled) => Err(fail(
                 format!("the developers module of {site} is turned off: no app can log in there"),
                 "the site's admin can turn it on; if this is not the site you meant, check the base URL",
+                Setting::BaseUrl,
             )),
             // The app id was sent both ways and read by neither.
             Some(Refusal::InvalidAppId) => Err(fail(
@@ -297,10 +301,12 @@ impl Client {
                     "{site} read no app id, neither from a form POST nor from the query string"
                 ),
                 base_url_hint,
+                Setting::BaseUrl,
             )),
             Some(Refusal::InvalidParameters) => Err(fail(
                 format!("{site} has no Sngine login API at /api/authorize"),
                 base_url_hint,
+                Setting::BaseUrl,
             )),
             _ => Ok(AppCheck::Unknown(said)),
         }
