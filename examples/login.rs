@@ -17,7 +17,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "http://127.0.0.1:8765/callback",
     )
     .open_browser(|url, abort| pipi::choose_browser(&["BROWSER"], &[]).open(url, abort))
-    .on_progress(|step| eprintln!("{step}"))
+    .on_progress(|step| eprintln!("{step:?}"))
     .run()?;
     println!("{}", serde_json::to_string_pretty(&done.user)?);
     Ok(())

@@ -32,7 +32,7 @@
 //!     )
 //!     .cache(cache)
 //!     .open_browser(|url, abort| pipi::choose_browser(&["BROWSER"], &[]).open(url, abort))
-//!     .on_progress(|step| eprintln!("{step}"))
+//!     .on_progress(|step| eprintln!("{step:?}"))
 //!     .run()?;
 //!     let site = Client::new(&login.token.base_url, std::time::Duration::from_secs(30))?;
 //!     let profile = site.user_info(&login.token.access_token)?;
@@ -57,7 +57,8 @@ mod store;
 
 pub use error::{Error, ErrorKind, Refusal, Result, Setting};
 pub use login::{
-    Abort, Browser, BrowserChoice, Cancel, LoggedIn, Login, NoBrowser, Paste, Progress,
+    Abort, Browser, BrowserChoice, Cancel, LoggedIn, Login, NoBrowser, Paste, PasteFrom, Progress,
+    WaitingFor,
 };
 pub use secret::Secret;
 pub use site::token::{TOKEN_LENGTH, TokenProblem, check_token};

@@ -50,7 +50,7 @@ fn a_login_walks_the_pages_caches_the_token_and_reports_its_steps() {
             });
             Ok(())
         })
-        .on_progress(|step| said.lock().unwrap().push(step.to_string()))
+        .on_progress(|step| said.lock().unwrap().push(format!("{step:?}")))
         .run()
         .unwrap();
 
@@ -64,7 +64,8 @@ fn a_login_walks_the_pages_caches_the_token_and_reports_its_steps() {
     assert_eq!(cached.base_url, site.base_url());
     let said = said.into_inner().unwrap();
     assert!(
-        said.iter().any(|s| s.starts_with("Waiting up to 20s")),
+        said.iter()
+            .any(|s| s.starts_with("Waiting {") && s.contains("timeout: 20s")),
         "{said:?}"
     );
 

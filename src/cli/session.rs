@@ -416,15 +416,16 @@ fn long_enough(
 
 /// A step of the login, on stderr: problems as warnings, with their hint.
 pub fn say_progress(progress: Progress<'_>) {
+    let said = super::progress::sentence(&progress);
     if progress.is_warning() {
-        output::warn(&progress.to_string());
+        output::warn(&said);
         if let Progress::KeyRefused { error, .. } = &progress
             && let Some(hint) = error.hint()
         {
             output::hint(hint);
         }
     } else {
-        output::say(&progress.to_string());
+        output::say(&said);
     }
 }
 

@@ -82,9 +82,9 @@ impl Paste {
     }
 }
 
-/// What the login tells its caller as it goes, for the person watching. Each has a
-/// [`Display`](fmt::Display) that says it in a sentence; [`Progress::is_warning`] tells the
-/// ones that report a problem the login got past.
+/// What the login tells its caller as it goes, for the person watching: data, for the
+/// caller to put in its own words, as the flow has none of its own.
+/// [`Progress::is_warning`] tells the ones that report a problem the login got past.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Progress<'a> {
@@ -92,7 +92,8 @@ pub enum Progress<'a> {
     Uncatchable {
         /// The app's redirect URL.
         redirect_url: &'a str,
-        /// Why no listener can catch it.
+        /// Why no listener can catch it: it is https (the browser will show an error page
+        /// there), rather than an address on another machine.
         https: bool,
     },
     /// No browser is started, for this reason.
@@ -101,13 +102,18 @@ pub enum Progress<'a> {
     BrowserFailed(&'a Error),
     /// No browser was started: the person is to open this URL.
     OpenUrl(&'a str),
-    /// What to paste, and where from.
-    PasteInstructions(String),
+    /// The person is to paste the address the browser lands on, or the key: where from.
+    PasteInstructions(PasteFrom<'a>),
     /// stdin is not a terminal: it is read for the address too.
     ReadingStdin,
-    /// The wait begins: what for, and for how long.
-    Waiting(String),
-    /// A pasted line held no key; the wait goes on.
+    /// The wait begins.
+    Waiting {
+        /// What for.
+        waiting_for: WaitingFor<'a>,
+        /// For how long at most.
+        timeout: Duration,
+    },
+    /// A pasted line held no key, for this reason; the wait goes on.
     PasteRejected(&'static str),
     /// A pasted line was too long to be an address; the wait goes on.
     PasteTooLong,
@@ -117,16 +123,17 @@ pub enum Progress<'a> {
     /// stdin ended; the listener still waits at this URL.
     StdinClosed(&'a str),
     /// The check of the app before the browser opens could not tell anything: the site
-    /// answered in words pipi does not read (a translated message). The login goes on.
+    /// answered in words the library does not read (a translated message), given here. The
+    /// login goes on.
     AppNotChecked(&'a str),
     /// The wait goes on, for this (after a browser failed).
-    StillWaiting(String),
+    StillWaiting(WaitingFor<'a>),
     /// The site refused a key (stale or replaced); the wait goes on for a fresh one.
     KeyRefused {
         /// The refusal.
         error: &'a Error,
         /// What is still waited for.
-        waiting_for: String,
+        waiting_for: WaitingFor<'a>,
     },
 }
 
@@ -145,55 +152,41 @@ impl Progress<'_> {
     }
 }
 
-impl fmt::Display for Progress<'_> {
+/// What a login waits for: the browser at the listener, a paste, or either.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WaitingFor<'a> {
+    /// The redirect URL the listener catches the browser at, if there is a listener.
+    pub redirect_url: Option<&'a str>,
+    /// Whether a pasted address or key is read from stdin too.
+    pub paste: bool,
+}
+
+impl fmt::Display for WaitingFor<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Progress::Uncatchable {
-                redirect_url,
-                https: true,
-            } => write!(
+        match (self.redirect_url, self.paste) {
+            (Some(url), false) => write!(f, "the browser to come back to {url}"),
+            (Some(url), true) => write!(
                 f,
-                "The app's redirect URL {redirect_url} is https, which pipi's plain HTTP listener \
-                 cannot answer, so the browser will show an error page there: that is expected."
+                "the browser to come back to {url}, or for a pasted address or key"
             ),
-            Progress::Uncatchable { redirect_url, .. } => write!(
-                f,
-                "The app's redirect URL {redirect_url} is not an http:// address on this machine, \
-                 so pipi cannot catch the browser there."
-            ),
-            Progress::NoBrowser(why) => write!(f, "No browser is started: {why}."),
-            Progress::BrowserFailed(e) => write!(f, "could not open a browser: {e}"),
-            Progress::OpenUrl(url) => write!(f, "Open this URL to log in: {url}"),
-            Progress::PasteInstructions(text) | Progress::Waiting(text) => f.write_str(text),
-            Progress::ReadingStdin => {
-                f.write_str("stdin is not a terminal: the address or key is also taken from it.")
-            }
-            Progress::PasteRejected(why) => {
-                write!(f, "{why}; paste the address or the key again")
-            }
-            Progress::PasteTooLong => {
-                f.write_str("that line is too long to be an address or a key; paste it again")
-            }
-            Progress::PastesIgnored(1) => {
-                f.write_str("1 more line from stdin held no address or key")
-            }
-            Progress::PastesIgnored(lines) => {
-                write!(f, "{lines} more lines from stdin held no address or key")
-            }
-            Progress::StillWaiting(what) => write!(f, "Still waiting for {what}."),
-            Progress::StdinClosed(url) => write!(
-                f,
-                "stdin is closed; still waiting for the browser to come back to {url}."
-            ),
-            Progress::AppNotChecked(said) => write!(
-                f,
-                "could not check the app before the login: the site answered \"{said}\", in words pipi does not read; going on"
-            ),
-            Progress::KeyRefused { error, waiting_for } => {
-                write!(f, "{error}; still waiting for {waiting_for}")
-            }
+            (None, _) => f.write_str("a pasted address or key"),
         }
     }
+}
+
+/// Where the address to paste is read from, for the caller to tell the person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PasteFrom<'a> {
+    /// Any browser, on this machine or another: the address it was sent to starts with
+    /// this redirect URL, which a listener here also waits at.
+    AnyBrowser(&'a str),
+    /// The browser's address bar: the redirect URL is https on this machine, so the page
+    /// shows an error, and the address holds the key.
+    ErrorPage,
+    /// The page the browser lands on, on another machine: that page may use the key (which
+    /// works once) before it is copied.
+    AnotherSite,
 }
 
 /// Stops a login from another thread (a Ctrl-C handler, a UI's Cancel button). The wait
@@ -293,7 +286,7 @@ type Observer<'a> = Box<dyn Fn(Progress<'_>) + 'a>;
 /// )
 /// .cache(cache)
 /// .open_browser(|url, abort| pipi::choose_browser(&["BROWSER"], &[]).open(url, abort))
-/// .on_progress(|step| eprintln!("{step}"))
+/// .on_progress(|step| eprintln!("{step:?}"))
 /// .timeout(Duration::from_secs(120))
 /// .run()?;
 /// println!("logged in as {}", done.display_name());
@@ -482,13 +475,16 @@ impl<'a> Login<'a> {
         };
         if waiting.paste {
             if paste_needed {
-                self.say(Progress::PasteInstructions(paste_instructions(&catch)));
+                self.say(Progress::PasteInstructions(paste_from(&catch)));
             } else {
                 self.say(Progress::ReadingStdin);
             }
             paste::read_stdin(tx.clone(), Event::Pasted);
         }
-        self.say(Progress::Waiting(waiting.describe()));
+        self.say(Progress::Waiting {
+            waiting_for: waiting.what(true),
+            timeout: self.timeout,
+        });
 
         let deadline = Instant::now()
             .checked_add(self.timeout)
@@ -522,7 +518,7 @@ impl<'a> Login<'a> {
                             paste::read_stdin(tx.clone(), Event::Pasted);
                         }
                         if waiting.paste && stdin_open {
-                            self.say(Progress::PasteInstructions(paste_instructions(&catch)));
+                            self.say(Progress::PasteInstructions(paste_from(&catch)));
                         }
                     }
                     self.say(Progress::StillWaiting(waiting.what(stdin_open)));
@@ -867,28 +863,18 @@ fn refused_fresh_token(err: anyhow::Error) -> anyhow::Error {
     err.context(failed)
 }
 
-/// What to paste, and from where, for this redirect URL.
-fn paste_instructions(catch: &Catch) -> String {
+/// Where the address to paste comes from, for this redirect URL.
+fn paste_from(catch: &Catch) -> PasteFrom<'_> {
     match catch {
-        Catch::Listen(target) => format!(
-            "Any browser will do, on this machine or another (a laptop, a phone).\n\
-             After you approve, paste here the address it was sent to (it starts with {} and ends with the key, after \
-             auth_key=, even if that page does not load) or just the key, and press Enter.",
-            target.url
-        ),
+        Catch::Listen(target) => PasteFrom::AnyBrowser(&target.url),
         Catch::Paste {
             why: Uncatchable::Https,
             ..
-        } => "After you approve, copy the address from the browser's address bar (it contains \
-              auth_key=), paste it here (or just the key) and press Enter."
-            .to_string(),
+        } => PasteFrom::ErrorPage,
         Catch::Paste {
             why: Uncatchable::Elsewhere,
             ..
-        } => "After you approve, copy the address the browser lands on (it contains auth_key=), \
-              paste it here (or just the key) and press Enter. Copy it before that page can use \
-              the key: a key works once."
-            .to_string(),
+        } => PasteFrom::AnotherSite,
     }
 }
 
@@ -950,13 +936,10 @@ struct Waiting {
 
 impl Waiting {
     /// What is waited for; `stdin_open` is false once stdin has ended.
-    fn what(&self, stdin_open: bool) -> String {
-        match (&self.redirect_url, self.paste && stdin_open) {
-            (Some(url), false) => format!("the browser to come back to {url}"),
-            (Some(url), true) => {
-                format!("the browser to come back to {url}, or for a pasted address or key")
-            }
-            (None, _) => "a pasted address or key".to_string(),
+    fn what(&self, stdin_open: bool) -> WaitingFor<'_> {
+        WaitingFor {
+            redirect_url: self.redirect_url.as_deref(),
+            paste: self.paste && stdin_open,
         }
     }
 
@@ -974,19 +957,6 @@ impl Waiting {
              for the app is not {url}: use the registered one, or log in without a browser and paste \
              that address; otherwise log in again and approve in the browser, or give it longer"
         )
-    }
-
-    fn describe(&self) -> String {
-        let how_long = duration(self.timeout);
-        match (&self.redirect_url, self.paste) {
-            (Some(url), false) => format!(
-                "Waiting up to {how_long} for the site to send the browser back to {url} (Ctrl-C to stop)..."
-            ),
-            _ => format!(
-                "Waiting up to {how_long} for {} (Ctrl-C to stop)...",
-                self.what(true)
-            ),
-        }
     }
 }
 
@@ -1020,23 +990,4 @@ fn explain_exchange_error(err: anyhow::Error, pasted_past_a_page: bool) -> anyho
         _ => refused,
     };
     err.context(refused.with_hint(hint))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn instructions_survive_the_masking_of_every_line() {
-        // Masking reads the word after `auth_key=` as a key; the instructions must not put
-        // one there, or the person reads "auth_key=[redacted] the key".
-        let listen = Catch::from_redirect_url("http://127.0.0.1:8765/callback").unwrap();
-        let https = Catch::from_redirect_url("https://127.0.0.1:8765/callback").unwrap();
-        let elsewhere = Catch::from_redirect_url("https://app.example/callback").unwrap();
-        for catch in [listen, https, elsewhere] {
-            let text = paste_instructions(&catch);
-            assert!(text.contains("auth_key="), "{text}");
-            assert_eq!(crate::redact::redact(&text), text);
-        }
-    }
 }
