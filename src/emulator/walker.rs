@@ -66,15 +66,12 @@ pub fn walk(oauth_url: &str, as_user: Option<&str>) -> anyhow::Result<WalkOutcom
             start.scheme()
         );
     }
-    crate::http::ensure_crypto_provider();
-    let mut builder = Client::builder();
     // A walk that starts on plain http (the emulator on loopback) has no use for the system's
     // certificate store, and must not need one: `pipi demo` runs where there is none, in a
     // bare container or an empty root.
-    if start.scheme() == "http" {
-        builder = builder.tls_certs_only([]);
-    }
-    let client = builder
+    let tls = crate::http::tls_config(start.scheme() != "http").context("failed to set up TLS")?;
+    let client = Client::builder()
+        .tls_backend_preconfigured(tls)
         .redirect(Policy::none())
         // The emulator is on loopback: a proxy from the environment would not reach it.
         .no_proxy()

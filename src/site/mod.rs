@@ -101,9 +101,9 @@ impl Client {
     /// machine only), whose requests each take at most `timeout`, from connecting to the
     /// last byte of the answer. Builds the HTTP client; sends nothing.
     ///
-    /// TLS uses rustls with ring. If the program has not installed a rustls crypto provider
-    /// for the process, this installs ring as that default (rustls asks for one before any
-    /// client is built); a program that wants another installs its own first.
+    /// TLS uses rustls with ring, given to this client alone (the process's default crypto
+    /// provider is left as the program set it, or unset), and the system's certificate
+    /// verification.
     pub fn new(base_url: &str, timeout: Duration) -> error::Result<Client> {
         error::public(Client::build(base_url, timeout))
     }
@@ -111,17 +111,15 @@ impl Client {
     pub(crate) fn build(base_url: &str, timeout: Duration) -> Result<Client> {
         let base_url = url::normalize_base_url(base_url)?;
         let base_url = base_url.as_str();
-        crate::http::ensure_crypto_provider();
-        let mut builder = reqwest::blocking::Client::builder();
-        // A proxy from the environment cannot reach this machine's loopback on our behalf.
-        if ::url::Url::parse(base_url).is_ok_and(|u| url::is_loopback(&u)) {
-            builder = builder.no_proxy();
-        }
         // Plain http is only ever allowed on loopback, and redirects are not followed, so
         // such a client never makes a TLS connection: it need not read the system's
         // certificate store, which is most of the cost of a `pipi whoami`.
-        if base_url.starts_with("http://") {
-            builder = builder.tls_certs_only([]);
+        let tls = crate::http::tls_config(!base_url.starts_with("http://"))
+            .context("failed to set up TLS")?;
+        let mut builder = reqwest::blocking::Client::builder().tls_backend_preconfigured(tls);
+        // A proxy from the environment cannot reach this machine's loopback on our behalf.
+        if ::url::Url::parse(base_url).is_ok_and(|u| url::is_loopback(&u)) {
+            builder = builder.no_proxy();
         }
         let http = builder
             // A redirect on an API call means a wrong base URL, not something to follow.
