@@ -20,15 +20,15 @@
 //!   by the site (classified as a [`Refusal`]), network, file and usage errors apart.
 //!
 //! ```no_run
-//! use pipi::{Client, Login, Secret, TokenCache};
+//! use pipi::{Client, Login, RedirectUrl, Secret, SiteUrl, TokenCache};
 //!
 //! fn main() -> pipi::Result<()> {
 //!     let cache = TokenCache::new(std::path::Path::new("/tmp/my-app"), "default");
 //!     let login = Login::new(
-//!         "https://pipichat.com",
+//!         SiteUrl::new("https://pipichat.com")?,
 //!         "123",
 //!         Secret::new("0123456789abcdef0123456789abcdef"),
-//!         "http://127.0.0.1:8765/callback",
+//!         RedirectUrl::new("http://127.0.0.1:8765/callback")?,
 //!     )
 //!     .cache(cache)
 //!     .open_browser(|url, abort| pipi::choose_browser(&["BROWSER"], &[]).open(url, abort))
@@ -62,7 +62,7 @@ pub use login::{
 };
 pub use secret::Secret;
 pub use site::token::{TOKEN_LENGTH, TokenProblem, check_token};
-pub use site::url::{is_loopback, normalize_base_url, oauth_url, site_label};
+pub use site::url::{RedirectUrl, SiteUrl, is_loopback, normalize_base_url, oauth_url, site_label};
 pub use site::user::{decode as decode_profile, display_name};
 pub use site::{Answer, Client, Method, Profile, endpoint_path};
 pub use store::{

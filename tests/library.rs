@@ -24,10 +24,10 @@ fn site() -> Emulator {
 fn login(site: &Emulator) -> Login<'static> {
     let c = site.config();
     Login::new(
-        &site.base_url(),
+        pipi::SiteUrl::new(&site.base_url()).unwrap(),
         &c.app_id,
         Secret::new(c.app_secret.clone()),
-        &c.redirect_url,
+        pipi::RedirectUrl::new(&c.redirect_url).unwrap(),
     )
     .timeout(Duration::from_secs(20))
 }

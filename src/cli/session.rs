@@ -212,13 +212,16 @@ pub fn cached_site(settings: &Settings, cached: &CachedToken) -> anyhow::Result<
 pub fn login(settings: &Settings) -> anyhow::Result<Login<'static>> {
     let base_url = settings.base_url()?;
     let (app_id, app_secret) = settings.app_credentials()?;
-    Ok(
-        Login::new(&base_url, app_id, app_secret, settings.redirect_url()?)
-            .http_timeout(settings.http_timeout)
-            .token_ttl(settings.token_ttl.value)
-            .cache(token_cache(settings))
-            .on_progress(say_progress),
+    Ok(Login::new(
+        pipi::SiteUrl::new(&base_url)?,
+        app_id,
+        app_secret,
+        pipi::RedirectUrl::new(settings.redirect_url()?)?,
     )
+    .http_timeout(settings.http_timeout)
+    .token_ttl(settings.token_ttl.value)
+    .cache(token_cache(settings))
+    .on_progress(say_progress))
 }
 
 /// A login through the person's browser, as `pipi login` runs it: the browser chosen for

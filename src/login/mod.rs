@@ -15,7 +15,8 @@ pub(crate) mod paste;
 
 use crate::error::{self, Error, ErrorKind, Setting};
 use crate::secret::Secret;
-use crate::site::{AppCheck, Client, Reads, url};
+use crate::site::url::{self, RedirectUrl, SiteUrl};
+use crate::site::{AppCheck, Client, Reads};
 use crate::store::{CachedToken, TokenCache};
 use anyhow::{Context, anyhow};
 use callback::{CallbackListener, Catch, Caught, Uncatchable};
@@ -274,15 +275,15 @@ type Observer<'a> = Box<dyn Fn(Progress<'_>) + 'a>;
 ///
 /// ```no_run
 /// # fn main() -> pipi::Result<()> {
-/// use pipi::{Login, Secret, TokenCache};
+/// use pipi::{Login, RedirectUrl, Secret, SiteUrl, TokenCache};
 /// use std::time::Duration;
 ///
 /// let cache = TokenCache::new(std::path::Path::new("/tmp/pipi-example"), "default");
 /// let done = Login::new(
-///     "https://pipichat.com",
+///     SiteUrl::new("https://pipichat.com")?,
 ///     "123",
 ///     Secret::new("0123456789abcdef0123456789abcdef"),
-///     "http://127.0.0.1:8765/callback",
+///     RedirectUrl::new("http://127.0.0.1:8765/callback")?,
 /// )
 /// .cache(cache)
 /// .open_browser(|url, abort| pipi::choose_browser(&["BROWSER"], &[]).open(url, abort))
@@ -294,10 +295,10 @@ type Observer<'a> = Box<dyn Fn(Progress<'_>) + 'a>;
 /// # }
 /// ```
 pub struct Login<'a> {
-    base_url: String,
+    base_url: SiteUrl,
     app_id: String,
     app_secret: Secret,
-    redirect_url: String,
+    redirect_url: RedirectUrl,
     timeout: Duration,
     http_timeout: Duration,
     token_ttl: Duration,
@@ -316,12 +317,17 @@ impl<'a> Login<'a> {
     /// request 30 s, counts a token alive for 60 s (what Sngine enforces), caches nothing,
     /// starts no browser (the URL is shown through [`Progress::OpenUrl`]) and never reads
     /// stdin, which is the calling program's: [`Login::paste`] opts in.
-    pub fn new(base_url: &str, app_id: &str, app_secret: Secret, redirect_url: &str) -> Login<'a> {
+    pub fn new(
+        base_url: SiteUrl,
+        app_id: &str,
+        app_secret: Secret,
+        redirect_url: RedirectUrl,
+    ) -> Login<'a> {
         Login {
-            base_url: base_url.to_string(),
+            base_url,
             app_id: app_id.to_string(),
             app_secret,
-            redirect_url: redirect_url.to_string(),
+            redirect_url,
             timeout: Duration::from_secs(300),
             http_timeout: Duration::from_secs(30),
             token_ttl: Duration::from_secs(60),
@@ -413,9 +419,9 @@ impl<'a> Login<'a> {
     }
 
     fn perform(&self) -> Result<LoggedIn> {
-        let client = Client::build(&self.base_url, self.http_timeout)?;
+        let client = Client::build(self.base_url.as_str(), self.http_timeout)?;
         let base_url = client.base_url().to_string();
-        let catch = Catch::from_redirect_url(&self.redirect_url)?;
+        let catch = Catch::from_redirect_url(self.redirect_url.as_str())?;
 
         let (tx, rx) = mpsc::channel();
         self.cancel.wake_with(tx.clone());
