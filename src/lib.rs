@@ -3,13 +3,13 @@
 //!
 //! Sngine's developer API sends a person's browser to the site's login page, which sends it
 //! back to the app's registered redirect URL with a one-time `auth_key`; the app trades the
-//! key for an access token, which lives 60 seconds, and reads the person's profile with it.
+//! key for an access token, which lives 60 seconds, and reads the person's user info with it.
 //! This crate does each step as real Sngine servers (2.7 to 4.2) do it, quirks included, and
 //! is the library under the `pipi` command-line tool.
 //!
 //! - [`Login`]: the whole flow as a builder. It listens on the redirect URL on this
 //!   machine, opens the login page with the opener you give it, takes a pasted address when
-//!   no listener can catch the browser, exchanges the key and fetches the profile. It prints
+//!   no listener can catch the browser, exchanges the key and fetches the user info. It prints
 //!   nothing: it reports [`Progress`] to your callback, and stops on a [`Cancel`].
 //! - [`Client`]: one site's API: [`Client::exchange_auth_key`], [`Client::user_info`] and
 //!   [`Client::call`] for any other endpoint. Every answer is checked, since Sngine reports
@@ -35,8 +35,8 @@
 //!     .on_progress(|step| eprintln!("{step:?}"))
 //!     .run()?;
 //!     let site = Client::new(&login.token.base_url, std::time::Duration::from_secs(30))?;
-//!     let profile = site.user_info(&login.token.access_token)?;
-//!     println!("{}", profile.user["user_name"]);
+//!     let user_info = site.user_info(&login.token.access_token)?;
+//!     println!("{}", user_info.user["user_name"]);
 //!     Ok(())
 //! }
 //! ```
@@ -63,8 +63,8 @@ pub use login::{
 pub use secret::Secret;
 pub use site::token::{TOKEN_LENGTH, TokenProblem, check_token};
 pub use site::url::{RedirectUrl, SiteUrl, is_loopback, normalize_base_url, oauth_url, site_label};
-pub use site::user::{decode as decode_profile, display_name};
-pub use site::{Answer, Client, Method, Profile, endpoint_path};
+pub use site::user::{decode as decode_user_info, display_name};
+pub use site::{Answer, Client, Method, UserInfo, endpoint_path};
 pub use store::{
     CachedToken, ConfigFile, EditableConfig, LoginLock, Lookup, Profile as ConfigProfile,
     TokenCache,

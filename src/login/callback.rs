@@ -29,7 +29,7 @@ use url::{Host, Url};
 
 /// How the redirect reaches pipi.
 #[derive(Debug, Clone)]
-pub(crate) enum Catch {
+pub(crate) enum KeyRoute {
     /// A listener on this machine catches the browser.
     Listen(RedirectTarget),
     /// No listener here can: the person pastes the address the browser was sent to.
@@ -45,20 +45,20 @@ pub(crate) enum Uncatchable {
     Elsewhere,
 }
 
-impl Catch {
+impl KeyRoute {
     /// Reads the app's redirect URL: an `http://` URL on a loopback host is listened on,
     /// anything else can only be pasted.
-    pub(crate) fn from_redirect_url(redirect_url: &str) -> Result<Catch> {
+    pub(crate) fn from_redirect_url(redirect_url: &str) -> Result<KeyRoute> {
         let url = parse_redirect_url(redirect_url)?;
         if url.scheme() == "http" && crate::site::url::is_loopback(&url) {
-            return RedirectTarget::parse(redirect_url).map(Catch::Listen);
+            return RedirectTarget::parse(redirect_url).map(KeyRoute::Listen);
         }
         let why = if url.scheme() == "https" && crate::site::url::is_loopback(&url) {
             Uncatchable::Https
         } else {
             Uncatchable::Elsewhere
         };
-        Ok(Catch::Paste {
+        Ok(KeyRoute::Paste {
             url: redirect_url.to_string(),
             why,
         })
@@ -151,7 +151,7 @@ impl RedirectTarget {
 
 /// What to do with one request that reached the listener.
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) enum Verdict {
+pub(crate) enum RedirectRequest {
     /// The redirect, with its key.
     Key(Secret),
     /// Not the redirect: answer with this status and message, and keep waiting.
@@ -167,7 +167,7 @@ const ANSWER_STACK: usize = 64 * 1024;
 
 /// The redirect, caught: its key, the browser waiting for a page, and its place among the
 /// [`MAX_WAITING_KEYS`], to be let go once the login has taken the key.
-pub(crate) struct Caught {
+pub(crate) struct Arrival {
     pub key: Secret,
     pub tab: Tab,
     pub place: Place,
@@ -255,7 +255,7 @@ impl CallbackListener {
     pub(crate) fn bind(
         target: RedirectTarget,
         prebound: Option<TcpListener>,
-        on_redirect: impl Fn(Caught) + Send + Sync + 'static,
+        on_redirect: impl Fn(Arrival) + Send + Sync + 'static,
     ) -> Result<CallbackListener> {
         let mut sockets = Vec::new();
         let given = prebound.is_some();
@@ -290,10 +290,10 @@ impl CallbackListener {
             let is_get = request.method == "GET";
             let (host, target) = (request.single_header("host"), request.target());
             match inspect(&shared, is_get, host, &target) {
-                Verdict::Key(key) => match Place::take(&places) {
+                RedirectRequest::Key(key) => match Place::take(&places) {
                     Some(place) => {
                         log::debug!("listener: the redirect: {} {target}", request.method);
-                        on_redirect(Caught {
+                        on_redirect(Arrival {
                             key,
                             tab: Tab(browser),
                             place,
@@ -310,7 +310,7 @@ impl CallbackListener {
                         );
                     }
                 },
-                Verdict::Reject { status, message } => {
+                RedirectRequest::Reject { status, message } => {
                     log::debug!("listener: answered {status}: {} {target}", request.method);
                     respond(browser, status, "Not the login redirect", message)
                 }
@@ -354,29 +354,34 @@ fn bind_error(target: &RedirectTarget, addr: SocketAddr, e: &std::io::Error) -> 
     .into()
 }
 
-fn inspect(target: &RedirectTarget, is_get: bool, host: Option<&str>, url: &str) -> Verdict {
+fn inspect(
+    target: &RedirectTarget,
+    is_get: bool,
+    host: Option<&str>,
+    url: &str,
+) -> RedirectRequest {
     let (path, query) = url.split_once('?').unwrap_or((url, ""));
     if path != target.path {
-        return Verdict::Reject {
+        return RedirectRequest::Reject {
             status: 404,
             message: "Nothing here.",
         };
     }
     if !is_get {
-        return Verdict::Reject {
+        return RedirectRequest::Reject {
             status: 405,
             message: "Only GET is accepted here.",
         };
     }
     if !host.is_some_and(|h| target.is_own_host(h)) {
-        return Verdict::Reject {
+        return RedirectRequest::Reject {
             status: 400,
             message: "Unexpected Host header.",
         };
     }
     match find_auth_key(query) {
-        Some(key) => Verdict::Key(key),
-        None => Verdict::Reject {
+        Some(key) => RedirectRequest::Key(key),
+        None => RedirectRequest::Reject {
             status: 400,
             message: "This address has no valid auth_key. Start the login again.",
         },
@@ -470,10 +475,10 @@ mod tests {
         let t = target("http://127.0.0.1:8765/callback?src=cli");
         let host = Some("127.0.0.1:8765");
         let ok = inspect(&t, true, host, "/callback?src=cli?auth_key=k1");
-        assert_eq!(ok, Verdict::Key(Secret::new("k1")));
-        let status = |v: Verdict| match v {
-            Verdict::Reject { status, .. } => status,
-            Verdict::Key(_) => 200,
+        assert_eq!(ok, RedirectRequest::Key(Secret::new("k1")));
+        let status = |v: RedirectRequest| match v {
+            RedirectRequest::Reject { status, .. } => status,
+            RedirectRequest::Key(_) => 200,
         };
         assert_eq!(status(inspect(&t, true, host, "/other?auth_key=k1")), 404);
         assert_eq!(
@@ -518,9 +523,9 @@ mod tests {
 
     #[test]
     fn other_redirect_urls_are_left_to_a_paste() {
-        let why = |url: &str| match Catch::from_redirect_url(url).unwrap() {
-            Catch::Listen(_) => None,
-            Catch::Paste { why, .. } => Some(why),
+        let why = |url: &str| match KeyRoute::from_redirect_url(url).unwrap() {
+            KeyRoute::Listen(_) => None,
+            KeyRoute::Paste { why, .. } => Some(why),
         };
         assert_eq!(why("http://127.0.0.1:8765/cb"), None);
         assert_eq!(why("http://localhost:8765/cb"), None);
@@ -530,7 +535,7 @@ mod tests {
         assert_eq!(why("https://app.example/cb"), Some(Uncatchable::Elsewhere));
         assert_eq!(why("http://app.example/cb"), Some(Uncatchable::Elsewhere));
         assert_eq!(why("myapp:/callback"), Some(Uncatchable::Elsewhere));
-        assert!(Catch::from_redirect_url("not a url").is_err());
+        assert!(KeyRoute::from_redirect_url("not a url").is_err());
     }
 
     #[test]
@@ -571,7 +576,7 @@ mod tests {
             let host = format!("{}:{}", target.host, target.port);
             assert_eq!(
                 inspect(&target, true, Some(&host), "/?auth_key=a"),
-                Verdict::Key(Secret::new("a"))
+                RedirectRequest::Key(Secret::new("a"))
             );
         }
 
@@ -609,7 +614,7 @@ mod tests {
 
             #[test]
             fn any_redirect_url_is_listened_on_only_if_it_is_http_on_this_machine(raw in any::<String>()) {
-                if let Ok(Catch::Listen(target)) = Catch::from_redirect_url(&raw) {
+                if let Ok(KeyRoute::Listen(target)) = KeyRoute::from_redirect_url(&raw) {
                     let url = Url::parse(&raw).unwrap();
                     prop_assert_eq!(url.scheme(), "http");
                     prop_assert!(crate::site::url::is_loopback(&url));
@@ -639,15 +644,15 @@ mod tests {
                 let host = format!("{}:{}", target.host, target.port);
                 prop_assert_eq!(
                     inspect(&target, true, Some(&host), path_and_query),
-                    Verdict::Key(Secret::new(key.clone()))
+                    RedirectRequest::Key(Secret::new(key.clone()))
                 );
                 // The same address pasted is read the same way.
                 let pasted = crate::login::paste::parse(&sent).unwrap();
                 prop_assert_eq!(pasted.expose(), key.as_str());
                 // Anything but a GET with the listener's own Host is turned away.
-                let status = |v: Verdict| match v {
-                    Verdict::Reject { status, .. } => status,
-                    Verdict::Key(_) => 200,
+                let status = |v: RedirectRequest| match v {
+                    RedirectRequest::Reject { status, .. } => status,
+                    RedirectRequest::Key(_) => 200,
                 };
                 prop_assert_eq!(status(inspect(&target, false, Some(&host), path_and_query)), 405);
                 prop_assert_eq!(status(inspect(&target, true, Some("evil.example"), path_and_query)), 400);

@@ -1,7 +1,7 @@
 //! The login flow: listen on the redirect URL (`callback`), send a browser to the site's
 //! login page (`browser`, chosen for where pipi runs: `environment`), catch the one-time key
 //! from the listener or from a paste on stdin (`paste`), whichever comes first, trade it for
-//! a token, fetch the profile at once (the token may live only a minute), and only then
+//! a token, fetch the user info at once (the token may live only a minute), and only then
 //! replace the cached token.
 //!
 //! The flow prints nothing and installs no signal handler: it tells its caller what happens
@@ -19,7 +19,7 @@ use crate::site::url::{self, RedirectUrl, SiteUrl};
 use crate::site::{AppCheck, Client, Reads};
 use crate::store::{CachedToken, TokenCache};
 use anyhow::{Context, anyhow};
-use callback::{CallbackListener, Catch, Caught, Uncatchable};
+use callback::{Arrival, CallbackListener, KeyRoute, Uncatchable};
 use paste::{Input, Pasted};
 use serde_json::Value;
 use std::fmt;
@@ -41,7 +41,7 @@ pub(crate) const MAX_EXCHANGES: usize = 32;
 /// What can happen while waiting for the key.
 enum Event {
     /// The browser came back to the listener with a key.
-    Redirect(Caught),
+    Redirect(Arrival),
     /// Something from stdin.
     Pasted(Pasted),
     Interrupted,
@@ -252,12 +252,12 @@ impl Abort {
     }
 }
 
-/// The outcome of a login: the token as cached and the person's profile.
+/// The outcome of a login: the token as cached and the person's user info.
 #[derive(Debug, Clone)]
 pub struct LoggedIn {
     /// The token, its times, site and app, as written to the cache.
     pub token: CachedToken,
-    /// The person's profile, entity-decoded, in the server's order.
+    /// The person's user info, entity-decoded, in the server's order.
     pub user: Value,
 }
 
@@ -409,7 +409,7 @@ impl<'a> Login<'a> {
         (self.observer)(progress);
     }
 
-    /// Runs the whole flow; returns the token and the person's profile once both are in
+    /// Runs the whole flow; returns the token and the person's user info once both are in
     /// hand and, if a cache was given, written. A token the site sends that does not have a
     /// token's shape fails the login ([`ErrorKind::MalformedToken`]) before anything is
     /// written. Logins do not take turns by themselves: a program that may run several at
@@ -421,17 +421,17 @@ impl<'a> Login<'a> {
     fn perform(&self) -> Result<LoggedIn> {
         let client = Client::build(self.base_url.as_str(), self.http_timeout)?;
         let base_url = client.base_url().to_string();
-        let catch = Catch::from_redirect_url(self.redirect_url.as_str())?;
+        let route = KeyRoute::from_redirect_url(self.redirect_url.as_str())?;
 
         let (tx, rx) = mpsc::channel();
         self.cancel.wake_with(tx.clone());
         if self.cancel.is_cancelled() {
             return Err(interrupted());
         }
-        let listener = match &catch {
-            Catch::Listen(target) => {
+        let listener = match &route {
+            KeyRoute::Listen(target) => {
                 let tx = tx.clone();
-                let on_redirect = move |caught: Caught| {
+                let on_redirect = move |caught: Arrival| {
                     let _ = tx.send(Event::Redirect(caught));
                 };
                 let prebound = self
@@ -445,7 +445,7 @@ impl<'a> Login<'a> {
                     on_redirect,
                 )?)
             }
-            Catch::Paste { .. } => None,
+            KeyRoute::Paste { .. } => None,
         };
         if listener.is_none() && self.paste == Paste::Never {
             return Err(error::failure(
@@ -466,7 +466,7 @@ impl<'a> Login<'a> {
             return Err(interrupted());
         }
         let login_url = url::oauth_url(&base_url, &self.app_id);
-        if let Catch::Paste { url, why } = &catch {
+        if let KeyRoute::Paste { url, why } = &route {
             self.say(Progress::Uncatchable {
                 redirect_url: url,
                 https: *why == Uncatchable::Https,
@@ -474,14 +474,14 @@ impl<'a> Login<'a> {
         }
         let browser_started = self.start_browser(&login_url, Abort(tx.clone()));
         let mut paste_needed = !browser_started || listener.is_none();
-        let mut waiting = Waiting {
+        let mut waiting = WaitPlan {
             redirect_url: listener.as_ref().map(|l| l.target().url.clone()),
             paste: self.paste.reads(paste_needed),
             timeout: self.timeout,
         };
         if waiting.paste {
             if paste_needed {
-                self.say(Progress::PasteInstructions(paste_from(&catch)));
+                self.say(Progress::PasteInstructions(paste_from(&route)));
             } else {
                 self.say(Progress::ReadingStdin);
             }
@@ -510,10 +510,10 @@ impl<'a> Login<'a> {
             bad_pastes.flush(&self.observer);
             let waited = waited?;
             let (auth_key, browser) = match waited {
-                Waited::Key(key, browser) => (key, browser),
+                WaitOutcome::Key(key, browser) => (key, browser),
                 // As `gh auth login` does when its browser fails: say so, show the URL, and
                 // keep waiting, now for a paste too, as if no browser had been started.
-                Waited::BrowserFailed(e) => {
+                WaitOutcome::BrowserFailed(e) => {
                     self.say(Progress::BrowserFailed(&e));
                     self.say(Progress::OpenUrl(&login_url));
                     if !paste_needed {
@@ -524,7 +524,7 @@ impl<'a> Login<'a> {
                             paste::read_stdin(tx.clone(), Event::Pasted);
                         }
                         if waiting.paste && stdin_open {
-                            self.say(Progress::PasteInstructions(paste_from(&catch)));
+                            self.say(Progress::PasteInstructions(paste_from(&route)));
                         }
                     }
                     self.say(Progress::StillWaiting(waiting.what(stdin_open)));
@@ -533,8 +533,8 @@ impl<'a> Login<'a> {
             };
             let pasted_past_a_page = browser.is_none()
                 && matches!(
-                    catch,
-                    Catch::Paste {
+                    route,
+                    KeyRoute::Paste {
                         why: Uncatchable::Elsewhere,
                         ..
                     }
@@ -699,13 +699,13 @@ impl<'a> Login<'a> {
     /// pastes are explained and the wait goes on; the listener answers bad requests itself.
     fn wait_for_key(
         &self,
-        waiting: &Waiting,
+        waiting: &WaitPlan,
         paste_needed: bool,
         stdin_open: &mut bool,
         rx: &Receiver<Event>,
         deadline: Instant,
         bad_pastes: &mut BadPastes,
-    ) -> Result<Waited> {
+    ) -> Result<WaitOutcome> {
         let timed_out = |stdin_open: bool| -> anyhow::Error {
             let mut err = Error::new(
                 ErrorKind::TimedOut,
@@ -735,14 +735,14 @@ impl<'a> Login<'a> {
                 Ok(Event::Redirect(caught)) => {
                     // Taken: another key may wait in its place.
                     drop(caught.place);
-                    return Ok(Waited::Key(caught.key, Some(caught.tab)));
+                    return Ok(WaitOutcome::Key(caught.key, Some(caught.tab)));
                 }
-                Ok(Event::BrowserFailed(e)) => return Ok(Waited::BrowserFailed(e)),
+                Ok(Event::BrowserFailed(e)) => return Ok(WaitOutcome::BrowserFailed(e)),
                 Ok(Event::Pasted(Pasted {
                     input: Input::Line(line),
                     ..
                 })) => match paste::parse(line.expose()) {
-                    Ok(key) => return Ok(Waited::Key(key, None)),
+                    Ok(key) => return Ok(WaitOutcome::Key(key, None)),
                     Err(why) => bad_pastes.report(Progress::PasteRejected(why), &self.observer),
                 },
                 Ok(Event::Pasted(Pasted {
@@ -779,7 +779,7 @@ impl<'a> Login<'a> {
         }
     }
 
-    /// Trades the key for a token and fetches the profile. Nothing is written here: only
+    /// Trades the key for a token and fetches the user info. Nothing is written here: only
     /// once every step worked, so a failed login leaves a working token in place.
     fn complete(
         &self,
@@ -793,11 +793,11 @@ impl<'a> Login<'a> {
             .exchange(&self.app_id, &self.app_secret, auth_key, reads)
             .map_err(|e| explain_exchange_error(e, pasted_past_a_page))
             .context("failed to exchange the auth key for a token")?;
-        let profile = client
-            .profile(&token)
+        let user_info = client
+            .fetch_user_info(&token)
             .map_err(refused_fresh_token)
             .context("failed to fetch the profile with the new token")?;
-        let user = Value::Object(profile.user);
+        let user = Value::Object(user_info.user);
         let base_url = client.base_url();
         // The cache keeps the times of the first login when the server hands back the token
         // it issued before (see `TokenCache::save_login`).
@@ -870,14 +870,14 @@ fn refused_fresh_token(err: anyhow::Error) -> anyhow::Error {
 }
 
 /// Where the address to paste comes from, for this redirect URL.
-fn paste_from(catch: &Catch) -> PasteFrom<'_> {
-    match catch {
-        Catch::Listen(target) => PasteFrom::AnyBrowser(&target.url),
-        Catch::Paste {
+fn paste_from(route: &KeyRoute) -> PasteFrom<'_> {
+    match route {
+        KeyRoute::Listen(target) => PasteFrom::AnyBrowser(&target.url),
+        KeyRoute::Paste {
             why: Uncatchable::Https,
             ..
         } => PasteFrom::ErrorPage,
-        Catch::Paste {
+        KeyRoute::Paste {
             why: Uncatchable::Elsewhere,
             ..
         } => PasteFrom::AnotherSite,
@@ -924,7 +924,7 @@ impl BadPastes {
 }
 
 /// What ends a wait for the key.
-enum Waited {
+enum WaitOutcome {
     /// The key, with the browser that brought it if it came to the listener.
     Key(Secret, Option<callback::Tab>),
     /// The browser that was started failed: the wait goes on once the URL is shown.
@@ -932,7 +932,7 @@ enum Waited {
 }
 
 /// What the wait is for, to say it before and after.
-struct Waiting {
+struct WaitPlan {
     /// The redirect URL the listener catches, if there is a listener.
     redirect_url: Option<String>,
     /// Whether stdin is read for a paste.
@@ -940,7 +940,7 @@ struct Waiting {
     timeout: Duration,
 }
 
-impl Waiting {
+impl WaitPlan {
     /// What is waited for; `stdin_open` is false once stdin has ended.
     fn what(&self, stdin_open: bool) -> WaitingFor<'_> {
         WaitingFor {

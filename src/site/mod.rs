@@ -1,5 +1,5 @@
 //! The site client: the one place that talks HTTP to a Sngine site. The key exchange, the
-//! profile and any other endpoint, with every answer checked, since errors come with HTTP
+//! user info and any other endpoint, with every answer checked, since errors come with HTTP
 //! 200 and proxies in front send anything. Each request and answer is logged (`log` at debug
 //! level, answers at trace level), for the caller's logger to show, secrets redacted.
 
@@ -24,9 +24,9 @@ type Result<T> = anyhow::Result<T>;
 const MAX_BODY: u64 = 1 << 20;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// A profile, as `get_user_info` gave it.
+/// The site's user info for a token, as `get_user_info` gave it.
 #[derive(Debug, Clone)]
-pub struct Profile {
+pub struct UserInfo {
     /// The body as received, entities and all.
     pub raw: String,
     /// The `user_info` object in the server's order, every text entity-decoded (`Jos&eacute;`
@@ -83,8 +83,8 @@ const IMPOSSIBLE_AUTH_KEY: &str = "pipi-checks-the-app-with-no-key";
 /// # fn main() -> pipi::Result<()> {
 /// let site = pipi::Client::new("https://pipichat.com", std::time::Duration::from_secs(30))?;
 /// # let token = pipi::Secret::new("0123456789abcdef0123456789abcdef");
-/// let profile = site.user_info(&token)?;
-/// println!("{}", profile.user["user_name"]);
+/// let user_info = site.user_info(&token)?;
+/// println!("{}", user_info.user["user_name"]);
 /// # Ok(())
 /// # }
 /// ```
@@ -310,14 +310,14 @@ impl Client {
         }
     }
 
-    /// Fetches the profile of the person the token belongs to. A token the site refuses is
+    /// Fetches the user info of the person the token belongs to. A token the site refuses is
     /// [`ErrorKind::AuthNeeded`]; a deleted account (the site answers `[]`) is
     /// [`ErrorKind::Failed`].
-    pub fn user_info(&self, token: &Secret) -> error::Result<Profile> {
-        error::public(self.profile(token))
+    pub fn user_info(&self, token: &Secret) -> error::Result<UserInfo> {
+        error::public(self.fetch_user_info(token))
     }
 
-    pub(crate) fn profile(&self, token: &Secret) -> Result<Profile> {
+    pub(crate) fn fetch_user_info(&self, token: &Secret) -> Result<UserInfo> {
         let request = self
             .http
             .get(self.endpoint("get_user_info"))
@@ -330,7 +330,7 @@ impl Client {
             )
             .into()),
             Value::Object(mut obj) => match obj.remove("user_info") {
-                Some(Value::Object(user)) => Ok(Profile {
+                Some(Value::Object(user)) => Ok(UserInfo {
                     raw,
                     user: user::decode(user),
                 }),
