@@ -420,19 +420,62 @@ impl<'a> Login<'a> {
 
     fn perform(&self) -> Result<LoggedIn> {
         let client = Client::build(self.base_url.as_str(), self.http_timeout)?;
-        let base_url = client.base_url().to_string();
         let route = KeyRoute::from_redirect_url(self.redirect_url.as_str())?;
-
         let (tx, rx) = mpsc::channel();
         self.cancel.wake_with(tx.clone());
+        self.stop_if_cancelled()?;
+        let mut listener = self.bind(&route, &tx)?;
+        // Everything but the key is checked now, so that a wrong setting shows in a moment
+        // rather than after the person has approved, or never (an unknown app leaves the
+        // browser on the site's error page).
+        let reads = self.check_app(&client)?;
+        self.stop_if_cancelled()?;
+        let login_url = url::oauth_url(client.base_url(), &self.app_id);
+        let mut wait = self.begin_wait(&route, listener.as_ref(), &login_url, &tx)?;
+        loop {
+            let (auth_key, browser) = match self.wait_for_key(&mut wait, &rx)? {
+                WaitOutcome::Key(key, browser) => (key, browser),
+                WaitOutcome::BrowserFailed(e) => {
+                    self.browser_failed(&e, &mut wait, &route, &login_url, &tx);
+                    continue;
+                }
+            };
+            let pasted_past_a_page = browser.is_none()
+                && matches!(
+                    route,
+                    KeyRoute::Paste {
+                        why: Uncatchable::Elsewhere,
+                        ..
+                    }
+                );
+            wait.exchanges += 1;
+            let outcome = self
+                .complete(&client, &auth_key, reads, pasted_past_a_page)
+                // A cancel during the exchange stops the login before the cache is touched.
+                .and_then(|done| self.stop_if_cancelled().map(|()| done));
+            match outcome {
+                Ok(done) => return self.finish(done, listener, browser, &rx, client.base_url()),
+                Err(e) => self.key_failed(e, browser, &mut wait, &mut listener, &rx)?,
+            }
+        }
+    }
+
+    /// Fails with [`ErrorKind::Interrupted`] once the [`Cancel`] handle was used.
+    fn stop_if_cancelled(&self) -> Result<()> {
         if self.cancel.is_cancelled() {
             return Err(interrupted());
         }
-        let listener = match &route {
+        Ok(())
+    }
+
+    /// Listens on the redirect URL when it can be caught here (on the socket the caller
+    /// bound, if any); fails when the key could come back neither way.
+    fn bind(&self, route: &KeyRoute, tx: &Sender<Event>) -> Result<Option<CallbackListener>> {
+        let listener = match route {
             KeyRoute::Listen(target) => {
                 let tx = tx.clone();
-                let on_redirect = move |caught: Arrival| {
-                    let _ = tx.send(Event::Redirect(caught));
+                let on_redirect = move |arrival: Arrival| {
+                    let _ = tx.send(Event::Redirect(arrival));
                 };
                 let prebound = self
                     .socket
@@ -458,195 +501,186 @@ impl<'a> Login<'a> {
             .with_setting(Setting::RedirectUrl)
             .into());
         }
-        // Everything but the key is checked now, so that a wrong setting shows in a moment
-        // rather than after the person has approved, or never (an unknown app leaves the
-        // browser on the site's error page).
-        let reads = self.check_app(&client)?;
-        if self.cancel.is_cancelled() {
-            return Err(interrupted());
-        }
-        let login_url = url::oauth_url(&base_url, &self.app_id);
-        if let KeyRoute::Paste { url, why } = &route {
+        Ok(listener)
+    }
+
+    /// Sends the browser to the login page (or shows its URL), starts reading stdin when a
+    /// paste is to be read, and says what the wait is for.
+    fn begin_wait(
+        &self,
+        route: &KeyRoute,
+        listener: Option<&CallbackListener>,
+        login_url: &str,
+        tx: &Sender<Event>,
+    ) -> Result<WaitPlan> {
+        if let KeyRoute::Paste { url, why } = route {
             self.say(Progress::Uncatchable {
                 redirect_url: url,
                 https: *why == Uncatchable::Https,
             });
         }
-        let browser_started = self.start_browser(&login_url, Abort(tx.clone()));
-        let mut paste_needed = !browser_started || listener.is_none();
-        let mut waiting = WaitPlan {
-            redirect_url: listener.as_ref().map(|l| l.target().url.clone()),
-            paste: self.paste.reads(paste_needed),
+        let browser_started = self.start_browser(login_url, Abort(tx.clone()));
+        let paste_needed = !browser_started || listener.is_none();
+        let paste = self.paste.reads(paste_needed);
+        let wait = WaitPlan {
+            redirect_url: listener.map(|l| l.target().url.clone()),
+            paste,
             timeout: self.timeout,
+            deadline: Instant::now()
+                .checked_add(self.timeout)
+                .ok_or_else(|| anyhow!("the timeout is too long"))?,
+            paste_needed,
+            stdin_open: paste,
+            exchanges: 0,
+            bad_pastes: BadPastes::default(),
         };
-        if waiting.paste {
+        if wait.paste {
             if paste_needed {
-                self.say(Progress::PasteInstructions(paste_from(&route)));
+                self.say(Progress::PasteInstructions(paste_from(route)));
             } else {
                 self.say(Progress::ReadingStdin);
             }
             paste::read_stdin(tx.clone(), Event::Pasted);
         }
         self.say(Progress::Waiting {
-            waiting_for: waiting.what(true),
+            waiting_for: wait.what(),
             timeout: self.timeout,
         });
+        Ok(wait)
+    }
 
-        let deadline = Instant::now()
-            .checked_add(self.timeout)
-            .ok_or_else(|| anyhow!("the timeout is too long"))?;
-        let mut stdin_open = waiting.paste;
-        let mut exchanges = 0;
-        let mut bad_pastes = BadPastes::default();
-        loop {
-            let waited = self.wait_for_key(
-                &waiting,
-                paste_needed,
-                &mut stdin_open,
-                &rx,
-                deadline,
-                &mut bad_pastes,
-            );
-            bad_pastes.flush(&self.observer);
-            let waited = waited?;
-            let (auth_key, browser) = match waited {
-                WaitOutcome::Key(key, browser) => (key, browser),
-                // As `gh auth login` does when its browser fails: say so, show the URL, and
-                // keep waiting, now for a paste too, as if no browser had been started.
-                WaitOutcome::BrowserFailed(e) => {
-                    self.say(Progress::BrowserFailed(&e));
-                    self.say(Progress::OpenUrl(&login_url));
-                    if !paste_needed {
-                        paste_needed = true;
-                        if self.paste.reads(true) && !waiting.paste {
-                            waiting.paste = true;
-                            stdin_open = true;
-                            paste::read_stdin(tx.clone(), Event::Pasted);
-                        }
-                        if waiting.paste && stdin_open {
-                            self.say(Progress::PasteInstructions(paste_from(&route)));
-                        }
-                    }
-                    self.say(Progress::StillWaiting(waiting.what(stdin_open)));
-                    continue;
-                }
-            };
-            let pasted_past_a_page = browser.is_none()
-                && matches!(
-                    route,
-                    KeyRoute::Paste {
-                        why: Uncatchable::Elsewhere,
-                        ..
-                    }
-                );
-            exchanges += 1;
-            let outcome = self
-                .complete(&client, &auth_key, reads, pasted_past_a_page)
-                .and_then(|done| {
-                    // A cancel during the exchange stops the login before the cache is touched.
-                    if self.cancel.is_cancelled() {
-                        Err(interrupted())
-                    } else {
-                        Ok(done)
-                    }
-                });
-            match outcome {
-                Ok(mut done) => {
-                    // The key is in hand and used: nothing else is to be let in. Stopping the
-                    // listener first also closes what it was still reading, so that clients
-                    // holding every descriptor cannot keep the token from being written.
-                    drop(listener);
-                    let saved = self
-                        .cache
-                        .as_ref()
-                        .map(|c| c.save_login(done.token.clone()));
-                    if let Some(Ok(token)) = saved {
-                        done.token = token;
-                    } else if let Some(Err(e)) = saved {
-                        if let Some(browser) = browser {
-                            browser.respond(
-                                500,
-                                "Login failed",
-                                "pipi could not save the token. The terminal says why.",
-                            );
-                        }
-                        return Err(e.into());
-                    }
-                    // Browsers that came back meanwhile are told the login is done.
-                    answer_the_rest(
-                        &rx,
-                        409,
-                        "Already logged in",
-                        "pipi finished the login with another key. You can close this tab.",
-                    );
-                    if let Some(browser) = browser {
-                        browser.respond(
-                            200,
-                            "Logged in",
-                            &format!(
-                                "pipi is now logged in as {} on {}. You can close this tab.",
-                                done.display_name(),
-                                url::site_label(&base_url)
-                            ),
-                        );
-                    }
-                    return Ok(done);
-                }
-                // Keys the site refuses, as many as a login ever trades: not a person's.
-                Err(e)
-                    if error::refusal(&e) == Some(&error::Refusal::InvalidAuthKey)
-                        && exchanges >= MAX_EXCHANGES =>
-                {
-                    let flood = match (&browser, &waiting.redirect_url) {
-                        (Some(_), Some(url)) => forged_keys(url),
-                        _ => error::failure(
-                            format!(
-                                "stopped after {MAX_EXCHANGES} keys the site refused, the last one pasted"
-                            ),
-                            "paste the address the browser was sent to after approving, once",
-                        ),
-                    };
-                    if let Some(browser) = browser {
-                        browser.respond(503, "Login stopped", FORGED_KEYS_PAGE);
-                    }
-                    drop(listener);
-                    answer_the_rest(&rx, 503, "Login stopped", FORGED_KEYS_PAGE);
-                    return Err(e.context(flood));
-                }
-                // A stale key (an old tab reloaded, or a second visit to the login page that
-                // replaced it) must not end the wait for the good one that may follow.
-                Err(e)
-                    if error::refusal(&e) == Some(&error::Refusal::InvalidAuthKey)
-                        && Instant::now() < deadline =>
-                {
-                    // Off the login's thread: a client that holds its socket open must not
-                    // hold up the wait for the next key.
-                    if let Some(browser) = browser {
-                        browser.respond_in_background(
-                            400,
-                            "Key refused",
-                            "The site refused this key: a key works once, and only the newest. \
-                             pipi is still waiting for the browser to come back with a fresh one.",
-                        );
-                    }
-                    let error = Error::from_chain(e);
-                    self.say(Progress::KeyRefused {
-                        error: &error,
-                        waiting_for: waiting.what(stdin_open),
-                    });
-                }
+    /// As `gh auth login` does when its browser fails: says so, shows the URL, and keeps
+    /// waiting, now for a paste too, as if no browser had been started.
+    fn browser_failed(
+        &self,
+        e: &Error,
+        wait: &mut WaitPlan,
+        route: &KeyRoute,
+        login_url: &str,
+        tx: &Sender<Event>,
+    ) {
+        self.say(Progress::BrowserFailed(e));
+        self.say(Progress::OpenUrl(login_url));
+        if !wait.paste_needed {
+            wait.paste_needed = true;
+            if self.paste.reads(true) && !wait.paste {
+                wait.paste = true;
+                wait.stdin_open = true;
+                paste::read_stdin(tx.clone(), Event::Pasted);
+            }
+            if wait.paste && wait.stdin_open {
+                self.say(Progress::PasteInstructions(paste_from(route)));
+            }
+        }
+        self.say(Progress::StillWaiting(wait.what()));
+    }
+
+    /// The login worked: writes the cache, and answers the browser that brought the key
+    /// and every one that came back meanwhile.
+    fn finish(
+        &self,
+        mut done: LoggedIn,
+        listener: Option<CallbackListener>,
+        browser: Option<callback::Tab>,
+        rx: &Receiver<Event>,
+        base_url: &str,
+    ) -> Result<LoggedIn> {
+        // The key is in hand and used: nothing else is to be let in. Stopping the listener
+        // first also closes what it was still reading, so that clients holding every
+        // descriptor cannot keep the token from being written.
+        drop(listener);
+        if let Some(cache) = &self.cache {
+            match cache.save_login(done.token.clone()) {
+                Ok(token) => done.token = token,
                 Err(e) => {
                     if let Some(browser) = browser {
                         browser.respond(
                             500,
                             "Login failed",
-                            "pipi could not complete the login. The terminal says why.",
+                            "pipi could not save the token. The terminal says why.",
                         );
                     }
-                    return Err(e);
+                    return Err(e.into());
                 }
             }
         }
+        // Browsers that came back meanwhile are told the login is done.
+        answer_the_rest(
+            rx,
+            409,
+            "Already logged in",
+            "pipi finished the login with another key. You can close this tab.",
+        );
+        if let Some(browser) = browser {
+            browser.respond(
+                200,
+                "Logged in",
+                &format!(
+                    "pipi is now logged in as {} on {}. You can close this tab.",
+                    done.display_name(),
+                    url::site_label(base_url)
+                ),
+            );
+        }
+        Ok(done)
+    }
+
+    /// A key that did not give a login. A stale one (an old tab reloaded, or a second
+    /// visit to the login page that replaced it) must not end the wait for the good one
+    /// that may follow, unless keys keep being refused, as many as a login ever trades:
+    /// those are not a person's. Anything else ends the login.
+    fn key_failed(
+        &self,
+        e: anyhow::Error,
+        browser: Option<callback::Tab>,
+        wait: &mut WaitPlan,
+        listener: &mut Option<CallbackListener>,
+        rx: &Receiver<Event>,
+    ) -> Result<()> {
+        let stale = error::refusal(&e) == Some(&error::Refusal::InvalidAuthKey);
+        if stale && wait.exchanges >= MAX_EXCHANGES {
+            let flood = match (&browser, &wait.redirect_url) {
+                (Some(_), Some(url)) => forged_keys(url),
+                _ => error::failure(
+                    format!(
+                        "stopped after {MAX_EXCHANGES} keys the site refused, the last one pasted"
+                    ),
+                    "paste the address the browser was sent to after approving, once",
+                ),
+            };
+            if let Some(browser) = browser {
+                browser.respond(503, "Login stopped", FORGED_KEYS_PAGE);
+            }
+            drop(listener.take());
+            answer_the_rest(rx, 503, "Login stopped", FORGED_KEYS_PAGE);
+            return Err(e.context(flood));
+        }
+        if stale && Instant::now() < wait.deadline {
+            // Off the login's thread: a client that holds its socket open must not hold up
+            // the wait for the next key.
+            if let Some(browser) = browser {
+                browser.respond_in_background(
+                    400,
+                    "Key refused",
+                    "The site refused this key: a key works once, and only the newest. \
+                     pipi is still waiting for the browser to come back with a fresh one.",
+                );
+            }
+            let error = Error::from_chain(e);
+            self.say(Progress::KeyRefused {
+                error: &error,
+                waiting_for: wait.what(),
+            });
+            return Ok(());
+        }
+        if let Some(browser) = browser {
+            browser.respond(
+                500,
+                "Login failed",
+                "pipi could not complete the login. The terminal says why.",
+            );
+        }
+        Err(e)
     }
 
     /// Checks the site, the app and its secret with one refused exchange, and learns how the
@@ -697,86 +731,71 @@ impl<'a> Login<'a> {
 
     /// Waits for the key, from the listener or from stdin, whichever gives one first. Bad
     /// pastes are explained and the wait goes on; the listener answers bad requests itself.
-    fn wait_for_key(
-        &self,
-        waiting: &WaitPlan,
-        paste_needed: bool,
-        stdin_open: &mut bool,
-        rx: &Receiver<Event>,
-        deadline: Instant,
-        bad_pastes: &mut BadPastes,
-    ) -> Result<WaitOutcome> {
-        let timed_out = |stdin_open: bool| -> anyhow::Error {
-            let mut err = Error::new(
-                ErrorKind::TimedOut,
-                format!(
-                    "timed out after {} waiting for {}",
-                    duration(waiting.timeout),
-                    waiting.what(stdin_open)
-                ),
-            )
-            .with_hint(waiting.timeout_hint());
-            if waiting.redirect_url.is_some() {
-                err = err.with_setting(Setting::RedirectUrl);
-            }
-            err.into()
-        };
-        loop {
+    fn wait_for_key(&self, wait: &mut WaitPlan, rx: &Receiver<Event>) -> Result<WaitOutcome> {
+        let outcome = loop {
             // Looked at before each event, so that a stream of them (junk on stdin, a flood
             // of requests) never holds off the deadline or the order to stop.
             if self.cancel.is_cancelled() {
-                return Err(interrupted());
+                break Err(interrupted());
             }
-            let left = deadline.saturating_duration_since(Instant::now());
+            let left = wait.deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
-                return Err(timed_out(*stdin_open));
+                break Err(wait.timed_out());
             }
-            match rx.recv_timeout(left) {
-                Ok(Event::Redirect(caught)) => {
-                    // Taken: another key may wait in its place.
-                    drop(caught.place);
-                    return Ok(WaitOutcome::Key(caught.key, Some(caught.tab)));
-                }
-                Ok(Event::BrowserFailed(e)) => return Ok(WaitOutcome::BrowserFailed(e)),
-                Ok(Event::Pasted(Pasted {
-                    input: Input::Line(line),
-                    ..
-                })) => match paste::parse(line.expose()) {
-                    Ok(key) => return Ok(WaitOutcome::Key(key, None)),
-                    Err(why) => bad_pastes.report(Progress::PasteRejected(why), &self.observer),
-                },
-                Ok(Event::Pasted(Pasted {
-                    input: Input::TooLong,
-                    ..
-                })) => bad_pastes.report(Progress::PasteTooLong, &self.observer),
-                Ok(Event::Pasted(Pasted {
-                    input: Input::Closed,
-                    ..
-                })) if *stdin_open => {
-                    *stdin_open = false;
-                    match &waiting.redirect_url {
-                        None => {
-                            return Err(error::hinted(
-                                "stdin ended before an address or key was pasted",
-                                "log in from a terminal and paste the address the browser was sent to",
-                            ));
-                        }
-                        Some(url) if paste_needed => self.say(Progress::StdinClosed(url)),
-                        Some(_) => {}
-                    }
-                }
-                Ok(Event::Pasted(Pasted {
-                    input: Input::Closed,
-                    ..
-                })) => {}
-                Ok(Event::Interrupted) => return Err(interrupted()),
-                Ok(Event::Failed(e)) => return Err(e.into()),
-                Err(RecvTimeoutError::Timeout) => return Err(timed_out(*stdin_open)),
+            let event = match rx.recv_timeout(left) {
+                Ok(event) => event,
+                Err(RecvTimeoutError::Timeout) => break Err(wait.timed_out()),
                 Err(RecvTimeoutError::Disconnected) => {
-                    return Err(anyhow!("the redirect listener stopped unexpectedly"));
+                    break Err(anyhow!("the redirect listener stopped unexpectedly"));
+                }
+            };
+            if let Some(outcome) = self.take_event(event, wait) {
+                break outcome;
+            }
+        };
+        wait.bad_pastes.flush(&self.observer);
+        outcome
+    }
+
+    /// What one event means for the wait: its end, or `None` for going on.
+    fn take_event(&self, event: Event, wait: &mut WaitPlan) -> Option<Result<WaitOutcome>> {
+        let input = match event {
+            Event::Redirect(arrival) => {
+                // Taken: another key may wait in its place.
+                drop(arrival.place);
+                return Some(Ok(WaitOutcome::Key(arrival.key, Some(arrival.tab))));
+            }
+            Event::BrowserFailed(e) => return Some(Ok(WaitOutcome::BrowserFailed(e))),
+            Event::Interrupted => return Some(Err(interrupted())),
+            Event::Failed(e) => return Some(Err(e.into())),
+            Event::Pasted(Pasted { input, .. }) => input,
+        };
+        match input {
+            Input::Line(line) => match paste::parse(line.expose()) {
+                Ok(key) => return Some(Ok(WaitOutcome::Key(key, None))),
+                Err(why) => wait
+                    .bad_pastes
+                    .report(Progress::PasteRejected(why), &self.observer),
+            },
+            Input::TooLong => wait
+                .bad_pastes
+                .report(Progress::PasteTooLong, &self.observer),
+            Input::Closed if wait.stdin_open => {
+                wait.stdin_open = false;
+                match &wait.redirect_url {
+                    None => {
+                        return Some(Err(error::hinted(
+                            "stdin ended before an address or key was pasted",
+                            "log in from a terminal and paste the address the browser was sent to",
+                        )));
+                    }
+                    Some(url) if wait.paste_needed => self.say(Progress::StdinClosed(url)),
+                    Some(_) => {}
                 }
             }
+            Input::Closed => {}
         }
+        None
     }
 
     /// Trades the key for a token and fetches the user info. Nothing is written here: only
@@ -931,22 +950,48 @@ enum WaitOutcome {
     BrowserFailed(Error),
 }
 
-/// What the wait is for, to say it before and after.
+/// The wait for the key: what it is for, to say it before and after, until when, and
+/// what it has seen so far.
 struct WaitPlan {
     /// The redirect URL the listener catches, if there is a listener.
     redirect_url: Option<String>,
     /// Whether stdin is read for a paste.
     paste: bool,
     timeout: Duration,
+    deadline: Instant,
+    /// Whether a paste is the only way the key can come (no browser, or no listener).
+    paste_needed: bool,
+    /// Whether stdin is still open, when it is read.
+    stdin_open: bool,
+    /// Keys traded so far.
+    exchanges: usize,
+    bad_pastes: BadPastes,
 }
 
 impl WaitPlan {
-    /// What is waited for; `stdin_open` is false once stdin has ended.
-    fn what(&self, stdin_open: bool) -> WaitingFor<'_> {
+    /// What is waited for now: a paste no longer once stdin has ended.
+    fn what(&self) -> WaitingFor<'_> {
         WaitingFor {
             redirect_url: self.redirect_url.as_deref(),
-            paste: self.paste && stdin_open,
+            paste: self.paste && self.stdin_open,
         }
+    }
+
+    /// The wait ended with no key.
+    fn timed_out(&self) -> anyhow::Error {
+        let mut err = Error::new(
+            ErrorKind::TimedOut,
+            format!(
+                "timed out after {} waiting for {}",
+                duration(self.timeout),
+                self.what()
+            ),
+        )
+        .with_hint(self.timeout_hint());
+        if self.redirect_url.is_some() {
+            err = err.with_setting(Setting::RedirectUrl);
+        }
+        err.into()
     }
 
     /// What to do after the wait timed out. The site, the app and its secret were checked
