@@ -77,6 +77,10 @@ pub(crate) enum AppCheck {
 /// nothing.
 const IMPOSSIBLE_AUTH_KEY: &str = "pipi-checks-the-app-with-no-key";
 
+/// What to check when the base URL does not lead to a Sngine site's API.
+const BASE_URL_HINT: &str =
+    "check the base URL: the site's address, with http or https as the site itself uses";
+
 /// A client for one Sngine site.
 ///
 /// ```no_run
@@ -232,38 +236,49 @@ impl Client {
     /// secret is right, and whether it reads a POST body or only the query string. The
     /// refused key changes nothing on the site.
     pub(crate) fn check_app(&self, app_id: &str, app_secret: &Secret) -> Result<AppCheck> {
-        use error::Refusal;
-        let site = url::site_label(&self.base_url);
-        let base_url_hint =
-            "check the base URL: the site's address, with http or https as the site itself uses";
         let (reads, answer) = self.authorize(app_id, app_secret, IMPOSSIBLE_AUTH_KEY, None);
-        let refusal = match answer {
+        let refusal = self.refusal_of_check(answer)?;
+        self.judge_check(&refusal, reads, app_id)
+    }
+
+    /// The site's refusal of the check's impossible key, or the error that says the base
+    /// URL does not lead to a Sngine site.
+    fn refusal_of_check(&self, answer: Result<Value>) -> Result<Error> {
+        let site = url::site_label(&self.base_url);
+        let e = match answer {
             // A key nobody issued cannot be exchanged: whatever this is, it is not Sngine.
             Ok(_) => {
                 return Err(Error::new(
                     ErrorKind::Network,
                     format!("{site} does not answer as a Sngine site: it accepted a key that cannot exist"),
                 )
-                .with_hint(base_url_hint)
+                .with_hint(BASE_URL_HINT)
                 .with_setting(Setting::BaseUrl)
                 .into());
             }
-            Err(e) => match error::find(&e).cloned() {
-                Some(found) if found.refusal().is_some() => found,
-                Some(found) if found.kind() == &ErrorKind::Network => {
-                    let hint = found.hint().unwrap_or(base_url_hint).to_string();
-                    return Err(e.context(
-                        Error::new(
-                            ErrorKind::Network,
-                            format!("{site} does not answer as a Sngine site"),
-                        )
-                        .with_hint(hint)
-                        .with_setting(Setting::BaseUrl),
-                    ));
-                }
-                _ => return Err(e),
-            },
+            Err(e) => e,
         };
+        match error::find(&e).cloned() {
+            Some(found) if found.refusal().is_some() => Ok(found),
+            Some(found) if found.kind() == &ErrorKind::Network => {
+                let hint = found.hint().unwrap_or(BASE_URL_HINT).to_string();
+                Err(e.context(
+                    Error::new(
+                        ErrorKind::Network,
+                        format!("{site} does not answer as a Sngine site"),
+                    )
+                    .with_hint(hint)
+                    .with_setting(Setting::BaseUrl),
+                ))
+            }
+            _ => Err(e),
+        }
+    }
+
+    /// What the site's refusal of the check's impossible key says about the app.
+    fn judge_check(&self, refusal: &Error, reads: Reads, app_id: &str) -> Result<AppCheck> {
+        use error::Refusal;
+        let site = url::site_label(&self.base_url);
         let said = refusal.server_message().unwrap_or_default().to_string();
         let fail = |message: String, hint: &str, setting: Setting| -> anyhow::Error {
             refusal
@@ -298,12 +313,12 @@ impl Client {
                 format!(
                     "{site} read no app id, neither from a form POST nor from the query string"
                 ),
-                base_url_hint,
+                BASE_URL_HINT,
                 Setting::BaseUrl,
             )),
             Some(Refusal::InvalidParameters) => Err(fail(
                 format!("{site} has no Sngine login API at /api/authorize"),
-                base_url_hint,
+                BASE_URL_HINT,
                 Setting::BaseUrl,
             )),
             _ => Ok(AppCheck::Unknown(said)),
@@ -562,9 +577,42 @@ fn innermost_cause(e: &dyn std::error::Error) -> Option<String> {
 /// becomes a short message on one line: no HTML page, no URL (it may hold a secret), at
 /// most a short excerpt of the body. `what` names the site and endpoint.
 pub(crate) fn classify_answer(what: &str, raw: &RawAnswer) -> Result<(String, Value)> {
+    check_transport(what, raw)?;
+    let content_type = one_line(raw.content_type.as_deref().unwrap_or("no content type"), 60);
+    let size = raw.body.len();
+    // JSON is UTF-8, and PHP's json_encode refuses to write anything else: bytes that are
+    // not come from something between pipi and the site.
+    let Ok(text) = std::str::from_utf8(&raw.body) else {
+        return Err(network(format!(
+            "{what}: the server's answer is not UTF-8 text ({content_type}, {size} bytes)"
+        )));
+    };
+    let json: Value = serde_json::from_str(text).map_err(|e| {
+        let why = match e.classify() {
+            serde_json::error::Category::Eof => "is cut short",
+            _ => "is not JSON",
+        };
+        network(format!(
+            "{what}: the server's answer {why} ({content_type}, {size} bytes){}",
+            excerpt(text)
+        ))
+    })?;
+    if json.get("error").is_some_and(is_truthy) {
+        let message = json
+            .get("message")
+            .and_then(Value::as_str)
+            .map(|m| html_escape::decode_html_entities(m).trim().to_string())
+            .unwrap_or_else(|| "an error without a message".to_string());
+        return Err(Error::refused(message)).context(what.to_string());
+    }
+    Ok((text.to_string(), json))
+}
+
+/// Refuses what no API answer is, whatever its body says: a redirect, a broken
+/// connection, an HTTP error, a body over the cap, or none.
+fn check_transport(what: &str, raw: &RawAnswer) -> Result<()> {
     let status = status_text(raw.status);
-    let content_type = raw.content_type.as_deref().unwrap_or("no content type");
-    let content_type = one_line(content_type, 60);
+    let content_type = one_line(raw.content_type.as_deref().unwrap_or("no content type"), 60);
     if raw.is_redirect() {
         let location = raw
             .location
@@ -576,6 +624,7 @@ pub(crate) fn classify_answer(what: &str, raw: &RawAnswer) -> Result<(String, Va
             format!("{what}: the server answered with a redirect ({status}) to {location}"),
         )
         .with_hint("is the base URL right? check http vs https and the host name the site uses")
+        .with_setting(Setting::BaseUrl)
         .into());
     }
     let size = raw.body.len();
@@ -603,32 +652,7 @@ pub(crate) fn classify_answer(what: &str, raw: &RawAnswer) -> Result<(String, Va
             "{what}: the server sent an empty answer (HTTP {status})"
         )));
     }
-    // JSON is UTF-8, and PHP's json_encode refuses to write anything else: bytes that are
-    // not come from something between pipi and the site.
-    let Ok(text) = std::str::from_utf8(&raw.body) else {
-        return Err(network(format!(
-            "{what}: the server's answer is not UTF-8 text ({content_type}, {size} bytes)"
-        )));
-    };
-    let json: Value = serde_json::from_str(text).map_err(|e| {
-        let why = match e.classify() {
-            serde_json::error::Category::Eof => "is cut short",
-            _ => "is not JSON",
-        };
-        network(format!(
-            "{what}: the server's answer {why} ({content_type}, {size} bytes){}",
-            excerpt(text)
-        ))
-    })?;
-    if json.get("error").is_some_and(is_truthy) {
-        let message = json
-            .get("message")
-            .and_then(Value::as_str)
-            .map(|m| html_escape::decode_html_entities(m).trim().to_string())
-            .unwrap_or_else(|| "an error without a message".to_string());
-        return Err(Error::refused(message)).context(what.to_string());
-    }
-    Ok((text.to_string(), json))
+    Ok(())
 }
 
 /// Logs headers one a line; the debug log masks the secret ones (cookies, authorization).
