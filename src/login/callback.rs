@@ -257,33 +257,7 @@ impl CallbackListener {
         prebound: Option<TcpListener>,
         on_redirect: impl Fn(Arrival) + Send + Sync + 'static,
     ) -> Result<CallbackListener> {
-        let mut sockets = Vec::new();
-        let given = prebound.is_some();
-        if let Some(socket) = prebound {
-            let addr = socket.local_addr()?;
-            if !target.bind_addrs().contains(&addr) {
-                bail!(
-                    "the socket given to listen on is bound to {addr}, which is not the address of the redirect URL {}",
-                    target.url
-                );
-            }
-            sockets.push(socket);
-        }
-        // A socket given for one address of `localhost` serves alone: the caller chose it.
-        for addr in target.bind_addrs().into_iter().filter(|_| !given) {
-            match TcpListener::bind(addr) {
-                Ok(socket) => sockets.push(socket),
-                // No IPv6 on this machine: browsers then resolve localhost to 127.0.0.1.
-                Err(e)
-                    if addr.is_ipv6()
-                        && target.is_localhost()
-                        && !matches!(
-                            e.kind(),
-                            ErrorKind::AddrInUse | ErrorKind::PermissionDenied
-                        ) => {}
-                Err(e) => return Err(bind_error(&target, addr, &e)),
-            }
-        }
+        let sockets = sockets_for(&target, prebound)?;
         let shared = Arc::new(target.clone());
         let places = Arc::new(AtomicUsize::new(0));
         let handler = move |request: Request, browser: Connection| {
@@ -329,6 +303,36 @@ impl CallbackListener {
     pub(crate) fn target(&self) -> &RedirectTarget {
         &self.target
     }
+}
+
+/// The sockets to serve the redirect on: the one the caller bound, checked to be on the
+/// redirect URL's address, or the URL's own addresses, bound here.
+fn sockets_for(target: &RedirectTarget, prebound: Option<TcpListener>) -> Result<Vec<TcpListener>> {
+    let mut sockets = Vec::new();
+    let given = prebound.is_some();
+    if let Some(socket) = prebound {
+        let addr = socket.local_addr()?;
+        if !target.bind_addrs().contains(&addr) {
+            bail!(
+                "the socket given to listen on is bound to {addr}, which is not the address of the redirect URL {}",
+                target.url
+            );
+        }
+        sockets.push(socket);
+    }
+    // A socket given for one address of `localhost` serves alone: the caller chose it.
+    for addr in target.bind_addrs().into_iter().filter(|_| !given) {
+        match TcpListener::bind(addr) {
+            Ok(socket) => sockets.push(socket),
+            // No IPv6 on this machine: browsers then resolve localhost to 127.0.0.1.
+            Err(e)
+                if addr.is_ipv6()
+                    && target.is_localhost()
+                    && !matches!(e.kind(), ErrorKind::AddrInUse | ErrorKind::PermissionDenied) => {}
+            Err(e) => return Err(bind_error(target, addr, &e)),
+        }
+    }
+    Ok(sockets)
 }
 
 fn bind_error(target: &RedirectTarget, addr: SocketAddr, e: &std::io::Error) -> anyhow::Error {
