@@ -23,9 +23,9 @@ pub enum ErrorKind {
     Network,
     /// A file could not be read or written: the token cache or the config file.
     File,
-    /// The caller asked for something that cannot be. The library does not raise it
-    /// itself; programs use it for their own usage errors (pipi's command line exits 2).
-    Usage,
+    /// An endpoint that is not a plain path under the site's API (see
+    /// [`crate::endpoint_path`]): nothing was sent.
+    InvalidEndpoint,
     /// The login was stopped by its [`crate::Cancel`] handle.
     Interrupted,
     /// The login stopped after trading as many keys as it ever does, all refused by the

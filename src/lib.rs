@@ -17,7 +17,8 @@
 //! - [`TokenCache`]: a token per profile in a private file, written atomically.
 //! - [`emulator`]: a Sngine site in-process, to test your program against offline.
 //! - [`Error`]: one error type, whose [`ErrorKind`] tells authentication needed, a refusal
-//!   by the site (classified as a [`Refusal`]), network, file and usage errors apart.
+//!   by the site (classified as a [`Refusal`]), network and file errors apart, and which
+//!   of the caller's settings is at fault ([`Setting`]).
 //!
 //! ```no_run
 //! use pipi::{Client, Login, RedirectUrl, Secret, SiteUrl, TokenCache};
@@ -65,10 +66,11 @@ pub use site::token::{TOKEN_LENGTH, TokenProblem, check_token};
 pub use site::url::{RedirectUrl, SiteUrl, is_loopback, normalize_base_url, oauth_url, site_label};
 pub use site::user::{decode as decode_user_info, display_name};
 pub use site::{Answer, Client, Method, UserInfo, endpoint_path};
-pub use store::{
-    CachedToken, ConfigFile, EditableConfig, LoginLock, Lookup, Profile as ConfigProfile,
-    TokenCache,
-};
+pub use store::{CachedToken, LoginLock, Lookup, TokenCache};
+// The config file, as pipi's command line reads and edits it: public for that program, not
+// part of the library's face.
+#[doc(hidden)]
+pub use store::{ConfigFile, EditableConfig, Profile as ConfigProfile};
 
 /// The browser the person would expect here: the command line in the first of
 /// `command_vars` that is set (`["BROWSER"]` is the convention; a program may put its own

@@ -127,7 +127,7 @@ fn errors_say_what_kind_of_failure_they_are() {
         let refused = client
             .call(pipi::Method::Get, trick, &Secret::new("t"), &[])
             .unwrap_err();
-        assert_eq!(refused.kind(), &ErrorKind::Usage, "{trick}");
+        assert_eq!(refused.kind(), &ErrorKind::InvalidEndpoint, "{trick}");
     }
     assert_eq!(site.requests().len(), before);
 

@@ -67,7 +67,8 @@ impl From<u8> for ExitCode {
 /// The exit code for an error kind.
 pub fn code_of(kind: &ErrorKind) -> u8 {
     match kind {
-        ErrorKind::Usage => 2,
+        // The endpoint is what the person typed on the command line.
+        ErrorKind::InvalidEndpoint => 2,
         ErrorKind::AuthNeeded => 4,
         ErrorKind::Interrupted => super::interrupt::exit_code(),
         _ => 1,
@@ -136,7 +137,7 @@ pub fn hinted(message: impl Into<String>, hint: impl Into<String>) -> anyhow::Er
 
 /// The command line asked for something that cannot be (exit 2), and what would be right.
 pub fn usage(message: impl Into<String>, hint: impl Into<String>) -> anyhow::Error {
-    Error::new(ErrorKind::Usage, message).with_hint(hint).into()
+    coded(2, message, hint)
 }
 
 #[cfg(test)]

@@ -366,7 +366,7 @@ impl Client {
     /// Calls any endpoint with the token and the given parameters, and returns the answer's
     /// body and JSON, checked as every answer is. `endpoint` is one or more path segments.
     /// A token the site refuses is [`ErrorKind::AuthNeeded`]; an endpoint that is not a
-    /// plain path under the API ([`endpoint_path`]) is [`ErrorKind::Usage`], and nothing is
+    /// plain path under the API ([`endpoint_path`]) is [`ErrorKind::InvalidEndpoint`], and nothing is
     /// sent.
     pub fn call(
         &self,
@@ -685,10 +685,10 @@ fn is_truthy(v: &Value) -> bool {
 /// The endpoint as a path under `BASE/api/`: one or more plain segments (letters, digits,
 /// `_`, `-`, `.`), never `..`, a scheme or a query, so that the token only ever goes to the
 /// site's API. `/api/NAME` and `NAME/` are read as `NAME`. Anything else is
-/// [`ErrorKind::Usage`].
+/// [`ErrorKind::InvalidEndpoint`].
 pub fn endpoint_path(raw: &str) -> error::Result<String> {
     let refuse =
-        |why: &str| Error::new(ErrorKind::Usage, format!("invalid endpoint '{raw}': {why}"));
+        |why: &str| Error::new(ErrorKind::InvalidEndpoint, format!("invalid endpoint '{raw}': {why}"));
     if raw.contains("://") {
         return Err(refuse("it is a URL; the site is the client's base URL"));
     }
