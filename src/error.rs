@@ -8,6 +8,7 @@
 //! chain of context as its message.
 
 use std::fmt;
+use std::sync::Arc;
 
 /// What went wrong, in the terms a caller acts on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,8 +115,11 @@ impl Refusal {
     }
 }
 
-/// An error from pipi: a kind to match, a message for people (lowercase, with its context,
-/// never a secret), and sometimes a hint at the next step.
+/// An error from pipi: a kind to match, a message for people (lowercase, never a secret),
+/// its cause as [`std::error::Error::source`], and sometimes a hint at the next step.
+///
+/// `{}` shows this error's own words; `{:#}` shows them followed by every cause, joined
+/// with `: `, as `anyhow` does.
 #[derive(Debug, Clone)]
 pub struct Error {
     kind: ErrorKind,
@@ -123,6 +127,7 @@ pub struct Error {
     hint: Option<String>,
     server_message: Option<String>,
     setting: Option<Setting>,
+    source: Option<Arc<dyn std::error::Error + Send + Sync + 'static>>,
 }
 
 impl Error {
@@ -134,7 +139,41 @@ impl Error {
             hint: None,
             server_message: None,
             setting: None,
+            source: None,
         }
+    }
+
+    /// This error, said in the terms of what was being done: a new outer layer with
+    /// `message`, of the same kind, hint, setting and server message, whose source is the
+    /// error as it was.
+    pub(crate) fn context(self, message: impl Into<String>) -> Error {
+        Error {
+            kind: self.kind.clone(),
+            message: message.into(),
+            hint: self.hint.clone(),
+            server_message: self.server_message.clone(),
+            setting: self.setting,
+            source: Some(Arc::new(self)),
+        }
+    }
+
+    /// Puts `outer` over this error: `outer`'s kind, message, hint and setting, with this
+    /// error as its source, and the site's message kept if `outer` has none.
+    pub(crate) fn under(self, mut outer: Error) -> Error {
+        if outer.server_message.is_none() {
+            outer.server_message = self.server_message.clone();
+        }
+        outer.source = Some(Arc::new(self));
+        outer
+    }
+
+    /// Records what caused this error (an I/O error, a parser's).
+    pub(crate) fn caused_by(
+        mut self,
+        cause: impl std::error::Error + Send + Sync + 'static,
+    ) -> Error {
+        self.source = Some(Arc::new(cause));
+        self
     }
 
     /// Adds the next step to take, such as `log in again`.
@@ -185,6 +224,7 @@ impl Error {
             hint: None,
             server_message: Some(message),
             setting: None,
+            source: None,
         }
     }
 
@@ -196,6 +236,7 @@ impl Error {
             hint: None,
             server_message: self.server_message.clone(),
             setting: self.setting,
+            source: None,
         }
     }
 
@@ -211,23 +252,23 @@ impl Error {
     /// the outermost [`Error`] in it (else [`ErrorKind::Failed`]), and the whole chain as
     /// the message.
     pub(crate) fn from_chain(err: anyhow::Error) -> Error {
-        let message = format!("{err:#}");
-        match find(&err) {
-            Some(found) => Error {
-                message,
-                ..found.clone()
-            },
-            None => Error::new(ErrorKind::Failed, message),
+        // Rebuilt from the innermost cause out: each of ours keeps its kind, hint and
+        // setting, and every other layer of context takes those of what it wraps.
+        let mut built: Option<Error> = None;
+        let layers: Vec<&(dyn std::error::Error + 'static)> = err.chain().collect();
+        for layer in layers.into_iter().rev() {
+            let ours = layer.downcast_ref::<Error>();
+            built = Some(match (ours, built) {
+                // One that carries its causes already stands for them.
+                (Some(e), _) if e.source.is_some() => e.clone(),
+                (Some(e), Some(inner)) => inner.under(e.clone()),
+                (Some(e), None) => e.clone(),
+                (None, Some(inner)) => inner.context(layer.to_string()),
+                (None, None) => Error::new(ErrorKind::Failed, layer.to_string()),
+            });
         }
+        built.unwrap_or_else(|| Error::new(ErrorKind::Failed, err.to_string()))
     }
-}
-
-/// The outermost [`Error`] in a chain, whether raised as the error or added as context.
-pub(crate) fn find(err: &anyhow::Error) -> Option<&Error> {
-    // anyhow finds context types through `downcast_ref` only, and root errors of inner
-    // `anyhow::Error`s through the chain.
-    err.downcast_ref::<Error>()
-        .or_else(|| err.chain().find_map(|e| e.downcast_ref::<Error>()))
 }
 
 /// How the site refused, if an error in the chain says so.
@@ -249,11 +290,25 @@ pub(crate) fn failure(message: impl Into<String>, hint: impl Into<String>) -> Er
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
+        f.write_str(&self.message)?;
+        if f.alternate() {
+            let mut cause = std::error::Error::source(self);
+            while let Some(e) = cause {
+                write!(f, ": {e}")?;
+                cause = e.source();
+            }
+        }
+        Ok(())
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
 
 /// The result of the library's fallible functions.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -311,7 +366,13 @@ mod tests {
         let public = Error::from_chain(err);
         assert_eq!(public.kind(), &ErrorKind::AuthNeeded);
         assert_eq!(public.hint(), Some("log in"));
-        assert_eq!(public.to_string(), "cannot show the profile: token expired");
+        assert_eq!(
+            format!("{public:#}"),
+            "cannot show the profile: token expired"
+        );
+        assert_eq!(public.to_string(), "cannot show the profile");
+        let cause = std::error::Error::source(&public).unwrap();
+        assert_eq!(cause.to_string(), "token expired");
     }
 
     #[test]

@@ -20,7 +20,7 @@ pub fn sentence(progress: &Progress<'_>) -> String {
              so pipi cannot catch the browser there."
         ),
         Progress::NoBrowser(why) => format!("No browser is started: {why}."),
-        Progress::BrowserFailed(e) => format!("could not open a browser: {e}"),
+        Progress::BrowserFailed(e) => format!("could not open a browser: {e:#}"),
         Progress::OpenUrl(url) => format!("Open this URL to log in: {url}"),
         Progress::PasteInstructions(from) => paste_instructions(*from),
         Progress::ReadingStdin => {
@@ -54,7 +54,7 @@ pub fn sentence(progress: &Progress<'_>) -> String {
             "could not check the app before the login: the site answered \"{said}\", in words pipi does not read; going on"
         ),
         Progress::KeyRefused { error, waiting_for } => {
-            format!("{error}; still waiting for {waiting_for}")
+            format!("{error:#}; still waiting for {waiting_for}")
         }
         other => format!("{other:?}"),
     }

@@ -18,7 +18,7 @@ use crate::secret::Secret;
 use crate::site::url::{self, RedirectUrl, SiteUrl};
 use crate::site::{AppCheck, Client, Reads};
 use crate::store::{CachedToken, TokenCache};
-use anyhow::{Context, anyhow};
+use anyhow::anyhow;
 use callback::{Arrival, CallbackListener, KeyRoute, Uncatchable};
 use paste::{Input, Pasted};
 use serde_json::Value;
@@ -419,7 +419,7 @@ impl<'a> Login<'a> {
     }
 
     fn perform(&self) -> Result<LoggedIn> {
-        let client = Client::build(self.base_url.as_str(), self.http_timeout)?;
+        let client = Client::new(self.base_url.as_str(), self.http_timeout)?;
         let route = KeyRoute::from_redirect_url(self.redirect_url.as_str())?;
         let (tx, rx) = mpsc::channel();
         self.cancel.wake_with(tx.clone());
@@ -428,7 +428,7 @@ impl<'a> Login<'a> {
         // Everything but the key is checked now, so that a wrong setting shows in a moment
         // rather than after the person has approved, or never (an unknown app leaves the
         // browser on the site's error page).
-        let reads = self.check_app(&client)?;
+        self.check_app(&client)?;
         self.stop_if_cancelled()?;
         let login_url = url::oauth_url(client.base_url(), &self.app_id);
         let mut wait = self.begin_wait(&route, listener.as_ref(), &login_url, &tx)?;
@@ -450,7 +450,7 @@ impl<'a> Login<'a> {
                 );
             wait.exchanges += 1;
             let outcome = self
-                .complete(&client, &auth_key, reads, pasted_past_a_page)
+                .complete(&client, &auth_key, pasted_past_a_page)
                 // A cancel during the exchange stops the login before the cache is touched.
                 .and_then(|done| self.stop_if_cancelled().map(|()| done));
             match outcome {
@@ -804,18 +804,18 @@ impl<'a> Login<'a> {
         &self,
         client: &Client,
         auth_key: &Secret,
-        reads: Option<Reads>,
         pasted_past_a_page: bool,
     ) -> Result<LoggedIn> {
         let obtained_at = SystemTime::now();
         let token = client
-            .exchange(&self.app_id, &self.app_secret, auth_key, reads)
-            .map_err(|e| explain_exchange_error(e, pasted_past_a_page))
-            .context("failed to exchange the auth key for a token")?;
-        let user_info = client
-            .fetch_user_info(&token)
-            .map_err(refused_fresh_token)
-            .context("failed to fetch the profile with the new token")?;
+            .exchange_auth_key(&self.app_id, &self.app_secret, auth_key)
+            .map_err(|e| {
+                explain_exchange_error(e, pasted_past_a_page)
+                    .context("failed to exchange the auth key for a token")
+            })?;
+        let user_info = client.user_info(&token).map_err(|e| {
+            refused_fresh_token(e).context("failed to fetch the user info with the new token")
+        })?;
         let user = Value::Object(user_info.user);
         let base_url = client.base_url();
         // The cache keeps the times of the first login when the server hands back the token
@@ -876,16 +876,15 @@ fn duration(d: Duration) -> String {
 }
 
 /// A token the site refuses a moment after issuing it is no matter of logging in again.
-fn refused_fresh_token(err: anyhow::Error) -> anyhow::Error {
-    let Some(found) = error::find(&err).filter(|e| e.kind() == &ErrorKind::AuthNeeded) else {
+fn refused_fresh_token(err: Error) -> Error {
+    if err.kind() != &ErrorKind::AuthNeeded {
         return err;
-    };
-    let message = found.server_message().unwrap_or_default();
-    let failed = found.reclassified(
+    }
+    let message = err.server_message().unwrap_or_default().to_string();
+    err.under(Error::new(
         ErrorKind::Failed,
         format!("the server refused the token it had just issued: {message}"),
-    );
-    err.context(failed)
+    ))
 }
 
 /// Where the address to paste comes from, for this redirect URL.
@@ -1013,9 +1012,9 @@ impl WaitPlan {
 
 /// Adds the next step to the site's refusals of the exchange that have an obvious one. A
 /// key pasted from a web app's page may have been used by that page first.
-fn explain_exchange_error(err: anyhow::Error, pasted_past_a_page: bool) -> anyhow::Error {
+fn explain_exchange_error(err: Error, pasted_past_a_page: bool) -> Error {
     use error::Refusal;
-    let Some(refusal) = error::refusal(&err) else {
+    let Some(refusal) = err.refusal().cloned() else {
         return err;
     };
     let hint = match refusal {
@@ -1031,14 +1030,11 @@ fn explain_exchange_error(err: anyhow::Error, pasted_past_a_page: bool) -> anyho
         Refusal::InvalidAppId | Refusal::UnknownApp => "check the app id and the base URL",
         _ => return err,
     };
-    let found = error::find(&err).cloned();
-    let refused = found
-        .map(|f| f.reclassified(f.kind().clone(), "the site refused the login"))
-        .unwrap_or_else(|| Error::new(ErrorKind::Failed, "the site refused the login"));
+    let refused = Error::new(err.kind().clone(), "the site refused the login").with_hint(hint);
     let refused = match refusal {
         Refusal::InvalidAppSecret => refused.with_setting(Setting::AppSecret),
         Refusal::InvalidAppId | Refusal::UnknownApp => refused.with_setting(Setting::AppId),
         _ => refused,
     };
-    err.context(refused.with_hint(hint))
+    err.under(refused)
 }

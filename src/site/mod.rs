@@ -9,16 +9,15 @@ pub(crate) mod user;
 
 use crate::error::{self, Error, ErrorKind, Setting};
 use crate::secret::Secret;
-use anyhow::Context;
 use reqwest::blocking::{RequestBuilder, Response};
 use serde_json::{Map, Value};
 use std::io::Read;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-type Result<T> = anyhow::Result<T>;
+use error::Result;
 
 /// Bodies larger than this are not the API speaking; reading stops there.
 const MAX_BODY: u64 = 1 << 20;
@@ -98,6 +97,8 @@ pub struct Client {
     base_url: String,
     /// The most one request may take, from connecting to the end of its answer.
     timeout: Duration,
+    /// How the site reads `/api/authorize`, once [`Client::check_app`] learnt it.
+    reads: Arc<OnceLock<Reads>>,
 }
 
 impl Client {
@@ -108,18 +109,14 @@ impl Client {
     /// TLS uses rustls with ring, given to this client alone (the process's default crypto
     /// provider is left as the program set it, or unset), and the system's certificate
     /// verification.
-    pub fn new(base_url: &str, timeout: Duration) -> error::Result<Client> {
-        error::public(Client::build(base_url, timeout))
-    }
-
-    pub(crate) fn build(base_url: &str, timeout: Duration) -> Result<Client> {
+    pub fn new(base_url: &str, timeout: Duration) -> Result<Client> {
         let base_url = url::normalize_base_url(base_url)?;
         let base_url = base_url.as_str();
         // Plain http is only ever allowed on loopback, and redirects are not followed, so
         // such a client never makes a TLS connection: it need not read the system's
         // certificate store, which is most of the cost of a `pipi whoami`.
         let tls = crate::http::tls_config(!base_url.starts_with("http://"))
-            .context("failed to set up TLS")?;
+            .map_err(|e| Error::new(ErrorKind::Failed, "failed to set up TLS").caused_by(e))?;
         let mut builder = reqwest::blocking::Client::builder().tls_backend_preconfigured(tls);
         // A proxy from the environment cannot reach this machine's loopback on our behalf.
         if ::url::Url::parse(base_url).is_ok_and(|u| url::is_loopback(&u)) {
@@ -132,11 +129,14 @@ impl Client {
             .timeout(timeout)
             .user_agent(concat!("pipi/", env!("CARGO_PKG_VERSION")))
             .build()
-            .context("failed to set up the HTTP client")?;
+            .map_err(|e| {
+                Error::new(ErrorKind::Failed, "failed to set up the HTTP client").caused_by(e)
+            })?;
         Ok(Client {
             http,
             base_url: base_url.to_string(),
             timeout,
+            reads: Arc::new(OnceLock::new()),
         })
     }
 
@@ -158,17 +158,8 @@ impl Client {
         app_id: &str,
         app_secret: &Secret,
         auth_key: &Secret,
-    ) -> error::Result<Secret> {
-        error::public(self.exchange(app_id, app_secret, auth_key, None))
-    }
-
-    pub(crate) fn exchange(
-        &self,
-        app_id: &str,
-        app_secret: &Secret,
-        auth_key: &Secret,
-        reads: Option<Reads>,
     ) -> Result<Secret> {
+        let reads = self.reads.get().copied();
         let answer = self
             .authorize(app_id, app_secret, auth_key.expose(), reads)
             .1?;
@@ -179,8 +170,7 @@ impl Client {
                 Err(problem) => Err(Error::new(
                     ErrorKind::MalformedToken(problem.clone()),
                     format!("the site sent a token pipi does not accept: {problem}"),
-                )
-                .into()),
+                )),
             },
             _ => Err(Error::new(
                 ErrorKind::Network,
@@ -188,8 +178,7 @@ impl Client {
                     "the server's answer to authorize has no access_token ({} bytes of JSON)",
                     answer.to_string().len()
                 ),
-            )
-            .into()),
+            )),
         }
     }
 
@@ -217,9 +206,7 @@ impl Client {
             return get();
         }
         match self.send(self.http.post(&url).form(&form), "authorize") {
-            Err(e)
-                if reads.is_none() && error::refusal(&e) == Some(&error::Refusal::InvalidAppId) =>
-            {
+            Err(e) if reads.is_none() && e.refusal() == Some(&error::Refusal::InvalidAppId) => {
                 log::debug!(
                     "the form POST was refused with 'invalid app_id': trying GET, as Sngine before 4.0.4 reads only the query string"
                 );
@@ -238,7 +225,11 @@ impl Client {
     pub(crate) fn check_app(&self, app_id: &str, app_secret: &Secret) -> Result<AppCheck> {
         let (reads, answer) = self.authorize(app_id, app_secret, IMPOSSIBLE_AUTH_KEY, None);
         let refusal = self.refusal_of_check(answer)?;
-        self.judge_check(&refusal, reads, app_id)
+        let check = self.judge_check(&refusal, reads, app_id)?;
+        if let AppCheck::Fine(reads) = check {
+            let _ = self.reads.set(reads);
+        }
+        Ok(check)
     }
 
     /// The site's refusal of the check's impossible key, or the error that says the base
@@ -253,26 +244,25 @@ impl Client {
                     format!("{site} does not answer as a Sngine site: it accepted a key that cannot exist"),
                 )
                 .with_hint(BASE_URL_HINT)
-                .with_setting(Setting::BaseUrl)
-                .into());
+                .with_setting(Setting::BaseUrl));
             }
             Err(e) => e,
         };
-        match error::find(&e).cloned() {
-            Some(found) if found.refusal().is_some() => Ok(found),
-            Some(found) if found.kind() == &ErrorKind::Network => {
-                let hint = found.hint().unwrap_or(BASE_URL_HINT).to_string();
-                Err(e.context(
-                    Error::new(
-                        ErrorKind::Network,
-                        format!("{site} does not answer as a Sngine site"),
-                    )
-                    .with_hint(hint)
-                    .with_setting(Setting::BaseUrl),
-                ))
-            }
-            _ => Err(e),
+        if e.refusal().is_some() {
+            return Ok(e);
         }
+        if e.kind() != &ErrorKind::Network {
+            return Err(e);
+        }
+        let hint = e.hint().unwrap_or(BASE_URL_HINT).to_string();
+        Err(e.under(
+            Error::new(
+                ErrorKind::Network,
+                format!("{site} does not answer as a Sngine site"),
+            )
+            .with_hint(hint)
+            .with_setting(Setting::BaseUrl),
+        ))
     }
 
     /// What the site's refusal of the check's impossible key says about the app.
@@ -280,7 +270,7 @@ impl Client {
         use error::Refusal;
         let site = url::site_label(&self.base_url);
         let said = refusal.server_message().unwrap_or_default().to_string();
-        let fail = |message: String, hint: &str, setting: Setting| -> anyhow::Error {
+        let fail = |message: String, hint: &str, setting: Setting| -> Error {
             refusal
                 .reclassified(
                     refusal.kind().clone(),
@@ -288,7 +278,6 @@ impl Client {
                 )
                 .with_hint(hint)
                 .with_setting(setting)
-                .into()
         };
         match refusal.refusal() {
             // Everything but the key was right; the method that got this far is the one.
@@ -328,11 +317,7 @@ impl Client {
     /// Fetches the user info of the person the token belongs to. A token the site refuses is
     /// [`ErrorKind::AuthNeeded`]; a deleted account (the site answers `[]`) is
     /// [`ErrorKind::Failed`].
-    pub fn user_info(&self, token: &Secret) -> error::Result<UserInfo> {
-        error::public(self.fetch_user_info(token))
-    }
-
-    pub(crate) fn fetch_user_info(&self, token: &Secret) -> Result<UserInfo> {
+    pub fn user_info(&self, token: &Secret) -> Result<UserInfo> {
         let request = self
             .http
             .get(self.endpoint("get_user_info"))
@@ -342,8 +327,7 @@ impl Client {
             Value::Array(items) if items.is_empty() => Err(Error::new(
                 ErrorKind::Failed,
                 "the server has no user for this token (the account was deleted)",
-            )
-            .into()),
+            )),
             Value::Object(mut obj) => match obj.remove("user_info") {
                 Some(Value::Object(user)) => Ok(UserInfo {
                     raw,
@@ -352,14 +336,12 @@ impl Client {
                 _ => Err(Error::new(
                     ErrorKind::Network,
                     "the server's answer to get_user_info has no user_info object",
-                )
-                .into()),
+                )),
             },
             _ => Err(Error::new(
                 ErrorKind::Network,
                 "the server's answer to get_user_info is not a JSON object",
-            )
-            .into()),
+            )),
         }
     }
 
@@ -374,7 +356,7 @@ impl Client {
         endpoint: &str,
         token: &Secret,
         fields: &[(String, String)],
-    ) -> error::Result<Answer> {
+    ) -> Result<Answer> {
         let endpoint = &endpoint_path(endpoint)?;
         let url = self.endpoint(endpoint);
         let token = [("access_token", token.expose())];
@@ -382,11 +364,9 @@ impl Client {
             Method::Get => self.http.get(url).query(&token).query(fields),
             Method::Post => self.http.post(url).query(&token).form(fields),
         };
-        error::public(
-            self.send(request, endpoint)
-                .map_err(token_refusal)
-                .map(|(raw, json)| Answer { raw, json }),
-        )
+        self.send(request, endpoint)
+            .map_err(token_refusal)
+            .map(|(raw, json)| Answer { raw, json })
     }
 
     /// Sends one request and checks its answer, logging both in debug mode. The whole
@@ -603,7 +583,7 @@ pub(crate) fn classify_answer(what: &str, raw: &RawAnswer) -> Result<(String, Va
             .and_then(Value::as_str)
             .map(|m| html_escape::decode_html_entities(m).trim().to_string())
             .unwrap_or_else(|| "an error without a message".to_string());
-        return Err(Error::refused(message)).context(what.to_string());
+        return Err(Error::refused(message).context(what));
     }
     Ok((text.to_string(), json))
 }
@@ -624,8 +604,7 @@ fn check_transport(what: &str, raw: &RawAnswer) -> Result<()> {
             format!("{what}: the server answered with a redirect ({status}) to {location}"),
         )
         .with_hint("is the base URL right? check http vs https and the host name the site uses")
-        .with_setting(Setting::BaseUrl)
-        .into());
+        .with_setting(Setting::BaseUrl));
     }
     let size = raw.body.len();
     if let Some(cause) = &raw.broken {
@@ -686,9 +665,13 @@ fn is_truthy(v: &Value) -> bool {
 /// `_`, `-`, `.`), never `..`, a scheme or a query, so that the token only ever goes to the
 /// site's API. `/api/NAME` and `NAME/` are read as `NAME`. Anything else is
 /// [`ErrorKind::InvalidEndpoint`].
-pub fn endpoint_path(raw: &str) -> error::Result<String> {
-    let refuse =
-        |why: &str| Error::new(ErrorKind::InvalidEndpoint, format!("invalid endpoint '{raw}': {why}"));
+pub fn endpoint_path(raw: &str) -> Result<String> {
+    let refuse = |why: &str| {
+        Error::new(
+            ErrorKind::InvalidEndpoint,
+            format!("invalid endpoint '{raw}': {why}"),
+        )
+    };
     if raw.contains("://") {
         return Err(refuse("it is a URL; the site is the client's base URL"));
     }
@@ -715,22 +698,20 @@ pub fn endpoint_path(raw: &str) -> error::Result<String> {
 
 /// A token the site refused means logging in again: the refusal becomes
 /// [`ErrorKind::AuthNeeded`], keeping the server's message.
-fn token_refusal(err: anyhow::Error) -> anyhow::Error {
-    let Some(found) = error::find(&err).filter(|e| e.refusal().is_some_and(|r| r.is_token()))
-    else {
+fn token_refusal(err: Error) -> Error {
+    if !err.refusal().is_some_and(|r| r.is_token()) {
         return err;
-    };
-    let message = found.server_message().unwrap_or_default();
-    let auth = found.reclassified(
+    }
+    let message = err.server_message().unwrap_or_default().to_string();
+    err.under(Error::new(
         ErrorKind::AuthNeeded,
         format!("the server refused the token: {message}"),
-    );
-    err.context(auth)
+    ))
 }
 
 /// An answer that is not the API speaking, or a broken connection.
-fn network(message: String) -> anyhow::Error {
-    Error::new(ErrorKind::Network, message).into()
+fn network(message: String) -> Error {
+    Error::new(ErrorKind::Network, message)
 }
 
 /// A body for the log: one line, cut at `max` characters.
@@ -747,7 +728,7 @@ fn one_line(body: &str, max: usize) -> String {
     format!("{short}... ({} more characters)", count - max)
 }
 
-fn transport_error(e: reqwest::Error, what: &str) -> anyhow::Error {
+fn transport_error(e: reqwest::Error, what: &str) -> Error {
     // The URL may carry a token or a secret in its query: never show it.
     let e = e.without_url();
     let kind = if e.is_timeout() {
@@ -948,7 +929,7 @@ mod tests {
                         prop_assert!(!json.get("error").is_some_and(is_truthy));
                     }
                     Err(e) => {
-                        let found = error::find(&e).expect("a classified error");
+                        let found = &e;
                         let kind = found.kind().clone();
                         let sensible = kind == ErrorKind::Network || matches!(kind, ErrorKind::Refused(_));
                         prop_assert!(sensible, "{:?}", kind);
