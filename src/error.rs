@@ -123,9 +123,9 @@ impl Refusal {
 #[derive(Debug, Clone)]
 pub struct Error {
     kind: ErrorKind,
-    message: String,
-    hint: Option<String>,
-    server_message: Option<String>,
+    message: Box<str>,
+    hint: Option<Box<str>>,
+    server_message: Option<Box<str>>,
     setting: Option<Setting>,
     source: Option<Arc<dyn std::error::Error + Send + Sync + 'static>>,
 }
@@ -135,7 +135,7 @@ impl Error {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
         Error {
             kind,
-            message: message.into(),
+            message: message.into().into_boxed_str(),
             hint: None,
             server_message: None,
             setting: None,
@@ -149,7 +149,7 @@ impl Error {
     pub(crate) fn context(self, message: impl Into<String>) -> Error {
         Error {
             kind: self.kind.clone(),
-            message: message.into(),
+            message: message.into().into_boxed_str(),
             hint: self.hint.clone(),
             server_message: self.server_message.clone(),
             setting: self.setting,
@@ -178,7 +178,7 @@ impl Error {
 
     /// Adds the next step to take, such as `log in again`.
     pub fn with_hint(mut self, hint: impl Into<String>) -> Error {
-        self.hint = Some(hint.into());
+        self.hint = Some(hint.into().into_boxed_str());
         self
     }
 
@@ -220,9 +220,9 @@ impl Error {
     pub(crate) fn refused(message: String) -> Error {
         Error {
             kind: ErrorKind::Refused(Refusal::classify(&message)),
-            message: format!("the server said: {message}"),
+            message: format!("the server said: {message}").into(),
             hint: None,
-            server_message: Some(message),
+            server_message: Some(message.into_boxed_str()),
             setting: None,
             source: None,
         }
@@ -232,7 +232,7 @@ impl Error {
     pub(crate) fn reclassified(&self, kind: ErrorKind, message: impl Into<String>) -> Error {
         Error {
             kind,
-            message: message.into(),
+            message: message.into().into_boxed_str(),
             hint: None,
             server_message: self.server_message.clone(),
             setting: self.setting,
