@@ -278,6 +278,44 @@ pub(crate) fn refusal(err: &anyhow::Error) -> Option<&Refusal> {
         .find_map(Error::refusal)
 }
 
+/// Context for a failure from elsewhere (I/O, a parser, an HTTP client), or for a missing
+/// value, in the library's error: a layer with its own words whose source is the cause.
+pub(crate) trait Context<T> {
+    /// The failure said as `message`, with its cause kept.
+    fn context(self, message: impl Into<String>) -> Result<T>;
+    /// As [`Context::context`], with the message made only on failure.
+    fn with_context<M: Into<String>>(self, message: impl FnOnce() -> M) -> Result<T>;
+}
+
+impl<T, E: std::error::Error + Send + Sync + 'static> Context<T> for std::result::Result<T, E> {
+    fn context(self, message: impl Into<String>) -> Result<T> {
+        self.map_err(|e| wrap(e, message.into()))
+    }
+
+    fn with_context<M: Into<String>>(self, message: impl FnOnce() -> M) -> Result<T> {
+        self.map_err(|e| wrap(e, message().into()))
+    }
+}
+
+impl<T> Context<T> for Option<T> {
+    fn context(self, message: impl Into<String>) -> Result<T> {
+        self.ok_or_else(|| Error::new(ErrorKind::Failed, message))
+    }
+
+    fn with_context<M: Into<String>>(self, message: impl FnOnce() -> M) -> Result<T> {
+        self.ok_or_else(|| Error::new(ErrorKind::Failed, message()))
+    }
+}
+
+/// `cause` under `message`: one of ours keeps its kind, hint and setting; anything else is
+/// a plain failure.
+fn wrap<E: std::error::Error + Send + Sync + 'static>(cause: E, message: String) -> Error {
+    match (&cause as &dyn std::any::Any).downcast_ref::<Error>() {
+        Some(ours) => ours.clone().context(message),
+        None => Error::new(ErrorKind::Failed, message).caused_by(cause),
+    }
+}
+
 /// A failure with a hint, for use inside the crate.
 pub(crate) fn hinted(message: impl Into<String>, hint: impl Into<String>) -> anyhow::Error {
     failure(message, hint).into()

@@ -45,7 +45,7 @@ fn a_login_walks_the_pages_caches_the_token_and_reports_its_steps() {
             let url = url.to_string();
             std::thread::spawn(move || {
                 if let Err(e) = emulator::walk(&url, Some("2")) {
-                    abort.fail(pipi::Error::new(ErrorKind::Failed, format!("{e:#}")));
+                    abort.fail(e);
                 }
             });
             Ok(())
@@ -192,7 +192,7 @@ fn a_login_can_be_handed_the_socket_its_redirect_url_was_made_from() {
         let url = url.to_string();
         std::thread::spawn(move || {
             if let Err(e) = emulator::walk(&url, None) {
-                abort.fail(pipi::Error::new(ErrorKind::Failed, format!("{e:#}")));
+                abort.fail(e);
             }
         });
         Ok(())

@@ -8,7 +8,14 @@
 use std::fmt;
 use std::time::Duration;
 
-use anyhow::{Context, bail};
+use crate::error::{Context, Error, ErrorKind, Result};
+
+/// Ends the walk with a failure said in these words.
+macro_rules! bail {
+    ($($arg:tt)*) => {
+        return Err(Error::new(ErrorKind::Failed, format!($($arg)*)))
+    };
+}
 use reqwest::blocking::Client;
 use reqwest::redirect::Policy;
 use url::Url;
@@ -58,7 +65,7 @@ fn without_key(url: &str) -> String {
 /// or a handle; the first person offered when None) and approving the app if asked.
 /// `as_user` only matters if the sign-in page shows up: a site that counts the browser as
 /// signed in already, or approves at once, decides who it is.
-pub fn walk(oauth_url: &str, as_user: Option<&str>) -> anyhow::Result<WalkOutcome> {
+pub fn walk(oauth_url: &str, as_user: Option<&str>) -> Result<WalkOutcome> {
     let start = Url::parse(oauth_url).with_context(|| format!("invalid oauth URL {oauth_url}"))?;
     if !matches!(start.scheme(), "http" | "https") {
         bail!(
@@ -239,14 +246,14 @@ impl Form {
             .map(|(_, value)| value.as_str())
     }
 
-    fn action_url(&self, page: &Url) -> anyhow::Result<Url> {
+    fn action_url(&self, page: &Url) -> Result<Url> {
         let action = self.attribute("action").unwrap_or("");
         page.join(action)
             .with_context(|| format!("invalid form action {action:?}"))
     }
 }
 
-fn choose_person<'a>(forms: &'a [Form], as_user: Option<&str>) -> anyhow::Result<&'a Form> {
+fn choose_person<'a>(forms: &'a [Form], as_user: Option<&str>) -> Result<&'a Form> {
     let Some(who) = as_user else {
         return forms.first().context("the sign-in page offers no one");
     };
