@@ -271,13 +271,6 @@ impl Error {
     }
 }
 
-/// How the site refused, if an error in the chain says so.
-pub(crate) fn refusal(err: &anyhow::Error) -> Option<&Refusal> {
-    err.chain()
-        .filter_map(|e| e.downcast_ref::<Error>())
-        .find_map(Error::refusal)
-}
-
 /// Context for a failure from elsewhere (I/O, a parser, an HTTP client), or for a missing
 /// value, in the library's error: a layer with its own words whose source is the cause.
 pub(crate) trait Context<T> {
@@ -317,8 +310,28 @@ fn wrap<E: std::error::Error + Send + Sync + 'static>(cause: E, message: String)
 }
 
 /// A failure with a hint, for use inside the crate.
-pub(crate) fn hinted(message: impl Into<String>, hint: impl Into<String>) -> anyhow::Error {
-    failure(message, hint).into()
+pub(crate) fn hinted(message: impl Into<String>, hint: impl Into<String>) -> Error {
+    failure(message, hint)
+}
+
+/// A failure said in these words.
+pub(crate) fn failed(message: impl Into<String>) -> Error {
+    Error::new(ErrorKind::Failed, message)
+}
+
+/// Returns early with a failure said in these words, formatted as `format!` does.
+macro_rules! bail {
+    ($($arg:tt)*) => {
+        return Err($crate::error::failed(format!($($arg)*)))
+    };
+}
+pub(crate) use bail;
+
+impl From<std::io::Error> for Error {
+    /// An I/O error said as it is, for a `?` with no context to add.
+    fn from(e: std::io::Error) -> Error {
+        Error::new(ErrorKind::Failed, e.to_string())
+    }
 }
 
 /// A failure with a hint, as the library's own error.
@@ -350,11 +363,6 @@ impl std::error::Error for Error {
 
 /// The result of the library's fallible functions.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
-
-/// Turns an internal result into a public one.
-pub(crate) fn public<T>(result: anyhow::Result<T>) -> Result<T> {
-    result.map_err(Error::from_chain)
-}
 
 #[cfg(test)]
 mod tests {
@@ -420,7 +428,6 @@ mod tests {
         )))
         .context("failed to exchange the key")
         .unwrap_err();
-        assert_eq!(refusal(&err), Some(&Refusal::InvalidAuthKey));
         let public = Error::from_chain(err);
         assert_eq!(
             public.server_message(),

@@ -8,7 +8,7 @@
 use super::Abort;
 use super::environment::{EnvLookup, Environment, Os, process_env};
 use crate::error::{self, Error, ErrorKind};
-use anyhow::{Result, anyhow, bail};
+use crate::error::{Result, bail};
 use std::collections::VecDeque;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -51,8 +51,8 @@ impl Browser {
     }
 }
 
-fn failed(e: anyhow::Error) -> Error {
-    Error::new(ErrorKind::Failed, format!("{e:#}"))
+fn failed(e: Error) -> Error {
+    e
 }
 
 /// Whether a browser can be opened here, and how.
@@ -222,7 +222,8 @@ pub(crate) fn command_line(entry: &str, url: &str) -> Result<Vec<String>> {
     let mut args = if !entry.contains("%s") && Path::new(entry).is_file() {
         vec![entry.to_string()]
     } else {
-        shlex::split(entry).ok_or_else(|| anyhow!("'{entry}' has a quote that is not closed"))?
+        shlex::split(entry)
+            .ok_or_else(|| error::failed(format!("'{entry}' has a quote that is not closed")))?
     };
     if args.is_empty() {
         bail!("the command line is empty");
@@ -321,7 +322,7 @@ fn open(opener: &Opener, url: &str) -> Result<()> {
         let _ = tx.send(outcome);
     })?;
     rx.recv()
-        .unwrap_or_else(|_| Err(anyhow!("the browser launcher vanished")))
+        .unwrap_or_else(|_| Err(error::failed("the browser launcher vanished")))
 }
 
 /// Starts the browser on `url` and returns as soon as a launcher runs, without waiting for
@@ -359,7 +360,7 @@ pub(crate) fn start(
 struct Launchers {
     queue: VecDeque<Command>,
     /// Why the last one failed (or why there are none).
-    last: anyhow::Error,
+    last: Error,
     /// For command lines: the variable they came from, and why each that was tried failed,
     /// all told since the person named them all.
     named: Option<(&'static str, Vec<String>)>,
@@ -385,7 +386,7 @@ impl Launchers {
                 }
                 Launchers {
                     queue,
-                    last: anyhow!("nothing to run"),
+                    last: error::failed("nothing to run"),
                     named: Some((var, failures)),
                     hidden: Vec::new(),
                 }
@@ -401,13 +402,13 @@ impl Launchers {
                         cmd
                     })
                     .collect(),
-                last: anyhow!("no way to reach Windows' browser from WSL is known"),
+                last: error::failed("no way to reach Windows' browser from WSL is known"),
                 named: None,
                 hidden: Vec::new(),
             },
             Opener::System => Launchers {
                 queue: open::commands(url).into(),
-                last: anyhow!("no way to open a browser is known on this system"),
+                last: error::failed("no way to open a browser is known on this system"),
                 named: None,
                 hidden: Vec::new(),
             },
@@ -415,7 +416,7 @@ impl Launchers {
     }
 
     /// Records why the launcher just tried failed.
-    fn failed(&mut self, e: anyhow::Error) {
+    fn failed(&mut self, e: Error) {
         if let Some((_, failures)) = &mut self.named {
             failures.push(format!("{e:#}"));
         }
@@ -436,15 +437,15 @@ impl Launchers {
             let program = cmd.get_program().to_string_lossy().into_owned();
             match cmd.spawn() {
                 Ok(child) => return Ok((child, program)),
-                Err(e) => self.failed(anyhow!("cannot run {program}: {e}")),
+                Err(e) => self.failed(error::failed(format!("cannot run {program}: {e}"))),
             }
         }
-        let last = std::mem::replace(&mut self.last, anyhow!("nothing to run"));
+        let last = std::mem::replace(&mut self.last, error::failed("nothing to run"));
         Err(match &self.named {
             Some((var, failures)) if !failures.is_empty() => {
-                anyhow!("{var} command failed: {}", failures.join("; "))
+                error::failed(format!("{var} command failed: {}", failures.join("; ")))
             }
-            Some((var, _)) => anyhow!("{var} command failed: {last}"),
+            Some((var, _)) => error::failed(format!("{var} command failed: {last}")),
             None => last,
         })
     }

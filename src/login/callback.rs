@@ -16,10 +16,10 @@
 //! bounds how many keys it exchanges (see `login::MAX_EXCHANGES`).
 
 use crate::error::{self, Setting};
+use crate::error::{Error, Result, bail};
 pub(crate) use crate::http::Connection;
 use crate::http::{self, Request, Response};
 use crate::secret::Secret;
-use anyhow::{Result, bail};
 use std::io::ErrorKind;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -67,13 +67,11 @@ impl KeyRoute {
 
 fn parse_redirect_url(redirect_url: &str) -> Result<Url> {
     Url::parse(redirect_url).map_err(|e| {
-        anyhow::Error::from(
-            error::failure(
-                format!("invalid redirect URL '{redirect_url}': {e}"),
-                "use the redirect URL registered for the app, such as http://127.0.0.1:8765/callback",
-            )
-            .with_setting(Setting::RedirectUrl),
+        error::failure(
+            format!("invalid redirect URL '{redirect_url}': {e}"),
+            "use the redirect URL registered for the app, such as http://127.0.0.1:8765/callback",
         )
+        .with_setting(Setting::RedirectUrl)
     })
 }
 
@@ -97,8 +95,7 @@ impl RedirectTarget {
                 ),
                 "register a redirect URL such as http://127.0.0.1:8765/callback for the app and use it",
             )
-            .with_setting(Setting::RedirectUrl)
-            .into());
+            .with_setting(Setting::RedirectUrl));
         }
         let Some(host) = url.host().map(|h| h.to_owned()) else {
             bail!("invalid redirect URL '{redirect_url}': no host");
@@ -291,7 +288,10 @@ impl CallbackListener {
             }
         };
         let server = http::Server::start(sockets, "pipi-listener", handler).map_err(|e| {
-            anyhow::anyhow!("cannot serve the login redirect on {}: {e}", target.url)
+            error::failed(format!(
+                "cannot serve the login redirect on {}: {e}",
+                target.url
+            ))
         })?;
         log::debug!("listener: waiting for GET {}", target.url);
         Ok(CallbackListener {
@@ -335,7 +335,7 @@ fn sockets_for(target: &RedirectTarget, prebound: Option<TcpListener>) -> Result
     Ok(sockets)
 }
 
-fn bind_error(target: &RedirectTarget, addr: SocketAddr, e: &std::io::Error) -> anyhow::Error {
+fn bind_error(target: &RedirectTarget, addr: SocketAddr, e: &std::io::Error) -> Error {
     let why = match e.kind() {
         ErrorKind::AddrInUse => {
             "the port is already in use (another login still waiting?)".to_string()
@@ -355,7 +355,6 @@ fn bind_error(target: &RedirectTarget, addr: SocketAddr, e: &std::io::Error) -> 
         ),
     )
     .with_setting(Setting::RedirectUrl)
-    .into()
 }
 
 fn inspect(

@@ -18,7 +18,6 @@ use crate::secret::Secret;
 use crate::site::url::{self, RedirectUrl, SiteUrl};
 use crate::site::{AppCheck, Client, Reads};
 use crate::store::{CachedToken, TokenCache};
-use anyhow::anyhow;
 use callback::{Arrival, CallbackListener, KeyRoute, Uncatchable};
 use paste::{Input, Pasted};
 use serde_json::Value;
@@ -31,7 +30,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 pub use browser::{Browser, BrowserChoice};
 
-type Result<T> = anyhow::Result<T>;
+use error::Result;
 
 /// How many keys one login trades at most. A person's browser brings one, or a few after
 /// reloading an old tab; dozens refused mean another program is sending them, and each
@@ -414,11 +413,7 @@ impl<'a> Login<'a> {
     /// token's shape fails the login ([`ErrorKind::MalformedToken`]) before anything is
     /// written. Logins do not take turns by themselves: a program that may run several at
     /// once holds [`TokenCache::lock_login`] around its check of the cache and the login.
-    pub fn run(self) -> error::Result<LoggedIn> {
-        error::public(self.perform())
-    }
-
-    fn perform(&self) -> Result<LoggedIn> {
+    pub fn run(self) -> Result<LoggedIn> {
         let client = Client::new(self.base_url.as_str(), self.http_timeout)?;
         let route = KeyRoute::from_redirect_url(self.redirect_url.as_str())?;
         let (tx, rx) = mpsc::channel();
@@ -498,8 +493,7 @@ impl<'a> Login<'a> {
                 ),
                 "register a redirect URL such as http://127.0.0.1:8765/callback for the app and use it",
             )
-            .with_setting(Setting::RedirectUrl)
-            .into());
+            .with_setting(Setting::RedirectUrl));
         }
         Ok(listener)
     }
@@ -528,7 +522,7 @@ impl<'a> Login<'a> {
             timeout: self.timeout,
             deadline: Instant::now()
                 .checked_add(self.timeout)
-                .ok_or_else(|| anyhow!("the timeout is too long"))?,
+                .ok_or_else(|| error::failed("the timeout is too long"))?,
             paste_needed,
             stdin_open: paste,
             exchanges: 0,
@@ -600,7 +594,7 @@ impl<'a> Login<'a> {
                             "pipi could not save the token. The terminal says why.",
                         );
                     }
-                    return Err(e.into());
+                    return Err(e);
                 }
             }
         }
@@ -631,13 +625,13 @@ impl<'a> Login<'a> {
     /// those are not a person's. Anything else ends the login.
     fn key_failed(
         &self,
-        e: anyhow::Error,
+        e: Error,
         browser: Option<callback::Tab>,
         wait: &mut WaitPlan,
         listener: &mut Option<CallbackListener>,
         rx: &Receiver<Event>,
     ) -> Result<()> {
-        let stale = error::refusal(&e) == Some(&error::Refusal::InvalidAuthKey);
+        let stale = e.refusal() == Some(&error::Refusal::InvalidAuthKey);
         if stale && wait.exchanges >= MAX_EXCHANGES {
             let flood = match (&browser, &wait.redirect_url) {
                 (Some(_), Some(url)) => forged_keys(url),
@@ -653,7 +647,7 @@ impl<'a> Login<'a> {
             }
             drop(listener.take());
             answer_the_rest(rx, 503, "Login stopped", FORGED_KEYS_PAGE);
-            return Err(e.context(flood));
+            return Err(e.under(flood));
         }
         if stale && Instant::now() < wait.deadline {
             // Off the login's thread: a client that holds its socket open must not hold up
@@ -666,9 +660,8 @@ impl<'a> Login<'a> {
                      pipi is still waiting for the browser to come back with a fresh one.",
                 );
             }
-            let error = Error::from_chain(e);
             self.say(Progress::KeyRefused {
-                error: &error,
+                error: &e,
                 waiting_for: wait.what(),
             });
             return Ok(());
@@ -746,7 +739,7 @@ impl<'a> Login<'a> {
                 Ok(event) => event,
                 Err(RecvTimeoutError::Timeout) => break Err(wait.timed_out()),
                 Err(RecvTimeoutError::Disconnected) => {
-                    break Err(anyhow!("the redirect listener stopped unexpectedly"));
+                    break Err(error::failed("the redirect listener stopped unexpectedly"));
                 }
             };
             if let Some(outcome) = self.take_event(event, wait) {
@@ -767,7 +760,7 @@ impl<'a> Login<'a> {
             }
             Event::BrowserFailed(e) => return Some(Ok(WaitOutcome::BrowserFailed(e))),
             Event::Interrupted => return Some(Err(interrupted())),
-            Event::Failed(e) => return Some(Err(e.into())),
+            Event::Failed(e) => return Some(Err(e)),
             Event::Pasted(Pasted { input, .. }) => input,
         };
         match input {
@@ -866,8 +859,8 @@ fn answer_the_rest(rx: &Receiver<Event>, status: u16, title: &'static str, page:
     }
 }
 
-fn interrupted() -> anyhow::Error {
-    Error::new(ErrorKind::Interrupted, "interrupted").into()
+fn interrupted() -> Error {
+    Error::new(ErrorKind::Interrupted, "interrupted")
 }
 
 /// A duration for people, to the second: `42s`, `3m 5s`.
@@ -977,7 +970,7 @@ impl WaitPlan {
     }
 
     /// The wait ended with no key.
-    fn timed_out(&self) -> anyhow::Error {
+    fn timed_out(&self) -> Error {
         let mut err = Error::new(
             ErrorKind::TimedOut,
             format!(
@@ -990,7 +983,7 @@ impl WaitPlan {
         if self.redirect_url.is_some() {
             err = err.with_setting(Setting::RedirectUrl);
         }
-        err.into()
+        err
     }
 
     /// What to do after the wait timed out. The site, the app and its secret were checked

@@ -57,14 +57,14 @@ pub(crate) fn lock_within(
     let file = match patiently(|| options.open(&path)) {
         Ok(file) => file,
         Err(_) if is_link(&path) => {
-            return Err(crate::error::hinted(
+            return Err(anyhow::Error::from(crate::error::hinted(
                 format!(
                     "the lock file {} is a symbolic link; pipi makes its lock files itself \
                      and never opens one through a link",
                     path.display()
                 ),
                 format!("remove the link: rm '{}'", path.display()),
-            ));
+            )));
         }
         Err(e) => {
             return Err(e)
