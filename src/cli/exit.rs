@@ -169,6 +169,25 @@ mod tests {
     }
 
     #[test]
+    fn hints_say_where_the_setting_at_fault_comes_from() {
+        // The library names the setting; the command line names its flag and variables.
+        let refused = pipi::SiteUrl::new("ftp://x.example").unwrap_err();
+        assert!(refused.hint().is_some_and(|h| !h.contains("PIPI_")));
+        let redirect = pipi::RedirectUrl::new("not a url").unwrap_err();
+        assert_eq!(redirect.setting(), Some(Setting::RedirectUrl));
+        let said = hint(&redirect.into()).unwrap();
+        assert!(
+            said.starts_with("use the redirect URL registered for the app")
+                && said.ends_with(
+                    "the redirect URL is PIPI_REDIRECT_URL, or redirect-url in the config file"
+                ),
+            "{said}"
+        );
+        let plain = hint(&anyhow::anyhow!("boom"));
+        assert_eq!(plain, None);
+    }
+
+    #[test]
     fn unclassified_errors_exit_1() {
         assert_eq!(code(&anyhow::anyhow!("boom")), 1);
         assert_eq!(
