@@ -63,8 +63,14 @@ pub use login::{
 };
 pub use secret::Secret;
 pub use site::token::{TOKEN_LENGTH, TokenProblem, check_token};
-pub use site::url::{RedirectUrl, SiteUrl, is_loopback, normalize_base_url, oauth_url, site_label};
-pub use site::user::{decode as decode_user_info, display_name};
+pub use site::url::{RedirectUrl, SiteUrl, oauth_url, site_label};
+pub use site::user::display_name;
+// Helpers pipi's command line shares with the library: public for that program, not part
+// of the library's face (a program checks a base URL with `SiteUrl::new`).
+#[doc(hidden)]
+pub use site::url::{is_loopback, normalize_base_url};
+#[doc(hidden)]
+pub use site::user::decode as decode_user_info;
 pub use site::{Answer, Client, Method, UserInfo, endpoint_path};
 pub use store::{CachedToken, LoginLock, Lookup, TokenCache};
 // The config file, as pipi's command line reads and edits it: public for that program, not
@@ -95,6 +101,7 @@ pub fn finish_writes(within: std::time::Duration) -> bool {
 }
 
 /// Formats a point in time as pipi writes it: RFC 3339, to the second, in UTC.
+#[doc(hidden)]
 pub fn format_time(t: std::time::SystemTime) -> String {
     store::rfc3339::format(t)
 }

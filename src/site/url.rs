@@ -4,7 +4,7 @@
 use crate::error::{Result, failure};
 use url::{Host, Url};
 
-/// A site's base URL, checked and given its one spelling ([`normalize_base_url`]): the
+/// A site's base URL, checked and given its one spelling (no trailing slash): the
 /// site a [`crate::Login`] logs in to. A type of its own, so that it cannot be given where
 /// the redirect URL is expected:
 ///
