@@ -11,13 +11,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let site = var("PIPI_BASE_URL").unwrap_or_else(|_| "https://pipichat.com".into());
     let secret = Secret::new(var("PIPI_APP_SECRET")?);
     let done = Login::new(
-        &site,
+        pipi::SiteUrl::new(&site)?,
         &var("PIPI_APP_ID")?,
         secret,
-        "http://127.0.0.1:8765/callback",
+        pipi::RedirectUrl::new("http://127.0.0.1:8765/callback")?,
     )
-    .open_browser(|url, abort| pipi::choose_browser().open(url, abort))
-    .on_progress(|step| eprintln!("{step}"))
+    .open_browser(|url, abort| pipi::choose_browser(&["BROWSER"], &[]).open(url, abort))
+    .on_progress(|step| eprintln!("{step:?}"))
     .run()?;
     println!("{}", serde_json::to_string_pretty(&done.user)?);
     Ok(())

@@ -8,6 +8,7 @@
 //! chain of context as its message.
 
 use std::fmt;
+use std::sync::Arc;
 
 /// What went wrong, in the terms a caller acts on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,9 +24,9 @@ pub enum ErrorKind {
     Network,
     /// A file could not be read or written: the token cache or the config file.
     File,
-    /// The caller asked for something that cannot be. The library does not raise it
-    /// itself; programs use it for their own usage errors (pipi's command line exits 2).
-    Usage,
+    /// An endpoint that is not a plain path under the site's API (see
+    /// [`crate::endpoint_path`]): nothing was sent.
+    InvalidEndpoint,
     /// The login was stopped by its [`crate::Cancel`] handle.
     Interrupted,
     /// The login stopped after trading as many keys as it ever does, all refused by the
@@ -36,8 +37,25 @@ pub enum ErrorKind {
     /// an absurd length, or such a value was found where a token was expected. Nothing is
     /// kept; the cause says what is wrong with it, never the value.
     MalformedToken(crate::TokenProblem),
-    /// Anything else: the login timed out, no browser came back, the profile was deleted.
+    /// The login waited as long as it was told to and no key came.
+    TimedOut,
+    /// Anything else: no browser came back, the profile was deleted.
     Failed,
+}
+
+/// Which of the caller's settings an error points at, for a program to say where that
+/// setting comes from (a flag, a variable, a file). The library names none of those.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Setting {
+    /// The site's base URL.
+    BaseUrl,
+    /// The app's id.
+    AppId,
+    /// The app's secret.
+    AppSecret,
+    /// The app's redirect URL, as registered on the site.
+    RedirectUrl,
 }
 
 /// What the site's error message means. Sngine passes its messages through the site's
@@ -97,14 +115,19 @@ impl Refusal {
     }
 }
 
-/// An error from pipi: a kind to match, a message for people (lowercase, with its context,
-/// never a secret), and sometimes a hint at the next step.
+/// An error from pipi: a kind to match, a message for people (lowercase, never a secret),
+/// its cause as [`std::error::Error::source`], and sometimes a hint at the next step.
+///
+/// `{}` shows this error's own words; `{:#}` shows them followed by every cause, joined
+/// with `: `, as `anyhow` does.
 #[derive(Debug, Clone)]
 pub struct Error {
     kind: ErrorKind,
-    message: String,
-    hint: Option<String>,
-    server_message: Option<String>,
+    message: Box<str>,
+    hint: Option<Box<str>>,
+    server_message: Option<Box<str>>,
+    setting: Option<Setting>,
+    source: Option<Arc<dyn std::error::Error + Send + Sync + 'static>>,
 }
 
 impl Error {
@@ -112,16 +135,62 @@ impl Error {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
         Error {
             kind,
-            message: message.into(),
+            message: message.into().into_boxed_str(),
             hint: None,
             server_message: None,
+            setting: None,
+            source: None,
         }
     }
 
-    /// Adds the next step to take, such as `run 'pipi login'`.
-    pub fn with_hint(mut self, hint: impl Into<String>) -> Error {
-        self.hint = Some(hint.into());
+    /// This error, said in the terms of what was being done: a new outer layer with
+    /// `message`, of the same kind, hint, setting and server message, whose source is the
+    /// error as it was.
+    pub(crate) fn context(self, message: impl Into<String>) -> Error {
+        Error {
+            kind: self.kind.clone(),
+            message: message.into().into_boxed_str(),
+            hint: self.hint.clone(),
+            server_message: self.server_message.clone(),
+            setting: self.setting,
+            source: Some(Arc::new(self)),
+        }
+    }
+
+    /// Puts `outer` over this error: `outer`'s kind, message, hint and setting, with this
+    /// error as its source, and the site's message kept if `outer` has none.
+    pub(crate) fn under(self, mut outer: Error) -> Error {
+        if outer.server_message.is_none() {
+            outer.server_message = self.server_message.clone();
+        }
+        outer.source = Some(Arc::new(self));
+        outer
+    }
+
+    /// Records what caused this error (an I/O error, a parser's).
+    pub(crate) fn caused_by(
+        mut self,
+        cause: impl std::error::Error + Send + Sync + 'static,
+    ) -> Error {
+        self.source = Some(Arc::new(cause));
         self
+    }
+
+    /// Adds the next step to take, such as `log in again`.
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Error {
+        self.hint = Some(hint.into().into_boxed_str());
+        self
+    }
+
+    /// Names the setting at fault.
+    pub(crate) fn with_setting(mut self, setting: Setting) -> Error {
+        self.setting = Some(setting);
+        self
+    }
+
+    /// The caller's setting this error points at, when it points at one.
+    pub fn setting(&self) -> Option<Setting> {
+        self.setting
     }
 
     /// What went wrong, to match on.
@@ -151,9 +220,11 @@ impl Error {
     pub(crate) fn refused(message: String) -> Error {
         Error {
             kind: ErrorKind::Refused(Refusal::classify(&message)),
-            message: format!("the server said: {message}"),
+            message: format!("the server said: {message}").into(),
             hint: None,
-            server_message: Some(message),
+            server_message: Some(message.into_boxed_str()),
+            setting: None,
+            source: None,
         }
     }
 
@@ -161,9 +232,11 @@ impl Error {
     pub(crate) fn reclassified(&self, kind: ErrorKind, message: impl Into<String>) -> Error {
         Error {
             kind,
-            message: message.into(),
+            message: message.into().into_boxed_str(),
             hint: None,
             server_message: self.server_message.clone(),
+            setting: self.setting,
+            source: None,
         }
     }
 
@@ -179,35 +252,86 @@ impl Error {
     /// the outermost [`Error`] in it (else [`ErrorKind::Failed`]), and the whole chain as
     /// the message.
     pub(crate) fn from_chain(err: anyhow::Error) -> Error {
-        let message = format!("{err:#}");
-        match find(&err) {
-            Some(found) => Error {
-                message,
-                ..found.clone()
-            },
-            None => Error::new(ErrorKind::Failed, message),
+        // Rebuilt from the innermost cause out: each of ours keeps its kind, hint and
+        // setting, and every other layer of context takes those of what it wraps.
+        let mut built: Option<Error> = None;
+        let layers: Vec<&(dyn std::error::Error + 'static)> = err.chain().collect();
+        for layer in layers.into_iter().rev() {
+            let ours = layer.downcast_ref::<Error>();
+            built = Some(match (ours, built) {
+                // One that carries its causes already stands for them.
+                (Some(e), _) if e.source.is_some() => e.clone(),
+                (Some(e), Some(inner)) => inner.under(e.clone()),
+                (Some(e), None) => e.clone(),
+                (None, Some(inner)) => inner.context(layer.to_string()),
+                (None, None) => Error::new(ErrorKind::Failed, layer.to_string()),
+            });
         }
+        built.unwrap_or_else(|| Error::new(ErrorKind::Failed, err.to_string()))
     }
 }
 
-/// The outermost [`Error`] in a chain, whether raised as the error or added as context.
-pub(crate) fn find(err: &anyhow::Error) -> Option<&Error> {
-    // anyhow finds context types through `downcast_ref` only, and root errors of inner
-    // `anyhow::Error`s through the chain.
-    err.downcast_ref::<Error>()
-        .or_else(|| err.chain().find_map(|e| e.downcast_ref::<Error>()))
+/// Context for a failure from elsewhere (I/O, a parser, an HTTP client), or for a missing
+/// value, in the library's error: a layer with its own words whose source is the cause.
+pub(crate) trait Context<T> {
+    /// The failure said as `message`, with its cause kept.
+    fn context(self, message: impl Into<String>) -> Result<T>;
+    /// As [`Context::context`], with the message made only on failure.
+    fn with_context<M: Into<String>>(self, message: impl FnOnce() -> M) -> Result<T>;
 }
 
-/// How the site refused, if an error in the chain says so.
-pub(crate) fn refusal(err: &anyhow::Error) -> Option<&Refusal> {
-    err.chain()
-        .filter_map(|e| e.downcast_ref::<Error>())
-        .find_map(Error::refusal)
+impl<T, E: std::error::Error + Send + Sync + 'static> Context<T> for std::result::Result<T, E> {
+    fn context(self, message: impl Into<String>) -> Result<T> {
+        self.map_err(|e| wrap(e, message.into()))
+    }
+
+    fn with_context<M: Into<String>>(self, message: impl FnOnce() -> M) -> Result<T> {
+        self.map_err(|e| wrap(e, message().into()))
+    }
+}
+
+impl<T> Context<T> for Option<T> {
+    fn context(self, message: impl Into<String>) -> Result<T> {
+        self.ok_or_else(|| Error::new(ErrorKind::Failed, message))
+    }
+
+    fn with_context<M: Into<String>>(self, message: impl FnOnce() -> M) -> Result<T> {
+        self.ok_or_else(|| Error::new(ErrorKind::Failed, message()))
+    }
+}
+
+/// `cause` under `message`: one of ours keeps its kind, hint and setting; anything else is
+/// a plain failure.
+fn wrap<E: std::error::Error + Send + Sync + 'static>(cause: E, message: String) -> Error {
+    match (&cause as &dyn std::any::Any).downcast_ref::<Error>() {
+        Some(ours) => ours.clone().context(message),
+        None => Error::new(ErrorKind::Failed, message).caused_by(cause),
+    }
 }
 
 /// A failure with a hint, for use inside the crate.
-pub(crate) fn hinted(message: impl Into<String>, hint: impl Into<String>) -> anyhow::Error {
-    failure(message, hint).into()
+pub(crate) fn hinted(message: impl Into<String>, hint: impl Into<String>) -> Error {
+    failure(message, hint)
+}
+
+/// A failure said in these words.
+pub(crate) fn failed(message: impl Into<String>) -> Error {
+    Error::new(ErrorKind::Failed, message)
+}
+
+/// Returns early with a failure said in these words, formatted as `format!` does.
+macro_rules! bail {
+    ($($arg:tt)*) => {
+        return Err($crate::error::failed(format!($($arg)*)))
+    };
+}
+pub(crate) use bail;
+
+impl From<std::io::Error> for Error {
+    /// An I/O error said as it is, for a `?` with no context to add.
+    fn from(e: std::io::Error) -> Error {
+        Error::new(ErrorKind::Failed, e.to_string())
+    }
 }
 
 /// A failure with a hint, as the library's own error.
@@ -217,19 +341,28 @@ pub(crate) fn failure(message: impl Into<String>, hint: impl Into<String>) -> Er
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
+        f.write_str(&self.message)?;
+        if f.alternate() {
+            let mut cause = std::error::Error::source(self);
+            while let Some(e) = cause {
+                write!(f, ": {e}")?;
+                cause = e.source();
+            }
+        }
+        Ok(())
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
 
 /// The result of the library's fallible functions.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
-
-/// Turns an internal result into a public one.
-pub(crate) fn public<T>(result: anyhow::Result<T>) -> Result<T> {
-    result.map_err(Error::from_chain)
-}
 
 #[cfg(test)]
 mod tests {
@@ -279,7 +412,13 @@ mod tests {
         let public = Error::from_chain(err);
         assert_eq!(public.kind(), &ErrorKind::AuthNeeded);
         assert_eq!(public.hint(), Some("log in"));
-        assert_eq!(public.to_string(), "cannot show the profile: token expired");
+        assert_eq!(
+            format!("{public:#}"),
+            "cannot show the profile: token expired"
+        );
+        assert_eq!(public.to_string(), "cannot show the profile");
+        let cause = std::error::Error::source(&public).unwrap();
+        assert_eq!(cause.to_string(), "token expired");
     }
 
     #[test]
@@ -289,7 +428,6 @@ mod tests {
         )))
         .context("failed to exchange the key")
         .unwrap_err();
-        assert_eq!(refusal(&err), Some(&Refusal::InvalidAuthKey));
         let public = Error::from_chain(err);
         assert_eq!(
             public.server_message(),

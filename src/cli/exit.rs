@@ -5,7 +5,7 @@
 //! command) raises a [`pipi::Error`] of the right kind; here the outermost one in the chain
 //! chooses the exit code and the hint. Anything else is a plain failure (exit 1).
 
-use pipi::{Error, ErrorKind};
+use pipi::{Error, ErrorKind, Setting};
 
 /// Every exit code pipi uses, and what it means. A `\n` breaks the line in `--help`, where
 /// lines are kept within 80 columns; the man page joins them.
@@ -67,7 +67,8 @@ impl From<u8> for ExitCode {
 /// The exit code for an error kind.
 pub fn code_of(kind: &ErrorKind) -> u8 {
     match kind {
-        ErrorKind::Usage => 2,
+        // The endpoint is what the person typed on the command line.
+        ErrorKind::InvalidEndpoint => 2,
         ErrorKind::AuthNeeded => 4,
         ErrorKind::Interrupted => super::interrupt::exit_code(),
         _ => 1,
@@ -93,6 +94,40 @@ pub fn code(err: &anyhow::Error) -> u8 {
     classification(err).map_or(1, |c| code_of(c.kind()))
 }
 
+/// The hint shown under an error: the library's, which says what to check in its own
+/// terms, followed by where pipi takes the setting at fault from (a flag, a variable, the
+/// config file), or the command that goes on from here. The library names none of these.
+pub fn hint(err: &anyhow::Error) -> Option<String> {
+    let found = classification(err)?;
+    let ours = match (found.kind(), found.setting()) {
+        (ErrorKind::TimedOut, Some(Setting::RedirectUrl)) => Some(
+            "the redirect URL is PIPI_REDIRECT_URL, or redirect-url in the config file; \
+             'pipi login --no-browser' takes a pasted address; --timeout SECS waits longer",
+        ),
+        (ErrorKind::TimedOut, _) => {
+            Some("run 'pipi login' again to paste the address, with --timeout SECS to wait longer")
+        }
+        (_, Some(Setting::RedirectUrl)) => {
+            Some("the redirect URL is PIPI_REDIRECT_URL, or redirect-url in the config file")
+        }
+        (_, Some(Setting::AppId)) => {
+            Some("the app id is PIPI_APP_ID, or app-id in the config file")
+        }
+        (_, Some(Setting::AppSecret)) => Some(
+            "the app secret is PIPI_APP_SECRET, app-secret in the config file, or what \
+             app-secret-command prints",
+        ),
+        (_, Some(Setting::BaseUrl)) => {
+            Some("the base URL is --base-url, PIPI_BASE_URL, or base-url in the config file")
+        }
+        _ => None,
+    };
+    match (found.hint(), ours) {
+        (Some(theirs), Some(ours)) => Some(format!("{theirs}; {ours}")),
+        (theirs, ours) => theirs.or(ours).map(str::to_string),
+    }
+}
+
 /// A failure (exit 1) with a hint on what to do next.
 pub fn hinted(message: impl Into<String>, hint: impl Into<String>) -> anyhow::Error {
     Error::new(ErrorKind::Failed, message)
@@ -102,7 +137,7 @@ pub fn hinted(message: impl Into<String>, hint: impl Into<String>) -> anyhow::Er
 
 /// The command line asked for something that cannot be (exit 2), and what would be right.
 pub fn usage(message: impl Into<String>, hint: impl Into<String>) -> anyhow::Error {
-    Error::new(ErrorKind::Usage, message).with_hint(hint).into()
+    coded(2, message, hint)
 }
 
 #[cfg(test)]
@@ -131,6 +166,25 @@ mod tests {
             .context("failed to log in")
             .unwrap_err();
         assert_eq!(code(&err), 4);
+    }
+
+    #[test]
+    fn hints_say_where_the_setting_at_fault_comes_from() {
+        // The library names the setting; the command line names its flag and variables.
+        let refused = pipi::SiteUrl::new("ftp://x.example").unwrap_err();
+        assert!(refused.hint().is_some_and(|h| !h.contains("PIPI_")));
+        let redirect = pipi::RedirectUrl::new("not a url").unwrap_err();
+        assert_eq!(redirect.setting(), Some(Setting::RedirectUrl));
+        let said = hint(&redirect.into()).unwrap();
+        assert!(
+            said.starts_with("use the redirect URL registered for the app")
+                && said.ends_with(
+                    "the redirect URL is PIPI_REDIRECT_URL, or redirect-url in the config file"
+                ),
+            "{said}"
+        );
+        let plain = hint(&anyhow::anyhow!("boom"));
+        assert_eq!(plain, None);
     }
 
     #[test]

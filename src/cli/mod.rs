@@ -11,6 +11,7 @@ mod filter_thread;
 mod interrupt;
 mod jq;
 mod output;
+mod progress;
 mod secret_input;
 mod session;
 mod settings;

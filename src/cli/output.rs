@@ -152,8 +152,8 @@ pub fn hint(message: &str) {
 /// the same line and the hint, if any, on the next.
 pub fn report(err: &anyhow::Error) {
     error(&format!("{err:#}"));
-    if let Some(hint) = super::exit::classification(err).and_then(pipi::Error::hint) {
-        self::hint(hint);
+    if let Some(hint) = super::exit::hint(err) {
+        self::hint(&hint);
     }
 }
 

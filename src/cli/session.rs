@@ -212,13 +212,16 @@ pub fn cached_site(settings: &Settings, cached: &CachedToken) -> anyhow::Result<
 pub fn login(settings: &Settings) -> anyhow::Result<Login<'static>> {
     let base_url = settings.base_url()?;
     let (app_id, app_secret) = settings.app_credentials()?;
-    Ok(
-        Login::new(base_url, app_id, app_secret, settings.redirect_url()?)
-            .http_timeout(settings.http_timeout)
-            .token_ttl(settings.token_ttl.value)
-            .cache(token_cache(settings))
-            .on_progress(say_progress),
+    Ok(Login::new(
+        pipi::SiteUrl::new(base_url)?,
+        app_id,
+        app_secret,
+        pipi::RedirectUrl::new(settings.redirect_url()?)?,
     )
+    .http_timeout(settings.http_timeout)
+    .token_ttl(settings.token_ttl.value)
+    .cache(token_cache(settings))
+    .on_progress(say_progress))
 }
 
 /// A login through the person's browser, as `pipi login` runs it: the browser chosen for
@@ -440,15 +443,16 @@ fn long_enough(
 
 /// A step of the login, on stderr: problems as warnings, with their hint.
 pub fn say_progress(progress: Progress<'_>) {
+    let said = super::progress::sentence(&progress);
     if progress.is_warning() {
-        output::warn(&progress.to_string());
+        output::warn(&said);
         if let Progress::KeyRefused { error, .. } = &progress
             && let Some(hint) = error.hint()
         {
             output::hint(hint);
         }
     } else {
-        output::say(&progress.to_string());
+        output::say(&said);
     }
 }
 
@@ -495,9 +499,16 @@ pub fn say_logged_in(done: &LoggedIn, profile: &str) {
     output::say(&format!("{line}."));
 }
 
+/// The variables that name the browser's command line, first first.
+const BROWSER_VARIABLES: &[&str] = &["PIPI_BROWSER", "BROWSER"];
+
+/// Variables that hold pipi's secrets: a browser has no use for them, and its extensions,
+/// crash reporters and child processes would all inherit them.
+const SECRET_VARIABLES: &[&str] = &["PIPI_APP_SECRET", "PIPI_ACCESS_TOKEN"];
+
 /// The browser chosen for this place, and how to say so in the debug log.
 pub fn browser() -> BrowserChoice {
-    let choice = pipi::choose_browser();
+    let choice = pipi::choose_browser(BROWSER_VARIABLES, SECRET_VARIABLES);
     log::debug!("browser: {choice:?}");
     choice
 }

@@ -44,6 +44,8 @@ use std::time::Duration;
 pub use config::{AdminAccess, App, Config, DEFAULT_APP_SECRET, Generation, LogSink};
 pub use faults::{Endpoint, Fault, FaultKind};
 pub use php_json::encode as php_json_encode;
+// The setup files of `pipi mock`: public for that command, not part of the emulator's face.
+#[doc(hidden)]
 pub use setup::{apply_setup, setup_of};
 pub use users::{load_users, seed_users};
 pub use walker::{WalkOutcome, walk};

@@ -8,7 +8,14 @@
 use std::fmt;
 use std::time::Duration;
 
-use anyhow::{Context, bail};
+use crate::error::{Context, Error, ErrorKind, Result};
+
+/// Ends the walk with a failure said in these words.
+macro_rules! bail {
+    ($($arg:tt)*) => {
+        return Err(Error::new(ErrorKind::Failed, format!($($arg)*)))
+    };
+}
 use reqwest::blocking::Client;
 use reqwest::redirect::Policy;
 use url::Url;
@@ -58,7 +65,7 @@ fn without_key(url: &str) -> String {
 /// or a handle; the first person offered when None) and approving the app if asked.
 /// `as_user` only matters if the sign-in page shows up: a site that counts the browser as
 /// signed in already, or approves at once, decides who it is.
-pub fn walk(oauth_url: &str, as_user: Option<&str>) -> anyhow::Result<WalkOutcome> {
+pub fn walk(oauth_url: &str, as_user: Option<&str>) -> Result<WalkOutcome> {
     let start = Url::parse(oauth_url).with_context(|| format!("invalid oauth URL {oauth_url}"))?;
     if !matches!(start.scheme(), "http" | "https") {
         bail!(
@@ -89,16 +96,13 @@ pub fn walk(oauth_url: &str, as_user: Option<&str>) -> anyhow::Result<WalkOutcom
 }
 
 /// An HTTP client that follows no redirect on its own.
-fn client_for(start: &Url) -> anyhow::Result<Client> {
-    crate::http::ensure_crypto_provider();
-    let mut builder = Client::builder();
+fn client_for(start: &Url) -> Result<Client> {
     // A walk that starts on plain http (the emulator on loopback) has no use for the system's
     // certificate store, and must not need one: `pipi demo` runs where there is none, in a
     // bare container or an empty root.
-    if start.scheme() == "http" {
-        builder = builder.tls_certs_only([]);
-    }
-    builder
+    let tls = crate::http::tls_config(start.scheme() != "http").context("failed to set up TLS")?;
+    Client::builder()
+        .tls_backend_preconfigured(tls)
         .redirect(Policy::none())
         // The emulator is on loopback: a proxy from the environment would not reach it.
         .no_proxy()
@@ -117,12 +121,7 @@ struct Answer {
 
 /// Makes `step`'s request, with the site's cookies if it goes to the site, and keeps the
 /// cookies the site sets.
-fn fetch(
-    client: &Client,
-    jar: &mut CookieJar,
-    step: &Step,
-    site: &url::Origin,
-) -> anyhow::Result<Answer> {
+fn fetch(client: &Client, jar: &mut CookieJar, step: &Step, site: &url::Origin) -> Result<Answer> {
     let url = step.url().clone();
     let to_site = url.origin() == *site;
     let mut request = match step {
@@ -164,7 +163,7 @@ fn fetch(
 
 /// The step after a redirect: the last one if it carries the auth key, else on within the
 /// site; a redirect elsewhere without a key ends the walk.
-fn follow(answer: &Answer, site: &url::Origin) -> anyhow::Result<Step> {
+fn follow(answer: &Answer, site: &url::Origin) -> Result<Step> {
     let (url, status) = (&answer.url, answer.status);
     let Some(location) = &answer.location else {
         bail!(
@@ -188,7 +187,7 @@ fn follow(answer: &Answer, site: &url::Origin) -> anyhow::Result<Step> {
 }
 
 /// The step after a page: its sign-in form, as `as_user`, or its consent form, approved.
-fn fill_in(answer: &Answer, as_user: Option<&str>) -> anyhow::Result<Step> {
+fn fill_in(answer: &Answer, as_user: Option<&str>) -> Result<Step> {
     let (url, status, body) = (&answer.url, answer.status, &answer.body);
     if status != 200 {
         bail!(
@@ -279,14 +278,14 @@ impl Form {
             .map(|(_, value)| value.as_str())
     }
 
-    fn action_url(&self, page: &Url) -> anyhow::Result<Url> {
+    fn action_url(&self, page: &Url) -> Result<Url> {
         let action = self.attribute("action").unwrap_or("");
         page.join(action)
             .with_context(|| format!("invalid form action {action:?}"))
     }
 }
 
-fn choose_person<'a>(forms: &'a [Form], as_user: Option<&str>) -> anyhow::Result<&'a Form> {
+fn choose_person<'a>(forms: &'a [Form], as_user: Option<&str>) -> Result<&'a Form> {
     let Some(who) = as_user else {
         return forms.first().context("the sign-in page offers no one");
     };

@@ -43,19 +43,46 @@ pub const MAX_OPEN: usize = 64;
 /// risks a reset for a client that kept sending after its request.
 pub const MAX_LINGERING: usize = 32;
 
-/// Makes ring the process's TLS cryptography, unless the program chose a provider first.
-/// reqwest, built without one of its own, needs one before any client is built, even a
-/// client that will only ever speak plain http.
-pub(crate) fn ensure_crypto_provider() {
-    if rustls::crypto::CryptoProvider::get_default().is_none() {
-        // Another thread may have installed one meanwhile: either is fine.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-    }
+/// The TLS configuration of one HTTP client, with ring as its cryptography, set on the
+/// client alone: the process's default provider, which belongs to the program, is neither
+/// read nor set. `verify` uses the system's certificate verification, as reqwest does by
+/// itself; without it no certificate is trusted, for a client that only ever speaks plain
+/// http on loopback and so need not read the system's certificate store at all.
+pub(crate) fn tls_config(verify: bool) -> Result<rustls::ClientConfig, rustls::Error> {
+    use rustls_platform_verifier::BuilderVerifierExt;
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let builder = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?;
+    let mut config = if verify {
+        builder.with_platform_verifier()?.with_no_client_auth()
+    } else {
+        builder
+            .with_root_certificates(rustls::RootCertStore::empty())
+            .with_no_client_auth()
+    };
+    // reqwest speaks HTTP/1.1 only here (no http2 feature), and says so, as it does with the
+    // configurations it builds itself.
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(config)
 }
 
 #[cfg(test)]
 pub(crate) mod tests {
     use std::net::{TcpListener, TcpStream};
+
+    #[test]
+    fn clients_leave_the_process_crypto_provider_alone() {
+        // Verifying with the system's roots, and trusting nothing for plain http on loopback:
+        // both configurations build, and neither installs a process-wide provider.
+        for verify in [true, false] {
+            let config = super::tls_config(verify).unwrap();
+            assert_eq!(config.alpn_protocols, vec![b"http/1.1".to_vec()]);
+        }
+        let https = crate::Client::new("https://pipichat.com", std::time::Duration::from_secs(5));
+        let http = crate::Client::new("http://127.0.0.1:9", std::time::Duration::from_secs(5));
+        assert!(https.is_ok() && http.is_ok());
+        assert!(rustls::crypto::CryptoProvider::get_default().is_none());
+    }
 
     /// A connected pair on loopback: the client's end and the server's.
     pub(crate) fn pair() -> (TcpStream, TcpStream) {

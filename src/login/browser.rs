@@ -1,13 +1,14 @@
 //! Opening the login page in the person's browser, and deciding whether there is one to
-//! open: `PIPI_BROWSER`, else `BROWSER` (a list of command lines separated by `:`, each tried
-//! in turn; the URL replaces `%s` or is appended), else the Windows side's browser in WSL,
+//! open: the first of the caller's variables that holds a command line (such as `BROWSER`, a
+//! list of them separated by `:`, each tried in turn; the URL replaces `%s` or is appended),
+//! else the Windows side's browser in WSL,
 //! else the system's opener, unless the screen is on another machine (SSH) or there is none
 //! (no display).
 
 use super::Abort;
 use super::environment::{EnvLookup, Environment, Os, process_env};
 use crate::error::{self, Error, ErrorKind};
-use anyhow::{Result, anyhow, bail};
+use crate::error::{Result, bail};
 use std::collections::VecDeque;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -18,7 +19,11 @@ const LAUNCH_GRACE: Duration = Duration::from_secs(3);
 
 /// A way to open the login page here, chosen by [`crate::choose_browser`].
 #[derive(Debug, PartialEq, Eq)]
-pub struct Browser(Opener);
+pub struct Browser {
+    opener: Opener,
+    /// Variables the browser is started without: the caller's secrets.
+    hidden: Vec<String>,
+}
 
 impl Browser {
     /// Starts the browser on `url` and returns as soon as it runs, without waiting for it:
@@ -31,7 +36,7 @@ impl Browser {
         url: &str,
         on_failure: impl FnOnce(Error) + Send + 'static,
     ) -> error::Result<()> {
-        start(&self.0, url, move |outcome| {
+        start(&self.opener, &self.hidden, url, move |outcome| {
             if let Err(e) = outcome {
                 on_failure(failed(e));
             }
@@ -46,8 +51,8 @@ impl Browser {
     }
 }
 
-fn failed(e: anyhow::Error) -> Error {
-    Error::new(ErrorKind::Failed, format!("{e:#}"))
+fn failed(e: Error) -> Error {
+    e
 }
 
 /// Whether a browser can be opened here, and how.
@@ -72,11 +77,21 @@ impl BrowserChoice {
     }
 }
 
-/// The choice for this process: its environment, system and `PATH`.
-pub(crate) fn choose() -> BrowserChoice {
+/// The choice for this process: its environment, system and `PATH`; `command_vars` are the
+/// variables that may name a browser command line, first first, and `hidden` the variables
+/// the browser must not inherit.
+pub(crate) fn choose(command_vars: &[&'static str], hidden: &[&str]) -> BrowserChoice {
     let on_path = |program: &str| on_path(&process_env, program);
-    match choose_for(&process_env, &Environment::current(), &on_path) {
-        Choice::Open(opener) => BrowserChoice::Open(Browser(opener)),
+    match choose_for(
+        &process_env,
+        command_vars,
+        &Environment::current(),
+        &on_path,
+    ) {
+        Choice::Open(opener) => BrowserChoice::Open(Browser {
+            opener,
+            hidden: hidden.iter().map(|v| v.to_string()).collect(),
+        }),
         Choice::Skip(why) => BrowserChoice::Skip(why),
     }
 }
@@ -84,7 +99,7 @@ pub(crate) fn choose() -> BrowserChoice {
 /// How the URL will be opened.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Opener {
-    /// A command line from `PIPI_BROWSER` or `BROWSER` (named here).
+    /// A command line from one of the caller's variables (named here).
     CommandLine { var: &'static str, line: String },
     /// WSL: the Windows side's default browser, through the first of these that starts, and
     /// the `WSLENV` to extend (read from the environment the choice was made in).
@@ -117,8 +132,8 @@ pub(crate) enum Choice {
 
 /// A command line the person set wins over everything, SSH included: it is how a remote
 /// session sends URLs back to the person's machine (an editor's remote helper, for one).
-fn explicit(env: EnvLookup) -> Option<Opener> {
-    ["PIPI_BROWSER", "BROWSER"].into_iter().find_map(|var| {
+fn explicit(env: EnvLookup, command_vars: &[&'static str]) -> Option<Opener> {
+    command_vars.iter().copied().find_map(|var| {
         env(var)
             .filter(|l| !entries(l).is_empty())
             .map(|line| Opener::CommandLine { var, line })
@@ -140,10 +155,11 @@ pub(crate) fn entries(line: &str) -> Vec<&str> {
 /// program can be found on `PATH`.
 pub(crate) fn choose_for(
     env: EnvLookup,
+    command_vars: &[&'static str],
     place: &Environment,
     on_path: &dyn Fn(&str) -> bool,
 ) -> Choice {
-    if let Some(opener) = explicit(env) {
+    if let Some(opener) = explicit(env, command_vars) {
         return Choice::Open(opener);
     }
     // Before WSL: over SSH into WSL, the Windows desktop is not the person's either.
@@ -206,7 +222,8 @@ pub(crate) fn command_line(entry: &str, url: &str) -> Result<Vec<String>> {
     let mut args = if !entry.contains("%s") && Path::new(entry).is_file() {
         vec![entry.to_string()]
     } else {
-        shlex::split(entry).ok_or_else(|| anyhow!("'{entry}' has a quote that is not closed"))?
+        shlex::split(entry)
+            .ok_or_else(|| error::failed(format!("'{entry}' has a quote that is not closed")))?
     };
     if args.is_empty() {
         bail!("the command line is empty");
@@ -301,11 +318,11 @@ fn wslenv_with(name: &str, existing: Option<&str>) -> String {
 #[cfg(test)]
 fn open(opener: &Opener, url: &str) -> Result<()> {
     let (tx, rx) = std::sync::mpsc::channel();
-    start(opener, url, move |outcome| {
+    start(opener, &[], url, move |outcome| {
         let _ = tx.send(outcome);
     })?;
     rx.recv()
-        .unwrap_or_else(|_| Err(anyhow!("the browser launcher vanished")))
+        .unwrap_or_else(|_| Err(error::failed("the browser launcher vanished")))
 }
 
 /// Starts the browser on `url` and returns as soon as a launcher runs, without waiting for
@@ -316,10 +333,12 @@ fn open(opener: &Opener, url: &str) -> Result<()> {
 /// non-zero within [`LAUNCH_GRACE`], or could not run), success otherwise.
 pub(crate) fn start(
     opener: &Opener,
+    hidden: &[String],
     url: &str,
     outcome: impl FnOnce(Result<()>) + Send + 'static,
 ) -> Result<()> {
     let mut launchers = Launchers::new(opener, url);
+    launchers.hidden = hidden.to_vec();
     let running = launchers.start_next()?;
     std::thread::spawn(move || {
         let (mut child, mut program) = running;
@@ -341,10 +360,12 @@ pub(crate) fn start(
 struct Launchers {
     queue: VecDeque<Command>,
     /// Why the last one failed (or why there are none).
-    last: anyhow::Error,
+    last: Error,
     /// For command lines: the variable they came from, and why each that was tried failed,
     /// all told since the person named them all.
     named: Option<(&'static str, Vec<String>)>,
+    /// Variables the commands are started without.
+    hidden: Vec<String>,
 }
 
 impl Launchers {
@@ -365,8 +386,9 @@ impl Launchers {
                 }
                 Launchers {
                     queue,
-                    last: anyhow!("nothing to run"),
+                    last: error::failed("nothing to run"),
                     named: Some((var, failures)),
+                    hidden: Vec::new(),
                 }
             }
             Opener::Windows { launchers, wslenv } => Launchers {
@@ -380,19 +402,21 @@ impl Launchers {
                         cmd
                     })
                     .collect(),
-                last: anyhow!("no way to reach Windows' browser from WSL is known"),
+                last: error::failed("no way to reach Windows' browser from WSL is known"),
                 named: None,
+                hidden: Vec::new(),
             },
             Opener::System => Launchers {
                 queue: open::commands(url).into(),
-                last: anyhow!("no way to open a browser is known on this system"),
+                last: error::failed("no way to open a browser is known on this system"),
                 named: None,
+                hidden: Vec::new(),
             },
         }
     }
 
     /// Records why the launcher just tried failed.
-    fn failed(&mut self, e: anyhow::Error) {
+    fn failed(&mut self, e: Error) {
         if let Some((_, failures)) = &mut self.named {
             failures.push(format!("{e:#}"));
         }
@@ -407,29 +431,25 @@ impl Launchers {
             // stdin may be where the person pastes the address: the browser must not read it.
             cmd.stdin(Stdio::null())
                 .stdout(Stdio::from(std::io::stderr()));
-            for name in SECRET_VARIABLES {
+            for name in &self.hidden {
                 cmd.env_remove(name);
             }
             let program = cmd.get_program().to_string_lossy().into_owned();
             match cmd.spawn() {
                 Ok(child) => return Ok((child, program)),
-                Err(e) => self.failed(anyhow!("cannot run {program}: {e}")),
+                Err(e) => self.failed(error::failed(format!("cannot run {program}: {e}"))),
             }
         }
-        let last = std::mem::replace(&mut self.last, anyhow!("nothing to run"));
+        let last = std::mem::replace(&mut self.last, error::failed("nothing to run"));
         Err(match &self.named {
             Some((var, failures)) if !failures.is_empty() => {
-                anyhow!("{var} command failed: {}", failures.join("; "))
+                error::failed(format!("{var} command failed: {}", failures.join("; ")))
             }
-            Some((var, _)) => anyhow!("{var} command failed: {last}"),
+            Some((var, _)) => error::failed(format!("{var} command failed: {last}")),
             None => last,
         })
     }
 }
-
-/// Variables that hold pipi's secrets: a browser has no use for them, and its extensions,
-/// crash reporters and child processes would all inherit them.
-pub(crate) const SECRET_VARIABLES: [&str; 2] = ["PIPI_APP_SECRET", "PIPI_ACCESS_TOKEN"];
 
 /// Waits until a started launcher exits or has run for [`LAUNCH_GRACE`]: a launcher that
 /// fails does so at once, while one still running by then is a browser that started.
@@ -449,6 +469,17 @@ fn settle(child: &mut Child, program: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The variables pipi's command line reads, first first.
+    const COMMAND_VARS: &[&str] = &["PIPI_BROWSER", "BROWSER"];
+
+    fn choose_for_test(
+        env: EnvLookup,
+        place: &Environment,
+        on_path: &dyn Fn(&str) -> bool,
+    ) -> Choice {
+        choose_for(env, COMMAND_VARS, place, on_path)
+    }
 
     fn place(os: Os) -> Environment {
         Environment {
@@ -482,7 +513,7 @@ mod tests {
             ..place(Os::Linux)
         };
         assert_eq!(
-            choose_for(&env, &desktop, NOTHING_ON_PATH),
+            choose_for_test(&env, &desktop, NOTHING_ON_PATH),
             Choice::Open(Opener::CommandLine {
                 var: "PIPI_BROWSER",
                 line: "firefox --new-window".into()
@@ -490,11 +521,11 @@ mod tests {
         );
         let env = vars(&[("BROWSER", "lynx")]);
         assert!(matches!(
-            choose_for(&env, &desktop, NOTHING_ON_PATH),
+            choose_for_test(&env, &desktop, NOTHING_ON_PATH),
             Choice::Open(Opener::CommandLine { var: "BROWSER", .. })
         ));
         assert_eq!(
-            choose_for(&vars(&[]), &desktop, NOTHING_ON_PATH),
+            choose_for_test(&vars(&[]), &desktop, NOTHING_ON_PATH),
             Choice::Open(Opener::System)
         );
     }
@@ -506,7 +537,7 @@ mod tests {
             ..place(Os::Linux)
         };
         assert!(matches!(
-            choose_for(&vars(&[]), &ssh, NOTHING_ON_PATH),
+            choose_for_test(&vars(&[]), &ssh, NOTHING_ON_PATH),
             Choice::Skip(why) if why.contains("SSH")
         ));
         // On a Mac too: `open` would show the page on the Mac's own screen.
@@ -515,7 +546,7 @@ mod tests {
             ..place(Os::Macos)
         };
         assert!(matches!(
-            choose_for(&vars(&[]), &mac, NOTHING_ON_PATH),
+            choose_for_test(&vars(&[]), &mac, NOTHING_ON_PATH),
             Choice::Skip(_)
         ));
         let forwarded = Environment {
@@ -523,18 +554,18 @@ mod tests {
             ..ssh.clone()
         };
         assert_eq!(
-            choose_for(&vars(&[]), &forwarded, NOTHING_ON_PATH),
+            choose_for_test(&vars(&[]), &forwarded, NOTHING_ON_PATH),
             Choice::Open(Opener::System)
         );
         let helper = vars(&[("BROWSER", "/home/me/.editor-server/bin/browser.sh")]);
         assert!(matches!(
-            choose_for(&helper, &ssh, NOTHING_ON_PATH),
+            choose_for_test(&helper, &ssh, NOTHING_ON_PATH),
             Choice::Open(Opener::CommandLine { .. })
         ));
         // SSH into WSL: the Windows desktop belongs to the remote machine.
         let wsl_ssh = Environment { wsl: true, ..ssh };
         assert!(matches!(
-            choose_for(&vars(&[]), &wsl_ssh, &|_| true),
+            choose_for_test(&vars(&[]), &wsl_ssh, &|_| true),
             Choice::Skip(_)
         ));
     }
@@ -543,13 +574,13 @@ mod tests {
     fn without_a_display_linux_and_the_bsds_open_nothing() {
         for os in [Os::Linux, Os::OtherUnix] {
             assert!(matches!(
-                choose_for(&vars(&[]), &place(os), NOTHING_ON_PATH),
+                choose_for_test(&vars(&[]), &place(os), NOTHING_ON_PATH),
                 Choice::Skip(why) if why.contains("no display")
             ));
         }
         for os in [Os::Macos, Os::Windows] {
             assert_eq!(
-                choose_for(&vars(&[]), &place(os), NOTHING_ON_PATH),
+                choose_for_test(&vars(&[]), &place(os), NOTHING_ON_PATH),
                 Choice::Open(Opener::System)
             );
         }
@@ -570,7 +601,7 @@ mod tests {
             })
         };
         assert_eq!(
-            choose_for(
+            choose_for_test(
                 &vars(&[]),
                 &wsl,
                 &only(&["wslview", "cmd.exe", "powershell.exe"])
@@ -578,11 +609,11 @@ mod tests {
             windows(vec![Wslview, Cmd, PowerShell])
         );
         assert_eq!(
-            choose_for(&vars(&[]), &wsl, &only(&["cmd.exe", "powershell.exe"])),
+            choose_for_test(&vars(&[]), &wsl, &only(&["cmd.exe", "powershell.exe"])),
             windows(vec![Cmd, PowerShell])
         );
         assert_eq!(
-            choose_for(&vars(&[]), &wsl, &only(&["powershell.exe"])),
+            choose_for_test(&vars(&[]), &wsl, &only(&["powershell.exe"])),
             windows(vec![PowerShell])
         );
         // A WSL with a display (WSLg) still prefers Windows' own browser.
@@ -591,12 +622,12 @@ mod tests {
             ..wsl.clone()
         };
         assert_eq!(
-            choose_for(&vars(&[]), &wslg, &only(&["cmd.exe"])),
+            choose_for_test(&vars(&[]), &wslg, &only(&["cmd.exe"])),
             windows(vec![Cmd])
         );
         // Interop turned off: nothing reaches Windows.
         assert!(matches!(
-            choose_for(&vars(&[]), &wsl, NOTHING_ON_PATH),
+            choose_for_test(&vars(&[]), &wsl, NOTHING_ON_PATH),
             Choice::Skip(why) if why.contains("WSL")
         ));
     }
@@ -699,7 +730,7 @@ mod tests {
             ..place(Os::Linux)
         };
         assert_eq!(
-            choose_for(&env, &desktop, NOTHING_ON_PATH),
+            choose_for_test(&env, &desktop, NOTHING_ON_PATH),
             Choice::Open(Opener::System),
             "a list of nothing names no browser"
         );
@@ -725,7 +756,7 @@ mod tests {
         };
         let env = vars(&[("WSLENV", "USERPROFILE/p")]);
         let Choice::Open(Opener::Windows { wslenv, .. }) =
-            choose_for(&env, &wsl, &|p| p == "powershell.exe")
+            choose_for_test(&env, &wsl, &|p| p == "powershell.exe")
         else {
             panic!("no Windows opener");
         };
@@ -766,7 +797,7 @@ mod tests {
         };
         let (tx, rx) = std::sync::mpsc::channel();
         let began = Instant::now();
-        start(&opener, "http://u", move |outcome| {
+        start(&opener, &[], "http://u", move |outcome| {
             let _ = tx.send(outcome);
         })
         .unwrap();

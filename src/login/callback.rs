@@ -15,11 +15,11 @@
 //! number of sockets, threads and exchanges, and every client gets an answer. The login
 //! bounds how many keys it exchanges (see `login::MAX_EXCHANGES`).
 
-use crate::error;
+use crate::error::{self, Setting};
+use crate::error::{Error, Result, bail};
 pub(crate) use crate::http::Connection;
 use crate::http::{self, Request, Response};
 use crate::secret::Secret;
-use anyhow::{Result, bail};
 use std::io::ErrorKind;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -29,7 +29,7 @@ use url::{Host, Url};
 
 /// How the redirect reaches pipi.
 #[derive(Debug, Clone)]
-pub(crate) enum Catch {
+pub(crate) enum KeyRoute {
     /// A listener on this machine catches the browser.
     Listen(RedirectTarget),
     /// No listener here can: the person pastes the address the browser was sent to.
@@ -45,20 +45,20 @@ pub(crate) enum Uncatchable {
     Elsewhere,
 }
 
-impl Catch {
+impl KeyRoute {
     /// Reads the app's redirect URL: an `http://` URL on a loopback host is listened on,
     /// anything else can only be pasted.
-    pub(crate) fn from_redirect_url(redirect_url: &str) -> Result<Catch> {
+    pub(crate) fn from_redirect_url(redirect_url: &str) -> Result<KeyRoute> {
         let url = parse_redirect_url(redirect_url)?;
         if url.scheme() == "http" && crate::site::url::is_loopback(&url) {
-            return RedirectTarget::parse(redirect_url).map(Catch::Listen);
+            return RedirectTarget::parse(redirect_url).map(KeyRoute::Listen);
         }
         let why = if url.scheme() == "https" && crate::site::url::is_loopback(&url) {
             Uncatchable::Https
         } else {
             Uncatchable::Elsewhere
         };
-        Ok(Catch::Paste {
+        Ok(KeyRoute::Paste {
             url: redirect_url.to_string(),
             why,
         })
@@ -67,10 +67,11 @@ impl Catch {
 
 fn parse_redirect_url(redirect_url: &str) -> Result<Url> {
     Url::parse(redirect_url).map_err(|e| {
-        error::hinted(
+        error::failure(
             format!("invalid redirect URL '{redirect_url}': {e}"),
-            "set PIPI_REDIRECT_URL to the redirect URL registered for the app, such as http://127.0.0.1:8765/callback",
+            "use the redirect URL registered for the app, such as http://127.0.0.1:8765/callback",
         )
+        .with_setting(Setting::RedirectUrl)
     })
 }
 
@@ -88,12 +89,13 @@ impl RedirectTarget {
     pub(crate) fn parse(redirect_url: &str) -> Result<RedirectTarget> {
         let url = parse_redirect_url(redirect_url)?;
         if url.scheme() != "http" || !crate::site::url::is_loopback(&url) {
-            return Err(error::hinted(
+            return Err(error::failure(
                 format!(
                     "the redirect URL {redirect_url} is not an http:// address on this machine, so pipi cannot catch the redirect"
                 ),
-                "register a redirect URL such as http://127.0.0.1:8765/callback for the app and set PIPI_REDIRECT_URL to it",
-            ));
+                "register a redirect URL such as http://127.0.0.1:8765/callback for the app and use it",
+            )
+            .with_setting(Setting::RedirectUrl));
         }
         let Some(host) = url.host().map(|h| h.to_owned()) else {
             bail!("invalid redirect URL '{redirect_url}': no host");
@@ -146,7 +148,7 @@ impl RedirectTarget {
 
 /// What to do with one request that reached the listener.
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) enum Verdict {
+pub(crate) enum RedirectRequest {
     /// The redirect, with its key.
     Key(Secret),
     /// Not the redirect: answer with this status and message, and keep waiting.
@@ -162,7 +164,7 @@ const ANSWER_STACK: usize = 64 * 1024;
 
 /// The redirect, caught: its key, the browser waiting for a page, and its place among the
 /// [`MAX_WAITING_KEYS`], to be let go once the login has taken the key.
-pub(crate) struct Caught {
+pub(crate) struct Arrival {
     pub key: Secret,
     pub tab: Tab,
     pub place: Place,
@@ -250,45 +252,19 @@ impl CallbackListener {
     pub(crate) fn bind(
         target: RedirectTarget,
         prebound: Option<TcpListener>,
-        on_redirect: impl Fn(Caught) + Send + Sync + 'static,
+        on_redirect: impl Fn(Arrival) + Send + Sync + 'static,
     ) -> Result<CallbackListener> {
-        let mut sockets = Vec::new();
-        let given = prebound.is_some();
-        if let Some(socket) = prebound {
-            let addr = socket.local_addr()?;
-            if !target.bind_addrs().contains(&addr) {
-                bail!(
-                    "the socket given to listen on is bound to {addr}, which is not the address of the redirect URL {}",
-                    target.url
-                );
-            }
-            sockets.push(socket);
-        }
-        // A socket given for one address of `localhost` serves alone: the caller chose it.
-        for addr in target.bind_addrs().into_iter().filter(|_| !given) {
-            match TcpListener::bind(addr) {
-                Ok(socket) => sockets.push(socket),
-                // No IPv6 on this machine: browsers then resolve localhost to 127.0.0.1.
-                Err(e)
-                    if addr.is_ipv6()
-                        && target.is_localhost()
-                        && !matches!(
-                            e.kind(),
-                            ErrorKind::AddrInUse | ErrorKind::PermissionDenied
-                        ) => {}
-                Err(e) => return Err(bind_error(&target, addr, &e)),
-            }
-        }
+        let sockets = sockets_for(&target, prebound)?;
         let shared = Arc::new(target.clone());
         let places = Arc::new(AtomicUsize::new(0));
         let handler = move |request: Request, browser: Connection| {
             let is_get = request.method == "GET";
             let (host, target) = (request.single_header("host"), request.target());
             match inspect(&shared, is_get, host, &target) {
-                Verdict::Key(key) => match Place::take(&places) {
+                RedirectRequest::Key(key) => match Place::take(&places) {
                     Some(place) => {
                         log::debug!("listener: the redirect: {} {target}", request.method);
-                        on_redirect(Caught {
+                        on_redirect(Arrival {
                             key,
                             tab: Tab(browser),
                             place,
@@ -305,14 +281,17 @@ impl CallbackListener {
                         );
                     }
                 },
-                Verdict::Reject { status, message } => {
+                RedirectRequest::Reject { status, message } => {
                     log::debug!("listener: answered {status}: {} {target}", request.method);
                     respond(browser, status, "Not the login redirect", message)
                 }
             }
         };
         let server = http::Server::start(sockets, "pipi-listener", handler).map_err(|e| {
-            anyhow::anyhow!("cannot serve the login redirect on {}: {e}", target.url)
+            error::failed(format!(
+                "cannot serve the login redirect on {}: {e}",
+                target.url
+            ))
         })?;
         log::debug!("listener: waiting for GET {}", target.url);
         Ok(CallbackListener {
@@ -326,53 +305,88 @@ impl CallbackListener {
     }
 }
 
-fn bind_error(target: &RedirectTarget, addr: SocketAddr, e: &std::io::Error) -> anyhow::Error {
+/// The sockets to serve the redirect on: the one the caller bound, checked to be on the
+/// redirect URL's address, or the URL's own addresses, bound here.
+fn sockets_for(target: &RedirectTarget, prebound: Option<TcpListener>) -> Result<Vec<TcpListener>> {
+    let mut sockets = Vec::new();
+    let given = prebound.is_some();
+    if let Some(socket) = prebound {
+        let addr = socket.local_addr()?;
+        if !target.bind_addrs().contains(&addr) {
+            bail!(
+                "the socket given to listen on is bound to {addr}, which is not the address of the redirect URL {}",
+                target.url
+            );
+        }
+        sockets.push(socket);
+    }
+    // A socket given for one address of `localhost` serves alone: the caller chose it.
+    for addr in target.bind_addrs().into_iter().filter(|_| !given) {
+        match TcpListener::bind(addr) {
+            Ok(socket) => sockets.push(socket),
+            // No IPv6 on this machine: browsers then resolve localhost to 127.0.0.1.
+            Err(e)
+                if addr.is_ipv6()
+                    && target.is_localhost()
+                    && !matches!(e.kind(), ErrorKind::AddrInUse | ErrorKind::PermissionDenied) => {}
+            Err(e) => return Err(bind_error(target, addr, &e)),
+        }
+    }
+    Ok(sockets)
+}
+
+fn bind_error(target: &RedirectTarget, addr: SocketAddr, e: &std::io::Error) -> Error {
     let why = match e.kind() {
         ErrorKind::AddrInUse => {
-            "the port is already in use (another 'pipi login' still waiting?)".to_string()
+            "the port is already in use (another login still waiting?)".to_string()
         }
         ErrorKind::PermissionDenied => "permission denied".to_string(),
         _ => e.to_string(),
     };
-    error::hinted(
+    error::failure(
         format!(
             "cannot listen on {addr} for the login redirect to {}: {why}",
             target.url
         ),
         format!(
             "stop what holds {addr}, or register another redirect URL for the app in the site's \
-             developers dashboard (such as {}) and set PIPI_REDIRECT_URL, or redirect-url in the \
-             config file, to it",
+             developers dashboard (such as {}) and use it",
             target.next_port_url()
         ),
     )
+    .with_setting(Setting::RedirectUrl)
 }
 
-fn inspect(target: &RedirectTarget, is_get: bool, host: Option<&str>, url: &str) -> Verdict {
+fn inspect(
+    target: &RedirectTarget,
+    is_get: bool,
+    host: Option<&str>,
+    url: &str,
+) -> RedirectRequest {
     let (path, query) = url.split_once('?').unwrap_or((url, ""));
     if path != target.path {
-        return Verdict::Reject {
+        return RedirectRequest::Reject {
             status: 404,
             message: "Nothing here.",
         };
     }
     if !is_get {
-        return Verdict::Reject {
+        return RedirectRequest::Reject {
             status: 405,
             message: "Only GET is accepted here.",
         };
     }
     if !host.is_some_and(|h| target.is_own_host(h)) {
-        return Verdict::Reject {
+        return RedirectRequest::Reject {
             status: 400,
             message: "Unexpected Host header.",
         };
     }
     match find_auth_key(query) {
-        Some(key) => Verdict::Key(key),
-        None => Verdict::Reject {
+        Some(key) => RedirectRequest::Key(key),
+        None => RedirectRequest::Reject {
             status: 400,
-            message: "This address has no valid auth_key. Start again with 'pipi login'.",
+            message: "This address has no valid auth_key. Start the login again.",
         },
     }
 }
@@ -464,10 +478,10 @@ mod tests {
         let t = target("http://127.0.0.1:8765/callback?src=cli");
         let host = Some("127.0.0.1:8765");
         let ok = inspect(&t, true, host, "/callback?src=cli?auth_key=k1");
-        assert_eq!(ok, Verdict::Key(Secret::new("k1")));
-        let status = |v: Verdict| match v {
-            Verdict::Reject { status, .. } => status,
-            Verdict::Key(_) => 200,
+        assert_eq!(ok, RedirectRequest::Key(Secret::new("k1")));
+        let status = |v: RedirectRequest| match v {
+            RedirectRequest::Reject { status, .. } => status,
+            RedirectRequest::Key(_) => 200,
         };
         assert_eq!(status(inspect(&t, true, host, "/other?auth_key=k1")), 404);
         assert_eq!(
@@ -512,9 +526,9 @@ mod tests {
 
     #[test]
     fn other_redirect_urls_are_left_to_a_paste() {
-        let why = |url: &str| match Catch::from_redirect_url(url).unwrap() {
-            Catch::Listen(_) => None,
-            Catch::Paste { why, .. } => Some(why),
+        let why = |url: &str| match KeyRoute::from_redirect_url(url).unwrap() {
+            KeyRoute::Listen(_) => None,
+            KeyRoute::Paste { why, .. } => Some(why),
         };
         assert_eq!(why("http://127.0.0.1:8765/cb"), None);
         assert_eq!(why("http://localhost:8765/cb"), None);
@@ -524,7 +538,7 @@ mod tests {
         assert_eq!(why("https://app.example/cb"), Some(Uncatchable::Elsewhere));
         assert_eq!(why("http://app.example/cb"), Some(Uncatchable::Elsewhere));
         assert_eq!(why("myapp:/callback"), Some(Uncatchable::Elsewhere));
-        assert!(Catch::from_redirect_url("not a url").is_err());
+        assert!(KeyRoute::from_redirect_url("not a url").is_err());
     }
 
     #[test]
@@ -565,7 +579,7 @@ mod tests {
             let host = format!("{}:{}", target.host, target.port);
             assert_eq!(
                 inspect(&target, true, Some(&host), "/?auth_key=a"),
-                Verdict::Key(Secret::new("a"))
+                RedirectRequest::Key(Secret::new("a"))
             );
         }
 
@@ -603,7 +617,7 @@ mod tests {
 
             #[test]
             fn any_redirect_url_is_listened_on_only_if_it_is_http_on_this_machine(raw in any::<String>()) {
-                if let Ok(Catch::Listen(target)) = Catch::from_redirect_url(&raw) {
+                if let Ok(KeyRoute::Listen(target)) = KeyRoute::from_redirect_url(&raw) {
                     let url = Url::parse(&raw).unwrap();
                     prop_assert_eq!(url.scheme(), "http");
                     prop_assert!(crate::site::url::is_loopback(&url));
@@ -633,15 +647,15 @@ mod tests {
                 let host = format!("{}:{}", target.host, target.port);
                 prop_assert_eq!(
                     inspect(&target, true, Some(&host), path_and_query),
-                    Verdict::Key(Secret::new(key.clone()))
+                    RedirectRequest::Key(Secret::new(key.clone()))
                 );
                 // The same address pasted is read the same way.
                 let pasted = crate::login::paste::parse(&sent).unwrap();
                 prop_assert_eq!(pasted.expose(), key.as_str());
                 // Anything but a GET with the listener's own Host is turned away.
-                let status = |v: Verdict| match v {
-                    Verdict::Reject { status, .. } => status,
-                    Verdict::Key(_) => 200,
+                let status = |v: RedirectRequest| match v {
+                    RedirectRequest::Reject { status, .. } => status,
+                    RedirectRequest::Key(_) => 200,
                 };
                 prop_assert_eq!(status(inspect(&target, false, Some(&host), path_and_query)), 405);
                 prop_assert_eq!(status(inspect(&target, true, Some("evil.example"), path_and_query)), 400);

@@ -1,7 +1,7 @@
 //! The login flow: listen on the redirect URL (`callback`), send a browser to the site's
 //! login page (`browser`, chosen for where pipi runs: `environment`), catch the one-time key
 //! from the listener or from a paste on stdin (`paste`), whichever comes first, trade it for
-//! a token, fetch the profile at once (the token may live only a minute), and only then
+//! a token, fetch the user info at once (the token may live only a minute), and only then
 //! replace the cached token.
 //!
 //! The flow prints nothing and installs no signal handler: it tells its caller what happens
@@ -13,12 +13,12 @@ pub(crate) mod callback;
 pub(crate) mod environment;
 pub(crate) mod paste;
 
-use crate::error::{self, Error, ErrorKind};
+use crate::error::{self, Error, ErrorKind, Setting};
 use crate::secret::Secret;
-use crate::site::{AppCheck, Client, Reads, url};
+use crate::site::url::{self, RedirectUrl, SiteUrl};
+use crate::site::{AppCheck, Client, Reads};
 use crate::store::{CachedToken, TokenCache};
-use anyhow::{Context, anyhow};
-use callback::{CallbackListener, Catch, Caught, Uncatchable};
+use callback::{Arrival, CallbackListener, KeyRoute, Uncatchable};
 use paste::{Input, Pasted};
 use serde_json::Value;
 use std::fmt;
@@ -30,7 +30,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 pub use browser::{Browser, BrowserChoice};
 
-type Result<T> = anyhow::Result<T>;
+use error::Result;
 
 /// How many keys one login trades at most. A person's browser brings one, or a few after
 /// reloading an old tab; dozens refused mean another program is sending them, and each
@@ -40,7 +40,7 @@ pub(crate) const MAX_EXCHANGES: usize = 32;
 /// What can happen while waiting for the key.
 enum Event {
     /// The browser came back to the listener with a key.
-    Redirect(Caught),
+    Redirect(Arrival),
     /// Something from stdin.
     Pasted(Pasted),
     Interrupted,
@@ -82,9 +82,9 @@ impl Paste {
     }
 }
 
-/// What the login tells its caller as it goes, for the person watching. Each has a
-/// [`Display`](fmt::Display) that says it in a sentence; [`Progress::is_warning`] tells the
-/// ones that report a problem the login got past.
+/// What the login tells its caller as it goes, for the person watching: data, for the
+/// caller to put in its own words, as the flow has none of its own.
+/// [`Progress::is_warning`] tells the ones that report a problem the login got past.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Progress<'a> {
@@ -92,7 +92,8 @@ pub enum Progress<'a> {
     Uncatchable {
         /// The app's redirect URL.
         redirect_url: &'a str,
-        /// Why no listener can catch it.
+        /// Why no listener can catch it: it is https (the browser will show an error page
+        /// there), rather than an address on another machine.
         https: bool,
     },
     /// No browser is started, for this reason.
@@ -101,13 +102,18 @@ pub enum Progress<'a> {
     BrowserFailed(&'a Error),
     /// No browser was started: the person is to open this URL.
     OpenUrl(&'a str),
-    /// What to paste, and where from.
-    PasteInstructions(String),
+    /// The person is to paste the address the browser lands on, or the key: where from.
+    PasteInstructions(PasteFrom<'a>),
     /// stdin is not a terminal: it is read for the address too.
     ReadingStdin,
-    /// The wait begins: what for, and for how long.
-    Waiting(String),
-    /// A pasted line held no key; the wait goes on.
+    /// The wait begins.
+    Waiting {
+        /// What for.
+        waiting_for: WaitingFor<'a>,
+        /// For how long at most.
+        timeout: Duration,
+    },
+    /// A pasted line held no key, for this reason; the wait goes on.
     PasteRejected(&'static str),
     /// A pasted line was too long to be an address; the wait goes on.
     PasteTooLong,
@@ -117,16 +123,17 @@ pub enum Progress<'a> {
     /// stdin ended; the listener still waits at this URL.
     StdinClosed(&'a str),
     /// The check of the app before the browser opens could not tell anything: the site
-    /// answered in words pipi does not read (a translated message). The login goes on.
+    /// answered in words the library does not read (a translated message), given here. The
+    /// login goes on.
     AppNotChecked(&'a str),
     /// The wait goes on, for this (after a browser failed).
-    StillWaiting(String),
+    StillWaiting(WaitingFor<'a>),
     /// The site refused a key (stale or replaced); the wait goes on for a fresh one.
     KeyRefused {
         /// The refusal.
         error: &'a Error,
         /// What is still waited for.
-        waiting_for: String,
+        waiting_for: WaitingFor<'a>,
     },
 }
 
@@ -145,55 +152,41 @@ impl Progress<'_> {
     }
 }
 
-impl fmt::Display for Progress<'_> {
+/// What a login waits for: the browser at the listener, a paste, or either.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WaitingFor<'a> {
+    /// The redirect URL the listener catches the browser at, if there is a listener.
+    pub redirect_url: Option<&'a str>,
+    /// Whether a pasted address or key is read from stdin too.
+    pub paste: bool,
+}
+
+impl fmt::Display for WaitingFor<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Progress::Uncatchable {
-                redirect_url,
-                https: true,
-            } => write!(
+        match (self.redirect_url, self.paste) {
+            (Some(url), false) => write!(f, "the browser to come back to {url}"),
+            (Some(url), true) => write!(
                 f,
-                "The app's redirect URL {redirect_url} is https, which pipi's plain HTTP listener \
-                 cannot answer, so the browser will show an error page there: that is expected."
+                "the browser to come back to {url}, or for a pasted address or key"
             ),
-            Progress::Uncatchable { redirect_url, .. } => write!(
-                f,
-                "The app's redirect URL {redirect_url} is not an http:// address on this machine, \
-                 so pipi cannot catch the browser there."
-            ),
-            Progress::NoBrowser(why) => write!(f, "No browser is started: {why}."),
-            Progress::BrowserFailed(e) => write!(f, "could not open a browser: {e}"),
-            Progress::OpenUrl(url) => write!(f, "Open this URL to log in: {url}"),
-            Progress::PasteInstructions(text) | Progress::Waiting(text) => f.write_str(text),
-            Progress::ReadingStdin => {
-                f.write_str("stdin is not a terminal: the address or key is also taken from it.")
-            }
-            Progress::PasteRejected(why) => {
-                write!(f, "{why}; paste the address or the key again")
-            }
-            Progress::PasteTooLong => {
-                f.write_str("that line is too long to be an address or a key; paste it again")
-            }
-            Progress::PastesIgnored(1) => {
-                f.write_str("1 more line from stdin held no address or key")
-            }
-            Progress::PastesIgnored(lines) => {
-                write!(f, "{lines} more lines from stdin held no address or key")
-            }
-            Progress::StillWaiting(what) => write!(f, "Still waiting for {what}."),
-            Progress::StdinClosed(url) => write!(
-                f,
-                "stdin is closed; still waiting for the browser to come back to {url}."
-            ),
-            Progress::AppNotChecked(said) => write!(
-                f,
-                "could not check the app before the login: the site answered \"{said}\", in words pipi does not read; going on"
-            ),
-            Progress::KeyRefused { error, waiting_for } => {
-                write!(f, "{error}; still waiting for {waiting_for}")
-            }
+            (None, _) => f.write_str("a pasted address or key"),
         }
     }
+}
+
+/// Where the address to paste is read from, for the caller to tell the person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PasteFrom<'a> {
+    /// Any browser, on this machine or another: the address it was sent to starts with
+    /// this redirect URL, which a listener here also waits at.
+    AnyBrowser(&'a str),
+    /// The browser's address bar: the redirect URL is https on this machine, so the page
+    /// shows an error, and the address holds the key.
+    ErrorPage,
+    /// The page the browser lands on, on another machine: that page may use the key (which
+    /// works once) before it is copied.
+    AnotherSite,
 }
 
 /// Stops a login from another thread (a Ctrl-C handler, a UI's Cancel button). The wait
@@ -258,12 +251,12 @@ impl Abort {
     }
 }
 
-/// The outcome of a login: the token as cached and the person's profile.
+/// The outcome of a login: the token as cached and the person's user info.
 #[derive(Debug, Clone)]
 pub struct LoggedIn {
     /// The token, its times, site and app, as written to the cache.
     pub token: CachedToken,
-    /// The person's profile, entity-decoded, in the server's order.
+    /// The person's user info, entity-decoded, in the server's order.
     pub user: Value,
 }
 
@@ -281,19 +274,19 @@ type Observer<'a> = Box<dyn Fn(Progress<'_>) + 'a>;
 ///
 /// ```no_run
 /// # fn main() -> pipi::Result<()> {
-/// use pipi::{Login, Secret, TokenCache};
+/// use pipi::{Login, RedirectUrl, Secret, SiteUrl, TokenCache};
 /// use std::time::Duration;
 ///
 /// let cache = TokenCache::new(std::path::Path::new("/tmp/pipi-example"), "default");
 /// let done = Login::new(
-///     "https://pipichat.com",
+///     SiteUrl::new("https://pipichat.com")?,
 ///     "123",
 ///     Secret::new("0123456789abcdef0123456789abcdef"),
-///     "http://127.0.0.1:8765/callback",
+///     RedirectUrl::new("http://127.0.0.1:8765/callback")?,
 /// )
 /// .cache(cache)
-/// .open_browser(|url, abort| pipi::choose_browser().open(url, abort))
-/// .on_progress(|step| eprintln!("{step}"))
+/// .open_browser(|url, abort| pipi::choose_browser(&["BROWSER"], &[]).open(url, abort))
+/// .on_progress(|step| eprintln!("{step:?}"))
 /// .timeout(Duration::from_secs(120))
 /// .run()?;
 /// println!("logged in as {}", done.display_name());
@@ -301,10 +294,10 @@ type Observer<'a> = Box<dyn Fn(Progress<'_>) + 'a>;
 /// # }
 /// ```
 pub struct Login<'a> {
-    base_url: String,
+    base_url: SiteUrl,
     app_id: String,
     app_secret: Secret,
-    redirect_url: String,
+    redirect_url: RedirectUrl,
     timeout: Duration,
     http_timeout: Duration,
     token_ttl: Duration,
@@ -323,12 +316,17 @@ impl<'a> Login<'a> {
     /// request 30 s, counts a token alive for 60 s (what Sngine enforces), caches nothing,
     /// starts no browser (the URL is shown through [`Progress::OpenUrl`]) and never reads
     /// stdin, which is the calling program's: [`Login::paste`] opts in.
-    pub fn new(base_url: &str, app_id: &str, app_secret: Secret, redirect_url: &str) -> Login<'a> {
+    pub fn new(
+        base_url: SiteUrl,
+        app_id: &str,
+        app_secret: Secret,
+        redirect_url: RedirectUrl,
+    ) -> Login<'a> {
         Login {
-            base_url: base_url.to_string(),
+            base_url,
             app_id: app_id.to_string(),
             app_secret,
-            redirect_url: redirect_url.to_string(),
+            redirect_url,
             timeout: Duration::from_secs(300),
             http_timeout: Duration::from_secs(30),
             token_ttl: Duration::from_secs(60),
@@ -410,30 +408,69 @@ impl<'a> Login<'a> {
         (self.observer)(progress);
     }
 
-    /// Runs the whole flow; returns the token and the person's profile once both are in
+    /// Runs the whole flow; returns the token and the person's user info once both are in
     /// hand and, if a cache was given, written. A token the site sends that does not have a
     /// token's shape fails the login ([`ErrorKind::MalformedToken`]) before anything is
     /// written. Logins do not take turns by themselves: a program that may run several at
     /// once holds [`TokenCache::lock_login`] around its check of the cache and the login.
-    pub fn run(self) -> error::Result<LoggedIn> {
-        error::public(self.perform())
-    }
-
-    fn perform(&self) -> Result<LoggedIn> {
-        let client = Client::build(&self.base_url, self.http_timeout)?;
-        let base_url = client.base_url().to_string();
-        let catch = Catch::from_redirect_url(&self.redirect_url)?;
-
+    pub fn run(self) -> Result<LoggedIn> {
+        let client = Client::new(self.base_url.as_str(), self.http_timeout)?;
+        let route = KeyRoute::from_redirect_url(self.redirect_url.as_str())?;
         let (tx, rx) = mpsc::channel();
         self.cancel.wake_with(tx.clone());
+        self.stop_if_cancelled()?;
+        let mut listener = self.bind(&route, &tx)?;
+        // Everything but the key is checked now, so that a wrong setting shows in a moment
+        // rather than after the person has approved, or never (an unknown app leaves the
+        // browser on the site's error page).
+        self.check_app(&client)?;
+        self.stop_if_cancelled()?;
+        let login_url = url::oauth_url(client.base_url(), &self.app_id);
+        let mut wait = self.begin_wait(&route, listener.as_ref(), &login_url, &tx)?;
+        loop {
+            let (auth_key, browser) = match self.wait_for_key(&mut wait, &rx)? {
+                WaitOutcome::Key(key, browser) => (key, browser),
+                WaitOutcome::BrowserFailed(e) => {
+                    self.browser_failed(&e, &mut wait, &route, &login_url, &tx);
+                    continue;
+                }
+            };
+            let pasted_past_a_page = browser.is_none()
+                && matches!(
+                    route,
+                    KeyRoute::Paste {
+                        why: Uncatchable::Elsewhere,
+                        ..
+                    }
+                );
+            wait.exchanges += 1;
+            let outcome = self
+                .complete(&client, &auth_key, pasted_past_a_page)
+                // A cancel during the exchange stops the login before the cache is touched.
+                .and_then(|done| self.stop_if_cancelled().map(|()| done));
+            match outcome {
+                Ok(done) => return self.finish(done, listener, browser, &rx, client.base_url()),
+                Err(e) => self.key_failed(e, browser, &mut wait, &mut listener, &rx)?,
+            }
+        }
+    }
+
+    /// Fails with [`ErrorKind::Interrupted`] once the [`Cancel`] handle was used.
+    fn stop_if_cancelled(&self) -> Result<()> {
         if self.cancel.is_cancelled() {
             return Err(interrupted());
         }
-        let listener = match &catch {
-            Catch::Listen(target) => {
+        Ok(())
+    }
+
+    /// Listens on the redirect URL when it can be caught here (on the socket the caller
+    /// bound, if any); fails when the key could come back neither way.
+    fn bind(&self, route: &KeyRoute, tx: &Sender<Event>) -> Result<Option<CallbackListener>> {
+        let listener = match route {
+            KeyRoute::Listen(target) => {
                 let tx = tx.clone();
-                let on_redirect = move |caught: Caught| {
-                    let _ = tx.send(Event::Redirect(caught));
+                let on_redirect = move |arrival: Arrival| {
+                    let _ = tx.send(Event::Redirect(arrival));
                 };
                 let prebound = self
                     .socket
@@ -446,203 +483,197 @@ impl<'a> Login<'a> {
                     on_redirect,
                 )?)
             }
-            Catch::Paste { .. } => None,
+            KeyRoute::Paste { .. } => None,
         };
         if listener.is_none() && self.paste == Paste::Never {
-            return Err(error::hinted(
+            return Err(error::failure(
                 format!(
                     "nothing can bring the key back: the redirect URL {} cannot be caught here, and no paste is read",
                     self.redirect_url
                 ),
-                "register a redirect URL such as http://127.0.0.1:8765/callback for the app and set PIPI_REDIRECT_URL to it",
-            ));
+                "register a redirect URL such as http://127.0.0.1:8765/callback for the app and use it",
+            )
+            .with_setting(Setting::RedirectUrl));
         }
-        // Everything but the key is checked now, so that a wrong setting shows in a moment
-        // rather than after the person has approved, or never (an unknown app leaves the
-        // browser on the site's error page).
-        let reads = self.check_app(&client)?;
-        if self.cancel.is_cancelled() {
-            return Err(interrupted());
-        }
-        let login_url = url::oauth_url(&base_url, &self.app_id);
-        if let Catch::Paste { url, why } = &catch {
+        Ok(listener)
+    }
+
+    /// Sends the browser to the login page (or shows its URL), starts reading stdin when a
+    /// paste is to be read, and says what the wait is for.
+    fn begin_wait(
+        &self,
+        route: &KeyRoute,
+        listener: Option<&CallbackListener>,
+        login_url: &str,
+        tx: &Sender<Event>,
+    ) -> Result<WaitPlan> {
+        if let KeyRoute::Paste { url, why } = route {
             self.say(Progress::Uncatchable {
                 redirect_url: url,
                 https: *why == Uncatchable::Https,
             });
         }
-        let browser_started = self.start_browser(&login_url, Abort(tx.clone()));
-        let mut paste_needed = !browser_started || listener.is_none();
-        let mut waiting = Waiting {
-            redirect_url: listener.as_ref().map(|l| l.target().url.clone()),
-            paste: self.paste.reads(paste_needed),
+        let browser_started = self.start_browser(login_url, Abort(tx.clone()));
+        let paste_needed = !browser_started || listener.is_none();
+        let paste = self.paste.reads(paste_needed);
+        let wait = WaitPlan {
+            redirect_url: listener.map(|l| l.target().url.clone()),
+            paste,
             timeout: self.timeout,
+            deadline: Instant::now()
+                .checked_add(self.timeout)
+                .ok_or_else(|| error::failed("the timeout is too long"))?,
+            paste_needed,
+            stdin_open: paste,
+            exchanges: 0,
+            bad_pastes: BadPastes::default(),
         };
-        if waiting.paste {
+        if wait.paste {
             if paste_needed {
-                self.say(Progress::PasteInstructions(paste_instructions(&catch)));
+                self.say(Progress::PasteInstructions(paste_from(route)));
             } else {
                 self.say(Progress::ReadingStdin);
             }
             paste::read_stdin(tx.clone(), Event::Pasted);
         }
-        self.say(Progress::Waiting(waiting.describe()));
+        self.say(Progress::Waiting {
+            waiting_for: wait.what(),
+            timeout: self.timeout,
+        });
+        Ok(wait)
+    }
 
-        let deadline = Instant::now()
-            .checked_add(self.timeout)
-            .ok_or_else(|| anyhow!("the timeout is too long"))?;
-        let mut stdin_open = waiting.paste;
-        let mut exchanges = 0;
-        let mut bad_pastes = BadPastes::default();
-        loop {
-            let waited = self.wait_for_key(
-                &waiting,
-                paste_needed,
-                &mut stdin_open,
-                &rx,
-                deadline,
-                &mut bad_pastes,
-            );
-            bad_pastes.flush(&self.observer);
-            let waited = waited?;
-            let (auth_key, browser) = match waited {
-                Waited::Key(key, browser) => (key, browser),
-                // As `gh auth login` does when its browser fails: say so, show the URL, and
-                // keep waiting, now for a paste too, as if no browser had been started.
-                Waited::BrowserFailed(e) => {
-                    self.say(Progress::BrowserFailed(&e));
-                    self.say(Progress::OpenUrl(&login_url));
-                    if !paste_needed {
-                        paste_needed = true;
-                        if self.paste.reads(true) && !waiting.paste {
-                            waiting.paste = true;
-                            stdin_open = true;
-                            paste::read_stdin(tx.clone(), Event::Pasted);
-                        }
-                        if waiting.paste && stdin_open {
-                            self.say(Progress::PasteInstructions(paste_instructions(&catch)));
-                        }
-                    }
-                    self.say(Progress::StillWaiting(waiting.what(stdin_open)));
-                    continue;
-                }
-            };
-            let pasted_past_a_page = browser.is_none()
-                && matches!(
-                    catch,
-                    Catch::Paste {
-                        why: Uncatchable::Elsewhere,
-                        ..
-                    }
-                );
-            exchanges += 1;
-            let outcome = self
-                .complete(&client, &auth_key, reads, pasted_past_a_page)
-                .and_then(|done| {
-                    // A cancel during the exchange stops the login before the cache is touched.
-                    if self.cancel.is_cancelled() {
-                        Err(interrupted())
-                    } else {
-                        Ok(done)
-                    }
-                });
-            match outcome {
-                Ok(mut done) => {
-                    // The key is in hand and used: nothing else is to be let in. Stopping the
-                    // listener first also closes what it was still reading, so that clients
-                    // holding every descriptor cannot keep the token from being written.
-                    drop(listener);
-                    let saved = self
-                        .cache
-                        .as_ref()
-                        .map(|c| c.save_login(done.token.clone()));
-                    if let Some(Ok(token)) = saved {
-                        done.token = token;
-                    } else if let Some(Err(e)) = saved {
-                        if let Some(browser) = browser {
-                            browser.respond(
-                                500,
-                                "Login failed",
-                                "pipi could not save the token. The terminal says why.",
-                            );
-                        }
-                        return Err(e.into());
-                    }
-                    // Browsers that came back meanwhile are told the login is done.
-                    answer_the_rest(
-                        &rx,
-                        409,
-                        "Already logged in",
-                        "pipi finished the login with another key. You can close this tab.",
-                    );
-                    if let Some(browser) = browser {
-                        browser.respond(
-                            200,
-                            "Logged in",
-                            &format!(
-                                "pipi is now logged in as {} on {}. You can close this tab.",
-                                done.display_name(),
-                                url::site_label(&base_url)
-                            ),
-                        );
-                    }
-                    return Ok(done);
-                }
-                // Keys the site refuses, as many as a login ever trades: not a person's.
-                Err(e)
-                    if error::refusal(&e) == Some(&error::Refusal::InvalidAuthKey)
-                        && exchanges >= MAX_EXCHANGES =>
-                {
-                    let flood = match (&browser, &waiting.redirect_url) {
-                        (Some(_), Some(url)) => forged_keys(url),
-                        _ => error::failure(
-                            format!(
-                                "stopped after {MAX_EXCHANGES} keys the site refused, the last one pasted"
-                            ),
-                            "paste the address the browser was sent to after approving, once",
-                        ),
-                    };
-                    if let Some(browser) = browser {
-                        browser.respond(503, "Login stopped", FORGED_KEYS_PAGE);
-                    }
-                    drop(listener);
-                    answer_the_rest(&rx, 503, "Login stopped", FORGED_KEYS_PAGE);
-                    return Err(e.context(flood));
-                }
-                // A stale key (an old tab reloaded, or a second visit to the login page that
-                // replaced it) must not end the wait for the good one that may follow.
-                Err(e)
-                    if error::refusal(&e) == Some(&error::Refusal::InvalidAuthKey)
-                        && Instant::now() < deadline =>
-                {
-                    // Off the login's thread: a client that holds its socket open must not
-                    // hold up the wait for the next key.
-                    if let Some(browser) = browser {
-                        browser.respond_in_background(
-                            400,
-                            "Key refused",
-                            "The site refused this key: a key works once, and only the newest. \
-                             pipi is still waiting for the browser to come back with a fresh one.",
-                        );
-                    }
-                    let error = Error::from_chain(e);
-                    self.say(Progress::KeyRefused {
-                        error: &error,
-                        waiting_for: waiting.what(stdin_open),
-                    });
-                }
+    /// As `gh auth login` does when its browser fails: says so, shows the URL, and keeps
+    /// waiting, now for a paste too, as if no browser had been started.
+    fn browser_failed(
+        &self,
+        e: &Error,
+        wait: &mut WaitPlan,
+        route: &KeyRoute,
+        login_url: &str,
+        tx: &Sender<Event>,
+    ) {
+        self.say(Progress::BrowserFailed(e));
+        self.say(Progress::OpenUrl(login_url));
+        if !wait.paste_needed {
+            wait.paste_needed = true;
+            if self.paste.reads(true) && !wait.paste {
+                wait.paste = true;
+                wait.stdin_open = true;
+                paste::read_stdin(tx.clone(), Event::Pasted);
+            }
+            if wait.paste && wait.stdin_open {
+                self.say(Progress::PasteInstructions(paste_from(route)));
+            }
+        }
+        self.say(Progress::StillWaiting(wait.what()));
+    }
+
+    /// The login worked: writes the cache, and answers the browser that brought the key
+    /// and every one that came back meanwhile.
+    fn finish(
+        &self,
+        mut done: LoggedIn,
+        listener: Option<CallbackListener>,
+        browser: Option<callback::Tab>,
+        rx: &Receiver<Event>,
+        base_url: &str,
+    ) -> Result<LoggedIn> {
+        // The key is in hand and used: nothing else is to be let in. Stopping the listener
+        // first also closes what it was still reading, so that clients holding every
+        // descriptor cannot keep the token from being written.
+        drop(listener);
+        if let Some(cache) = &self.cache {
+            match cache.save_login(done.token.clone()) {
+                Ok(token) => done.token = token,
                 Err(e) => {
                     if let Some(browser) = browser {
                         browser.respond(
                             500,
                             "Login failed",
-                            "pipi could not complete the login. The terminal says why.",
+                            "pipi could not save the token. The terminal says why.",
                         );
                     }
                     return Err(e);
                 }
             }
         }
+        // Browsers that came back meanwhile are told the login is done.
+        answer_the_rest(
+            rx,
+            409,
+            "Already logged in",
+            "pipi finished the login with another key. You can close this tab.",
+        );
+        if let Some(browser) = browser {
+            browser.respond(
+                200,
+                "Logged in",
+                &format!(
+                    "pipi is now logged in as {} on {}. You can close this tab.",
+                    done.display_name(),
+                    url::site_label(base_url)
+                ),
+            );
+        }
+        Ok(done)
+    }
+
+    /// A key that did not give a login. A stale one (an old tab reloaded, or a second
+    /// visit to the login page that replaced it) must not end the wait for the good one
+    /// that may follow, unless keys keep being refused, as many as a login ever trades:
+    /// those are not a person's. Anything else ends the login.
+    fn key_failed(
+        &self,
+        e: Error,
+        browser: Option<callback::Tab>,
+        wait: &mut WaitPlan,
+        listener: &mut Option<CallbackListener>,
+        rx: &Receiver<Event>,
+    ) -> Result<()> {
+        let stale = e.refusal() == Some(&error::Refusal::InvalidAuthKey);
+        if stale && wait.exchanges >= MAX_EXCHANGES {
+            let flood = match (&browser, &wait.redirect_url) {
+                (Some(_), Some(url)) => forged_keys(url),
+                _ => error::failure(
+                    format!(
+                        "stopped after {MAX_EXCHANGES} keys the site refused, the last one pasted"
+                    ),
+                    "paste the address the browser was sent to after approving, once",
+                ),
+            };
+            if let Some(browser) = browser {
+                browser.respond(503, "Login stopped", FORGED_KEYS_PAGE);
+            }
+            drop(listener.take());
+            answer_the_rest(rx, 503, "Login stopped", FORGED_KEYS_PAGE);
+            return Err(e.under(flood));
+        }
+        if stale && Instant::now() < wait.deadline {
+            // Off the login's thread: a client that holds its socket open must not hold up
+            // the wait for the next key.
+            if let Some(browser) = browser {
+                browser.respond_in_background(
+                    400,
+                    "Key refused",
+                    "The site refused this key: a key works once, and only the newest. \
+                     pipi is still waiting for the browser to come back with a fresh one.",
+                );
+            }
+            self.say(Progress::KeyRefused {
+                error: &e,
+                waiting_for: wait.what(),
+            });
+            return Ok(());
+        }
+        if let Some(browser) = browser {
+            browser.respond(
+                500,
+                "Login failed",
+                "pipi could not complete the login. The terminal says why.",
+            );
+        }
+        Err(e)
     }
 
     /// Checks the site, the app and its secret with one refused exchange, and learns how the
@@ -693,102 +724,92 @@ impl<'a> Login<'a> {
 
     /// Waits for the key, from the listener or from stdin, whichever gives one first. Bad
     /// pastes are explained and the wait goes on; the listener answers bad requests itself.
-    fn wait_for_key(
-        &self,
-        waiting: &Waiting,
-        paste_needed: bool,
-        stdin_open: &mut bool,
-        rx: &Receiver<Event>,
-        deadline: Instant,
-        bad_pastes: &mut BadPastes,
-    ) -> Result<Waited> {
-        let timed_out = |stdin_open: bool| {
-            error::hinted(
-                format!(
-                    "timed out after {} waiting for {}",
-                    duration(waiting.timeout),
-                    waiting.what(stdin_open)
-                ),
-                waiting.timeout_hint(),
-            )
-        };
-        loop {
+    fn wait_for_key(&self, wait: &mut WaitPlan, rx: &Receiver<Event>) -> Result<WaitOutcome> {
+        let outcome = loop {
             // Looked at before each event, so that a stream of them (junk on stdin, a flood
             // of requests) never holds off the deadline or the order to stop.
             if self.cancel.is_cancelled() {
-                return Err(interrupted());
+                break Err(interrupted());
             }
-            let left = deadline.saturating_duration_since(Instant::now());
+            let left = wait.deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
-                return Err(timed_out(*stdin_open));
+                break Err(wait.timed_out());
             }
-            match rx.recv_timeout(left) {
-                Ok(Event::Redirect(caught)) => {
-                    // Taken: another key may wait in its place.
-                    drop(caught.place);
-                    return Ok(Waited::Key(caught.key, Some(caught.tab)));
-                }
-                Ok(Event::BrowserFailed(e)) => return Ok(Waited::BrowserFailed(e)),
-                Ok(Event::Pasted(Pasted {
-                    input: Input::Line(line),
-                    ..
-                })) => match paste::parse(line.expose()) {
-                    Ok(key) => return Ok(Waited::Key(key, None)),
-                    Err(why) => bad_pastes.report(Progress::PasteRejected(why), &self.observer),
-                },
-                Ok(Event::Pasted(Pasted {
-                    input: Input::TooLong,
-                    ..
-                })) => bad_pastes.report(Progress::PasteTooLong, &self.observer),
-                Ok(Event::Pasted(Pasted {
-                    input: Input::Closed,
-                    ..
-                })) if *stdin_open => {
-                    *stdin_open = false;
-                    match &waiting.redirect_url {
-                        None => {
-                            return Err(error::hinted(
-                                "stdin ended before an address or key was pasted",
-                                "run 'pipi login' in a terminal and paste the address the browser was sent to",
-                            ));
-                        }
-                        Some(url) if paste_needed => self.say(Progress::StdinClosed(url)),
-                        Some(_) => {}
-                    }
-                }
-                Ok(Event::Pasted(Pasted {
-                    input: Input::Closed,
-                    ..
-                })) => {}
-                Ok(Event::Interrupted) => return Err(interrupted()),
-                Ok(Event::Failed(e)) => return Err(e.into()),
-                Err(RecvTimeoutError::Timeout) => return Err(timed_out(*stdin_open)),
+            let event = match rx.recv_timeout(left) {
+                Ok(event) => event,
+                Err(RecvTimeoutError::Timeout) => break Err(wait.timed_out()),
                 Err(RecvTimeoutError::Disconnected) => {
-                    return Err(anyhow!("the redirect listener stopped unexpectedly"));
+                    break Err(error::failed("the redirect listener stopped unexpectedly"));
                 }
+            };
+            if let Some(outcome) = self.take_event(event, wait) {
+                break outcome;
             }
-        }
+        };
+        wait.bad_pastes.flush(&self.observer);
+        outcome
     }
 
-    /// Trades the key for a token and fetches the profile. Nothing is written here: only
+    /// What one event means for the wait: its end, or `None` for going on.
+    fn take_event(&self, event: Event, wait: &mut WaitPlan) -> Option<Result<WaitOutcome>> {
+        let input = match event {
+            Event::Redirect(arrival) => {
+                // Taken: another key may wait in its place.
+                drop(arrival.place);
+                return Some(Ok(WaitOutcome::Key(arrival.key, Some(arrival.tab))));
+            }
+            Event::BrowserFailed(e) => return Some(Ok(WaitOutcome::BrowserFailed(e))),
+            Event::Interrupted => return Some(Err(interrupted())),
+            Event::Failed(e) => return Some(Err(e)),
+            Event::Pasted(Pasted { input, .. }) => input,
+        };
+        match input {
+            Input::Line(line) => match paste::parse(line.expose()) {
+                Ok(key) => return Some(Ok(WaitOutcome::Key(key, None))),
+                Err(why) => wait
+                    .bad_pastes
+                    .report(Progress::PasteRejected(why), &self.observer),
+            },
+            Input::TooLong => wait
+                .bad_pastes
+                .report(Progress::PasteTooLong, &self.observer),
+            Input::Closed if wait.stdin_open => {
+                wait.stdin_open = false;
+                match &wait.redirect_url {
+                    None => {
+                        return Some(Err(error::hinted(
+                            "stdin ended before an address or key was pasted",
+                            "log in from a terminal and paste the address the browser was sent to",
+                        )));
+                    }
+                    Some(url) if wait.paste_needed => self.say(Progress::StdinClosed(url)),
+                    Some(_) => {}
+                }
+            }
+            Input::Closed => {}
+        }
+        None
+    }
+
+    /// Trades the key for a token and fetches the user info. Nothing is written here: only
     /// once every step worked, so a failed login leaves a working token in place.
     fn complete(
         &self,
         client: &Client,
         auth_key: &Secret,
-        reads: Option<Reads>,
         pasted_past_a_page: bool,
     ) -> Result<LoggedIn> {
         let obtained_at = SystemTime::now();
         let token = client
-            .exchange(&self.app_id, &self.app_secret, auth_key, reads)
-            .map_err(|e| explain_exchange_error(e, pasted_past_a_page))
-            .context("failed to exchange the auth key for a token")?;
-        let profile = client
-            .profile(&token)
-            .map_err(refused_fresh_token)
-            .context("failed to fetch the profile with the new token")?;
-        let user = Value::Object(profile.user);
+            .exchange_auth_key(&self.app_id, &self.app_secret, auth_key)
+            .map_err(|e| {
+                explain_exchange_error(e, pasted_past_a_page)
+                    .context("failed to exchange the auth key for a token")
+            })?;
+        let user_info = client.user_info(&token).map_err(|e| {
+            refused_fresh_token(e).context("failed to fetch the user info with the new token")
+        })?;
+        let user = Value::Object(user_info.user);
         let base_url = client.base_url();
         // The cache keeps the times of the first login when the server hands back the token
         // it issued before (see `TokenCache::save_login`).
@@ -838,8 +859,8 @@ fn answer_the_rest(rx: &Receiver<Event>, status: u16, title: &'static str, page:
     }
 }
 
-fn interrupted() -> anyhow::Error {
-    Error::new(ErrorKind::Interrupted, "interrupted").into()
+fn interrupted() -> Error {
+    Error::new(ErrorKind::Interrupted, "interrupted")
 }
 
 /// A duration for people, to the second: `42s`, `3m 5s`.
@@ -848,40 +869,29 @@ fn duration(d: Duration) -> String {
 }
 
 /// A token the site refuses a moment after issuing it is no matter of logging in again.
-fn refused_fresh_token(err: anyhow::Error) -> anyhow::Error {
-    let Some(found) = error::find(&err).filter(|e| e.kind() == &ErrorKind::AuthNeeded) else {
+fn refused_fresh_token(err: Error) -> Error {
+    if err.kind() != &ErrorKind::AuthNeeded {
         return err;
-    };
-    let message = found.server_message().unwrap_or_default();
-    let failed = found.reclassified(
+    }
+    let message = err.server_message().unwrap_or_default().to_string();
+    err.under(Error::new(
         ErrorKind::Failed,
         format!("the server refused the token it had just issued: {message}"),
-    );
-    err.context(failed)
+    ))
 }
 
-/// What to paste, and from where, for this redirect URL.
-fn paste_instructions(catch: &Catch) -> String {
-    match catch {
-        Catch::Listen(target) => format!(
-            "Any browser will do, on this machine or another (a laptop, a phone).\n\
-             After you approve, paste here the address it was sent to (it starts with {} and ends with the key, after \
-             auth_key=, even if that page does not load) or just the key, and press Enter.",
-            target.url
-        ),
-        Catch::Paste {
+/// Where the address to paste comes from, for this redirect URL.
+fn paste_from(route: &KeyRoute) -> PasteFrom<'_> {
+    match route {
+        KeyRoute::Listen(target) => PasteFrom::AnyBrowser(&target.url),
+        KeyRoute::Paste {
             why: Uncatchable::Https,
             ..
-        } => "After you approve, copy the address from the browser's address bar (it contains \
-              auth_key=), paste it here (or just the key) and press Enter."
-            .to_string(),
-        Catch::Paste {
+        } => PasteFrom::ErrorPage,
+        KeyRoute::Paste {
             why: Uncatchable::Elsewhere,
             ..
-        } => "After you approve, copy the address the browser lands on (it contains auth_key=), \
-              paste it here (or just the key) and press Enter. Copy it before that page can use \
-              the key: a key works once."
-            .to_string(),
+        } => PasteFrom::AnotherSite,
     }
 }
 
@@ -925,32 +935,55 @@ impl BadPastes {
 }
 
 /// What ends a wait for the key.
-enum Waited {
+enum WaitOutcome {
     /// The key, with the browser that brought it if it came to the listener.
     Key(Secret, Option<callback::Tab>),
     /// The browser that was started failed: the wait goes on once the URL is shown.
     BrowserFailed(Error),
 }
 
-/// What the wait is for, to say it before and after.
-struct Waiting {
+/// The wait for the key: what it is for, to say it before and after, until when, and
+/// what it has seen so far.
+struct WaitPlan {
     /// The redirect URL the listener catches, if there is a listener.
     redirect_url: Option<String>,
     /// Whether stdin is read for a paste.
     paste: bool,
     timeout: Duration,
+    deadline: Instant,
+    /// Whether a paste is the only way the key can come (no browser, or no listener).
+    paste_needed: bool,
+    /// Whether stdin is still open, when it is read.
+    stdin_open: bool,
+    /// Keys traded so far.
+    exchanges: usize,
+    bad_pastes: BadPastes,
 }
 
-impl Waiting {
-    /// What is waited for; `stdin_open` is false once stdin has ended.
-    fn what(&self, stdin_open: bool) -> String {
-        match (&self.redirect_url, self.paste && stdin_open) {
-            (Some(url), false) => format!("the browser to come back to {url}"),
-            (Some(url), true) => {
-                format!("the browser to come back to {url}, or for a pasted address or key")
-            }
-            (None, _) => "a pasted address or key".to_string(),
+impl WaitPlan {
+    /// What is waited for now: a paste no longer once stdin has ended.
+    fn what(&self) -> WaitingFor<'_> {
+        WaitingFor {
+            redirect_url: self.redirect_url.as_deref(),
+            paste: self.paste && self.stdin_open,
         }
+    }
+
+    /// The wait ended with no key.
+    fn timed_out(&self) -> Error {
+        let mut err = Error::new(
+            ErrorKind::TimedOut,
+            format!(
+                "timed out after {} waiting for {}",
+                duration(self.timeout),
+                self.what()
+            ),
+        )
+        .with_hint(self.timeout_hint());
+        if self.redirect_url.is_some() {
+            err = err.with_setting(Setting::RedirectUrl);
+        }
+        err
     }
 
     /// What to do after the wait timed out. The site, the app and its secret were checked
@@ -958,43 +991,27 @@ impl Waiting {
     /// the app, and a browser sent elsewhere never comes back.
     fn timeout_hint(&self) -> String {
         let Some(url) = &self.redirect_url else {
-            return "run 'pipi login' again and paste the address the browser lands on after you approve, \
-                    or give it longer with --timeout SECS"
+            return "log in again and paste the address the browser lands on after you approve, \
+                    or give it longer"
                 .to_string();
         };
         format!(
             "if the browser landed on another address after you approved, the redirect URL registered \
-             for the app is not {url}: set PIPI_REDIRECT_URL (or redirect-url in the config file) to \
-             the registered one, or run 'pipi login --no-browser' and paste that address; otherwise \
-             run 'pipi login' again and approve in the browser, or give it longer with --timeout SECS"
+             for the app is not {url}: use the registered one, or log in without a browser and paste \
+             that address; otherwise log in again and approve in the browser, or give it longer"
         )
-    }
-
-    fn describe(&self) -> String {
-        let how_long = duration(self.timeout);
-        match (&self.redirect_url, self.paste) {
-            (Some(url), false) => format!(
-                "Waiting up to {how_long} for the site to send the browser back to {url} (Ctrl-C to stop)..."
-            ),
-            _ => format!(
-                "Waiting up to {how_long} for {} (Ctrl-C to stop)...",
-                self.what(true)
-            ),
-        }
     }
 }
 
 /// Adds the next step to the site's refusals of the exchange that have an obvious one. A
 /// key pasted from a web app's page may have been used by that page first.
-fn explain_exchange_error(err: anyhow::Error, pasted_past_a_page: bool) -> anyhow::Error {
+fn explain_exchange_error(err: Error, pasted_past_a_page: bool) -> Error {
     use error::Refusal;
-    let Some(refusal) = error::refusal(&err) else {
+    let Some(refusal) = err.refusal().cloned() else {
         return err;
     };
     let hint = match refusal {
-        Refusal::InvalidAppSecret => {
-            "check the app secret (PIPI_APP_SECRET, or app-secret in the config file)"
-        }
+        Refusal::InvalidAppSecret => "check the app secret",
         Refusal::InvalidAuthKey if pasted_past_a_page => {
             "a key works once, and the page at the redirect URL may have used it before it was \
              copied: copy the address before that page loads, or register an http://127.0.0.1 \
@@ -1003,33 +1020,14 @@ fn explain_exchange_error(err: anyhow::Error, pasted_past_a_page: bool) -> anyho
         Refusal::InvalidAuthKey => {
             "a key works once, and only the newest: approve in the browser again (the login page gives a fresh one)"
         }
-        Refusal::InvalidAppId | Refusal::UnknownApp => {
-            "check the app id (PIPI_APP_ID, or app-id in the config file) and the base URL"
-        }
+        Refusal::InvalidAppId | Refusal::UnknownApp => "check the app id and the base URL",
         _ => return err,
     };
-    let found = error::find(&err).cloned();
-    let refused = found
-        .map(|f| f.reclassified(f.kind().clone(), "the site refused the login"))
-        .unwrap_or_else(|| Error::new(ErrorKind::Failed, "the site refused the login"));
-    err.context(refused.with_hint(hint))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn instructions_survive_the_masking_of_every_line() {
-        // Masking reads the word after `auth_key=` as a key; the instructions must not put
-        // one there, or the person reads "auth_key=[redacted] the key".
-        let listen = Catch::from_redirect_url("http://127.0.0.1:8765/callback").unwrap();
-        let https = Catch::from_redirect_url("https://127.0.0.1:8765/callback").unwrap();
-        let elsewhere = Catch::from_redirect_url("https://app.example/callback").unwrap();
-        for catch in [listen, https, elsewhere] {
-            let text = paste_instructions(&catch);
-            assert!(text.contains("auth_key="), "{text}");
-            assert_eq!(crate::redact::redact(&text), text);
-        }
-    }
+    let refused = Error::new(err.kind().clone(), "the site refused the login").with_hint(hint);
+    let refused = match refusal {
+        Refusal::InvalidAppSecret => refused.with_setting(Setting::AppSecret),
+        Refusal::InvalidAppId | Refusal::UnknownApp => refused.with_setting(Setting::AppId),
+        _ => refused,
+    };
+    err.under(refused)
 }

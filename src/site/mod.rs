@@ -1,5 +1,5 @@
 //! The site client: the one place that talks HTTP to a Sngine site. The key exchange, the
-//! profile and any other endpoint, with every answer checked, since errors come with HTTP
+//! user info and any other endpoint, with every answer checked, since errors come with HTTP
 //! 200 and proxies in front send anything. Each request and answer is logged (`log` at debug
 //! level, answers at trace level), for the caller's logger to show, secrets redacted.
 
@@ -7,26 +7,25 @@ pub(crate) mod token;
 pub(crate) mod url;
 pub(crate) mod user;
 
-use crate::error::{self, Error, ErrorKind};
+use crate::error::{self, Error, ErrorKind, Setting};
 use crate::secret::Secret;
-use anyhow::Context;
 use reqwest::blocking::{RequestBuilder, Response};
 use serde_json::{Map, Value};
 use std::io::Read;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-type Result<T> = anyhow::Result<T>;
+use error::Result;
 
 /// Bodies larger than this are not the API speaking; reading stops there.
 const MAX_BODY: u64 = 1 << 20;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// A profile, as `get_user_info` gave it.
+/// The site's user info for a token, as `get_user_info` gave it.
 #[derive(Debug, Clone)]
-pub struct Profile {
+pub struct UserInfo {
     /// The body as received, entities and all.
     pub raw: String,
     /// The `user_info` object in the server's order, every text entity-decoded (`Jos&eacute;`
@@ -77,14 +76,18 @@ pub(crate) enum AppCheck {
 /// nothing.
 const IMPOSSIBLE_AUTH_KEY: &str = "pipi-checks-the-app-with-no-key";
 
+/// What to check when the base URL does not lead to a Sngine site's API.
+const BASE_URL_HINT: &str =
+    "check the base URL: the site's address, with http or https as the site itself uses";
+
 /// A client for one Sngine site.
 ///
 /// ```no_run
 /// # fn main() -> pipi::Result<()> {
 /// let site = pipi::Client::new("https://pipichat.com", std::time::Duration::from_secs(30))?;
 /// # let token = pipi::Secret::new("0123456789abcdef0123456789abcdef");
-/// let profile = site.user_info(&token)?;
-/// println!("{}", profile.user["user_name"]);
+/// let user_info = site.user_info(&token)?;
+/// println!("{}", user_info.user["user_name"]);
 /// # Ok(())
 /// # }
 /// ```
@@ -94,6 +97,8 @@ pub struct Client {
     base_url: String,
     /// The most one request may take, from connecting to the end of its answer.
     timeout: Duration,
+    /// How the site reads `/api/authorize`, once [`Client::check_app`] learnt it.
+    reads: Arc<OnceLock<Reads>>,
 }
 
 impl Client {
@@ -101,27 +106,21 @@ impl Client {
     /// machine only), whose requests each take at most `timeout`, from connecting to the
     /// last byte of the answer. Builds the HTTP client; sends nothing.
     ///
-    /// TLS uses rustls with ring. If the program has not installed a rustls crypto provider
-    /// for the process, this installs ring as that default (rustls asks for one before any
-    /// client is built); a program that wants another installs its own first.
-    pub fn new(base_url: &str, timeout: Duration) -> error::Result<Client> {
-        error::public(Client::build(base_url, timeout))
-    }
-
-    pub(crate) fn build(base_url: &str, timeout: Duration) -> Result<Client> {
+    /// TLS uses rustls with ring, given to this client alone (the process's default crypto
+    /// provider is left as the program set it, or unset), and the system's certificate
+    /// verification.
+    pub fn new(base_url: &str, timeout: Duration) -> Result<Client> {
         let base_url = url::normalize_base_url(base_url)?;
         let base_url = base_url.as_str();
-        crate::http::ensure_crypto_provider();
-        let mut builder = reqwest::blocking::Client::builder();
-        // A proxy from the environment cannot reach this machine's loopback on our behalf.
-        if ::url::Url::parse(base_url).is_ok_and(|u| url::is_loopback(&u)) {
-            builder = builder.no_proxy();
-        }
         // Plain http is only ever allowed on loopback, and redirects are not followed, so
         // such a client never makes a TLS connection: it need not read the system's
         // certificate store, which is most of the cost of a `pipi whoami`.
-        if base_url.starts_with("http://") {
-            builder = builder.tls_certs_only([]);
+        let tls = crate::http::tls_config(!base_url.starts_with("http://"))
+            .map_err(|e| Error::new(ErrorKind::Failed, "failed to set up TLS").caused_by(e))?;
+        let mut builder = reqwest::blocking::Client::builder().tls_backend_preconfigured(tls);
+        // A proxy from the environment cannot reach this machine's loopback on our behalf.
+        if ::url::Url::parse(base_url).is_ok_and(|u| url::is_loopback(&u)) {
+            builder = builder.no_proxy();
         }
         let http = builder
             // A redirect on an API call means a wrong base URL, not something to follow.
@@ -130,11 +129,14 @@ impl Client {
             .timeout(timeout)
             .user_agent(concat!("pipi/", env!("CARGO_PKG_VERSION")))
             .build()
-            .context("failed to set up the HTTP client")?;
+            .map_err(|e| {
+                Error::new(ErrorKind::Failed, "failed to set up the HTTP client").caused_by(e)
+            })?;
         Ok(Client {
             http,
             base_url: base_url.to_string(),
             timeout,
+            reads: Arc::new(OnceLock::new()),
         })
     }
 
@@ -156,17 +158,8 @@ impl Client {
         app_id: &str,
         app_secret: &Secret,
         auth_key: &Secret,
-    ) -> error::Result<Secret> {
-        error::public(self.exchange(app_id, app_secret, auth_key, None))
-    }
-
-    pub(crate) fn exchange(
-        &self,
-        app_id: &str,
-        app_secret: &Secret,
-        auth_key: &Secret,
-        reads: Option<Reads>,
     ) -> Result<Secret> {
+        let reads = self.reads.get().copied();
         let answer = self
             .authorize(app_id, app_secret, auth_key.expose(), reads)
             .1?;
@@ -177,8 +170,7 @@ impl Client {
                 Err(problem) => Err(Error::new(
                     ErrorKind::MalformedToken(problem.clone()),
                     format!("the site sent a token pipi does not accept: {problem}"),
-                )
-                .into()),
+                )),
             },
             _ => Err(Error::new(
                 ErrorKind::Network,
@@ -186,8 +178,7 @@ impl Client {
                     "the server's answer to authorize has no access_token ({} bytes of JSON)",
                     answer.to_string().len()
                 ),
-            )
-            .into()),
+            )),
         }
     }
 
@@ -215,9 +206,7 @@ impl Client {
             return get();
         }
         match self.send(self.http.post(&url).form(&form), "authorize") {
-            Err(e)
-                if reads.is_none() && error::refusal(&e) == Some(&error::Refusal::InvalidAppId) =>
-            {
+            Err(e) if reads.is_none() && e.refusal() == Some(&error::Refusal::InvalidAppId) => {
                 log::debug!(
                     "the form POST was refused with 'invalid app_id': trying GET, as Sngine before 4.0.4 reads only the query string"
                 );
@@ -234,86 +223,101 @@ impl Client {
     /// secret is right, and whether it reads a POST body or only the query string. The
     /// refused key changes nothing on the site.
     pub(crate) fn check_app(&self, app_id: &str, app_secret: &Secret) -> Result<AppCheck> {
-        use error::Refusal;
-        let site = url::site_label(&self.base_url);
-        let base_url_hint = "check the base URL (--base-url, PIPI_BASE_URL, or base-url in the config file): \
-                             the site's address, with http or https as the site itself uses";
         let (reads, answer) = self.authorize(app_id, app_secret, IMPOSSIBLE_AUTH_KEY, None);
-        let refusal = match answer {
+        let refusal = self.refusal_of_check(answer)?;
+        let check = self.judge_check(&refusal, reads, app_id)?;
+        if let AppCheck::Fine(reads) = check {
+            let _ = self.reads.set(reads);
+        }
+        Ok(check)
+    }
+
+    /// The site's refusal of the check's impossible key, or the error that says the base
+    /// URL does not lead to a Sngine site.
+    fn refusal_of_check(&self, answer: Result<Value>) -> Result<Error> {
+        let site = url::site_label(&self.base_url);
+        let e = match answer {
             // A key nobody issued cannot be exchanged: whatever this is, it is not Sngine.
             Ok(_) => {
                 return Err(Error::new(
                     ErrorKind::Network,
                     format!("{site} does not answer as a Sngine site: it accepted a key that cannot exist"),
                 )
-                .with_hint(base_url_hint)
-                .into());
+                .with_hint(BASE_URL_HINT)
+                .with_setting(Setting::BaseUrl));
             }
-            Err(e) => match error::find(&e).cloned() {
-                Some(found) if found.refusal().is_some() => found,
-                Some(found) if found.kind() == &ErrorKind::Network => {
-                    let hint = found.hint().unwrap_or(base_url_hint).to_string();
-                    return Err(e.context(
-                        Error::new(
-                            ErrorKind::Network,
-                            format!("{site} does not answer as a Sngine site"),
-                        )
-                        .with_hint(hint),
-                    ));
-                }
-                _ => return Err(e),
-            },
+            Err(e) => e,
         };
+        if e.refusal().is_some() {
+            return Ok(e);
+        }
+        if e.kind() != &ErrorKind::Network {
+            return Err(e);
+        }
+        let hint = e.hint().unwrap_or(BASE_URL_HINT).to_string();
+        Err(e.under(
+            Error::new(
+                ErrorKind::Network,
+                format!("{site} does not answer as a Sngine site"),
+            )
+            .with_hint(hint)
+            .with_setting(Setting::BaseUrl),
+        ))
+    }
+
+    /// What the site's refusal of the check's impossible key says about the app.
+    fn judge_check(&self, refusal: &Error, reads: Reads, app_id: &str) -> Result<AppCheck> {
+        use error::Refusal;
+        let site = url::site_label(&self.base_url);
         let said = refusal.server_message().unwrap_or_default().to_string();
-        let fail = |message: String, hint: &str| -> anyhow::Error {
+        let fail = |message: String, hint: &str, setting: Setting| -> Error {
             refusal
                 .reclassified(
                     refusal.kind().clone(),
                     format!("{message} (the server said: {said})"),
                 )
                 .with_hint(hint)
-                .into()
+                .with_setting(setting)
         };
         match refusal.refusal() {
             // Everything but the key was right; the method that got this far is the one.
             Some(Refusal::InvalidAuthKey) => Ok(AppCheck::Fine(reads)),
             Some(Refusal::UnknownApp) => Err(fail(
                 format!("{site} has no app with the id {app_id}, or the app is disabled"),
-                "check the app id (PIPI_APP_ID, or app-id in the config file) against the site's \
-                 developers dashboard, and the base URL",
+                "check the app id against the site's developers dashboard, and the base URL",
+                Setting::AppId,
             )),
             Some(Refusal::InvalidAppSecret) => Err(fail(
                 format!("{site} refused the app secret of app {app_id}"),
-                "check the app secret (PIPI_APP_SECRET, app-secret in the config file, or what \
-                 app-secret-command prints) against the site's developers dashboard",
+                "check the app secret against the site's developers dashboard",
+                Setting::AppSecret,
             )),
             Some(Refusal::ModuleDisabled) => Err(fail(
                 format!("the developers module of {site} is turned off: no app can log in there"),
                 "the site's admin can turn it on; if this is not the site you meant, check the base URL",
+                Setting::BaseUrl,
             )),
             // The app id was sent both ways and read by neither.
             Some(Refusal::InvalidAppId) => Err(fail(
                 format!(
                     "{site} read no app id, neither from a form POST nor from the query string"
                 ),
-                base_url_hint,
+                BASE_URL_HINT,
+                Setting::BaseUrl,
             )),
             Some(Refusal::InvalidParameters) => Err(fail(
                 format!("{site} has no Sngine login API at /api/authorize"),
-                base_url_hint,
+                BASE_URL_HINT,
+                Setting::BaseUrl,
             )),
             _ => Ok(AppCheck::Unknown(said)),
         }
     }
 
-    /// Fetches the profile of the person the token belongs to. A token the site refuses is
+    /// Fetches the user info of the person the token belongs to. A token the site refuses is
     /// [`ErrorKind::AuthNeeded`]; a deleted account (the site answers `[]`) is
     /// [`ErrorKind::Failed`].
-    pub fn user_info(&self, token: &Secret) -> error::Result<Profile> {
-        error::public(self.profile(token))
-    }
-
-    pub(crate) fn profile(&self, token: &Secret) -> Result<Profile> {
+    pub fn user_info(&self, token: &Secret) -> Result<UserInfo> {
         let request = self
             .http
             .get(self.endpoint("get_user_info"))
@@ -323,31 +327,28 @@ impl Client {
             Value::Array(items) if items.is_empty() => Err(Error::new(
                 ErrorKind::Failed,
                 "the server has no user for this token (the account was deleted)",
-            )
-            .into()),
+            )),
             Value::Object(mut obj) => match obj.remove("user_info") {
-                Some(Value::Object(user)) => Ok(Profile {
+                Some(Value::Object(user)) => Ok(UserInfo {
                     raw,
                     user: user::decode(user),
                 }),
                 _ => Err(Error::new(
                     ErrorKind::Network,
                     "the server's answer to get_user_info has no user_info object",
-                )
-                .into()),
+                )),
             },
             _ => Err(Error::new(
                 ErrorKind::Network,
                 "the server's answer to get_user_info is not a JSON object",
-            )
-            .into()),
+            )),
         }
     }
 
     /// Calls any endpoint with the token and the given parameters, and returns the answer's
     /// body and JSON, checked as every answer is. `endpoint` is one or more path segments.
     /// A token the site refuses is [`ErrorKind::AuthNeeded`]; an endpoint that is not a
-    /// plain path under the API ([`endpoint_path`]) is [`ErrorKind::Usage`], and nothing is
+    /// plain path under the API ([`endpoint_path`]) is [`ErrorKind::InvalidEndpoint`], and nothing is
     /// sent.
     pub fn call(
         &self,
@@ -355,7 +356,7 @@ impl Client {
         endpoint: &str,
         token: &Secret,
         fields: &[(String, String)],
-    ) -> error::Result<Answer> {
+    ) -> Result<Answer> {
         let endpoint = &endpoint_path(endpoint)?;
         let url = self.endpoint(endpoint);
         let token = [("access_token", token.expose())];
@@ -363,11 +364,9 @@ impl Client {
             Method::Get => self.http.get(url).query(&token).query(fields),
             Method::Post => self.http.post(url).query(&token).form(fields),
         };
-        error::public(
-            self.send(request, endpoint)
-                .map_err(token_refusal)
-                .map(|(raw, json)| Answer { raw, json }),
-        )
+        self.send(request, endpoint)
+            .map_err(token_refusal)
+            .map(|(raw, json)| Answer { raw, json })
     }
 
     /// Sends one request and checks its answer, logging both in debug mode. The whole
@@ -558,9 +557,42 @@ fn innermost_cause(e: &dyn std::error::Error) -> Option<String> {
 /// becomes a short message on one line: no HTML page, no URL (it may hold a secret), at
 /// most a short excerpt of the body. `what` names the site and endpoint.
 pub(crate) fn classify_answer(what: &str, raw: &RawAnswer) -> Result<(String, Value)> {
+    check_transport(what, raw)?;
+    let content_type = one_line(raw.content_type.as_deref().unwrap_or("no content type"), 60);
+    let size = raw.body.len();
+    // JSON is UTF-8, and PHP's json_encode refuses to write anything else: bytes that are
+    // not come from something between pipi and the site.
+    let Ok(text) = std::str::from_utf8(&raw.body) else {
+        return Err(network(format!(
+            "{what}: the server's answer is not UTF-8 text ({content_type}, {size} bytes)"
+        )));
+    };
+    let json: Value = serde_json::from_str(text).map_err(|e| {
+        let why = match e.classify() {
+            serde_json::error::Category::Eof => "is cut short",
+            _ => "is not JSON",
+        };
+        network(format!(
+            "{what}: the server's answer {why} ({content_type}, {size} bytes){}",
+            excerpt(text)
+        ))
+    })?;
+    if json.get("error").is_some_and(is_truthy) {
+        let message = json
+            .get("message")
+            .and_then(Value::as_str)
+            .map(|m| html_escape::decode_html_entities(m).trim().to_string())
+            .unwrap_or_else(|| "an error without a message".to_string());
+        return Err(Error::refused(message).context(what));
+    }
+    Ok((text.to_string(), json))
+}
+
+/// Refuses what no API answer is, whatever its body says: a redirect, a broken
+/// connection, an HTTP error, a body over the cap, or none.
+fn check_transport(what: &str, raw: &RawAnswer) -> Result<()> {
     let status = status_text(raw.status);
-    let content_type = raw.content_type.as_deref().unwrap_or("no content type");
-    let content_type = one_line(content_type, 60);
+    let content_type = one_line(raw.content_type.as_deref().unwrap_or("no content type"), 60);
     if raw.is_redirect() {
         let location = raw
             .location
@@ -572,7 +604,7 @@ pub(crate) fn classify_answer(what: &str, raw: &RawAnswer) -> Result<(String, Va
             format!("{what}: the server answered with a redirect ({status}) to {location}"),
         )
         .with_hint("is the base URL right? check http vs https and the host name the site uses")
-        .into());
+        .with_setting(Setting::BaseUrl));
     }
     let size = raw.body.len();
     if let Some(cause) = &raw.broken {
@@ -599,32 +631,7 @@ pub(crate) fn classify_answer(what: &str, raw: &RawAnswer) -> Result<(String, Va
             "{what}: the server sent an empty answer (HTTP {status})"
         )));
     }
-    // JSON is UTF-8, and PHP's json_encode refuses to write anything else: bytes that are
-    // not come from something between pipi and the site.
-    let Ok(text) = std::str::from_utf8(&raw.body) else {
-        return Err(network(format!(
-            "{what}: the server's answer is not UTF-8 text ({content_type}, {size} bytes)"
-        )));
-    };
-    let json: Value = serde_json::from_str(text).map_err(|e| {
-        let why = match e.classify() {
-            serde_json::error::Category::Eof => "is cut short",
-            _ => "is not JSON",
-        };
-        network(format!(
-            "{what}: the server's answer {why} ({content_type}, {size} bytes){}",
-            excerpt(text)
-        ))
-    })?;
-    if json.get("error").is_some_and(is_truthy) {
-        let message = json
-            .get("message")
-            .and_then(Value::as_str)
-            .map(|m| html_escape::decode_html_entities(m).trim().to_string())
-            .unwrap_or_else(|| "an error without a message".to_string());
-        return Err(Error::refused(message)).context(what.to_string());
-    }
-    Ok((text.to_string(), json))
+    Ok(())
 }
 
 /// Logs headers one a line; the debug log masks the secret ones (cookies, authorization).
@@ -657,10 +664,14 @@ fn is_truthy(v: &Value) -> bool {
 /// The endpoint as a path under `BASE/api/`: one or more plain segments (letters, digits,
 /// `_`, `-`, `.`), never `..`, a scheme or a query, so that the token only ever goes to the
 /// site's API. `/api/NAME` and `NAME/` are read as `NAME`. Anything else is
-/// [`ErrorKind::Usage`].
-pub fn endpoint_path(raw: &str) -> error::Result<String> {
-    let refuse =
-        |why: &str| Error::new(ErrorKind::Usage, format!("invalid endpoint '{raw}': {why}"));
+/// [`ErrorKind::InvalidEndpoint`].
+pub fn endpoint_path(raw: &str) -> Result<String> {
+    let refuse = |why: &str| {
+        Error::new(
+            ErrorKind::InvalidEndpoint,
+            format!("invalid endpoint '{raw}': {why}"),
+        )
+    };
     if raw.contains("://") {
         return Err(refuse("it is a URL; the site is the client's base URL"));
     }
@@ -687,22 +698,20 @@ pub fn endpoint_path(raw: &str) -> error::Result<String> {
 
 /// A token the site refused means logging in again: the refusal becomes
 /// [`ErrorKind::AuthNeeded`], keeping the server's message.
-fn token_refusal(err: anyhow::Error) -> anyhow::Error {
-    let Some(found) = error::find(&err).filter(|e| e.refusal().is_some_and(|r| r.is_token()))
-    else {
+fn token_refusal(err: Error) -> Error {
+    if !err.refusal().is_some_and(|r| r.is_token()) {
         return err;
-    };
-    let message = found.server_message().unwrap_or_default();
-    let auth = found.reclassified(
+    }
+    let message = err.server_message().unwrap_or_default().to_string();
+    err.under(Error::new(
         ErrorKind::AuthNeeded,
         format!("the server refused the token: {message}"),
-    );
-    err.context(auth)
+    ))
 }
 
 /// An answer that is not the API speaking, or a broken connection.
-fn network(message: String) -> anyhow::Error {
-    Error::new(ErrorKind::Network, message).into()
+fn network(message: String) -> Error {
+    Error::new(ErrorKind::Network, message)
 }
 
 /// A body for the log: one line, cut at `max` characters.
@@ -719,7 +728,7 @@ fn one_line(body: &str, max: usize) -> String {
     format!("{short}... ({} more characters)", count - max)
 }
 
-fn transport_error(e: reqwest::Error, what: &str) -> anyhow::Error {
+fn transport_error(e: reqwest::Error, what: &str) -> Error {
     // The URL may carry a token or a secret in its query: never show it.
     let e = e.without_url();
     let kind = if e.is_timeout() {
@@ -920,7 +929,7 @@ mod tests {
                         prop_assert!(!json.get("error").is_some_and(is_truthy));
                     }
                     Err(e) => {
-                        let found = error::find(&e).expect("a classified error");
+                        let found = &e;
                         let kind = found.kind().clone();
                         let sensible = kind == ErrorKind::Network || matches!(kind, ErrorKind::Refused(_));
                         prop_assert!(sensible, "{:?}", kind);

@@ -4,6 +4,72 @@
 use crate::error::{Result, failure};
 use url::{Host, Url};
 
+/// A site's base URL, checked and given its one spelling (no trailing slash): the
+/// site a [`crate::Login`] logs in to. A type of its own, so that it cannot be given where
+/// the redirect URL is expected:
+///
+/// ```compile_fail
+/// # fn main() -> pipi::Result<()> {
+/// use pipi::{Login, RedirectUrl, Secret, SiteUrl};
+/// let site = SiteUrl::new("https://pipichat.com")?;
+/// let redirect = RedirectUrl::new("http://127.0.0.1:8765/callback")?;
+/// let login = Login::new(redirect, "123", Secret::new("s"), site);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SiteUrl(String);
+
+impl SiteUrl {
+    /// Checks a base URL: `https://`, or `http://` on this machine only.
+    pub fn new(raw: &str) -> Result<SiteUrl> {
+        normalize_base_url(raw).map(SiteUrl)
+    }
+
+    /// The URL, without a trailing slash.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The redirect URL registered for an app on the site, where the site sends the browser
+/// back with the key. A type of its own, so that it cannot be given where the site's URL
+/// is expected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RedirectUrl(String);
+
+impl RedirectUrl {
+    /// Checks that the URL parses; whether a listener here can catch it is the login's
+    /// business (an address elsewhere is pasted instead).
+    pub fn new(raw: &str) -> Result<RedirectUrl> {
+        match Url::parse(raw) {
+            Ok(_) => Ok(RedirectUrl(raw.to_string())),
+            Err(e) => Err(failure(
+                format!("invalid redirect URL '{raw}': {e}"),
+                "use the redirect URL registered for the app, such as http://127.0.0.1:8765/callback",
+            )
+            .with_setting(crate::error::Setting::RedirectUrl)),
+        }
+    }
+
+    /// The URL as registered.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for SiteUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::fmt::Display for RedirectUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// The login page of a site for an app: where the browser is sent.
 pub fn oauth_url(base_url: &str, app_id: &str) -> String {
     let mut url = format!("{base_url}/api/oauth?");

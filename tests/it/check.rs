@@ -44,7 +44,10 @@ fn an_unknown_app_is_named_with_the_setting_to_fix() {
         err.contains("has no app with the id 999, or the app is disabled"),
         "{err}"
     );
-    assert!(err.contains("hint: check the app id (PIPI_APP_ID"), "{err}");
+    assert!(
+        err.contains("hint: check the app id") && err.contains("PIPI_APP_ID"),
+        "{err}"
+    );
     // One request, and no visit to the login page.
     assert_eq!(
         seen(&bed),

@@ -22,10 +22,10 @@ fn site() -> Emulator {
 fn login(site: &Emulator) -> Login<'static> {
     let c = site.config();
     Login::new(
-        &site.base_url(),
+        pipi::SiteUrl::new(&site.base_url()).unwrap(),
         &c.app_id,
         Secret::new(c.app_secret.clone()),
-        &c.redirect_url,
+        pipi::RedirectUrl::new(&c.redirect_url).unwrap(),
     )
     .timeout(Duration::from_secs(20))
 }
@@ -43,12 +43,12 @@ fn a_login_walks_the_pages_caches_the_token_and_reports_its_steps() {
             let url = url.to_string();
             std::thread::spawn(move || {
                 if let Err(e) = emulator::walk(&url, Some("2")) {
-                    abort.fail(pipi::Error::new(ErrorKind::Failed, format!("{e:#}")));
+                    abort.fail(e);
                 }
             });
             Ok(())
         })
-        .on_progress(|step| said.lock().unwrap().push(step.to_string()))
+        .on_progress(|step| said.lock().unwrap().push(format!("{step:?}")))
         .run()
         .unwrap();
 
@@ -62,7 +62,8 @@ fn a_login_walks_the_pages_caches_the_token_and_reports_its_steps() {
     assert_eq!(cached.base_url, site.base_url());
     let said = said.into_inner().unwrap();
     assert!(
-        said.iter().any(|s| s.starts_with("Waiting up to 20s")),
+        said.iter()
+            .any(|s| s.starts_with("Waiting {") && s.contains("timeout: 20s")),
         "{said:?}"
     );
 
@@ -124,7 +125,7 @@ fn errors_say_what_kind_of_failure_they_are() {
         let refused = client
             .call(pipi::Method::Get, trick, &Secret::new("t"), &[])
             .unwrap_err();
-        assert_eq!(refused.kind(), &ErrorKind::Usage, "{trick}");
+        assert_eq!(refused.kind(), &ErrorKind::InvalidEndpoint, "{trick}");
     }
     assert_eq!(site.requests().len(), before);
 
@@ -189,7 +190,7 @@ fn a_login_can_be_handed_the_socket_its_redirect_url_was_made_from() {
         let url = url.to_string();
         std::thread::spawn(move || {
             if let Err(e) = emulator::walk(&url, None) {
-                abort.fail(pipi::Error::new(ErrorKind::Failed, format!("{e:#}")));
+                abort.fail(e);
             }
         });
         Ok(())

@@ -389,7 +389,7 @@ fn a_taken_port_on_either_family_is_reported() {
         assert_eq!(out.status.code(), Some(1), "{err}");
         assert!(
             err.contains(&format!("cannot listen on {addr}"))
-                && err.contains("already in use (another 'pipi login' still waiting?)"),
+                && err.contains("already in use (another login still waiting?)"),
             "{err}"
         );
         assert!(

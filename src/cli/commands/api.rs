@@ -49,7 +49,7 @@ fn explain_unknown_endpoint(err: Error, endpoint: &str) -> Error {
     }
     Error::new(
         err.kind().clone(),
-        format!("the site has no endpoint '{endpoint}', or it wants other parameters: {err}"),
+        format!("the site has no endpoint '{endpoint}', or it wants other parameters: {err:#}"),
     )
     .with_hint(
         "check the name and the parameters; every Sngine site has get_user_info, and forks add their own",

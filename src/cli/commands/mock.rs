@@ -233,7 +233,7 @@ fn people(c: &emulator::Config) -> Vec<String> {
         .iter()
         .take(PEOPLE_SHOWN)
         .map(|u| {
-            let user = pipi::decode_profile(u.clone());
+            let user = pipi::decode_user_info(u.clone());
             let id = user.get("user_id").and_then(Value::as_str).unwrap_or("?");
             format!("{id}: {}", pipi::display_name(&Value::Object(user.clone())))
         })
