@@ -2,10 +2,9 @@
 //! caller can match, and, for an answer the site refused, a [`Refusal`] read from the
 //! server's message in one place.
 //!
-//! Inside the crate errors travel as `anyhow::Error`, with context added at every file and
-//! network boundary; code that knows what a failure means raises an [`Error`] of the right
-//! kind, and each public function hands back the outermost one it finds, with the whole
-//! chain of context as its message.
+//! Inside the crate errors travel as this same [`Error`], with context added at every file
+//! and network boundary: code that knows what a failure means raises one of the right kind,
+//! and each layer of context keeps that kind and hint, with what it wraps as its source.
 
 use std::fmt;
 use std::sync::Arc;
@@ -247,28 +246,6 @@ impl Error {
         }
         self
     }
-
-    /// The error a public function hands back for an internal chain: the kind and hint of
-    /// the outermost [`Error`] in it (else [`ErrorKind::Failed`]), and the whole chain as
-    /// the message.
-    pub(crate) fn from_chain(err: anyhow::Error) -> Error {
-        // Rebuilt from the innermost cause out: each of ours keeps its kind, hint and
-        // setting, and every other layer of context takes those of what it wraps.
-        let mut built: Option<Error> = None;
-        let layers: Vec<&(dyn std::error::Error + 'static)> = err.chain().collect();
-        for layer in layers.into_iter().rev() {
-            let ours = layer.downcast_ref::<Error>();
-            built = Some(match (ours, built) {
-                // One that carries its causes already stands for them.
-                (Some(e), _) if e.source.is_some() => e.clone(),
-                (Some(e), Some(inner)) => inner.under(e.clone()),
-                (Some(e), None) => e.clone(),
-                (None, Some(inner)) => inner.context(layer.to_string()),
-                (None, None) => Error::new(ErrorKind::Failed, layer.to_string()),
-            });
-        }
-        built.unwrap_or_else(|| Error::new(ErrorKind::Failed, err.to_string()))
-    }
 }
 
 /// Context for a failure from elsewhere (I/O, a parser, an HTTP client), or for a missing
@@ -367,7 +344,6 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use anyhow::Context;
 
     #[test]
     fn english_messages_are_classified() {
@@ -404,12 +380,10 @@ mod tests {
 
     #[test]
     fn kind_and_hint_survive_context() {
-        let err = Err::<(), _>(anyhow::Error::from(
-            Error::new(ErrorKind::AuthNeeded, "token expired").with_hint("log in"),
-        ))
-        .context("cannot show the profile")
-        .unwrap_err();
-        let public = Error::from_chain(err);
+        let public =
+            Err::<(), _>(Error::new(ErrorKind::AuthNeeded, "token expired").with_hint("log in"))
+                .context("cannot show the profile")
+                .unwrap_err();
         assert_eq!(public.kind(), &ErrorKind::AuthNeeded);
         assert_eq!(public.hint(), Some("log in"));
         assert_eq!(
@@ -423,12 +397,9 @@ mod tests {
 
     #[test]
     fn refusals_are_found_under_context() {
-        let err = Err::<(), _>(anyhow::Error::from(Error::refused(
-            "Bad Request, invalid auth_key".into(),
-        )))
-        .context("failed to exchange the key")
-        .unwrap_err();
-        let public = Error::from_chain(err);
+        let public = Err::<(), _>(Error::refused("Bad Request, invalid auth_key".into()))
+            .context("failed to exchange the key")
+            .unwrap_err();
         assert_eq!(
             public.server_message(),
             Some("Bad Request, invalid auth_key")
@@ -438,7 +409,9 @@ mod tests {
 
     #[test]
     fn unclassified_errors_are_failures() {
-        let public = Error::from_chain(anyhow::anyhow!("boom"));
+        let io = std::io::Error::other("boom");
+        let public = Err::<(), _>(io).context("failed to read").unwrap_err();
         assert_eq!(public.kind(), &ErrorKind::Failed);
+        assert_eq!(format!("{public:#}"), "failed to read: boom");
     }
 }

@@ -193,7 +193,7 @@ fn list_users(site: &Site) -> Value {
     )
 }
 
-fn add_users(site: &Site, body: &[u8]) -> anyhow::Result<Value> {
+fn add_users(site: &Site, body: &[u8]) -> crate::Result<Value> {
     let people = people_from(from_json(body)?)?;
     let mut state = site.state();
     let new = people
@@ -201,7 +201,7 @@ fn add_users(site: &Site, body: &[u8]) -> anyhow::Result<Value> {
         .filter(|person| !super::users::user_id(person).is_some_and(|id| state.people.contains(id)))
         .count();
     if state.people.len() + new > MAX_PEOPLE {
-        anyhow::bail!("the site holds at most {MAX_PEOPLE} people");
+        crate::error::bail!("the site holds at most {MAX_PEOPLE} people");
     }
     let (mut added, mut replaced) = (0, 0);
     for person in people {
@@ -239,17 +239,17 @@ fn list_apps(site: &Site) -> Value {
     )
 }
 
-fn add_app(site: &Site, body: &[u8]) -> anyhow::Result<Value> {
+fn add_app(site: &Site, body: &[u8]) -> crate::Result<Value> {
     let app = from_json::<AppSpec>(body)?.check()?;
     let mut state = site.state();
     let taken = state.apps.iter().position(|other| {
         super::params::intval(&other.app_id) == super::params::intval(&app.app_id)
     });
     match taken {
-        Some(0) => anyhow::bail!("app_id {} is the default app's, which stays", app.app_id),
+        Some(0) => crate::error::bail!("app_id {} is the default app's, which stays", app.app_id),
         Some(at) => state.apps[at] = app.clone(),
         None if state.apps.len() >= MAX_APPS => {
-            anyhow::bail!("the site holds at most {MAX_APPS} apps")
+            crate::error::bail!("the site holds at most {MAX_APPS} apps")
         }
         None => state.apps.push(app.clone()),
     }
@@ -266,12 +266,12 @@ fn list_faults(site: &Site) -> Value {
     )
 }
 
-fn add_fault(site: &Site, body: &[u8]) -> anyhow::Result<Value> {
+fn add_fault(site: &Site, body: &[u8]) -> crate::Result<Value> {
     let (fault, times): (Fault, Option<u32>) = from_json::<FaultSpec>(body)?.check()?;
     {
         let mut state = site.state();
         if state.faults.len() >= MAX_FAULTS {
-            anyhow::bail!("at most {MAX_FAULTS} faults can be in force; clear them first");
+            crate::error::bail!("at most {MAX_FAULTS} faults can be in force; clear them first");
         }
         state.faults.push(ActiveFault {
             fault,
@@ -293,7 +293,7 @@ fn settings(site: &Site) -> Value {
     .unwrap_or(Value::Null)
 }
 
-fn change_settings(site: &Site, body: &[u8]) -> anyhow::Result<Value> {
+fn change_settings(site: &Site, body: &[u8]) -> crate::Result<Value> {
     let (ttl, latency) = from_json::<SettingsSpec>(body)?.check()?;
     {
         let mut state = site.state();
@@ -312,7 +312,7 @@ fn clock(site: &Site) -> Value {
     json!({"now": state.now(), "offset_seconds": state.clock_offset().as_secs()})
 }
 
-fn advance_clock(site: &Site, body: &[u8]) -> anyhow::Result<Value> {
+fn advance_clock(site: &Site, body: &[u8]) -> crate::Result<Value> {
     #[derive(serde::Deserialize)]
     #[serde(deny_unknown_fields)]
     struct Advance {
@@ -320,7 +320,7 @@ fn advance_clock(site: &Site, body: &[u8]) -> anyhow::Result<Value> {
     }
     let Advance { advance_seconds } = from_json(body)?;
     if advance_seconds > MAX_ADVANCE_SECS {
-        anyhow::bail!("advance_seconds: at most {MAX_ADVANCE_SECS}");
+        crate::error::bail!("advance_seconds: at most {MAX_ADVANCE_SECS}");
     }
     site.state()
         .advance_clock(Duration::from_secs(advance_seconds));

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use anyhow::{Context, bail};
+use crate::error::{Context, bail};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
@@ -33,7 +33,7 @@ pub(crate) struct AppSpec {
 
 impl AppSpec {
     /// The app, checked: digits for the id, a secret without spaces, an http(s) URL.
-    pub fn check(self) -> anyhow::Result<App> {
+    pub fn check(self) -> crate::Result<App> {
         let app_id = match self.app_id {
             Value::String(text) => text,
             Value::Number(number) => number.to_string(),
@@ -85,10 +85,10 @@ pub(crate) struct FaultSpec {
 }
 
 impl FaultSpec {
-    pub fn check(self) -> anyhow::Result<(Fault, Option<u32>)> {
+    pub fn check(self) -> crate::Result<(Fault, Option<u32>)> {
         let fault: Fault = format!("{}={}", self.endpoint, self.kind)
             .parse()
-            .map_err(anyhow::Error::msg)?;
+            .map_err(crate::error::failed)?;
         if self.times == Some(0) {
             bail!("times: expected 1 or more, or no times for a fault until cleared");
         }
@@ -105,7 +105,7 @@ pub(crate) struct SettingsSpec {
 }
 
 impl SettingsSpec {
-    pub fn check(&self) -> anyhow::Result<(Option<Duration>, Option<Duration>)> {
+    pub fn check(&self) -> crate::Result<(Option<Duration>, Option<Duration>)> {
         let ttl = match self.token_ttl {
             Some(secs) if !(1..=MAX_TOKEN_TTL_SECS).contains(&secs) => {
                 bail!("token_ttl: expected 1 to {MAX_TOKEN_TTL_SECS} seconds")
@@ -136,7 +136,7 @@ struct SetupSpec {
 }
 
 /// People as JSON: one `user_info` object or an array of them, each checked as a file's.
-pub(crate) fn people_from(value: Value) -> anyhow::Result<Vec<Map<String, Value>>> {
+pub(crate) fn people_from(value: Value) -> crate::Result<Vec<Map<String, Value>>> {
     let items = match value {
         Value::Array(items) => items,
         object @ Value::Object(_) => vec![object],
@@ -146,14 +146,14 @@ pub(crate) fn people_from(value: Value) -> anyhow::Result<Vec<Map<String, Value>
 }
 
 /// Lays a setup file's text over `config`: what it names replaces what `config` had.
-pub fn apply_setup(text: &str, config: &mut Config) -> anyhow::Result<()> {
+pub fn apply_setup(text: &str, config: &mut Config) -> crate::Result<()> {
     let spec: SetupSpec = serde_json::from_str(text).context("not a valid setup")?;
     let mut apps = spec
         .apps
         .into_iter()
         .enumerate()
         .map(|(index, app)| app.check().with_context(|| format!("apps[{index}]")))
-        .collect::<anyhow::Result<Vec<App>>>()?;
+        .collect::<crate::Result<Vec<App>>>()?;
     if let Some((index, id)) = first_repeat(apps.iter().map(|app| app.app_id.clone())) {
         bail!("apps[{index}]: app_id {id} is used twice");
     }
@@ -251,8 +251,9 @@ pub(crate) fn fault_json(fault: &Fault, times: Option<u32>) -> Value {
 }
 
 /// Reads a JSON body as `T`, with the reason it is not one.
-pub(crate) fn from_json<T: for<'de> Deserialize<'de>>(body: &[u8]) -> anyhow::Result<T> {
-    serde_json::from_slice(body).map_err(|error| anyhow::anyhow!("malformed JSON: {error}"))
+pub(crate) fn from_json<T: for<'de> Deserialize<'de>>(body: &[u8]) -> crate::Result<T> {
+    serde_json::from_slice(body)
+        .map_err(|error| crate::error::failed(format!("malformed JSON: {error}")))
 }
 
 /// The setup, for the admin API's answers: the same keys as a setup file.

@@ -12,7 +12,7 @@ use std::hash::Hash;
 use std::path::Path;
 use std::sync::Arc;
 
-use anyhow::{Context, bail};
+use crate::error::{Context, bail};
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
 
@@ -153,7 +153,7 @@ fn person(fields: &[(&str, Option<&str>)]) -> Map<String, Value> {
 /// `user_id`. Values must be strings or null, as a mysqli row holds them; numbers and
 /// booleans are turned into strings as PHP would (`true` is `"1"`, `false` is `""`).
 /// Text is taken as given (see the module comment).
-pub fn load_users(path: &Path) -> anyhow::Result<Vec<Map<String, Value>>> {
+pub fn load_users(path: &Path) -> crate::Result<Vec<Map<String, Value>>> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("failed to read users file {}", path.display()))?;
     parse_users(&text).with_context(|| format!("invalid users file {}", path.display()))
@@ -161,7 +161,7 @@ pub fn load_users(path: &Path) -> anyhow::Result<Vec<Map<String, Value>>> {
 
 /// The checks and conversions of [`load_users`], on text. Linear in the number of people:
 /// a repeated `user_id` is found through an index, not by comparing every pair.
-pub(crate) fn parse_users(text: &str) -> anyhow::Result<Vec<Map<String, Value>>> {
+pub(crate) fn parse_users(text: &str) -> crate::Result<Vec<Map<String, Value>>> {
     let value: Value = serde_json::from_str(text).context("not valid JSON")?;
     let Value::Array(items) = value else {
         bail!("expected a JSON array of objects, one per person");
@@ -170,12 +170,12 @@ pub(crate) fn parse_users(text: &str) -> anyhow::Result<Vec<Map<String, Value>>>
 }
 
 /// Each item checked as a person, and no `user_id` used twice; errors name the item.
-pub(crate) fn people_from_items(items: Vec<Value>) -> anyhow::Result<Vec<Map<String, Value>>> {
+pub(crate) fn people_from_items(items: Vec<Value>) -> crate::Result<Vec<Map<String, Value>>> {
     let people = items
         .into_iter()
         .enumerate()
         .map(|(index, item)| parse_person(item).with_context(|| format!("users[{index}]")))
-        .collect::<anyhow::Result<Vec<_>>>()?;
+        .collect::<crate::Result<Vec<_>>>()?;
     if let Some((index, id)) = first_repeat(people.iter().map(|person| user_id(person))) {
         bail!(
             "users[{index}]: user_id {:?} is used twice",
@@ -187,7 +187,7 @@ pub(crate) fn people_from_items(items: Vec<Value>) -> anyhow::Result<Vec<Map<Str
 
 /// One person: an object whose values become strings or null as PHP would, with a
 /// non-empty `user_id`.
-pub(crate) fn parse_person(item: Value) -> anyhow::Result<Map<String, Value>> {
+pub(crate) fn parse_person(item: Value) -> crate::Result<Map<String, Value>> {
     let Value::Object(fields) = item else {
         bail!("expected an object");
     };

@@ -3,7 +3,7 @@
 //! temporary file: not when a signal ends the program during the write ([`finish_writes`]),
 //! and not for long after a `kill -9` (the next write in the directory sweeps it away).
 
-use anyhow::{Context, Result};
+use crate::error::{Context, Result};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Condvar, Mutex, PoisonError};
@@ -69,8 +69,7 @@ impl Writes {
             return Err(crate::Error::new(
                 crate::ErrorKind::Interrupted,
                 format!("not writing {}: the program is stopping", path.display()),
-            )
-            .into());
+            ));
         }
         state.under_way += 1;
         Ok(WriteTurn {

@@ -5,9 +5,9 @@ use super::door::{self, TOKEN_CACHE};
 use super::issued::{self, IssuedTokens};
 use super::lock;
 use super::read::ReadError;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::Context;
+use crate::error::{ErrorKind, Result};
 use crate::secret::Secret;
-use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -193,11 +193,8 @@ impl TokenCache {
 
     /// Reads the file, makes the new token from what was there, and writes it, holding the
     /// cache's lock throughout.
-    fn change(
-        &self,
-        make: impl FnOnce(Lookup) -> anyhow::Result<CachedToken>,
-    ) -> Result<CachedToken> {
-        let change = || -> anyhow::Result<CachedToken> {
+    fn change(&self, make: impl FnOnce(Lookup) -> Result<CachedToken>) -> Result<CachedToken> {
+        let change = || -> Result<CachedToken> {
             let _lock = door::lock(&self.path, &TOKEN_CACHE)?;
             let token = make(self.load())?;
             let mut json =
@@ -207,10 +204,10 @@ impl TokenCache {
             Ok(token)
         };
         change().map_err(|e| {
-            Error::from_chain(e.context(format!(
+            e.context(format!(
                 "failed to write token cache {}",
                 self.path.display()
-            )))
+            ))
             .or_kind(ErrorKind::File)
         })
     }
@@ -224,30 +221,30 @@ impl TokenCache {
     pub fn lock_login(&self, patience: Duration, mut on_wait: impl FnMut()) -> Result<LoginLock> {
         let profile = self.path.file_stem().unwrap_or_default().to_string_lossy();
         let target = self.dir().join(format!("{profile}.login"));
-        let mut take = || -> anyhow::Result<LoginLock> {
+        let mut take = || -> Result<LoginLock> {
             Ok(LoginLock {
                 _lock: door::lock_within(&target, &TOKEN_CACHE, patience, &mut on_wait)?,
             })
         };
         take().map_err(|e| {
-            Error::from_chain(e.context(format!(
+            e.context(format!(
                 "failed to take the login lock of profile '{profile}'"
-            )))
+            ))
             .or_kind(ErrorKind::File)
         })
     }
 
     /// Deletes the file; `false` if there was none.
     pub fn remove(&self) -> Result<bool> {
-        let remove = || -> anyhow::Result<bool> {
+        let remove = || -> Result<bool> {
             let _lock = door::lock(&self.path, &TOKEN_CACHE)?;
             door::remove(&self.path, &TOKEN_CACHE)
         };
         remove().map_err(|e| {
-            Error::from_chain(e.context(format!(
+            e.context(format!(
                 "failed to remove token cache {}",
                 self.path.display()
-            )))
+            ))
             .or_kind(ErrorKind::File)
         })
     }

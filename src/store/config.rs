@@ -14,8 +14,8 @@
 
 use super::door::{self, CONFIG, dir_of};
 use super::{lock, read::ReadError};
+use crate::error::{Context, Result};
 use crate::error::{Error, ErrorKind};
-use anyhow::{Context, Result};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -59,8 +59,7 @@ fn parse_profiles(
                 ErrorKind::File,
                 format!("{what} {file}{place}: '{name}' is set outside of any [profile] table"),
             )
-            .with_hint("put each key under its profile's table, such as [default]")
-            .into());
+            .with_hint("put each key under its profile's table, such as [default]"));
         };
         let mut profile = Profile::new();
         for (key, value) in table {
@@ -72,8 +71,7 @@ fn parse_profiles(
                     ErrorKind::File,
                     format!("{what} {file}{place}: unknown key '{key}' in [{name}]"),
                 )
-                .with_hint(format!("the keys are {}", keys.join(", ")))
-                .into());
+                .with_hint(format!("the keys are {}", keys.join(", "))));
             }
             let value = scalar_text(value).map_err(|kind| {
                 Error::new(
@@ -118,14 +116,14 @@ fn parse_error(
     text: &str,
     span: Option<std::ops::Range<usize>>,
     message: &str,
-) -> anyhow::Error {
+) -> Error {
     let place = span
         .map(|span| {
             let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
             format!(" at line {line}")
         })
         .unwrap_or_default();
-    anyhow::anyhow!("{what} {}{place}: {message}", path.display())
+    crate::error::failed(format!("{what} {}{place}: {message}", path.display()))
 }
 
 /// The file's text; a file that does not exist reads as empty. Only a regular file of at
@@ -135,12 +133,12 @@ fn read_text(path: &Path) -> Result<String> {
     let context = || format!("failed to read config file {}", path.display());
     match door::read(path, &CONFIG) {
         Ok(bytes) => String::from_utf8(bytes)
-            .map_err(|_| anyhow::anyhow!("it is not UTF-8 text"))
+            .map_err(|_| crate::error::failed("it is not UTF-8 text"))
             .with_context(context),
         Err(ReadError::Missing) => Ok(String::new()),
         // Said as it is: the message names the file or directory, and the hint the fix.
-        Err(ReadError::Refused(e)) => Err(e.into()),
-        Err(e) => Err(anyhow::anyhow!("{e}")).with_context(context),
+        Err(ReadError::Refused(e)) => Err(e),
+        Err(e) => Err(crate::error::failed(e.to_string())).with_context(context),
     }
 }
 
@@ -305,8 +303,8 @@ impl EditableConfig {
 }
 
 /// Every failure of the config file is a file error, with its whole context.
-fn file_error(e: anyhow::Error) -> Error {
-    Error::from_chain(e).or_kind(ErrorKind::File)
+fn file_error(e: Error) -> Error {
+    e.or_kind(ErrorKind::File)
 }
 
 /// The keys pipi's command line gives the file, for the tests.

@@ -21,7 +21,7 @@ use super::{atomic, lock};
 use crate::error::Error;
 #[cfg(unix)]
 use crate::error::ErrorKind;
-use anyhow::{Context, Result};
+use crate::error::{Context, Result};
 use std::path::{Path, PathBuf};
 
 /// A kind of file pipi keeps, and the names its messages give it and its directory.

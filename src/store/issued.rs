@@ -13,7 +13,7 @@
 
 use super::door::{self, TOKEN_CACHE};
 use super::{CachedToken, rfc3339};
-use anyhow::Context;
+use crate::error::{Context, Result};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -62,7 +62,7 @@ impl IssuedTokens {
         &self,
         token: &CachedToken,
         now: SystemTime,
-    ) -> anyhow::Result<(SystemTime, SystemTime)> {
+    ) -> Result<(SystemTime, SystemTime)> {
         let mut record = self.read();
         let digest = digest(token);
         // An entry dated ahead of the clock is not believed: the clock was set back.

@@ -9,7 +9,7 @@
 //! it would let a third writer lock a new file while the second still holds the old one.
 
 use super::atomic::{create_private_dir, retry_while_short_of_descriptors};
-use anyhow::{Context, Result, bail};
+use crate::error::{Context, Result, bail};
 use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -91,14 +91,14 @@ fn open_lock_file(path: &Path) -> Result<File> {
     let file = match retry_while_short_of_descriptors(|| options.open(path)) {
         Ok(file) => file,
         Err(_) if is_link(path) => {
-            return Err(anyhow::Error::from(crate::error::hinted(
+            return Err(crate::error::hinted(
                 format!(
                     "the lock file {} is a symbolic link; pipi makes its lock files itself \
                      and never opens one through a link",
                     path.display()
                 ),
                 format!("remove the link: rm '{}'", path.display()),
-            )));
+            ));
         }
         Err(e) => {
             return Err(e)
