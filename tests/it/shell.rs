@@ -36,8 +36,9 @@ fn pipi(args: &[&str]) -> Output {
         .unwrap()
 }
 
-/// The subcommands `pipi PATH... --help` lists, without clap's own `help`.
-fn subcommands(path: &[String]) -> Vec<String> {
+/// The subcommands `pipi PATH... --help` lists, each with its summary there, without clap's
+/// own `help`.
+fn listed(path: &[String]) -> Vec<(String, String)> {
     let mut args: Vec<&str> = path.iter().map(String::as_str).collect();
     args.push("--help");
     let help = text(&pipi(&args).stdout);
@@ -45,10 +46,18 @@ fn subcommands(path: &[String]) -> Vec<String> {
         .skip_while(|line| *line != "Commands:")
         .skip(1)
         .take_while(|line| line.starts_with("  "))
-        .filter_map(|line| line.split_whitespace().next())
-        .filter(|name| *name != "help")
-        .map(str::to_string)
+        .filter_map(|line| {
+            let line = line.trim_start();
+            let (name, summary) = line.split_once(char::is_whitespace)?;
+            Some((name.to_string(), summary.trim().to_string()))
+        })
+        .filter(|(name, _)| name != "help")
         .collect()
+}
+
+/// The subcommands `pipi PATH... --help` lists.
+fn subcommands(path: &[String]) -> Vec<String> {
+    listed(path).into_iter().map(|(name, _)| name).collect()
 }
 
 /// Where a program is installed; in CI, a missing one fails the test.
@@ -272,22 +281,6 @@ fn every_command_has_examples_and_the_top_level_lists_codes_and_variables() {
 /// carries the same line: no flattened argument group's comment takes a command's summary.
 #[test]
 fn every_command_opens_its_help_with_the_summary_its_parent_lists() {
-    fn listed(path: &[String]) -> Vec<(String, String)> {
-        let mut args: Vec<&str> = path.iter().map(String::as_str).collect();
-        args.push("--help");
-        let help = text(&pipi(&args).stdout);
-        help.lines()
-            .skip_while(|line| *line != "Commands:")
-            .skip(1)
-            .take_while(|line| line.starts_with("  "))
-            .filter_map(|line| {
-                let line = line.trim_start();
-                let (name, summary) = line.split_once(char::is_whitespace)?;
-                Some((name.to_string(), summary.trim().to_string()))
-            })
-            .filter(|(name, _)| name != "help")
-            .collect()
-    }
     // The man page in plain text: roff's apostrophe and minus back as typed.
     let page = text(&pipi(&["man"]).stdout)
         .replace("\\*(Aq", "'")
