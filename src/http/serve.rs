@@ -29,6 +29,9 @@ use super::{HEAD_DEADLINE, MAX_LINGERING, MAX_OPEN};
 
 /// How long the accept loop pauses after running short of resources, such as descriptors.
 const SHORTAGE_PAUSE: Duration = Duration::from_millis(10);
+/// The most connection threads that may hold a socket (reading a request, or closed and yet
+/// to let go of it) before accepting waits: half again the requests read at once.
+const MAX_CONNECTION_THREADS: usize = MAX_OPEN + MAX_OPEN / 2;
 /// Without `poll`, how often the accept loop looks for connections and the order to stop.
 #[cfg(not(unix))]
 const ACCEPT_POLL: Duration = Duration::from_millis(10);
@@ -199,7 +202,18 @@ fn accept_loop(
 ) {
     while !stop.is_set() {
         match listener.accept() {
-            Ok((stream, _)) => serve(stream, open, handler, connection_name),
+            Ok((stream, _)) => {
+                serve(stream, open, handler, connection_name);
+                // A connection closed to make room frees its descriptor only once its thread
+                // sees it closed; under a flood, and on a busy machine, sockets could be
+                // accepted faster than those threads let go. Past this many, accept no more
+                // (what waits stays in the kernel's queue, holding none of pipi's
+                // descriptors) until some have.
+                while open.unfinished() > MAX_CONNECTION_THREADS && !stop.is_set() {
+                    open.close_oldest();
+                    stop.wait(None, Some(SHORTAGE_PAUSE));
+                }
+            }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => stop.wait(Some(listener), None),
             Err(e) if is_about_one_connection(&e) => {}
             Err(_) => {
