@@ -809,19 +809,11 @@ mod forged_keys {
 /// `pipi login ARGS` with room for 1024 files, as `ulimit -n 1024` leaves it, stdin a pipe.
 #[cfg(target_os = "linux")]
 fn login_with_1024_files(bed: &Bed, args: &str) -> Running {
-    let child = bed
-        .command("sh")
-        .args([
-            "-c",
-            &format!("ulimit -n 1024 && exec \"$0\" login {args}"),
-            crate::common::BIN,
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    Running::new(child)
+    Running::spawn(bed.command("sh").args([
+        "-c",
+        &format!("ulimit -n 1024 && exec \"$0\" login {args}"),
+        crate::common::BIN,
+    ]))
 }
 
 /// Junk on stdin as fast as pipi takes it, as `yes | pipi login` sends.

@@ -289,6 +289,18 @@ impl Drop for Running {
 }
 
 impl Running {
+    /// Starts `command` with stdin a pipe the test writes to, and stdout and stderr read as
+    /// they come.
+    pub fn spawn(command: &mut Command) -> Running {
+        let child = command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        Running::new(child)
+    }
+
     pub fn new(mut child: Child) -> Running {
         let stderr = child.stderr.take().unwrap();
         let mut stdout = child.stdout.take().unwrap();
@@ -593,14 +605,7 @@ impl Bed {
     pub fn start_login(&self, args: &[&str]) -> Running {
         let mut all = vec!["login"];
         all.extend_from_slice(args);
-        let child = self
-            .pipi(&all)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        Running::new(child)
+        Running::spawn(&mut self.pipi(&all))
     }
 
     /// What a browser's address bar shows after approving: the redirect URL with a fresh
