@@ -144,8 +144,19 @@ impl Error {
 
     /// This error, said in the terms of what was being done: a new outer layer with
     /// `message`, of the same kind, hint, setting and server message, whose source is the
-    /// error as it was.
-    pub(crate) fn context(self, message: impl Into<String>) -> Error {
+    /// error as it was. What a caller matches on stays, and `{:#}` shows both layers:
+    ///
+    /// ```
+    /// use pipi::{Error, ErrorKind};
+    ///
+    /// let expired = Error::new(ErrorKind::AuthNeeded, "the token expired").with_hint("log in");
+    /// let said = expired.context("cannot show the profile");
+    /// assert_eq!(said.kind(), &ErrorKind::AuthNeeded);
+    /// assert_eq!(said.hint(), Some("log in"));
+    /// assert_eq!(said.to_string(), "cannot show the profile");
+    /// assert_eq!(format!("{said:#}"), "cannot show the profile: the token expired");
+    /// ```
+    pub fn context(self, message: impl Into<String>) -> Error {
         Error {
             kind: self.kind.clone(),
             message: message.into().into_boxed_str(),
@@ -166,11 +177,18 @@ impl Error {
         outer
     }
 
-    /// Records what caused this error (an I/O error, a parser's).
-    pub(crate) fn caused_by(
-        mut self,
-        cause: impl std::error::Error + Send + Sync + 'static,
-    ) -> Error {
+    /// Records what caused this error, such as an I/O error or a parser's, as its
+    /// [`std::error::Error::source`]; `{:#}` shows it, with its own causes, after this
+    /// error's message. A cause already recorded is replaced.
+    ///
+    /// ```
+    /// use pipi::{Error, ErrorKind};
+    ///
+    /// let io = std::io::Error::other("disk full");
+    /// let error = Error::new(ErrorKind::Failed, "failed to save the notes").caused_by(io);
+    /// assert_eq!(format!("{error:#}"), "failed to save the notes: disk full");
+    /// ```
+    pub fn caused_by(mut self, cause: impl std::error::Error + Send + Sync + 'static) -> Error {
         self.source = Some(Arc::new(cause));
         self
     }

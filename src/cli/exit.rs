@@ -1,10 +1,11 @@
-//! Exit codes: the one place the CLI maps failures to what a script can tell apart
-//! (`output::report` shows them).
+//! Exit codes: the one place the CLI maps failures to what a script can tell apart, and to
+//! the hint shown under an error (`output::report` shows them).
 //!
-//! Errors travel as `anyhow::Error`. Whatever knows what a failure means (the library, or a
-//! command) raises a [`pipi::Error`] of the right kind; here the outermost one in the chain
-//! chooses the exit code and the hint. Anything else is a plain failure (exit 1).
+//! Whatever knows what a failure means (the library, or a command) raises a [`Failure`]
+//! that says it: a [`pipi::Error`] of the right kind, or a code of the command line's own.
+//! Here a `match` on it chooses the exit code, and the error's kind and setting the hint.
 
+use super::failure::Failure;
 use pipi::{Error, ErrorKind, Setting};
 
 /// Every exit code pipi uses, and what it means. A `\n` breaks the line in `--help`, where
@@ -24,29 +25,10 @@ pub const CODES: &[(&str, &str)] = &[
     ),
 ];
 
-/// A failure with an exit code of its own rather than its kind's: `pipi exec` gives the
+/// A failure that exits with `code`, with a hint on what to do next: `pipi exec` gives the
 /// shells' 127 for a command not found and 126 for one that cannot run.
-#[derive(Debug)]
-struct Coded {
-    code: u8,
-    error: Error,
-}
-
-impl std::fmt::Display for Coded {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.error.fmt(f)
-    }
-}
-
-impl std::error::Error for Coded {}
-
-/// A failure that exits with `code`, with a hint on what to do next.
-pub fn coded(code: u8, message: impl Into<String>, hint: impl Into<String>) -> anyhow::Error {
-    Coded {
-        code,
-        error: Error::new(ErrorKind::Failed, message).with_hint(hint),
-    }
-    .into()
+pub fn coded(code: u8, message: impl Into<String>, hint: impl Into<String>) -> Failure {
+    Failure::Coded(code, Error::new(ErrorKind::Failed, message).with_hint(hint))
 }
 
 /// The status pipi ends with: a number from 0 to 255, as a shell sees it.
@@ -75,31 +57,20 @@ pub fn code_of(kind: &ErrorKind) -> u8 {
     }
 }
 
-/// The outermost classified error, whether raised as an error or added as context.
-pub fn classification(err: &anyhow::Error) -> Option<&Error> {
-    // anyhow finds context types through `downcast_ref` only, and root errors of inner
-    // `anyhow::Error`s through the chain.
-    if let Some(coded) = err.downcast_ref::<Coded>() {
-        return Some(&coded.error);
+/// The exit code a failure ends pipi with.
+pub fn code(failure: &Failure) -> u8 {
+    match failure {
+        Failure::Error(error) => code_of(error.kind()),
+        Failure::Coded(code, _) | Failure::Halted(code) => *code,
+        Failure::StdoutClosed => 0,
     }
-    err.downcast_ref::<Error>()
-        .or_else(|| err.chain().find_map(|e| e.downcast_ref::<Error>()))
-}
-
-/// The exit code for an error.
-pub fn code(err: &anyhow::Error) -> u8 {
-    if let Some(coded) = err.downcast_ref::<Coded>() {
-        return coded.code;
-    }
-    classification(err).map_or(1, |c| code_of(c.kind()))
 }
 
 /// The hint shown under an error: the library's, which says what to check in its own
 /// terms, followed by where pipi takes the setting at fault from (a flag, a variable, the
 /// config file), or the command that goes on from here. The library names none of these.
-pub fn hint(err: &anyhow::Error) -> Option<String> {
-    let found = classification(err)?;
-    let ours = match (found.kind(), found.setting()) {
+pub fn hint(error: &Error) -> Option<String> {
+    let ours = match (error.kind(), error.setting()) {
         (ErrorKind::TimedOut, Some(Setting::RedirectUrl)) => Some(
             "the redirect URL is PIPI_REDIRECT_URL, or redirect-url in the config file; \
              'pipi login --no-browser' takes a pasted address; --timeout SECS waits longer",
@@ -122,50 +93,60 @@ pub fn hint(err: &anyhow::Error) -> Option<String> {
         }
         _ => None,
     };
-    match (found.hint(), ours) {
+    match (error.hint(), ours) {
         (Some(theirs), Some(ours)) => Some(format!("{theirs}; {ours}")),
         (theirs, ours) => theirs.or(ours).map(str::to_string),
     }
 }
 
+/// A failure (exit 1) said in these words.
+pub fn failed(message: impl Into<String>) -> Failure {
+    Failure::Error(Error::new(ErrorKind::Failed, message))
+}
+
 /// A failure (exit 1) with a hint on what to do next.
-pub fn hinted(message: impl Into<String>, hint: impl Into<String>) -> anyhow::Error {
-    Error::new(ErrorKind::Failed, message)
-        .with_hint(hint)
-        .into()
+pub fn hinted(message: impl Into<String>, hint: impl Into<String>) -> Failure {
+    Failure::Error(Error::new(ErrorKind::Failed, message).with_hint(hint))
 }
 
 /// The command line asked for something that cannot be (exit 2), and what would be right.
-pub fn usage(message: impl Into<String>, hint: impl Into<String>) -> anyhow::Error {
+pub fn usage(message: impl Into<String>, hint: impl Into<String>) -> Failure {
     coded(2, message, hint)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use anyhow::Context;
+    use crate::cli::failure::Context;
 
-    #[test]
-    fn kind_and_hint_survive_context() {
-        let err = Err::<(), _>(anyhow::Error::from(
-            Error::new(ErrorKind::AuthNeeded, "token expired")
-                .with_hint("run 'pipi login --profile work'"),
-        ))
-        .context("cannot show the profile")
-        .unwrap_err();
-        assert_eq!(code(&err), 4);
-        let hint = classification(&err).and_then(Error::hint);
-        assert_eq!(hint, Some("run 'pipi login --profile work'"));
-        assert_eq!(format!("{err:#}"), "cannot show the profile: token expired");
+    /// The hint `pipi: error:` would show under a failure.
+    fn shown_hint(failure: &Failure) -> Option<String> {
+        failure.error().and_then(hint)
     }
 
     #[test]
-    fn classification_added_as_context_is_found() {
-        let err = Err::<(), _>(anyhow::anyhow!("the server said no"))
-            .context(Error::new(ErrorKind::AuthNeeded, "refused").with_hint("try again"))
-            .context("failed to log in")
-            .unwrap_err();
-        assert_eq!(code(&err), 4);
+    fn kind_and_hint_survive_layers_of_context() {
+        let failure = Err::<(), _>(
+            Error::new(ErrorKind::AuthNeeded, "token expired")
+                .with_hint("run 'pipi login --profile work'"),
+        )
+        .context("cannot show the profile")
+        .context("whoami failed")
+        .unwrap_err();
+        assert_eq!(code(&failure), 4);
+        assert_eq!(
+            shown_hint(&failure).as_deref(),
+            Some("run 'pipi login --profile work'")
+        );
+        assert_eq!(
+            format!("{failure:#}"),
+            "whoami failed: cannot show the profile: token expired"
+        );
+        // Each layer's cause is the one below it.
+        let error = failure.error().unwrap();
+        let below = std::error::Error::source(error).unwrap();
+        assert_eq!(below.to_string(), "cannot show the profile");
+        assert_eq!(below.source().unwrap().to_string(), "token expired");
     }
 
     #[test]
@@ -175,7 +156,9 @@ mod tests {
         assert!(refused.hint().is_some_and(|h| !h.contains("PIPI_")));
         let redirect = pipi::RedirectUrl::new("not a url").unwrap_err();
         assert_eq!(redirect.setting(), Some(Setting::RedirectUrl));
-        let said = hint(&redirect.into()).unwrap();
+        // Under context, as a command passes it on.
+        let said =
+            shown_hint(&Err::<(), _>(redirect).context("cannot log in").unwrap_err()).unwrap();
         assert!(
             said.starts_with("use the redirect URL registered for the app")
                 && said.ends_with(
@@ -183,24 +166,56 @@ mod tests {
                 ),
             "{said}"
         );
-        let plain = hint(&anyhow::anyhow!("boom"));
-        assert_eq!(plain, None);
+        assert_eq!(shown_hint(&failed("boom")), None);
     }
 
     #[test]
-    fn unclassified_errors_exit_1() {
-        assert_eq!(code(&anyhow::anyhow!("boom")), 1);
+    fn the_command_line_chooses_its_own_codes() {
+        assert_eq!(code(&failed("boom")), 1);
         assert_eq!(
             code(&Error::new(ErrorKind::Interrupted, "interrupted").into()),
             130
         );
-        assert_eq!(code(&usage("bad", "better")), 2);
-        let not_found = coded(127, "cannot run 'x'", "check its name");
-        assert_eq!(code(&not_found), 127);
         assert_eq!(
-            classification(&not_found).and_then(Error::hint),
-            Some("check its name")
+            code(&Error::new(ErrorKind::InvalidEndpoint, "not a path").into()),
+            2
         );
-        assert_eq!(format!("{not_found:#}"), "cannot run 'x'");
+        assert_eq!(code(&usage("bad", "better")), 2);
+        for (wanted, message) in [(127, "cannot run 'x'"), (126, "cannot run './y'")] {
+            // The code stays under context, as the kind does.
+            let failure = Err::<(), _>(coded(wanted, message, "check its name"))
+                .context("pipi exec")
+                .unwrap_err();
+            assert_eq!(code(&failure), wanted);
+            assert_eq!(shown_hint(&failure).as_deref(), Some("check its name"));
+            assert_eq!(format!("{failure:#}"), format!("pipi exec: {message}"));
+        }
+    }
+
+    #[test]
+    fn a_halted_filter_and_a_closed_stdout_end_without_a_word() {
+        for (failure, wanted) in [(Failure::Halted(3), 3), (Failure::StdoutClosed, 0)] {
+            // Context on the way out changes neither the code nor the silence.
+            let failure = Err::<(), _>(failure)
+                .context("failed to print")
+                .unwrap_err();
+            assert_eq!(code(&failure), wanted);
+            assert!(failure.error().is_none(), "{failure}");
+        }
+    }
+
+    #[test]
+    fn errors_from_outside_keep_their_cause() {
+        let io = std::io::Error::other("disk full");
+        let failure = Err::<(), _>(io).context("failed to save").unwrap_err();
+        assert_eq!(code(&failure), 1);
+        assert_eq!(format!("{failure:#}"), "failed to save: disk full");
+        let cause = std::error::Error::source(failure.error().unwrap()).unwrap();
+        assert_eq!(cause.to_string(), "disk full");
+        // A bare `?` says the error as it is.
+        let bare = Failure::from(std::io::Error::other("disk full"));
+        assert_eq!(format!("{bare:#}"), "disk full");
+        let missing = None::<u8>.context("no port").unwrap_err();
+        assert_eq!((code(&missing), missing.to_string()), (1, "no port".into()));
     }
 }

@@ -10,12 +10,14 @@
 //! does: a fault there prints the error and exits 1. Elsewhere std's own report stands.
 //! Only `--jq` pays for the thread; `pipi token` never starts one.
 
+use super::failure::{Context, Result};
+
 /// The filter thread's stack. Only the pages a filter touches are memory; the size is what
 /// lets honest filters over the site's small answers run, and bounds a runaway one.
 pub const STACK: usize = 64 * 1024 * 1024;
 
 /// Runs `work` on a thread with a [`STACK`]-sized stack and waits for it.
-pub fn run<T: Send>(work: impl FnOnce() -> T + Send) -> anyhow::Result<T> {
+pub fn run<T: Send>(work: impl FnOnce() -> T + Send) -> Result<T> {
     std::thread::scope(|scope| {
         let thread = std::thread::Builder::new()
             .name("pipi-jq".into())
@@ -25,7 +27,7 @@ pub fn run<T: Send>(work: impl FnOnce() -> T + Send) -> anyhow::Result<T> {
                 let _watch = overflow::Watch::start();
                 work()
             })
-            .map_err(|e| anyhow::anyhow!("cannot start a thread for the --jq filter: {e}"))?;
+            .context("cannot start a thread for the --jq filter")?;
         match thread.join() {
             Ok(value) => Ok(value),
             Err(panic) => std::panic::resume_unwind(panic),

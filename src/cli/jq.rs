@@ -11,6 +11,7 @@
 //! the command's exit code as it is; `halt(N)` and `halt_error(N)` end pipi with N, and
 //! `halt_error` writes its message on stderr first, as jq does.
 
+use super::failure::{Failure, Result};
 use super::{exit, filter_thread, output};
 use jaq_core::load::{Arena, File, Loader, lex, parse};
 use jaq_core::{Compiler, Ctx, Vars, data};
@@ -29,26 +30,6 @@ pub struct Filter {
     code: String,
 }
 
-/// A filter that called `halt(N)` or `halt_error(N)` with N other than 0: pipi ends with that
-/// exit code and nothing more is said (`halt_error` has said it already).
-#[derive(Debug)]
-pub struct Halted(pub u8);
-
-impl std::fmt::Display for Halted {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "the --jq filter halted with exit code {}", self.0)
-    }
-}
-
-impl std::error::Error for Halted {}
-
-/// The exit code a halting filter asked for, if that is what ended the command.
-pub fn halted(err: &anyhow::Error) -> Option<u8> {
-    err.chain()
-        .find_map(|e| e.downcast_ref::<Halted>())
-        .map(|h| h.0)
-}
-
 impl std::fmt::Debug for Filter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("jq::Filter")
@@ -58,7 +39,7 @@ impl std::fmt::Debug for Filter {
 impl Filter {
     /// Parses and compiles `code` with jq's standard library; an expression that does not
     /// parse, or names a filter or variable that does not exist, is a usage error.
-    pub fn compile(code: &str) -> anyhow::Result<Filter> {
+    pub fn compile(code: &str) -> Result<Filter> {
         check_nesting(code)?;
         filter_thread::run(|| compile(code).map(drop))??;
         Ok(Filter {
@@ -73,8 +54,8 @@ impl Filter {
     pub fn run(
         &self,
         input: &Value,
-        emit: &mut (dyn FnMut(&str) -> anyhow::Result<()> + Send),
-    ) -> anyhow::Result<()> {
+        emit: &mut (dyn FnMut(&str) -> Result<()> + Send),
+    ) -> Result<()> {
         filter_thread::run(|| {
             let filter = compile(&self.code)?;
             run_compiled(&filter, input, emit)
@@ -84,7 +65,7 @@ impl Filter {
 
 /// Parses and compiles `code` with jq's standard library; an expression that does not
 /// parse, or names a filter or variable that does not exist, is a usage error.
-fn compile(code: &str) -> anyhow::Result<jaq_core::Filter<Data>> {
+fn compile(code: &str) -> Result<jaq_core::Filter<Data>> {
     let program = File { code, path: () };
     let defs = jaq_core::defs()
         .chain(jaq_std::defs())
@@ -124,11 +105,11 @@ fn compile(code: &str) -> anyhow::Result<jaq_core::Filter<Data>> {
 fn run_compiled(
     filter: &jaq_core::Filter<Data>,
     input: &Value,
-    emit: &mut (dyn FnMut(&str) -> anyhow::Result<()> + Send),
-) -> anyhow::Result<()> {
+    emit: &mut (dyn FnMut(&str) -> Result<()> + Send),
+) -> Result<()> {
     // serde_json writes what jaq reads; a number past f64 stays a big integer in both.
     let input = jaq_json::read::parse_single(input.to_string().as_bytes())
-        .map_err(|e| anyhow::anyhow!("jq cannot read the JSON: {e}"))?;
+        .map_err(|e| exit::failed(format!("jq cannot read the JSON: {e}")))?;
     let ctx = Ctx::<Data>::new(&filter.lut, Vars::new([]));
     for result in filter.id.run((ctx, input)) {
         let exception = match result {
@@ -148,8 +129,11 @@ fn run_compiled(
             )),
             Err(other) => match other.get_halt() {
                 Ok(0) => Ok(()),
-                Ok(code) => Err(Halted(u8::try_from(code.rem_euclid(256)).unwrap_or(1)).into()),
-                Err(_) => Err(anyhow::anyhow!("the --jq expression stopped unexpectedly")),
+                // pipi ends with that code, and says nothing more.
+                Ok(code) => Err(Failure::Halted(
+                    u8::try_from(code.rem_euclid(256)).unwrap_or(1),
+                )),
+                Err(_) => Err(exit::failed("the --jq expression stopped unexpectedly")),
             },
         };
     }
@@ -187,7 +171,7 @@ fn stderr_empty() -> jaq_core::native::Fun<Data> {
 /// Refuses an expression nested deeper than [`MAX_NESTING`], before the parser recurses
 /// into it: brackets, braces, parentheses and `\(...)` in strings count; comments and the
 /// text of strings do not.
-fn check_nesting(code: &str) -> anyhow::Result<()> {
+fn check_nesting(code: &str) -> Result<()> {
     #[derive(PartialEq)]
     enum Open {
         Group,
@@ -244,7 +228,7 @@ fn render(value: &Val) -> String {
 }
 
 /// The usage error for an expression that cannot run, with the parser's messages.
-fn invalid(code: &str, messages: &[String]) -> anyhow::Error {
+fn invalid(code: &str, messages: &[String]) -> Failure {
     let said = if messages.is_empty() {
         "it does not parse".to_string()
     } else {

@@ -1,12 +1,14 @@
 //! The command-line layer: `args` holds the clap types, `settings` turns flags, the
 //! environment and the config file into one plain struct, `commands` has one file per
 //! subcommand, `session` what several commands share (the current token, a login), and
-//! `output` owns stdout and stderr. `exit` maps errors to exit codes and prints them once.
+//! `output` owns stdout and stderr. `failure` is what ends a command without success, and
+//! `exit` maps it to an exit code and a hint; errors print once, here.
 
 mod args;
 mod commands;
 mod debug;
 mod exit;
+mod failure;
 mod filter_thread;
 mod interrupt;
 mod jq;
@@ -17,11 +19,11 @@ mod session;
 mod settings;
 
 use crate::cli::exit::ExitCode;
-use anyhow::Result;
 use args::{Apart, Cli, Command, Deferred};
 use commands::{
     api, completions, config, demo, exec, login, logout, man, mock, profiles, status, token, whoami,
 };
+use failure::{Failure, Result};
 use settings::{Flags, Locations, Settings, process_env};
 
 /// Entry point of the binary: parse, run, and turn the outcome into an exit code. Errors
@@ -41,9 +43,8 @@ pub fn main() -> ExitCode {
             return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
         }
     };
-    if let Err(e) = settings::check_environment(&|name| std::env::var_os(name)) {
-        output::report(&e);
-        return ExitCode::from(exit::code(&e));
+    if let Err(failure) = settings::check_environment(&|name| std::env::var_os(name)) {
+        return end(&failure);
     }
     // A command that writes files or waits must end cleanly on a signal; one that only
     // reads ends the system's way, with the same exit status, and spares a thread.
@@ -66,16 +67,23 @@ pub fn main() -> ExitCode {
             log::debug!("done in {took}ms");
             code
         }
-        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
-        // `halt_error` has said what it had to; the filter chose the code.
-        Err(e) if jq::halted(&e).is_some() => ExitCode::from(jq::halted(&e).unwrap_or(1)),
-        Err(e) => {
-            let code = exit::code(&e);
-            log::debug!("failed in {took}ms, exit code {code}");
-            output::report(&e);
-            ExitCode::from(code)
+        Err(failure) => {
+            if failure.error().is_some() {
+                log::debug!("failed in {took}ms, exit code {}", exit::code(&failure));
+            }
+            end(&failure)
         }
     }
+}
+
+/// Ends on a failure: its error, if it has one to report, printed once with its hint, and
+/// its exit code. A reader that closed stdout early (`pipi whoami | head -1`) is no error,
+/// and a `--jq` filter that halted has said what it had to.
+fn end(failure: &Failure) -> ExitCode {
+    if let Some(error) = failure.error() {
+        output::report(error);
+    }
+    ExitCode::from(exit::code(failure))
 }
 
 /// The command line, parsed. The help's footer (exit codes, environment) is only built when
@@ -103,11 +111,6 @@ fn parse() -> Result<Cli, clap::Error> {
     std::mem::forget(matches);
     std::mem::forget(command);
     cli
-}
-
-/// A reader that closed stdout early (`pipi whoami | head -1`) is no error.
-fn is_broken_pipe(err: &anyhow::Error) -> bool {
-    err.chain().any(|e| e.is::<output::StdoutClosed>())
 }
 
 /// Runs a command. Settings are resolved only for the commands that use them: completions

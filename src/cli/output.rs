@@ -11,6 +11,7 @@
 //! `ESC[2K\rLogged in as Victim` would otherwise erase the line that names who logged in,
 //! the one defence against login CSRF, and `ESC]0;...BEL` would retitle the terminal.
 
+use super::failure::{Context, Failure, Result};
 use std::io::{IsTerminal, Write};
 use std::sync::OnceLock;
 
@@ -150,7 +151,7 @@ pub fn hint(message: &str) {
 
 /// Prints the error that ends the command once, as `pipi: error: ...`, with its causes on
 /// the same line and the hint, if any, on the next.
-pub fn report(err: &anyhow::Error) {
+pub fn report(err: &pipi::Error) {
     error(&format!("{err:#}"));
     if let Some(hint) = super::exit::hint(err) {
         self::hint(&hint);
@@ -164,7 +165,7 @@ pub fn debug(message: &str) {
 }
 
 /// One JSON document on stdout, pretty-printed, ending with a newline.
-pub fn print_json(value: &serde_json::Value) -> anyhow::Result<()> {
+pub fn print_json(value: &serde_json::Value) -> Result<()> {
     let mut text = serde_json::to_string_pretty(value)?;
     text.push('\n');
     print_data(&text)
@@ -179,7 +180,7 @@ pub struct JsonOutput {
 
 impl JsonOutput {
     /// Compiles `--jq EXPR`, if given: an expression that does not parse is a usage error.
-    pub fn new(jq: Option<&str>) -> anyhow::Result<JsonOutput> {
+    pub fn new(jq: Option<&str>) -> Result<JsonOutput> {
         Ok(JsonOutput {
             filter: jq.map(super::jq::Filter::compile).transpose()?,
         })
@@ -192,7 +193,7 @@ impl JsonOutput {
 
     /// The value on stdout: pretty-printed, or each result of the filter on its own line.
     /// A filter that fails while it runs prints the results before the failure, as jq does.
-    pub fn print(&self, value: &serde_json::Value) -> anyhow::Result<()> {
+    pub fn print(&self, value: &serde_json::Value) -> Result<()> {
         let Some(filter) = &self.filter else {
             return print_json(value);
         };
@@ -200,31 +201,18 @@ impl JsonOutput {
     }
 
     /// A server's body: as received, or through the filter as JSON.
-    pub fn print_raw(&self, raw: &str) -> anyhow::Result<()> {
+    pub fn print_raw(&self, raw: &str) -> Result<()> {
         if self.filter.is_none() {
             return print_body(raw);
         }
-        let value: serde_json::Value = serde_json::from_str(raw)
-            .map_err(|e| anyhow::anyhow!("the server's answer is not JSON for --jq: {e}"))?;
+        let value: serde_json::Value =
+            serde_json::from_str(raw).context("the server's answer is not JSON for --jq")?;
         self.print(&value)
     }
 }
 
-/// The reader of stdout went away (`pipi whoami | head -1`): pipi ends quietly. Only stdout
-/// raises it, so a broken pipe anywhere else (a socket) is still reported.
-#[derive(Debug)]
-pub struct StdoutClosed;
-
-impl std::fmt::Display for StdoutClosed {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("stdout was closed")
-    }
-}
-
-impl std::error::Error for StdoutClosed {}
-
 /// A server's body on stdout as received, ending with a newline.
-pub fn print_body(raw: &str) -> anyhow::Result<()> {
+pub fn print_body(raw: &str) -> Result<()> {
     if raw.ends_with('\n') {
         print_data(raw)
     } else {
@@ -232,13 +220,12 @@ pub fn print_body(raw: &str) -> anyhow::Result<()> {
     }
 }
 
-/// Data on stdout, flushed at once.
-pub fn print_data(text: &str) -> anyhow::Result<()> {
+/// Data on stdout, flushed at once. A reader that went away is [`Failure::StdoutClosed`].
+pub fn print_data(text: &str) -> Result<()> {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(StdoutClosed.into()),
-        Err(e) => Err(anyhow::Error::new(e).context("failed to write to stdout")),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(Failure::StdoutClosed),
+        written => written.context("failed to write to stdout"),
     }
 }
 

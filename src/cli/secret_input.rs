@@ -2,7 +2,7 @@
 //! at a terminal with echo off, or piped in (`pass site/secret | pipi config set app-secret`).
 
 use crate::cli::exit as error;
-use anyhow::{Context, Result};
+use crate::cli::failure::{Context, Result};
 use pipi::Secret;
 use std::io::{BufRead, IsTerminal, Read, Write};
 
@@ -49,7 +49,7 @@ fn first_line(bytes: &[u8], what: &str) -> Result<String> {
         ));
     }
     let text = std::str::from_utf8(bytes)
-        .map_err(|_| anyhow::anyhow!("the {what} on standard input is not UTF-8 text"))?;
+        .map_err(|_| error::failed(format!("the {what} on standard input is not UTF-8 text")))?;
     Ok(text.lines().next().unwrap_or_default().to_string())
 }
 

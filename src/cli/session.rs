@@ -1,6 +1,7 @@
 //! What several commands share: the token to use and the site it belongs to, how a refusal
 //! of it is explained, and a login run with the person's terminal.
 
+use super::failure::{Failure, Result};
 use super::output;
 use super::settings::{Settings, Source};
 use pipi::{
@@ -11,7 +12,7 @@ use std::io::IsTerminal;
 use std::time::{Duration, SystemTime};
 
 /// Authentication is needed (exit 4); the hint says how to log in on this profile.
-pub fn auth_needed(message: impl Into<String>, profile: &str) -> anyhow::Error {
+pub fn auth_needed(message: impl Into<String>, profile: &str) -> Failure {
     Error::new(ErrorKind::AuthNeeded, message)
         .with_hint(login_hint(profile))
         .into()
@@ -37,7 +38,7 @@ pub struct CurrentToken {
 impl CurrentToken {
     /// What a refusal of this token by the site means: log in again on this profile (exit
     /// 4), or, for `PIPI_ACCESS_TOKEN`, which wins over the cache, set another one.
-    pub fn explain(&self, err: Error, profile: &str) -> anyhow::Error {
+    pub fn explain(&self, err: Error, profile: &str) -> Failure {
         if err.kind() != &ErrorKind::AuthNeeded {
             return err.into();
         }
@@ -137,7 +138,7 @@ impl TokenState {
 
 /// The token in `PIPI_ACCESS_TOKEN`, if it has a token's shape: a value with a newline, an
 /// escape sequence or a NUL is neither printed nor handed to a command (exit 2).
-pub fn env_token(settings: &Settings) -> anyhow::Result<Option<&Secret>> {
+pub fn env_token(settings: &Settings) -> Result<Option<&Secret>> {
     let Some(token) = &settings.env_token else {
         return Ok(None);
     };
@@ -152,7 +153,7 @@ pub fn env_token(settings: &Settings) -> anyhow::Result<Option<&Secret>> {
 
 /// `PIPI_ACCESS_TOKEN`, else the profile's cached token if the local clock says it is alive
 /// and it belongs to the site in use. Never touches the network.
-pub fn current_token(settings: &Settings) -> anyhow::Result<CurrentToken> {
+pub fn current_token(settings: &Settings) -> Result<CurrentToken> {
     let profile = settings.profile();
     if let Some(token) = env_token(settings)? {
         return Ok(CurrentToken {
@@ -186,7 +187,7 @@ pub fn current_token(settings: &Settings) -> anyhow::Result<CurrentToken> {
 /// explicitly, which must then be the same (a token is never sent to another site). The
 /// cached site is checked as any base URL is (https unless on this machine, no query): the
 /// file may have been tampered with, and the token would follow it.
-pub fn cached_site(settings: &Settings, cached: &CachedToken) -> anyhow::Result<String> {
+pub fn cached_site(settings: &Settings, cached: &CachedToken) -> Result<String> {
     let profile = settings.profile();
     let site = pipi::normalize_base_url(&cached.base_url).map_err(|e| {
         auth_needed(
@@ -209,7 +210,7 @@ pub fn cached_site(settings: &Settings, cached: &CachedToken) -> anyhow::Result<
 
 /// A login set up from the settings: site, app, redirect URL, lifetimes and the profile's
 /// cache, with its progress said on stderr.
-pub fn login(settings: &Settings) -> anyhow::Result<Login<'static>> {
+pub fn login(settings: &Settings) -> Result<Login<'static>> {
     let base_url = settings.base_url()?;
     let (app_id, app_secret) = settings.app_credentials()?;
     Ok(Login::new(
@@ -231,7 +232,7 @@ pub fn browser_login(
     settings: &Settings,
     timeout: Duration,
     no_browser: bool,
-) -> anyhow::Result<Login<'static>> {
+) -> Result<Login<'static>> {
     let login = login(settings)?.timeout(timeout);
     if no_browser {
         return Ok(login.no_browser(NoBrowser::Asked));
@@ -283,8 +284,8 @@ pub fn live_token(
     settings: &Settings,
     min_left: Duration,
     patience: Duration,
-    log_in: impl FnOnce() -> anyhow::Result<LoggedIn>,
-) -> anyhow::Result<CurrentToken> {
+    log_in: impl FnOnce() -> Result<LoggedIn>,
+) -> Result<CurrentToken> {
     if settings.env_token.is_some() {
         return current_token(settings);
     }
@@ -331,7 +332,7 @@ pub fn live_token(
 }
 
 /// Refuses a `--min-left` that no token of this lifetime could meet (exit 2).
-fn check_min_left(min_left: Duration, ttl: Duration) -> anyhow::Result<()> {
+fn check_min_left(min_left: Duration, ttl: Duration) -> Result<()> {
     if min_left < ttl {
         return Ok(());
     }
@@ -351,11 +352,7 @@ fn check_min_left(min_left: Duration, ttl: Duration) -> anyhow::Result<()> {
 /// Before a login in place of the cached token (in `state`, if there is one for the site):
 /// a token alive but too short-lived is waited out, since the site hands it back until it
 /// expires, unless that takes longer than [`MAX_WAIT`]; otherwise says why pipi logs in.
-fn wait_out_or_say_why(
-    state: Option<TokenState>,
-    min_left: Duration,
-    profile: &str,
-) -> anyhow::Result<()> {
+fn wait_out_or_say_why(state: Option<TokenState>, min_left: Duration, profile: &str) -> Result<()> {
     match state {
         Some(TokenState::Live { left }) => {
             // A second past the local expiry: the site dated the token a moment before pipi
@@ -398,7 +395,7 @@ fn wait_out_or_say_why(
 
 /// Refuses a new token that lives less than `min_left`: the site handed back one it had
 /// issued before.
-fn check_new_token_lives(done: &LoggedIn, min_left: Duration) -> anyhow::Result<()> {
+fn check_new_token_lives(done: &LoggedIn, min_left: Duration) -> Result<()> {
     let left = done.token.time_left(SystemTime::now()).unwrap_or_default();
     if left >= min_left {
         return Ok(());
@@ -459,7 +456,7 @@ pub fn say_progress(progress: Progress<'_>) {
 /// Runs a login with Ctrl-C wired to it: the first one stops the login (before anything
 /// is written), a second one ends pipi at once (a request under way can take up to its
 /// timeout).
-pub fn run_login(login: Login<'_>) -> anyhow::Result<LoggedIn> {
+pub fn run_login(login: Login<'_>) -> Result<LoggedIn> {
     let cancel = login.cancel_handle();
     let _interrupt = super::interrupt::subscribe(move |signal| {
         if cancel.cancel() {

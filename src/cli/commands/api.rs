@@ -4,9 +4,9 @@
 
 use crate::cli::args::{ApiArgs, ApiMethod};
 use crate::cli::exit::ExitCode;
+use crate::cli::failure::Result;
 use crate::cli::session;
 use crate::cli::settings::Settings;
-use anyhow::Result;
 use pipi::{Client, Error, Method, Refusal};
 
 pub fn run(settings: &Settings, args: &ApiArgs) -> Result<ExitCode> {

@@ -4,7 +4,7 @@
 
 use crate::cli::args::{Cli, CompletionsArgs};
 use crate::cli::exit::ExitCode;
-use anyhow::Result;
+use crate::cli::failure::Result;
 use clap::CommandFactory;
 use clap_complete::Shell;
 

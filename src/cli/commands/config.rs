@@ -6,10 +6,10 @@
 use crate::cli::args::{ConfigAction, ConfigArgs};
 use crate::cli::exit as error;
 use crate::cli::exit::ExitCode;
+use crate::cli::failure::Result;
 use crate::cli::output as ui;
 use crate::cli::settings::table::{self, Setting, Value};
 use crate::cli::settings::{Flags, Locations, process_env};
-use anyhow::Result;
 use pipi::{ConfigFile, ConfigProfile, EditableConfig, Secret};
 
 pub fn run(locations: &Locations, flags: &Flags, args: &ConfigArgs) -> Result<ExitCode> {

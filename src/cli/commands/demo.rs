@@ -4,10 +4,10 @@
 
 use crate::cli::args::DemoArgs;
 use crate::cli::exit::ExitCode;
+use crate::cli::failure::{Context, Result};
 use crate::cli::output as ui;
 use crate::cli::session;
 use crate::cli::settings::{Flags, Settings};
-use anyhow::{Context, Result};
 use pipi::emulator::{self, Emulator};
 use pipi::{Abort, BrowserChoice, Cancel, Client, Error, ErrorKind, Paste};
 use serde_json::Value;

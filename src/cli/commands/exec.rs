@@ -20,9 +20,9 @@
 use crate::cli::args::ExecArgs;
 use crate::cli::exit;
 use crate::cli::exit::ExitCode;
+use crate::cli::failure::{Failure, Result};
 use crate::cli::session;
 use crate::cli::settings::{Settings, table};
-use anyhow::Result;
 use pipi::Paste;
 use std::ffi::OsString;
 use std::process::Command;
@@ -77,7 +77,7 @@ fn become_or_run(mut command: Command, program: &OsString) -> Result<ExitCode> {
 /// to it, the command included: pipi only stays to report its end.
 #[cfg(not(unix))]
 fn become_or_run(mut command: Command, program: &OsString) -> Result<ExitCode> {
-    use anyhow::Context;
+    use crate::cli::failure::Context;
     let _stay = crate::cli::interrupt::subscribe(|_| {});
     let mut child = command.spawn().map_err(|e| cannot_run(program, &e))?;
     let status = child
@@ -108,7 +108,7 @@ fn shown(program: &OsString) -> String {
 }
 
 /// Why the command could not start, with the exit code a shell gives for it.
-fn cannot_run(program: &OsString, e: &std::io::Error) -> anyhow::Error {
+fn cannot_run(program: &OsString, e: &std::io::Error) -> Failure {
     let name = shown(program);
     match e.kind() {
         std::io::ErrorKind::NotFound => exit::coded(

@@ -4,10 +4,10 @@
 
 use crate::cli::args::LoginArgs;
 use crate::cli::exit::ExitCode;
+use crate::cli::failure::Result;
 use crate::cli::output as ui;
 use crate::cli::session;
 use crate::cli::settings::Settings;
-use anyhow::Result;
 use std::time::Duration;
 
 pub fn run(settings: &Settings, args: &LoginArgs) -> Result<ExitCode> {

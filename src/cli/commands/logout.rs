@@ -2,9 +2,9 @@
 //! token, so the person is told when the old one dies by itself.
 
 use crate::cli::exit::ExitCode;
+use crate::cli::failure::Result;
 use crate::cli::output as ui;
 use crate::cli::settings::Locations;
-use anyhow::Result;
 use pipi::{Lookup, TokenCache};
 use std::time::SystemTime;
 

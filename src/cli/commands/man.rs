@@ -5,7 +5,7 @@
 use crate::cli::args::{Cli, environment};
 use crate::cli::exit::CODES as EXIT_CODES;
 use crate::cli::exit::ExitCode;
-use anyhow::{Context, Result};
+use crate::cli::failure::{Context, Result};
 use clap::CommandFactory;
 use clap_mangen::Man;
 use roff::{Roff, bold, roman};

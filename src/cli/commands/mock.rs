@@ -4,9 +4,9 @@
 use crate::cli::args::MockArgs;
 use crate::cli::exit as error;
 use crate::cli::exit::ExitCode;
+use crate::cli::failure::{Context, Result};
 use crate::cli::output as ui;
 use crate::cli::settings::process_env;
-use anyhow::{Context, Result, anyhow};
 use pipi::emulator::{self, AdminAccess, Emulator, Generation};
 use serde_json::{Map, Value};
 use std::io::Write;
@@ -102,7 +102,9 @@ fn config_from(args: &MockArgs) -> Result<emulator::Config> {
         config.users = emulator::load_users(path)?;
     }
     if config.users.is_empty() {
-        return Err(anyhow!("the site needs at least one person to sign in as"));
+        return Err(error::failed(
+            "the site needs at least one person to sign in as",
+        ));
     }
     if let Some(wanted) = &args.user {
         config.signed_in_user = Some(find_user_id(&config.users, wanted)?);

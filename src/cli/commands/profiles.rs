@@ -3,10 +3,10 @@
 
 use crate::cli::args::ProfilesArgs;
 use crate::cli::exit::ExitCode;
+use crate::cli::failure::Result;
 use crate::cli::output as ui;
 use crate::cli::session::{self, TokenState};
 use crate::cli::settings::{self, Locations, table};
-use anyhow::Result;
 use pipi::site_label;
 use pipi::{CachedToken, TokenCache};
 use serde_json::{Value, json};

@@ -3,10 +3,10 @@
 
 use crate::cli::args::StatusArgs;
 use crate::cli::exit::ExitCode;
+use crate::cli::failure::Result;
 use crate::cli::output as ui;
 use crate::cli::session;
 use crate::cli::settings::Settings;
-use anyhow::Result;
 use pipi::site_label;
 use serde_json::{Value, json};
 use std::time::SystemTime;

@@ -3,9 +3,9 @@
 
 use crate::cli::args::TokenArgs;
 use crate::cli::exit::ExitCode;
+use crate::cli::failure::Result;
 use crate::cli::session;
 use crate::cli::settings::Settings;
-use anyhow::Result;
 use std::time::Duration;
 
 pub fn run(settings: &Settings, args: &TokenArgs) -> Result<ExitCode> {

@@ -2,10 +2,10 @@
 
 use crate::cli::args::WhoamiArgs;
 use crate::cli::exit::ExitCode;
+use crate::cli::failure::Result;
 use crate::cli::output as ui;
 use crate::cli::session;
 use crate::cli::settings::Settings;
-use anyhow::Result;
 use pipi::Client;
 use serde_json::Value;
 

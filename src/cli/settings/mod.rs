@@ -5,7 +5,7 @@ pub mod secret_command;
 pub mod table;
 
 use super::exit;
-use anyhow::Result;
+use super::failure::{Failure, Result};
 use pipi::{ConfigFile, ConfigProfile, Secret};
 use std::ffi::OsString;
 use std::fmt;
@@ -63,7 +63,7 @@ pub struct Unusable {
 
 impl Unusable {
     /// The error a command that needs the value stops with (exit 1).
-    pub fn error(&self) -> anyhow::Error {
+    pub fn error(&self) -> Failure {
         exit::hinted(self.message.clone(), self.hint.clone())
     }
 }
@@ -608,7 +608,7 @@ pub fn check_cache_dir(cache_dir: &std::path::Path, profile: &str) -> Result<()>
                 Some(fix) => format!("{fix}; or {elsewhere}"),
                 None => elsewhere,
             };
-            anyhow::Error::from(e.with_hint(hint))
+            e.with_hint(hint)
         })?;
     if let Some(note) = note {
         crate::cli::output::warn(&note);
@@ -684,7 +684,7 @@ mod tests {
     fn missing_credentials_say_what_to_set() {
         let s = resolve(Flags::default(), &[("PIPI_APP_ID", "9")], "").unwrap();
         let err = s.app_credentials().unwrap_err();
-        let c = exit::classification(&err).unwrap();
+        let c = err.error().unwrap();
         assert_eq!(c.to_string(), "no app secret for profile 'default'");
         let hint = c.hint().unwrap();
         assert!(
@@ -777,7 +777,7 @@ mod tests {
             (s.app_credentials().unwrap_err(), "PIPI_APP_ID"),
         ] {
             assert_eq!(exit::code(&err), 1, "{err:#}");
-            let c = exit::classification(&err).unwrap();
+            let c = err.error().unwrap();
             assert!(
                 c.to_string()
                     .ends_with(&format!("(from environment {from})")),
@@ -819,7 +819,7 @@ mod tests {
             let s = resolve(flags, vars, file).unwrap();
             let err = s.app_credentials().unwrap_err();
             assert_eq!(exit::code(&err), 2, "{err:#}");
-            let c = exit::classification(&err).unwrap();
+            let c = err.error().unwrap();
             assert!(c.to_string().contains("https://b.example"), "{c}");
             assert!(c.hint().unwrap().contains("one profile per site"), "{c:?}");
             assert!(!format!("{err:#}").contains("s3cr3t"), "{err:#}");

@@ -5,8 +5,8 @@
 
 use super::table;
 use crate::cli::exit;
+use crate::cli::failure::{Context, Result};
 use crate::cli::output;
-use anyhow::Result;
 use pipi::Secret;
 use std::io::Read;
 use std::process::{Child, Command, Stdio};
@@ -50,9 +50,8 @@ fn run_within(command: &str, source: &str, limit: Duration) -> Result<Secret> {
     let first_line = FirstLine::read_from(&mut child);
     // Only the command itself is waited for: a process it leaves behind may keep its
     // output open for ever, and that is no reason to hold the login.
-    let status = wait_within(&mut child, limit).map_err(|e| {
-        anyhow::anyhow!("failed to wait for the app-secret command '{command}': {e}")
-    })?;
+    let status = wait_within(&mut child, limit)
+        .with_context(|| format!("failed to wait for the app-secret command '{command}'"))?;
     let Some(status) = status else {
         return Err(exit::hinted(
             format!(
@@ -275,7 +274,7 @@ mod tests {
         let message = format!("{err:#}");
         assert!(message.contains("did not finish within 1s"), "{message}");
         assert!(
-            exit::classification(&err)
+            err.error()
                 .and_then(|c| c.hint())
                 .is_some_and(|h| h.contains("unlocked")),
             "{err:?}"
