@@ -19,6 +19,7 @@ use crate::error::{self, Setting};
 use crate::error::{Error, Result, bail};
 pub(crate) use crate::http::Connection;
 use crate::http::{self, Request, Response};
+use crate::redact::Known;
 use crate::secret::Secret;
 use std::io::ErrorKind;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener};
@@ -257,13 +258,24 @@ impl CallbackListener {
         let sockets = sockets_for(&target, prebound)?;
         let shared = Arc::new(target.clone());
         let places = Arc::new(AtomicUsize::new(0));
+        // The keys caught so far: a log record of a request masks them wherever it repeats
+        // one, named or not, as well as any value written after a secret's name.
+        let caught = Mutex::new(Known::new());
         let handler = move |request: Request, browser: Connection| {
             let is_get = request.method == "GET";
             let (host, target) = (request.single_header("host"), request.target());
-            match inspect(&shared, is_get, host, &target) {
+            let inspected = inspect(&shared, is_get, host, &target);
+            let request_line = {
+                let mut caught = caught.lock().unwrap_or_else(PoisonError::into_inner);
+                if let RedirectRequest::Key(key) = &inspected {
+                    caught.remember(key.expose());
+                }
+                caught.redact(&format!("{} {target}", request.method))
+            };
+            match inspected {
                 RedirectRequest::Key(key) => match Place::take(&places) {
                     Some(place) => {
-                        log::debug!("listener: the redirect: {} {target}", request.method);
+                        log::debug!("listener: the redirect: {request_line}");
                         on_redirect(Arrival {
                             key,
                             tab: Tab(browser),
@@ -271,7 +283,7 @@ impl CallbackListener {
                         });
                     }
                     None => {
-                        log::debug!("listener: busy, answered 503: {} {target}", request.method);
+                        log::debug!("listener: busy, answered 503: {request_line}");
                         respond(
                             browser,
                             503,
@@ -282,7 +294,7 @@ impl CallbackListener {
                     }
                 },
                 RedirectRequest::Reject { status, message } => {
-                    log::debug!("listener: answered {status}: {} {target}", request.method);
+                    log::debug!("listener: answered {status}: {request_line}");
                     respond(browser, status, "Not the login redirect", message)
                 }
             }
