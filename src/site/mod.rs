@@ -854,6 +854,87 @@ mod tests {
         assert_eq!(one_line("abcdef", 3), "abc... (3 more characters)");
     }
 
+    /// Every record the crate logs in this test binary, for tests that check what reaches a
+    /// program's logger.
+    struct Capture(std::sync::Mutex<Vec<String>>);
+
+    impl log::Log for Capture {
+        fn enabled(&self, metadata: &log::Metadata) -> bool {
+            metadata.target().starts_with("pipi")
+        }
+        fn log(&self, record: &log::Record) {
+            if self.enabled(record.metadata()) {
+                let mut held = self.0.lock().unwrap_or_else(|e| e.into_inner());
+                held.push(record.args().to_string());
+            }
+        }
+        fn flush(&self) {}
+    }
+
+    static CAPTURE: Capture = Capture(std::sync::Mutex::new(Vec::new()));
+
+    /// The records logged so far that contain `marker`.
+    fn records_with(marker: &str) -> Vec<String> {
+        let held = CAPTURE.0.lock().unwrap_or_else(|e| e.into_inner());
+        held.iter()
+            .filter(|r| r.contains(marker))
+            .cloned()
+            .collect()
+    }
+
+    #[test]
+    fn the_records_and_errors_of_a_call_mask_its_token_wherever_the_server_echoes_it() {
+        use std::io::{BufRead, BufReader, Write};
+        if log::set_logger(&CAPTURE).is_ok() {
+            log::set_max_level(log::LevelFilter::Trace);
+        }
+        let token = "ec40ec40ec40ec40ec40ec40ec40ec40";
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = std::thread::spawn(move || {
+            let (stream, _) = listener.accept().unwrap();
+            let mut reader = BufReader::new(stream);
+            let mut line = String::new();
+            while reader.read_line(&mut line).unwrap() > 0 && !line.ends_with("\r\n\r\n") {}
+            let body = format!(
+                r#"{{"error":true,"message":"no such user for {token}","echo":"{token}"}}"#
+            );
+            let answer = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json; t={token}\r\nX-Echo: {token}\r\n\
+                 Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            reader.get_mut().write_all(answer.as_bytes()).unwrap();
+        });
+        let site =
+            Client::new(&format!("http://127.0.0.1:{port}"), Duration::from_secs(30)).unwrap();
+        let e = site.user_info(&Secret::new(token)).unwrap_err();
+        server.join().unwrap();
+        let message = format!("{e:#} {e:?}");
+        assert!(message.contains("no such user for [redacted]"), "{message}");
+        assert!(!message.contains(token), "{message}");
+        // The records of this call: the request, the answer's status, headers and body,
+        // and the failure, each with the token masked.
+        let site_records = records_with(&format!("127.0.0.1:{port}"));
+        assert!(
+            site_records
+                .iter()
+                .any(|r| r.contains("get_user_info?access_token=[redacted]")),
+            "{site_records:?}"
+        );
+        let echoed = records_with("no such user for");
+        assert!(
+            echoed.iter().any(|r| r.starts_with("answer body:")),
+            "{echoed:?}"
+        );
+        assert!(
+            records_with("answer header: x-echo: [redacted]").len() == 1,
+            "{:?}",
+            records_with("x-echo")
+        );
+        assert_eq!(records_with(token), Vec::<String>::new());
+    }
+
     #[test]
     fn truthy_error_flags() {
         assert!(is_truthy(&Value::Bool(true)));
