@@ -54,6 +54,8 @@
 pub mod emulator;
 mod error;
 pub(crate) mod http;
+#[cfg(test)]
+mod log_capture;
 mod login;
 pub mod redact;
 mod secret;

@@ -470,6 +470,51 @@ mod tests {
     }
 
     #[test]
+    fn the_listeners_records_mask_the_keys_it_caught_wherever_a_request_repeats_them() {
+        use crate::log_capture::{self, records_with};
+        use std::io::{Read, Write};
+        log_capture::start();
+        let socket = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = socket.local_addr().unwrap().port();
+        let target = RedirectTarget::parse(&format!("http://127.0.0.1:{port}/callback")).unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let tx = Mutex::new(tx);
+        let _listener = CallbackListener::bind(target, Some(socket), move |arrival| {
+            let _ = tx.lock().unwrap().send(arrival);
+        })
+        .unwrap();
+        let key = "ca0617ca0617ca0617ca0617ca0617ca";
+        let ask = |path: &str| {
+            let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+            write!(
+                stream,
+                "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
+            )
+            .unwrap();
+            stream
+        };
+        // The redirect: its key is caught, and answered by the login.
+        let mut redirect = ask(&format!("/callback?auth_key={key}"));
+        let arrival = rx.recv_timeout(std::time::Duration::from_secs(60)).unwrap();
+        assert_eq!(arrival.key.expose(), key);
+        arrival.tab.respond(200, "Logged in", "done");
+        redirect.read_to_end(&mut Vec::new()).unwrap();
+        // Another request repeats the key where no name says it is one; once its answer
+        // is read, its record has been logged.
+        let mut other = ask(&format!("/elsewhere/{key}?x={key}"));
+        other.read_to_end(&mut Vec::new()).unwrap();
+        assert_eq!(
+            records_with("listener: the redirect: GET /callback?auth_key=[redacted]"),
+            vec!["listener: the redirect: GET /callback?auth_key=[redacted]".to_string()]
+        );
+        assert_eq!(
+            records_with("/elsewhere/"),
+            vec!["listener: answered 404: GET /elsewhere/[redacted]?x=[redacted]".to_string()]
+        );
+        assert_eq!(records_with(key), Vec::<String>::new());
+    }
+
+    #[test]
     fn keys_are_found_in_plain_and_sngine_joined_queries() {
         let key = |q: &str| find_auth_key(q).map(|k| k.expose().to_string());
         assert_eq!(key("auth_key=abc123").as_deref(), Some("abc123"));

@@ -854,40 +854,11 @@ mod tests {
         assert_eq!(one_line("abcdef", 3), "abc... (3 more characters)");
     }
 
-    /// Every record the crate logs in this test binary, for tests that check what reaches a
-    /// program's logger.
-    struct Capture(std::sync::Mutex<Vec<String>>);
-
-    impl log::Log for Capture {
-        fn enabled(&self, metadata: &log::Metadata) -> bool {
-            metadata.target().starts_with("pipi")
-        }
-        fn log(&self, record: &log::Record) {
-            if self.enabled(record.metadata()) {
-                let mut held = self.0.lock().unwrap_or_else(|e| e.into_inner());
-                held.push(record.args().to_string());
-            }
-        }
-        fn flush(&self) {}
-    }
-
-    static CAPTURE: Capture = Capture(std::sync::Mutex::new(Vec::new()));
-
-    /// The records logged so far that contain `marker`.
-    fn records_with(marker: &str) -> Vec<String> {
-        let held = CAPTURE.0.lock().unwrap_or_else(|e| e.into_inner());
-        held.iter()
-            .filter(|r| r.contains(marker))
-            .cloned()
-            .collect()
-    }
-
     #[test]
     fn the_records_and_errors_of_a_call_mask_its_token_wherever_the_server_echoes_it() {
+        use crate::log_capture::{self, records_with};
         use std::io::{BufRead, BufReader, Write};
-        if log::set_logger(&CAPTURE).is_ok() {
-            log::set_max_level(log::LevelFilter::Trace);
-        }
+        log_capture::start();
         let token = "ec40ec40ec40ec40ec40ec40ec40ec40";
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
