@@ -6,6 +6,7 @@
 //! and network boundary: code that knows what a failure means raises one of the right kind,
 //! and each layer of context keeps that kind and hint, with what it wraps as its source.
 
+use crate::redact::Known;
 use std::fmt;
 use std::sync::Arc;
 
@@ -220,7 +221,9 @@ impl Error {
         self.hint.as_deref()
     }
 
-    /// The site's own message, entity-decoded, when the site refused.
+    /// The site's own message, entity-decoded, when the site refused. The secrets the call
+    /// was made with (the app secret, the key, the token) and any value written after a
+    /// secret's name are masked in it, as in the rest of the error, should the site echo one.
     pub fn server_message(&self) -> Option<&str> {
         self.server_message.as_deref()
     }
@@ -233,10 +236,13 @@ impl Error {
         }
     }
 
-    /// The site refused with `message`, classified.
-    pub(crate) fn refused(message: String) -> Error {
+    /// The site refused with `message`, classified as the site said it, and kept with the
+    /// secrets of the call (`secrets`) masked.
+    pub(crate) fn refused(message: &str, secrets: &Known) -> Error {
+        let kind = ErrorKind::Refused(Refusal::classify(message));
+        let message = secrets.redact(message);
         Error {
-            kind: ErrorKind::Refused(Refusal::classify(&message)),
+            kind,
             message: format!("the server said: {message}").into(),
             hint: None,
             server_message: Some(message.into_boxed_str()),
@@ -415,14 +421,32 @@ mod tests {
 
     #[test]
     fn refusals_are_found_under_context() {
-        let public = Err::<(), _>(Error::refused("Bad Request, invalid auth_key".into()))
-            .context("failed to exchange the key")
-            .unwrap_err();
+        let public = Err::<(), _>(Error::refused(
+            "Bad Request, invalid auth_key",
+            &Known::new(),
+        ))
+        .context("failed to exchange the key")
+        .unwrap_err();
         assert_eq!(
             public.server_message(),
             Some("Bad Request, invalid auth_key")
         );
         assert_eq!(public.refusal(), Some(&Refusal::InvalidAuthKey));
+    }
+
+    #[test]
+    fn a_refusal_that_echoes_a_secret_of_the_call_keeps_it_masked() {
+        let key = "0123456789abcdef0123456789abcdef";
+        let refused = Error::refused(
+            &format!("invalid auth_key {key} (app_secret=s3cr3t)"),
+            &Known::of([key]),
+        );
+        assert_eq!(refused.refusal(), Some(&Refusal::InvalidAuthKey));
+        assert_eq!(
+            refused.server_message(),
+            Some("invalid auth_key [redacted] (app_secret=[redacted])")
+        );
+        assert!(!format!("{refused:#} {refused:?}").contains(key));
     }
 
     #[test]

@@ -43,13 +43,19 @@
 //! ```
 //!
 //! The crate logs each request and step through the [`log`](https://docs.rs/log) facade
-//! (debug level; the server's answers at trace level), with secrets masked by [`redact`].
+//! (debug level; the server's answers at trace level). In those records and in its error
+//! messages, the secrets a call was made with (app secret, auth key, token) are masked, as is
+//! any value written after a secret's name ([`redact`]). The crate changes no process-wide
+//! state: a [`Secret`] only wraps its value, and what else a program masks in its own output
+//! is its choice, with a [`redact::Known`] of its own.
 
 #![warn(missing_docs)]
 
 pub mod emulator;
 mod error;
 pub(crate) mod http;
+#[cfg(test)]
+mod log_capture;
 mod login;
 pub mod redact;
 mod secret;

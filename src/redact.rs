@@ -1,57 +1,57 @@
-//! Masks secrets in text meant for people: every line pipi writes on stderr (messages,
-//! warnings, errors, the debug log) goes through [`redact`] first.
+//! Masks secrets in text meant for people or for a log: plain functions and a plain type,
+//! with no state of their own.
 //!
 //! Two nets, because one could miss: secrets are found by their names wherever a value is
 //! written after one (`auth_key=...` in a URL, query string or form body, `"access_token":
-//! "..."` in JSON, `app-secret = "..."` in TOML, `Authorization: ...` in headers), and every
-//! value pipi holds as a [`crate::secret::Secret`] is masked wherever it appears, named or not.
-
-use std::sync::{Mutex, PoisonError};
+//! "..."` in JSON, `app-secret = "..."` in TOML, `Authorization: ...` in headers:
+//! [`mask_named_values`]), and the values in a [`Known`] set are masked wherever they appear,
+//! named or not ([`Known::redact`] casts both nets).
+//!
+//! The library keeps no set of its own and changes nothing process-wide: where it builds a
+//! message or a log record from outside text, it masks the secrets of that call (the app
+//! secret and auth key of an exchange, the token of a request, the keys a login's listener
+//! caught). A program decides what its own output masks, with a `Known` of its own.
 
 /// What a masked value is replaced with.
 pub const MASK: &str = "[redacted]";
 
-/// The most values remembered, so that a flood of plausible keys at the listener cannot make
-/// every line slower. The first ones (the app secret and the cached token, read at start)
-/// are kept for good; past them, the oldest goes.
-const MAX_KNOWN: usize = 64;
-const PINNED: usize = 16;
+/// The most values a [`Known`] holds, so that a flood of plausible keys cannot make every
+/// line slower. The first [`PINNED`] are kept for good (a program's app secret and token,
+/// read at start); past the bound, the oldest of the others goes.
+pub const MAX_KNOWN: usize = 64;
+/// How many of the first values a [`Known`] keeps for good.
+pub const PINNED: usize = 16;
 
 /// Values shorter than this are not masked by value: they would mangle ordinary words. Sngine's
 /// keys, secrets and tokens are 32 characters; short ones are still caught by their names.
-const MIN_KNOWN_LEN: usize = 12;
+pub const MIN_KNOWN_LEN: usize = 12;
 
-/// The secret values this process holds, fed by `Secret::new`.
-static KNOWN: Mutex<Known> = Mutex::new(Known::new());
-
-/// Remembers a secret value so that [`redact`] masks it wherever it shows up.
-pub fn remember(value: &str) {
-    KNOWN
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .remember(value);
-}
-
-/// The text with every secret it holds replaced by `[redacted]`.
-pub fn redact(text: &str) -> String {
-    let named = mask_named_values(text);
-    KNOWN
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .mask(&named)
-}
-
-/// Secret values to mask wherever they appear, named or not.
-struct Known {
+/// A bounded set of secret values to mask wherever they appear, named or not: at most
+/// [`MAX_KNOWN`], the first [`PINNED`] kept for good. Its `Debug` shows how many it holds,
+/// never what.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Known {
     values: Vec<String>,
 }
 
 impl Known {
-    const fn new() -> Known {
+    /// An empty set.
+    pub const fn new() -> Known {
         Known { values: Vec::new() }
     }
 
-    fn remember(&mut self, value: &str) {
+    /// The set of these values, for one call of the library: the secrets it was given.
+    pub(crate) fn of<'a>(values: impl IntoIterator<Item = &'a str>) -> Known {
+        let mut known = Known::new();
+        for value in values {
+            known.remember(value);
+        }
+        known
+    }
+
+    /// Adds a value to mask, trimmed. One shorter than [`MIN_KNOWN_LEN`], or already held,
+    /// changes nothing; past [`MAX_KNOWN`], the oldest value not pinned goes.
+    pub fn remember(&mut self, value: &str) {
         let value = value.trim();
         if value.len() < MIN_KNOWN_LEN || self.values.iter().any(|v| v == value) {
             return;
@@ -60,6 +60,28 @@ impl Known {
             self.values.remove(PINNED);
         }
         self.values.push(value.to_string());
+    }
+
+    /// How many values are held.
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    /// Whether no value is held.
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    /// Whether `value` (trimmed) is one of the values held.
+    pub fn holds(&self, value: &str) -> bool {
+        let value = value.trim();
+        self.values.iter().any(|v| v == value)
+    }
+
+    /// The text with every secret in it replaced by [`MASK`]: the values written after a
+    /// secret's name ([`mask_named_values`]), then every value of this set.
+    pub fn redact(&self, text: &str) -> String {
+        self.mask(&mask_named_values(text))
     }
 
     /// Masks every byte that any occurrence of any value covers, each run of them with one
@@ -98,6 +120,12 @@ impl Known {
         }
         out.push_str(&text[copied..]);
         out
+    }
+}
+
+impl std::fmt::Debug for Known {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Known({} values)", self.values.len())
     }
 }
 
@@ -149,9 +177,9 @@ fn ends_value(b: u8) -> bool {
         )
 }
 
-/// Masks the value after every secret name followed by `=`, or by `:` when the name is quoted
-/// (JSON) or a header.
-fn mask_named_values(text: &str) -> String {
+/// The text with the value after every secret name masked: a name followed by `=`, or by
+/// `:` when the name is quoted (JSON) or a header.
+pub fn mask_named_values(text: &str) -> String {
     let b = text.as_bytes();
     let mut out = String::with_capacity(text.len());
     let mut copied = 0;
@@ -273,7 +301,8 @@ mod tests {
             ),
         ];
         for (raw, expected) in table {
-            assert_eq!(redact(raw), expected, "{raw}");
+            assert_eq!(mask_named_values(raw), expected, "{raw}");
+            assert_eq!(Known::new().redact(raw), expected, "{raw}");
         }
     }
 
@@ -290,25 +319,54 @@ mod tests {
             "José O'Brien (@jose)",
             "",
         ] {
-            assert_eq!(redact(text), text);
+            assert_eq!(mask_named_values(text), text);
         }
     }
 
     #[test]
     fn masking_twice_changes_nothing() {
-        let once = redact("auth_key=abc&app_secret=\"x\"");
-        assert_eq!(redact(&once), once);
+        let known = Known::of(["0123456789abcdef"]);
+        let once = known.redact("auth_key=abc&app_secret=\"x\" 0123456789abcdef");
+        assert_eq!(known.redact(&once), once);
     }
 
     #[test]
-    fn remembered_values_are_masked_anywhere() {
+    fn known_values_are_masked_anywhere() {
         let value = "f00dfeedf00dfeedf00dfeedf00dfeed";
-        remember(value);
-        remember("short");
+        let mut known = Known::new();
+        known.remember(value);
+        known.remember("short");
+        assert_eq!(known.len(), 1);
+        assert!(known.holds(value) && !known.holds("short"));
         assert_eq!(
-            redact(&format!("<p>Warning: bad token {value}</p> short")),
+            known.redact(&format!("<p>Warning: bad token {value}</p> short")),
             "<p>Warning: bad token [redacted]</p> short"
         );
+        // Another set, or none, masks nothing of it.
+        assert!(Known::new().redact(value).contains(value));
+        assert_eq!(format!("{known:?}"), "Known(1 values)");
+    }
+
+    #[test]
+    fn a_flood_of_values_keeps_the_first_ones_and_the_newest_within_the_bound() {
+        let value = |i: usize| format!("{i:032x}");
+        let mut known = Known::new();
+        let pushed = 16 * MAX_KNOWN;
+        for i in 0..pushed {
+            known.remember(&value(i));
+        }
+        assert_eq!(known.len(), MAX_KNOWN);
+        let held: Vec<usize> = (0..pushed).filter(|&i| known.holds(&value(i))).collect();
+        let expected: Vec<usize> = (0..PINNED)
+            .chain(pushed - (MAX_KNOWN - PINNED)..pushed)
+            .collect();
+        assert_eq!(held, expected);
+        assert_eq!(known.redact(&value(0)), MASK);
+        assert_eq!(known.redact(&value(pushed - 1)), MASK);
+        assert_eq!(known.redact(&value(PINNED)), value(PINNED));
+        // A value given again takes no second place.
+        known.remember(&value(0));
+        assert_eq!(known.len(), MAX_KNOWN);
     }
 
     #[test]
@@ -336,8 +394,8 @@ mod tests {
             for b in pieces {
                 for c in pieces {
                     let text = format!("{a}{b}{c}{a}");
-                    let once = redact(&text);
-                    assert_eq!(redact(&once), once, "{text:?}");
+                    let once = mask_named_values(&text);
+                    assert_eq!(mask_named_values(&once), once, "{text:?}");
                 }
             }
         }
@@ -345,16 +403,18 @@ mod tests {
 
     #[test]
     fn text_that_is_not_ascii_survives() {
-        assert_eq!(redact("é auth_key=é&ü"), "é auth_key=[redacted]&ü");
+        assert_eq!(
+            mask_named_values("é auth_key=é&ü"),
+            "é auth_key=[redacted]&ü"
+        );
     }
 
     #[test]
     fn a_value_inside_a_longer_one_leaves_nothing_of_either() {
         // The shorter value is learned first, as the app secret read at start would be.
-        remember("c0ffee00c0ffee00");
-        remember("0123c0ffee00c0ffee004567");
+        let known = Known::of(["c0ffee00c0ffee00", "0123c0ffee00c0ffee004567"]);
         assert_eq!(
-            redact("token 0123c0ffee00c0ffee004567 and c0ffee00c0ffee00."),
+            known.redact("token 0123c0ffee00c0ffee004567 and c0ffee00c0ffee00."),
             "token [redacted] and [redacted]."
         );
         // Two that overlap in the text: neither leaves its end behind.
@@ -429,15 +489,15 @@ mod tests {
                 for value in &order {
                     known.remember(value);
                 }
-                let masked = known.mask(&mask_named_values(&line));
+                let masked = known.redact(&line);
                 // Every letter of every secret is gone, and nothing else is.
                 prop_assert_eq!(masked.replace(MASK, ""), plain);
             }
 
             #[test]
             fn any_text_is_masked_without_panic_and_masking_is_stable(text in any::<String>()) {
-                let once = redact(&text);
-                prop_assert_eq!(redact(&once), once);
+                let once = mask_named_values(&text);
+                prop_assert_eq!(mask_named_values(&once), once);
             }
         }
     }

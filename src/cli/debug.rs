@@ -1,6 +1,6 @@
 //! Debug mode (`-v`, `PIPI_DEBUG`): a log of each step on stderr, for a person working out
 //! why something fails, and safe to paste into a bug report: every line goes through
-//! [`pipi::redact`].
+//! [`super::redaction`], on top of the masking the library does in its own records.
 //!
 //! The library and the CLI log through the `log` facade; this is its logger. Level 1
 //! (`log`'s debug) logs the settings and where each came from, each request's method, URL

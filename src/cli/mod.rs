@@ -14,6 +14,7 @@ mod interrupt;
 mod jq;
 mod output;
 mod progress;
+mod redaction;
 mod secret_input;
 mod session;
 mod settings;

@@ -2,7 +2,7 @@
 //!
 //! stdout carries exactly one JSON document or one token line, so scripts can pipe it, and it
 //! is never coloured; everything else goes to stderr, with every secret masked
-//! ([`crate::redact`]), every control character shown as an escape ([`escape`]), and labels
+//! ([`super::redaction`]), every control character shown as an escape ([`escape`]), and labels
 //! coloured when stderr is a terminal and `NO_COLOR` is unset.
 //!
 //! Text from outside (a display name, the server's message, a URL) reaches stderr inside
@@ -110,7 +110,7 @@ pub fn escape_untrusted(text: &str) -> String {
 /// and its controls escaped. Only the label's own colour codes reach the terminal.
 fn line(label: &str, message: &str, breaks: Breaks) {
     let mut err = std::io::stderr().lock();
-    let message = escape(&pipi::redact::redact(message), breaks);
+    let message = escape(&super::redaction::redact(message), breaks);
     // Nothing useful can be done when stderr itself is gone.
     let _ = writeln!(err, "{label}{message}");
 }

@@ -98,7 +98,7 @@ mod tests {
         for from in [listen, PasteFrom::ErrorPage, PasteFrom::AnotherSite] {
             let text = paste_instructions(from);
             assert!(text.contains("auth_key="), "{text}");
-            assert_eq!(pipi::redact::redact(&text), text);
+            assert_eq!(crate::cli::redaction::redact(&text), text);
         }
     }
 }

@@ -3,6 +3,7 @@
 
 use crate::cli::exit as error;
 use crate::cli::failure::{Context, Result};
+use crate::cli::redaction;
 use pipi::Secret;
 use std::io::{BufRead, IsTerminal, Read, Write};
 
@@ -31,7 +32,7 @@ pub fn read_secret(prompt: &str, what: &str) -> Result<Secret> {
             format!("type or paste the {what} at the prompt, or pipe it in"),
         ));
     }
-    Ok(Secret::new(value))
+    Ok(redaction::secret(value))
 }
 
 /// The first line of what was piped in. Input over [`MAX_PIPED`] is refused whole rather

@@ -3,6 +3,7 @@
 
 use super::failure::{Failure, Result};
 use super::output;
+use super::redaction;
 use super::settings::{Settings, Source};
 use pipi::{
     BrowserChoice, CachedToken, Error, ErrorKind, LoggedIn, Login, Lookup, NoBrowser, Paste,
@@ -65,16 +66,23 @@ pub fn load_or_warn(cache: &TokenCache) -> Option<CachedToken> {
     found_or_warn(cache.load())
 }
 
-/// What a lookup found; an unusable file is reported as a warning and counts as none.
+/// What a lookup found, its token masked on stderr from now on; an unusable file is
+/// reported as a warning and counts as none.
 fn found_or_warn(lookup: Lookup) -> Option<CachedToken> {
     match lookup {
-        Lookup::Found(token) => Some(token),
+        Lookup::Found(token) => Some(remembered(token)),
         Lookup::Missing => None,
         Lookup::Unusable(message) => {
             output::warn(&message);
             None
         }
     }
+}
+
+/// A token read from the cache, masked on stderr from now on.
+pub fn remembered(cached: CachedToken) -> CachedToken {
+    redaction::remember(cached.access_token.expose());
+    cached
 }
 
 /// Whether a cached token is alive by the local clock: the one judgement that `status`,
@@ -310,7 +318,7 @@ pub fn live_token(
         // Missing before: only a login since can have put one there; no second warning
         // about a broken file.
         match cache.load() {
-            pipi::Lookup::Found(token) => Some(token),
+            pipi::Lookup::Found(token) => Some(remembered(token)),
             _ => None,
         }
     };
@@ -463,7 +471,11 @@ pub fn run_login(login: Login<'_>) -> Result<LoggedIn> {
             crate::cli::interrupt::exit_now(signal.exit_code());
         }
     });
-    login.run().map_err(|e| match e.kind() {
+    let done = login.run();
+    if let Ok(done) = &done {
+        redaction::remember(done.token.access_token.expose());
+    }
+    done.map_err(|e| match e.kind() {
         ErrorKind::ForgedKeys => e
             .with_hint(
                 "find the program that connects to the redirect URL's port (ss -tnp or lsof -i \

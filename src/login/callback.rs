@@ -19,6 +19,7 @@ use crate::error::{self, Setting};
 use crate::error::{Error, Result, bail};
 pub(crate) use crate::http::Connection;
 use crate::http::{self, Request, Response};
+use crate::redact::Known;
 use crate::secret::Secret;
 use std::io::ErrorKind;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener};
@@ -257,13 +258,24 @@ impl CallbackListener {
         let sockets = sockets_for(&target, prebound)?;
         let shared = Arc::new(target.clone());
         let places = Arc::new(AtomicUsize::new(0));
+        // The keys caught so far: a log record of a request masks them wherever it repeats
+        // one, named or not, as well as any value written after a secret's name.
+        let caught = Mutex::new(Known::new());
         let handler = move |request: Request, browser: Connection| {
             let is_get = request.method == "GET";
             let (host, target) = (request.single_header("host"), request.target());
-            match inspect(&shared, is_get, host, &target) {
+            let inspected = inspect(&shared, is_get, host, &target);
+            let request_line = {
+                let mut caught = caught.lock().unwrap_or_else(PoisonError::into_inner);
+                if let RedirectRequest::Key(key) = &inspected {
+                    caught.remember(key.expose());
+                }
+                caught.redact(&format!("{} {target}", request.method))
+            };
+            match inspected {
                 RedirectRequest::Key(key) => match Place::take(&places) {
                     Some(place) => {
-                        log::debug!("listener: the redirect: {} {target}", request.method);
+                        log::debug!("listener: the redirect: {request_line}");
                         on_redirect(Arrival {
                             key,
                             tab: Tab(browser),
@@ -271,7 +283,7 @@ impl CallbackListener {
                         });
                     }
                     None => {
-                        log::debug!("listener: busy, answered 503: {} {target}", request.method);
+                        log::debug!("listener: busy, answered 503: {request_line}");
                         respond(
                             browser,
                             503,
@@ -282,7 +294,7 @@ impl CallbackListener {
                     }
                 },
                 RedirectRequest::Reject { status, message } => {
-                    log::debug!("listener: answered {status}: {} {target}", request.method);
+                    log::debug!("listener: answered {status}: {request_line}");
                     respond(browser, status, "Not the login redirect", message)
                 }
             }
@@ -455,6 +467,51 @@ mod tests {
 
     fn target(url: &str) -> RedirectTarget {
         RedirectTarget::parse(url).unwrap()
+    }
+
+    #[test]
+    fn the_listeners_records_mask_the_keys_it_caught_wherever_a_request_repeats_them() {
+        use crate::log_capture::{self, records_with};
+        use std::io::{Read, Write};
+        log_capture::start();
+        let socket = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = socket.local_addr().unwrap().port();
+        let target = RedirectTarget::parse(&format!("http://127.0.0.1:{port}/callback")).unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let tx = Mutex::new(tx);
+        let _listener = CallbackListener::bind(target, Some(socket), move |arrival| {
+            let _ = tx.lock().unwrap().send(arrival);
+        })
+        .unwrap();
+        let key = "ca0617ca0617ca0617ca0617ca0617ca";
+        let ask = |path: &str| {
+            let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+            write!(
+                stream,
+                "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
+            )
+            .unwrap();
+            stream
+        };
+        // The redirect: its key is caught, and answered by the login.
+        let mut redirect = ask(&format!("/callback?auth_key={key}"));
+        let arrival = rx.recv_timeout(std::time::Duration::from_secs(60)).unwrap();
+        assert_eq!(arrival.key.expose(), key);
+        arrival.tab.respond(200, "Logged in", "done");
+        redirect.read_to_end(&mut Vec::new()).unwrap();
+        // Another request repeats the key where no name says it is one; once its answer
+        // is read, its record has been logged.
+        let mut other = ask(&format!("/elsewhere/{key}?x={key}"));
+        other.read_to_end(&mut Vec::new()).unwrap();
+        assert_eq!(
+            records_with("listener: the redirect: GET /callback?auth_key=[redacted]"),
+            vec!["listener: the redirect: GET /callback?auth_key=[redacted]".to_string()]
+        );
+        assert_eq!(
+            records_with("/elsewhere/"),
+            vec!["listener: answered 404: GET /elsewhere/[redacted]?x=[redacted]".to_string()]
+        );
+        assert_eq!(records_with(key), Vec::<String>::new());
     }
 
     #[test]

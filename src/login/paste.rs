@@ -18,9 +18,10 @@ const MAX_KEY: usize = 128;
 /// sent down the same channel, never waits behind a backlog.
 pub(crate) const MAX_QUEUED: usize = 4;
 
-/// One pasted line. It may hold a key, so it never prints; but it is not registered for
-/// masking as a [`Secret`] is: most lines are no key, and an address masked wherever it
-/// shows up later would make pipi's own messages unreadable. The key found in it is.
+/// One pasted line. It may hold a key, so it never prints, and nothing of it goes into a
+/// message or a log record: a line that is no key is answered with a reason that does not
+/// repeat it, and the key found in one becomes a [`Secret`], which the key exchange masks
+/// in whatever it says.
 pub(crate) struct Line(String);
 
 impl Line {

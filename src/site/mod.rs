@@ -1,13 +1,16 @@
 //! The site client: the one place that talks HTTP to a Sngine site. The key exchange, the
 //! user info and any other endpoint, with every answer checked, since errors come with HTTP
 //! 200 and proxies in front send anything. Each request and answer is logged (`log` at debug
-//! level, answers at trace level), for the caller's logger to show, secrets redacted.
+//! level, answers at trace level), for the caller's logger to show. The secrets a call is
+//! made with (app secret and auth key, or token) are masked, with any value written after a
+//! secret's name, in every log record and error message built from what the server sent.
 
 pub(crate) mod token;
 pub(crate) mod url;
 pub(crate) mod user;
 
 use crate::error::{self, Error, ErrorKind, Setting};
+use crate::redact::Known;
 use crate::secret::Secret;
 use reqwest::blocking::{RequestBuilder, Response};
 use serde_json::{Map, Value};
@@ -198,14 +201,15 @@ impl Client {
             ("auth_key", auth_key),
         ];
         let url = self.endpoint("authorize");
+        let secrets = Known::of([app_secret.expose(), auth_key]);
         let get = || {
-            let answer = self.send(self.http.get(&url).query(&form), "authorize");
+            let answer = self.send(self.http.get(&url).query(&form), "authorize", &secrets);
             (Reads::Query, answer.map(|(_, json)| json))
         };
         if reads == Some(Reads::Query) {
             return get();
         }
-        match self.send(self.http.post(&url).form(&form), "authorize") {
+        match self.send(self.http.post(&url).form(&form), "authorize", &secrets) {
             Err(e) if reads.is_none() && e.refusal() == Some(&error::Refusal::InvalidAppId) => {
                 log::debug!(
                     "the form POST was refused with 'invalid app_id': trying GET, as Sngine before 4.0.4 reads only the query string"
@@ -322,7 +326,10 @@ impl Client {
             .http
             .get(self.endpoint("get_user_info"))
             .query(&[("access_token", token.expose())]);
-        let (raw, json) = self.send(request, "get_user_info").map_err(token_refusal)?;
+        let secrets = Known::of([token.expose()]);
+        let (raw, json) = self
+            .send(request, "get_user_info", &secrets)
+            .map_err(token_refusal)?;
         match json {
             Value::Array(items) if items.is_empty() => Err(Error::new(
                 ErrorKind::Failed,
@@ -359,39 +366,55 @@ impl Client {
     ) -> Result<Answer> {
         let endpoint = &endpoint_path(endpoint)?;
         let url = self.endpoint(endpoint);
+        let secrets = Known::of([token.expose()]);
         let token = [("access_token", token.expose())];
         let request = match method {
             Method::Get => self.http.get(url).query(&token).query(fields),
             Method::Post => self.http.post(url).query(&token).form(fields),
         };
-        self.send(request, endpoint)
+        self.send(request, endpoint, &secrets)
             .map_err(token_refusal)
             .map(|(raw, json)| Answer { raw, json })
     }
 
-    /// Sends one request and checks its answer, logging both in debug mode. The whole
+    /// Sends one request and checks its answer, logging both in debug mode, `secrets` (those
+    /// the request carries) masked in every record and message. The whole
     /// exchange, from connecting to the last byte of the body, has one deadline: reqwest's
     /// blocking timeout bounds each read of the body on its own, so a server that drips a
     /// byte at a time would otherwise hold pipi for as long as it likes.
-    fn send(&self, request: RequestBuilder, endpoint: &str) -> Result<(String, Value)> {
+    fn send(
+        &self,
+        request: RequestBuilder,
+        endpoint: &str,
+        secrets: &Known,
+    ) -> Result<(String, Value)> {
         let what = format!("{} {endpoint}", url::site_label(&self.base_url));
-        let request = request.build().map_err(|e| transport_error(e, &what))?;
+        let request = request
+            .build()
+            .map_err(|e| transport_error(e, &what, secrets))?;
         if log::log_enabled!(log::Level::Debug) {
             let mut line = format!("request: {} {}", request.method(), request.url());
             if let Some(body) = request.body().and_then(|b| b.as_bytes()) {
                 line.push_str(&format!(" body: {}", String::from_utf8_lossy(body)));
             }
-            log::debug!("{line}");
+            log::debug!("{}", secrets.redact(&line));
         }
         if log::log_enabled!(log::Level::Trace) {
-            log_headers("request header", request.headers());
+            for (name, value) in request.headers() {
+                let value = String::from_utf8_lossy(value.as_bytes());
+                log::trace!(
+                    "{}",
+                    secrets.redact(&format!("request header: {name}: {value}"))
+                );
+            }
         }
         let started = Instant::now();
         let answer = self
-            .fetch(request, &what)
-            .and_then(|raw| self.read_answer(raw, &what, started));
+            .fetch(request, &what, secrets)
+            .and_then(|raw| self.read_answer(raw, &what, started, secrets));
         if let Err(e) = &answer {
-            log::debug!("failed after {}ms: {e:#}", started.elapsed().as_millis());
+            let line = format!("failed after {}ms: {e:#}", started.elapsed().as_millis());
+            log::debug!("{}", secrets.redact(&line));
         }
         answer
     }
@@ -399,7 +422,12 @@ impl Client {
     /// Runs the request on a thread of its own and waits for the whole answer, body
     /// included, until the deadline. A request still running then is abandoned: its thread
     /// stops reading at the next byte that comes, or when the next read times out.
-    fn fetch(&self, request: reqwest::blocking::Request, what: &str) -> Result<RawAnswer> {
+    fn fetch(
+        &self,
+        request: reqwest::blocking::Request,
+        what: &str,
+        secrets: &Known,
+    ) -> Result<RawAnswer> {
         let http = self.http.clone();
         let abandoned = Arc::new(AtomicBool::new(false));
         let stop = Arc::clone(&abandoned);
@@ -417,7 +445,7 @@ impl Client {
         }
         match rx.recv_timeout(self.timeout) {
             Ok(Ok(raw)) => Ok(raw),
-            Ok(Err(e)) => Err(transport_error(e, what)),
+            Ok(Err(e)) => Err(transport_error(e, what, secrets)),
             Err(_) => {
                 abandoned.store(true, Ordering::SeqCst);
                 Err(network(format!(
@@ -428,35 +456,45 @@ impl Client {
         }
     }
 
-    /// Checks an answer from the API and returns its body and JSON, logging what came.
-    fn read_answer(&self, raw: RawAnswer, what: &str, started: Instant) -> Result<(String, Value)> {
+    /// Checks an answer from the API and returns its body and JSON, logging what came with
+    /// `secrets` masked.
+    fn read_answer(
+        &self,
+        raw: RawAnswer,
+        what: &str,
+        started: Instant,
+        secrets: &Known,
+    ) -> Result<(String, Value)> {
         let took = started.elapsed().as_millis();
-        match (&raw.location, raw.is_redirect()) {
-            (location, true) => log::debug!(
+        let line = match (&raw.location, raw.is_redirect()) {
+            (location, true) => format!(
                 "answer: {} redirect to {} in {took}ms",
                 status_text(raw.status),
                 location
                     .as_deref()
                     .map_or_else(|| "nowhere".to_string(), without_query)
             ),
-            _ => log::debug!(
+            _ => format!(
                 "answer: {} ({}, {} bytes{}) in {took}ms",
                 status_text(raw.status),
                 raw.content_type.as_deref().unwrap_or("no content type"),
                 raw.body.len(),
                 if raw.over_cap { " or more" } else { "" }
             ),
-        }
+        };
+        log::debug!("{}", secrets.redact(&line));
         if log::log_enabled!(log::Level::Trace) {
             for (name, value) in &raw.headers {
-                log::trace!("answer header: {name}: {value}");
+                log::trace!(
+                    "{}",
+                    secrets.redact(&format!("answer header: {name}: {value}"))
+                );
             }
-            log::trace!(
-                "answer body: {}",
-                one_line(&String::from_utf8_lossy(&raw.body), 2000)
-            );
+            // Masked whole, then cut: a secret cut in two would no longer be found.
+            let body = secrets.redact(&String::from_utf8_lossy(&raw.body));
+            log::trace!("answer body: {}", one_line(&body, 2000));
         }
-        classify_answer(what, &raw)
+        classify_answer(what, &raw, secrets)
     }
 }
 
@@ -555,10 +593,16 @@ fn innermost_cause(e: &dyn std::error::Error) -> Option<String> {
 
 /// Judges an answer from the API: its JSON, or an error of the right kind. Every failure
 /// becomes a short message on one line: no HTML page, no URL (it may hold a secret), at
-/// most a short excerpt of the body. `what` names the site and endpoint.
-pub(crate) fn classify_answer(what: &str, raw: &RawAnswer) -> Result<(String, Value)> {
-    check_transport(what, raw)?;
-    let content_type = one_line(raw.content_type.as_deref().unwrap_or("no content type"), 60);
+/// most a short excerpt of the body. `what` names the site and endpoint; `secrets`, those
+/// the request carried, are masked in whatever of the answer a message keeps, the site's
+/// own message included, before it is cut short.
+pub(crate) fn classify_answer(
+    what: &str,
+    raw: &RawAnswer,
+    secrets: &Known,
+) -> Result<(String, Value)> {
+    check_transport(what, raw, secrets)?;
+    let content_type = content_type(raw, secrets);
     let size = raw.body.len();
     // JSON is UTF-8, and PHP's json_encode refuses to write anything else: bytes that are
     // not come from something between pipi and the site.
@@ -574,7 +618,7 @@ pub(crate) fn classify_answer(what: &str, raw: &RawAnswer) -> Result<(String, Va
         };
         network(format!(
             "{what}: the server's answer {why} ({content_type}, {size} bytes){}",
-            excerpt(text)
+            excerpt(&secrets.redact(text))
         ))
     })?;
     if json.get("error").is_some_and(is_truthy) {
@@ -583,21 +627,27 @@ pub(crate) fn classify_answer(what: &str, raw: &RawAnswer) -> Result<(String, Va
             .and_then(Value::as_str)
             .map(|m| html_escape::decode_html_entities(m).trim().to_string())
             .unwrap_or_else(|| "an error without a message".to_string());
-        return Err(Error::refused(message).context(what));
+        return Err(Error::refused(&message, secrets).context(what));
     }
     Ok((text.to_string(), json))
 }
 
+/// The answer's content type for a message: masked, on one line, short.
+fn content_type(raw: &RawAnswer, secrets: &Known) -> String {
+    let said = raw.content_type.as_deref().unwrap_or("no content type");
+    one_line(&secrets.redact(said), 60)
+}
+
 /// Refuses what no API answer is, whatever its body says: a redirect, a broken
 /// connection, an HTTP error, a body over the cap, or none.
-fn check_transport(what: &str, raw: &RawAnswer) -> Result<()> {
+fn check_transport(what: &str, raw: &RawAnswer, secrets: &Known) -> Result<()> {
     let status = status_text(raw.status);
-    let content_type = one_line(raw.content_type.as_deref().unwrap_or("no content type"), 60);
+    let content_type = content_type(raw, secrets);
     if raw.is_redirect() {
-        let location = raw
-            .location
-            .as_deref()
-            .map_or_else(|| "nowhere".to_string(), without_query);
+        let location = raw.location.as_deref().map_or_else(
+            || "nowhere".to_string(),
+            |l| without_query(&secrets.redact(l)),
+        );
         let location = one_line(&location, 200);
         return Err(Error::new(
             ErrorKind::Network,
@@ -610,14 +660,14 @@ fn check_transport(what: &str, raw: &RawAnswer) -> Result<()> {
     if let Some(cause) = &raw.broken {
         return Err(network(format!(
             "{what}: the connection broke while reading the answer (after {size} bytes): {}",
-            one_line(cause, 200)
+            one_line(&secrets.redact(cause), 200)
         )));
     }
     let text = String::from_utf8_lossy(&raw.body);
     if !(200..300).contains(&raw.status) {
         return Err(network(format!(
             "{what}: the server answered HTTP {status} ({content_type}, {size} bytes){}",
-            excerpt(&text)
+            excerpt(&secrets.redact(&text))
         )));
     }
     if raw.over_cap {
@@ -632,14 +682,6 @@ fn check_transport(what: &str, raw: &RawAnswer) -> Result<()> {
         )));
     }
     Ok(())
-}
-
-/// Logs headers one a line; the debug log masks the secret ones (cookies, authorization).
-fn log_headers(label: &str, headers: &reqwest::header::HeaderMap) {
-    for (name, value) in headers {
-        let value = String::from_utf8_lossy(value.as_bytes());
-        log::trace!("{label}: {name}: {value}");
-    }
 }
 
 /// Where a redirect points, without its query: a proxy that redirects to https or to `www.`
@@ -728,7 +770,7 @@ fn one_line(body: &str, max: usize) -> String {
     format!("{short}... ({} more characters)", count - max)
 }
 
-fn transport_error(e: reqwest::Error, what: &str) -> Error {
+fn transport_error(e: reqwest::Error, what: &str, secrets: &Known) -> Error {
     // The URL may carry a token or a secret in its query: never show it.
     let e = e.without_url();
     let kind = if e.is_timeout() {
@@ -739,7 +781,9 @@ fn transport_error(e: reqwest::Error, what: &str) -> Error {
         "the request failed"
     };
     match innermost_cause(&e) {
-        Some(cause) if !cause.is_empty() => network(format!("{what}: {kind}: {cause}")),
+        Some(cause) if !cause.is_empty() => {
+            network(format!("{what}: {kind}: {}", secrets.redact(&cause)))
+        }
         _ => network(format!("{what}: {kind}")),
     }
 }
@@ -811,6 +855,58 @@ mod tests {
     }
 
     #[test]
+    fn the_records_and_errors_of_a_call_mask_its_token_wherever_the_server_echoes_it() {
+        use crate::log_capture::{self, records_with};
+        use std::io::{BufRead, BufReader, Write};
+        log_capture::start();
+        let token = "ec40ec40ec40ec40ec40ec40ec40ec40";
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = std::thread::spawn(move || {
+            let (stream, _) = listener.accept().unwrap();
+            let mut reader = BufReader::new(stream);
+            let mut line = String::new();
+            while reader.read_line(&mut line).unwrap() > 0 && !line.ends_with("\r\n\r\n") {}
+            let body = format!(
+                r#"{{"error":true,"message":"no such user for {token}","echo":"{token}"}}"#
+            );
+            let answer = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json; t={token}\r\nX-Echo: {token}\r\n\
+                 Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            reader.get_mut().write_all(answer.as_bytes()).unwrap();
+        });
+        let site =
+            Client::new(&format!("http://127.0.0.1:{port}"), Duration::from_secs(30)).unwrap();
+        let e = site.user_info(&Secret::new(token)).unwrap_err();
+        server.join().unwrap();
+        let message = format!("{e:#} {e:?}");
+        assert!(message.contains("no such user for [redacted]"), "{message}");
+        assert!(!message.contains(token), "{message}");
+        // The records of this call: the request, the answer's status, headers and body,
+        // and the failure, each with the token masked.
+        let site_records = records_with(&format!("127.0.0.1:{port}"));
+        assert!(
+            site_records
+                .iter()
+                .any(|r| r.contains("get_user_info?access_token=[redacted]")),
+            "{site_records:?}"
+        );
+        let echoed = records_with("no such user for");
+        assert!(
+            echoed.iter().any(|r| r.starts_with("answer body:")),
+            "{echoed:?}"
+        );
+        assert!(
+            records_with("answer header: x-echo: [redacted]").len() == 1,
+            "{:?}",
+            records_with("x-echo")
+        );
+        assert_eq!(records_with(token), Vec::<String>::new());
+    }
+
+    #[test]
     fn truthy_error_flags() {
         assert!(is_truthy(&Value::Bool(true)));
         assert!(is_truthy(&serde_json::json!("1")));
@@ -824,7 +920,7 @@ mod tests {
         use super::super::*;
         use proptest::prelude::*;
 
-        /// A token the process holds, as `Secret::new` remembers it for masking.
+        /// The token the call is made with, which the answer may echo anywhere.
         const TOKEN: &str = "5ec7e75ec7e75ec7e75ec7e75ec7e7ab";
 
         /// Any JSON document, a few levels deep.
@@ -920,8 +1016,8 @@ mod tests {
 
             #[test]
             fn any_answer_is_judged_without_panic_and_with_a_sensible_kind(raw in raw_answer()) {
-                crate::redact::remember(TOKEN);
-                match classify_answer("site.example get_user_info", &raw) {
+                let secrets = Known::of([TOKEN]);
+                match classify_answer("site.example get_user_info", &raw, &secrets) {
                     Ok((text, json)) => {
                         prop_assert!((200..300).contains(&raw.status));
                         prop_assert!(!raw.over_cap && raw.broken.is_none());
@@ -936,13 +1032,14 @@ mod tests {
                         if !(200..300).contains(&raw.status) {
                             prop_assert_eq!(kind, ErrorKind::Network);
                         }
+                        // Whatever the server echoed, the library's own message masks the
+                        // token the call was made with, with no help from its caller: in
+                        // its words, its causes, its Debug form and the site's message.
                         let message = format!("{e:#}");
-                        // A redirect's target loses its query, where tokens travel.
-                        if raw.is_redirect() {
-                            prop_assert!(!message.contains(TOKEN), "{}", message);
-                        }
-                        // Whatever the server echoed, the line a person sees masks the token.
-                        prop_assert!(!crate::redact::redact(&message).contains(TOKEN), "{}", message);
+                        prop_assert!(!message.contains(TOKEN), "{}", message);
+                        prop_assert!(!format!("{e:?}").contains(TOKEN), "{:?}", e);
+                        let said = found.server_message().unwrap_or_default();
+                        prop_assert!(!said.contains(TOKEN), "{}", said);
                         // Apart from the site's own message, kept as it said it, the
                         // message is one line, with no page of HTML.
                         if found.server_message().is_none() {

@@ -193,6 +193,7 @@ fn value_to_set<'a>(
             Ok(secret.expose())
         }
         (true, Some(value)) => {
+            crate::cli::redaction::remember(value);
             ui::warn(
                 "a secret given on the command line can be kept in the shell's history and seen \
                  in the process list; next time leave it out, and type or pipe it in",

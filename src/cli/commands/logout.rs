@@ -14,6 +14,9 @@ pub fn run(locations: &Locations) -> Result<ExitCode> {
     let cache = TokenCache::new(&locations.cache_dir, locations.profile());
     let profile = locations.profile();
     let previous = cache.load();
+    if let Lookup::Found(token) = &previous {
+        crate::cli::redaction::remember(token.access_token.expose());
+    }
     if !cache.remove()? {
         ui::say(&format!(
             "Not logged in (profile '{profile}'): nothing to forget."

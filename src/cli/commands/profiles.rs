@@ -5,6 +5,7 @@ use crate::cli::args::ProfilesArgs;
 use crate::cli::exit::ExitCode;
 use crate::cli::failure::Result;
 use crate::cli::output as ui;
+use crate::cli::redaction;
 use crate::cli::session::{self, TokenState};
 use crate::cli::settings::{self, Locations, table};
 use pipi::site_label;
@@ -28,7 +29,7 @@ pub fn run(locations: &Locations, args: &ProfilesArgs) -> Result<ExitCode> {
         .filter_map(|conf| conf.get(table::APP_SECRET.name).cloned())
         .chain(settings::process_env(table::APP_SECRET.env));
     for secret in secrets {
-        pipi::redact::remember(&secret);
+        redaction::remember(&secret);
     }
     // A table's name becomes a file name in the cache directory: one that is no profile name
     // (`../x`, `/etc/y`) is said and left out, never opened.
@@ -163,7 +164,7 @@ fn table(rows: &[Row]) -> String {
                 row.account().unwrap_or_else(|| "-".to_string()),
                 row.state.clone(),
             ]
-            .map(|cell| ui::escape_untrusted(&pipi::redact::redact(&cell)))
+            .map(|cell| ui::escape_untrusted(&redaction::redact(&cell)))
         })
         .collect();
     let header = ["  PROFILE", "SITE", "ACCOUNT", "TOKEN"].map(str::to_string);

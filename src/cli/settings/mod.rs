@@ -6,6 +6,7 @@ pub mod table;
 
 use super::exit;
 use super::failure::{Failure, Result};
+use super::redaction;
 use pipi::{ConfigFile, ConfigProfile, Secret};
 use std::ffi::OsString;
 use std::fmt;
@@ -221,7 +222,7 @@ impl Settings {
             app_id,
             redirect_url,
             token_ttl,
-            env_token: env(table::ACCESS_TOKEN.env).map(Secret::new),
+            env_token: env(table::ACCESS_TOKEN.env).map(redaction::secret),
             config_path,
             cache_dir,
             http_timeout: http_timeout.value,
@@ -479,7 +480,7 @@ impl Checker<'_> {
 fn app_secret(file: Option<&ConfigProfile>, env: EnvLookup) -> Option<Sourced<AppSecret>> {
     let no_env: EnvLookup = &|_| None;
     let given = |s: Sourced<String>| Sourced {
-        value: AppSecret::Given(Secret::new(s.value)),
+        value: AppSecret::Given(redaction::secret(s.value)),
         source: s.source,
     };
     let command = |s: Sourced<String>| Sourced {

@@ -7,6 +7,7 @@ use super::table;
 use crate::cli::exit;
 use crate::cli::failure::{Context, Result};
 use crate::cli::output;
+use crate::cli::redaction;
 use pipi::Secret;
 use std::io::Read;
 use std::process::{Child, Command, Stdio};
@@ -77,7 +78,7 @@ fn run_within(command: &str, source: &str, limit: Duration) -> Result<Secret> {
 fn secret_in(text: &str, command: &str, source: &str) -> Result<Secret> {
     let first = text.lines().next().unwrap_or_default().trim();
     // Remembered at once, so that it is masked in any message, the ones below included.
-    let secret = Secret::new(first);
+    let secret = redaction::secret(first);
     match table::APP_SECRET.check(first) {
         Ok(checked) => {
             for warning in checked.warnings {
