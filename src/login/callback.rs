@@ -258,20 +258,12 @@ impl CallbackListener {
         let sockets = sockets_for(&target, prebound)?;
         let shared = Arc::new(target.clone());
         let places = Arc::new(AtomicUsize::new(0));
-        // The keys caught so far: a log record of a request masks them wherever it repeats
-        // one, named or not, as well as any value written after a secret's name.
         let caught = Mutex::new(Known::new());
         let handler = move |request: Request, browser: Connection| {
             let is_get = request.method == "GET";
             let (host, target) = (request.single_header("host"), request.target());
             let inspected = inspect(&shared, is_get, host, &target);
-            let request_line = {
-                let mut caught = caught.lock().unwrap_or_else(PoisonError::into_inner);
-                if let RedirectRequest::Key(key) = &inspected {
-                    caught.remember(key.expose());
-                }
-                caught.redact(&format!("{} {target}", request.method))
-            };
+            let request_line = masked_request_line(&caught, &request.method, &target, &inspected);
             match inspected {
                 RedirectRequest::Key(key) => match Place::take(&places) {
                     Some(place) => {
@@ -315,6 +307,22 @@ impl CallbackListener {
     pub(crate) fn target(&self) -> &RedirectTarget {
         &self.target
     }
+}
+
+/// A request's method and target for the log, with every key caught so far masked wherever
+/// it shows, named or not, as well as any value written after a secret's name. A key this
+/// request carries is counted among those caught first.
+fn masked_request_line(
+    caught: &Mutex<Known>,
+    method: &str,
+    target: &str,
+    inspected: &RedirectRequest,
+) -> String {
+    let mut caught = caught.lock().unwrap_or_else(PoisonError::into_inner);
+    if let RedirectRequest::Key(key) = inspected {
+        caught.remember(key.expose());
+    }
+    caught.redact(&format!("{method} {target}"))
 }
 
 /// The sockets to serve the redirect on: the one the caller bound, checked to be on the
