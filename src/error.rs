@@ -119,7 +119,7 @@ impl Refusal {
 /// its cause as [`std::error::Error::source`], and sometimes a hint at the next step.
 ///
 /// `{}` shows this error's own words; `{:#}` shows them followed by every cause, joined
-/// with `: `, as `anyhow` does.
+/// with `: `.
 #[derive(Debug, Clone)]
 pub struct Error {
     kind: ErrorKind,
@@ -180,7 +180,8 @@ impl Error {
 
     /// Records what caused this error, such as an I/O error or a parser's, as its
     /// [`std::error::Error::source`]; `{:#}` shows it, with its own causes, after this
-    /// error's message. A cause already recorded is replaced.
+    /// error's message. It is meant for an error made with [`Error::new`]: a cause already
+    /// recorded, with all of its chain, is replaced.
     ///
     /// ```
     /// use pipi::{Error, ErrorKind};
@@ -439,7 +440,7 @@ mod tests {
         let key = "0123456789abcdef0123456789abcdef";
         let refused = Error::refused(
             &format!("invalid auth_key {key} (app_secret=s3cr3t)"),
-            &Known::of([key]),
+            &Known::from_iter([key]),
         );
         assert_eq!(refused.refusal(), Some(&Refusal::InvalidAuthKey));
         assert_eq!(

@@ -18,18 +18,18 @@ pub const MASK: &str = "[redacted]";
 /// The most values a [`Known`] holds, so that a flood of plausible keys cannot make every
 /// line slower. The first [`PINNED`] are kept for good (a program's app secret and token,
 /// read at start); past the bound, the oldest of the others goes.
-pub const MAX_KNOWN: usize = 64;
+pub(crate) const MAX_KNOWN: usize = 64;
 /// How many of the first values a [`Known`] keeps for good.
-pub const PINNED: usize = 16;
+pub(crate) const PINNED: usize = 16;
 
 /// Values shorter than this are not masked by value: they would mangle ordinary words. Sngine's
 /// keys, secrets and tokens are 32 characters; short ones are still caught by their names.
-pub const MIN_KNOWN_LEN: usize = 12;
+pub(crate) const MIN_KNOWN_LEN: usize = 12;
 
 /// A bounded set of secret values to mask wherever they appear, named or not: at most
 /// [`MAX_KNOWN`], the first [`PINNED`] kept for good. Its `Debug` shows how many it holds,
 /// never what.
-#[derive(Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default)]
 pub struct Known {
     values: Vec<String>,
 }
@@ -38,15 +38,6 @@ impl Known {
     /// An empty set.
     pub const fn new() -> Known {
         Known { values: Vec::new() }
-    }
-
-    /// The set of these values, for one call of the library: the secrets it was given.
-    pub(crate) fn of<'a>(values: impl IntoIterator<Item = &'a str>) -> Known {
-        let mut known = Known::new();
-        for value in values {
-            known.remember(value);
-        }
-        known
     }
 
     /// Adds a value to mask, trimmed. One shorter than [`MIN_KNOWN_LEN`], or already held,
@@ -120,6 +111,17 @@ impl Known {
         }
         out.push_str(&text[copied..]);
         out
+    }
+}
+
+impl<'a> FromIterator<&'a str> for Known {
+    /// The set of these values, kept as [`Known::remember`] keeps them.
+    fn from_iter<I: IntoIterator<Item = &'a str>>(values: I) -> Known {
+        let mut known = Known::new();
+        for value in values {
+            known.remember(value);
+        }
+        known
     }
 }
 
@@ -325,7 +327,7 @@ mod tests {
 
     #[test]
     fn masking_twice_changes_nothing() {
-        let known = Known::of(["0123456789abcdef"]);
+        let known = Known::from_iter(["0123456789abcdef"]);
         let once = known.redact("auth_key=abc&app_secret=\"x\" 0123456789abcdef");
         assert_eq!(known.redact(&once), once);
     }
@@ -412,7 +414,7 @@ mod tests {
     #[test]
     fn a_value_inside_a_longer_one_leaves_nothing_of_either() {
         // The shorter value is learned first, as the app secret read at start would be.
-        let known = Known::of(["c0ffee00c0ffee00", "0123c0ffee00c0ffee004567"]);
+        let known = Known::from_iter(["c0ffee00c0ffee00", "0123c0ffee00c0ffee004567"]);
         assert_eq!(
             known.redact("token 0123c0ffee00c0ffee004567 and c0ffee00c0ffee00."),
             "token [redacted] and [redacted]."

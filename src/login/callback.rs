@@ -239,6 +239,8 @@ impl Drop for Place {
 /// Bound listening sockets, served by background threads until dropped.
 pub(crate) struct CallbackListener {
     target: RedirectTarget,
+    /// The keys caught so far, or pasted: the log records of requests mask them.
+    caught: Arc<Mutex<Known>>,
     _server: http::Server,
 }
 
@@ -258,12 +260,14 @@ impl CallbackListener {
         let sockets = sockets_for(&target, prebound)?;
         let shared = Arc::new(target.clone());
         let places = Arc::new(AtomicUsize::new(0));
-        let caught = Mutex::new(Known::new());
+        let caught = Arc::new(Mutex::new(Known::new()));
+        let handler_caught = Arc::clone(&caught);
         let handler = move |request: Request, browser: Connection| {
             let is_get = request.method == "GET";
             let (host, target) = (request.single_header("host"), request.target());
             let inspected = inspect(&shared, is_get, host, &target);
-            let request_line = masked_request_line(&caught, &request.method, &target, &inspected);
+            let request_line =
+                masked_request_line(&handler_caught, &request.method, &target, &inspected);
             match inspected {
                 RedirectRequest::Key(key) => match Place::take(&places) {
                     Some(place) => {
@@ -300,8 +304,18 @@ impl CallbackListener {
         log::debug!("listener: waiting for GET {}", target.url);
         Ok(CallbackListener {
             target,
+            caught,
             _server: server,
         })
+    }
+
+    /// Masks `key` in the listener's log records from now on: for a key that came by
+    /// another way (a paste), which a request may yet repeat.
+    pub(crate) fn remember_key(&self, key: &Secret) {
+        self.caught
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remember(key.expose());
     }
 
     pub(crate) fn target(&self) -> &RedirectTarget {
@@ -311,7 +325,7 @@ impl CallbackListener {
 
 /// A request's method and target for the log, with every key caught so far masked wherever
 /// it shows, named or not, as well as any value written after a secret's name. A key this
-/// request carries is counted among those caught first.
+/// request carries is counted among those caught first. Empty when the log is off.
 fn masked_request_line(
     caught: &Mutex<Known>,
     method: &str,
@@ -321,6 +335,10 @@ fn masked_request_line(
     let mut caught = caught.lock().unwrap_or_else(PoisonError::into_inner);
     if let RedirectRequest::Key(key) = inspected {
         caught.remember(key.expose());
+    }
+    // Masking scans for every value held: only worth it for a line that is logged.
+    if !log::log_enabled!(log::Level::Debug) {
+        return String::new();
     }
     caught.redact(&format!("{method} {target}"))
 }
@@ -481,17 +499,20 @@ mod tests {
     fn the_listeners_records_mask_the_keys_it_caught_wherever_a_request_repeats_them() {
         use crate::log_capture::{self, records_with};
         use std::io::{Read, Write};
-        log_capture::start();
+        let key = "ca0617ca0617ca0617ca0617ca0617ca";
+        // Paths of this test's own, so that the records of other tests' listeners are not
+        // kept nor counted.
+        log_capture::start(&["/caught-keys", "/elsewhere-caught/", key]);
         let socket = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = socket.local_addr().unwrap().port();
-        let target = RedirectTarget::parse(&format!("http://127.0.0.1:{port}/callback")).unwrap();
+        let target =
+            RedirectTarget::parse(&format!("http://127.0.0.1:{port}/caught-keys")).unwrap();
         let (tx, rx) = std::sync::mpsc::channel();
         let tx = Mutex::new(tx);
         let _listener = CallbackListener::bind(target, Some(socket), move |arrival| {
             let _ = tx.lock().unwrap().send(arrival);
         })
         .unwrap();
-        let key = "ca0617ca0617ca0617ca0617ca0617ca";
         let ask = |path: &str| {
             let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
             write!(
@@ -502,22 +523,24 @@ mod tests {
             stream
         };
         // The redirect: its key is caught, and answered by the login.
-        let mut redirect = ask(&format!("/callback?auth_key={key}"));
+        let mut redirect = ask(&format!("/caught-keys?auth_key={key}"));
         let arrival = rx.recv_timeout(std::time::Duration::from_secs(60)).unwrap();
         assert_eq!(arrival.key.expose(), key);
         arrival.tab.respond(200, "Logged in", "done");
         redirect.read_to_end(&mut Vec::new()).unwrap();
         // Another request repeats the key where no name says it is one; once its answer
         // is read, its record has been logged.
-        let mut other = ask(&format!("/elsewhere/{key}?x={key}"));
+        let mut other = ask(&format!("/elsewhere-caught/{key}?x={key}"));
         other.read_to_end(&mut Vec::new()).unwrap();
         assert_eq!(
-            records_with("listener: the redirect: GET /callback?auth_key=[redacted]"),
-            vec!["listener: the redirect: GET /callback?auth_key=[redacted]".to_string()]
+            records_with("listener: the redirect: GET /caught-keys?auth_key=[redacted]"),
+            vec!["listener: the redirect: GET /caught-keys?auth_key=[redacted]".to_string()]
         );
         assert_eq!(
-            records_with("/elsewhere/"),
-            vec!["listener: answered 404: GET /elsewhere/[redacted]?x=[redacted]".to_string()]
+            records_with("/elsewhere-caught/"),
+            vec![
+                "listener: answered 404: GET /elsewhere-caught/[redacted]?x=[redacted]".to_string()
+            ]
         );
         assert_eq!(records_with(key), Vec::<String>::new());
     }

@@ -429,7 +429,13 @@ impl<'a> Login<'a> {
         let mut wait = self.begin_wait(&route, listener.as_ref(), &login_url, &tx)?;
         loop {
             let (auth_key, browser) = match self.wait_for_key(&mut wait, &rx)? {
-                WaitOutcome::Key(key, browser) => (key, browser),
+                WaitOutcome::Key(key, browser) => {
+                    // A pasted key is masked in the listener's log records too.
+                    if let (None, Some(listener)) = (&browser, &listener) {
+                        listener.remember_key(&key);
+                    }
+                    (key, browser)
+                }
                 WaitOutcome::BrowserFailed(e) => {
                     self.browser_failed(&e, &mut wait, &route, &login_url, &tx);
                     continue;

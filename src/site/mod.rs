@@ -201,7 +201,9 @@ impl Client {
             ("auth_key", auth_key),
         ];
         let url = self.endpoint("authorize");
-        let secrets = Known::of([app_secret.expose(), auth_key]);
+        // The key that checks the app is no secret: the site may echo it in its message.
+        let key = Some(auth_key).filter(|k| *k != IMPOSSIBLE_AUTH_KEY);
+        let secrets = Known::from_iter([app_secret.expose()].into_iter().chain(key));
         let get = || {
             let answer = self.send(self.http.get(&url).query(&form), "authorize", &secrets);
             (Reads::Query, answer.map(|(_, json)| json))
@@ -326,7 +328,7 @@ impl Client {
             .http
             .get(self.endpoint("get_user_info"))
             .query(&[("access_token", token.expose())]);
-        let secrets = Known::of([token.expose()]);
+        let secrets = Known::from_iter([token.expose()]);
         let (raw, json) = self
             .send(request, "get_user_info", &secrets)
             .map_err(token_refusal)?;
@@ -366,7 +368,7 @@ impl Client {
     ) -> Result<Answer> {
         let endpoint = &endpoint_path(endpoint)?;
         let url = self.endpoint(endpoint);
-        let secrets = Known::of([token.expose()]);
+        let secrets = Known::from_iter([token.expose()]);
         let token = [("access_token", token.expose())];
         let request = match method {
             Method::Get => self.http.get(url).query(&token).query(fields),
@@ -399,15 +401,14 @@ impl Client {
             }
             log::debug!("{}", secrets.redact(&line));
         }
-        if log::log_enabled!(log::Level::Trace) {
-            for (name, value) in request.headers() {
-                let value = String::from_utf8_lossy(value.as_bytes());
-                log::trace!(
-                    "{}",
-                    secrets.redact(&format!("request header: {name}: {value}"))
-                );
-            }
-        }
+        trace_headers(
+            "request",
+            request
+                .headers()
+                .iter()
+                .map(|(name, value)| (name.as_str(), String::from_utf8_lossy(value.as_bytes()))),
+            secrets,
+        );
         let started = Instant::now();
         let answer = self
             .fetch(request, &what, secrets)
@@ -483,18 +484,32 @@ impl Client {
             ),
         };
         log::debug!("{}", secrets.redact(&line));
+        trace_headers(
+            "answer",
+            raw.headers.iter().map(|(n, v)| (n.as_str(), v)),
+            secrets,
+        );
         if log::log_enabled!(log::Level::Trace) {
-            for (name, value) in &raw.headers {
-                log::trace!(
-                    "{}",
-                    secrets.redact(&format!("answer header: {name}: {value}"))
-                );
-            }
             // Masked whole, then cut: a secret cut in two would no longer be found.
             let body = secrets.redact(&String::from_utf8_lossy(&raw.body));
             log::trace!("answer body: {}", one_line(&body, 2000));
         }
         classify_answer(what, &raw, secrets)
+    }
+}
+
+/// Each header on a trace line of its own (`request header: name: value`), with the call's
+/// secrets masked.
+fn trace_headers<'a, V: AsRef<str>>(
+    side: &str,
+    headers: impl Iterator<Item = (&'a str, V)>,
+    secrets: &Known,
+) {
+    if log::log_enabled!(log::Level::Trace) {
+        for (name, value) in headers {
+            let line = format!("{side} header: {name}: {}", value.as_ref());
+            log::trace!("{}", secrets.redact(&line));
+        }
     }
 }
 
@@ -858,10 +873,11 @@ mod tests {
     fn the_records_and_errors_of_a_call_mask_its_token_wherever_the_server_echoes_it() {
         use crate::log_capture::{self, records_with};
         use std::io::{BufRead, BufReader, Write};
-        log_capture::start();
         let token = "ec40ec40ec40ec40ec40ec40ec40ec40";
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
+        let site_address = format!("127.0.0.1:{port}");
+        log_capture::start(&[&site_address, "no such user for", "x-echo", token]);
         let server = std::thread::spawn(move || {
             let (stream, _) = listener.accept().unwrap();
             let mut reader = BufReader::new(stream);
@@ -886,7 +902,7 @@ mod tests {
         assert!(!message.contains(token), "{message}");
         // The records of this call: the request, the answer's status, headers and body,
         // and the failure, each with the token masked.
-        let site_records = records_with(&format!("127.0.0.1:{port}"));
+        let site_records = records_with(&site_address);
         assert!(
             site_records
                 .iter()
@@ -1016,7 +1032,7 @@ mod tests {
 
             #[test]
             fn any_answer_is_judged_without_panic_and_with_a_sensible_kind(raw in raw_answer()) {
-                let secrets = Known::of([TOKEN]);
+                let secrets = Known::from_iter([TOKEN]);
                 match classify_answer("site.example get_user_info", &raw, &secrets) {
                     Ok((text, json)) => {
                         prop_assert!((200..300).contains(&raw.status));
