@@ -73,7 +73,8 @@ impl Foreign for rustix::io::Errno {}
 
 impl<E: Foreign> From<E> for Failure {
     /// What a bare `?` makes of an error from outside: a failure (exit 1) said as the error
-    /// and its causes say it.
+    /// and its causes say it. The words are kept, not the error: [`Context`] keeps it as the
+    /// cause, for a failure that needs it.
     fn from(error: E) -> Failure {
         Failure::Error(Error::new(ErrorKind::Failed, with_causes(&error)))
     }
@@ -149,10 +150,10 @@ impl<T, E: Cause> Context<T> for std::result::Result<T, E> {
 
 impl<T> Context<T> for Option<T> {
     fn context(self, message: impl Into<String>) -> Result<T> {
-        self.ok_or_else(|| Error::new(ErrorKind::Failed, message).into())
+        self.ok_or_else(|| super::exit::failed(message))
     }
 
     fn with_context<M: Into<String>>(self, message: impl FnOnce() -> M) -> Result<T> {
-        self.ok_or_else(|| Error::new(ErrorKind::Failed, message()).into())
+        self.ok_or_else(|| super::exit::failed(message()))
     }
 }

@@ -6,9 +6,8 @@
 //! `Secret`, and masks the secrets of a call in what it builds itself. Here the values are
 //! fed where the command line gets them: the app secret (environment, config file, its
 //! command's output, typed in), the token in `PIPI_ACCESS_TOKEN`, a token read from the
-//! cache and one a login returns. At most [`pipi::redact::MAX_KNOWN`] are held, the first
-//! [`pipi::redact::PINNED`] (the ones read at start) for good, so that a flood of values
-//! cannot make every line slower.
+//! cache and one a login returns. [`Known`] is bounded and keeps the first values (the ones
+//! read at start) for good, so that a flood of values cannot make every line slower.
 
 use pipi::Secret;
 use pipi::redact::Known;
@@ -23,6 +22,12 @@ pub fn remember(value: &str) {
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .remember(value);
+}
+
+/// A token pipi holds (read from the cache, or one a login returned), masked on stderr from
+/// now on.
+pub fn remember_token(token: &pipi::CachedToken) {
+    remember(token.access_token.expose());
 }
 
 /// A secret the command line got, wrapped, and masked on stderr from now on.
@@ -56,7 +61,6 @@ mod tests {
         );
         let known = KNOWN.lock().unwrap_or_else(PoisonError::into_inner).clone();
         assert!(!known.holds(kept.0.expose()) && !known.holds(kept.1.expose()));
-        assert!(known.len() <= pipi::redact::MAX_KNOWN);
         assert_eq!(redact(&format!("{made} {read}")), format!("{made} {read}"));
 
         // What the command line is given is masked, named or not. (The set is bounded as

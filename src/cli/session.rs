@@ -80,8 +80,8 @@ fn found_or_warn(lookup: Lookup) -> Option<CachedToken> {
 }
 
 /// A token read from the cache, masked on stderr from now on.
-pub fn remembered(cached: CachedToken) -> CachedToken {
-    redaction::remember(cached.access_token.expose());
+fn remembered(cached: CachedToken) -> CachedToken {
+    redaction::remember_token(&cached);
     cached
 }
 
@@ -473,7 +473,7 @@ pub fn run_login(login: Login<'_>) -> Result<LoggedIn> {
     });
     let done = login.run();
     if let Ok(done) = &done {
-        redaction::remember(done.token.access_token.expose());
+        redaction::remember_token(&done.token);
     }
     done.map_err(|e| match e.kind() {
         ErrorKind::ForgedKeys => e

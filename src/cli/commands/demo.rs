@@ -47,7 +47,7 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
     );
     let _hint = hint_when_the_browser_is_silent(browser_started, hint_delay());
     let done = login.run()?;
-    crate::cli::redaction::remember(done.token.access_token.expose());
+    crate::cli::redaction::remember_token(&done.token);
     logged_in.store(true, Ordering::SeqCst);
     session::say_logged_in(&done, DEMO_PROFILE);
 

@@ -15,7 +15,7 @@ pub fn run(locations: &Locations) -> Result<ExitCode> {
     let profile = locations.profile();
     let previous = cache.load();
     if let Lookup::Found(token) = &previous {
-        crate::cli::redaction::remember(token.access_token.expose());
+        crate::cli::redaction::remember_token(token);
     }
     if !cache.remove()? {
         ui::say(&format!(
