@@ -26,9 +26,8 @@ pub(crate) const PINNED: usize = 16;
 /// keys, secrets and tokens are 32 characters; short ones are still caught by their names.
 pub(crate) const MIN_KNOWN_LEN: usize = 12;
 
-/// A bounded set of secret values to mask wherever they appear, named or not: at most
-/// [`MAX_KNOWN`], the first [`PINNED`] kept for good. Its `Debug` shows how many it holds,
-/// never what.
+/// A bounded set of secret values to mask wherever they appear, named or not: at most 64,
+/// the first 16 kept for good. Its `Debug` shows how many it holds, never what.
 #[derive(Clone, Default)]
 pub struct Known {
     values: Vec<String>,
@@ -40,8 +39,9 @@ impl Known {
         Known { values: Vec::new() }
     }
 
-    /// Adds a value to mask, trimmed. One shorter than [`MIN_KNOWN_LEN`], or already held,
-    /// changes nothing; past [`MAX_KNOWN`], the oldest value not pinned goes.
+    /// Adds a value to mask, trimmed. One shorter than 12 characters (masking it would mangle
+    /// ordinary words), or already held, changes nothing; past the bound, the oldest value
+    /// not kept for good goes.
     pub fn remember(&mut self, value: &str) {
         let value = value.trim();
         if value.len() < MIN_KNOWN_LEN || self.values.iter().any(|v| v == value) {
