@@ -7,10 +7,6 @@ use crate::common::{Bed, Terminal, text};
 
 use std::process::Output;
 
-fn config_path(bed: &Bed) -> std::path::PathBuf {
-    bed.dir.path().join("config").join("config.toml")
-}
-
 /// A bed whose settings come only from the config file.
 fn bare() -> Bed {
     let mut bed = Bed::new();
@@ -37,7 +33,7 @@ fn a_profile_set_up_with_config_set_logs_in() {
     assert!(err.contains("Set app-secret = [redacted]"), "{err}");
     assert!(!err.contains(&secret), "{err}");
 
-    let path = config_path(&bed);
+    let path = bed.config_file();
     #[cfg(unix)]
     assert_eq!(mode(&path), 0o600);
     assert_eq!(
@@ -98,7 +94,7 @@ fn values_are_checked_with_what_would_be_right() {
             "{args:?}: {err}"
         );
     }
-    assert!(!config_path(&bed).exists(), "nothing was written");
+    assert!(!bed.config_file().exists(), "nothing was written");
 
     // A value is needed, except for the secret; a key must be one pipi knows.
     let out = bed.run(&["config", "set", "base-url"]);
@@ -138,7 +134,7 @@ fn warnings_keep_the_value_and_say_what_it_means() {
 #[test]
 fn unset_removes_and_the_file_keeps_what_the_person_wrote() {
     let bed = bare();
-    let path = config_path(&bed);
+    let path = bed.config_file();
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(
         &path,
@@ -179,7 +175,7 @@ fn config_works_while_a_setting_is_broken_and_names_the_environment() {
     assert_eq!(ok(&bed.run(&["config", "get", "token-ttl"])), "30\n");
 
     // A file pipi cannot read is named, and left as it is.
-    let path = config_path(&bed);
+    let path = bed.config_file();
     std::fs::write(&path, "[default]\napp-idd = 1\n").unwrap();
     let out = bed.run(&["config", "set", "app-id", "2"]);
     assert_eq!(out.status.code(), Some(1));
@@ -302,7 +298,7 @@ fn verbose_config_list_shows_each_value_in_effect_and_where_it_came_from() {
 #[test]
 fn a_broken_value_in_the_config_file_is_named_never_quoted() {
     let bed = bare();
-    let path = config_path(&bed);
+    let path = bed.config_file();
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     let site = bed.site.config().clone();
     let marker = "d41d8cd98f00b204e9800998ecf8427e";
@@ -346,9 +342,9 @@ fn the_profiles_table_masks_a_secret_even_in_a_profile_name() {
     let bed = bare();
     let secret = "0123456789abcdef0123456789abcdef";
     let named = format!("x{secret}");
-    std::fs::create_dir_all(config_path(&bed).parent().unwrap()).unwrap();
+    std::fs::create_dir_all(bed.config_file().parent().unwrap()).unwrap();
     std::fs::write(
-        config_path(&bed),
+        bed.config_file(),
         format!("[work]\napp-secret = \"{secret}\"\n\n[{named}]\napp-id = \"3\"\n"),
     )
     .unwrap();
@@ -374,7 +370,7 @@ fn config_list_keeps_one_setting_a_line_and_get_prints_the_value_exactly() {
     );
     assert!(!err.contains('\u{1b}'), "{err}");
     // The file holds the value as given.
-    let typed = pipi::ConfigFile::load(&config_path(&bed), &["app-secret-command"]).unwrap();
+    let typed = pipi::ConfigFile::load(&bed.config_file(), &["app-secret-command"]).unwrap();
     assert_eq!(
         typed.profile("default").unwrap()["app-secret-command"],
         value

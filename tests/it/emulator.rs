@@ -178,6 +178,15 @@ fn new_token(emulator: &Emulator) -> String {
     token_from(&exchange_post(emulator, &new_key(emulator)))
 }
 
+/// Each request the emulator recorded from the `from`th on, as `METHOD /path`: the way a
+/// walk went.
+fn request_lines(emulator: &Emulator, from: usize) -> Vec<String> {
+    emulator.requests()[from..]
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect()
+}
+
 /// The token for the key a walk ended with.
 fn walked_token(emulator: &Emulator, outcome: &emulator::WalkOutcome) -> String {
     let key = outcome.final_url.rsplit("auth_key=").next().unwrap();
@@ -1203,11 +1212,7 @@ fn the_walker_signs_in_consents_and_lands_on_the_redirect_url() {
         [format!("GET /callback?auth_key={key} HTTP/1.1")]
     );
     // The walk went through the pages, not around them.
-    let paths: Vec<String> = emulator
-        .requests()
-        .into_iter()
-        .map(|r| format!("{} {}", r.method, r.path))
-        .collect();
+    let paths = request_lines(&emulator, 0);
     assert_eq!(
         paths,
         [
@@ -1236,10 +1241,7 @@ fn the_walker_signs_in_consents_and_lands_on_the_redirect_url() {
     // Jose approved already: a new walk signs in and goes straight through.
     let before = emulator.requests().len();
     emulator::walk(&emulator.oauth_url(), Some("1")).unwrap();
-    let paths: Vec<String> = emulator.requests()[before..]
-        .iter()
-        .map(|r| format!("{} {}", r.method, r.path))
-        .collect();
+    let paths = request_lines(&emulator, before);
     assert_eq!(paths, ["GET /api/oauth", "POST /signin", "GET /api/oauth"]);
 }
 
@@ -1418,11 +1420,7 @@ fn the_walker_consents_for_a_browser_signed_in_already() {
             .body
             .contains(r#""user_name":"amira""#)
     );
-    let paths: Vec<String> = emulator
-        .requests()
-        .into_iter()
-        .map(|r| format!("{} {}", r.method, r.path))
-        .collect();
+    let paths = request_lines(&emulator, 0);
     assert_eq!(
         paths,
         [

@@ -44,10 +44,6 @@ fn mkfifo(path: &Path) {
     assert!(made.success());
 }
 
-fn config_path(bed: &Bed) -> PathBuf {
-    bed.dir.path().join("config").join("config.toml")
-}
-
 const LIMIT: Duration = Duration::from_secs(10);
 
 // Item: special files in the cache directory.
@@ -103,7 +99,7 @@ fn a_huge_cache_file_is_not_read() {
 #[test]
 fn a_fifo_or_huge_config_file_is_an_error_not_a_hang() {
     let bed = Bed::new();
-    let path = config_path(&bed);
+    let path = bed.config_file();
     mkfifo(&path);
     for args in [&["status"][..], &["config", "list"][..], &["profiles"][..]] {
         let out = run_within(&mut bed.pipi(args), LIMIT);
@@ -195,7 +191,7 @@ fn a_directory_others_can_write_is_refused_with_its_chmod() {
         );
         // The config directory.
         let bed = Bed::new();
-        let path = config_path(&bed);
+        let path = bed.config_file();
         let dir = path.parent().unwrap().to_path_buf();
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(&path, "[default]\napp-id = 5\n").unwrap();
@@ -280,7 +276,7 @@ fn links_planted_in_a_directory_others_can_write_are_never_followed() {
     // The config file, linked to a file elsewhere.
     let bed = Bed::new();
     let victim = self::victim(&bed);
-    let path = config_path(&bed);
+    let path = bed.config_file();
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::os::unix::fs::symlink(&victim, &path).unwrap();
     set_mode(path.parent().unwrap(), 0o777);
@@ -355,7 +351,7 @@ fn a_config_file_linked_into_a_dotfiles_repository_is_read_and_written_through_t
         ),
     )
     .unwrap();
-    let path = config_path(&bed);
+    let path = bed.config_file();
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     set_mode(path.parent().unwrap(), 0o700);
     std::os::unix::fs::symlink(&real, &path).unwrap();
@@ -426,7 +422,7 @@ fn can_give_away(test: &str) -> bool {
 /// A config file holding an app-secret-command that leaves a mark when it runs.
 fn config_with_command(bed: &mut Bed, mark: &Path) -> PathBuf {
     bed.unset("PIPI_APP_SECRET");
-    let path = config_path(bed);
+    let path = bed.config_file();
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(
         &path,
@@ -538,7 +534,7 @@ fn a_cache_file_of_another_user_or_that_others_can_change_is_not_used() {
 fn a_config_file_others_can_read_holding_the_secret_gets_a_chmod() {
     let mut bed = Bed::new();
     bed.without_site_variables();
-    let path = config_path(&bed);
+    let path = bed.config_file();
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     let site = bed.site.config().clone();
     std::fs::write(
@@ -631,7 +627,7 @@ fn dead_pid() -> u32 {
 #[test]
 fn the_next_write_sweeps_temporary_files_a_killed_pipi_left() {
     let bed = Bed::new();
-    let dir = config_path(&bed).parent().unwrap().to_path_buf();
+    let dir = bed.config_file().parent().unwrap().to_path_buf();
     std::fs::create_dir_all(&dir).unwrap();
     let left = dir.join(format!(".pipi-{}-Qz81xw.tmp", dead_pid()));
     std::fs::write(
@@ -650,17 +646,9 @@ fn the_next_write_sweeps_temporary_files_a_killed_pipi_left() {
 /// one and that no temporary file is there. Returns how many runs the signal ended.
 fn signal_during_config_set(signal: &str, runs: u32) -> u32 {
     let bed = Bed::new();
-    let path = config_path(&bed);
+    let path = bed.config_file();
     let dir = path.parent().unwrap().to_path_buf();
-    // A large file (comments the person wrote), so that writing and syncing it takes a while.
-    let padding = "# a note the person keeps in the file\n".repeat(12_000);
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(&path, format!("{padding}[default]\napp-id = \"0\"\n")).unwrap();
-    // How long one run takes, to spread the signals over it.
-    let started = Instant::now();
-    let out = bed.run(&["config", "set", "app-id", "1"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let span = started.elapsed();
+    let (_, span) = bed.large_config(12_000);
     let mut ended_by_signal = 0;
     for run in 0..runs {
         let before = std::fs::read_to_string(&path).unwrap();
@@ -727,7 +715,7 @@ fn parallel_config_sets_lose_nothing() {
             assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
         }
         let file = pipi::ConfigFile::load(
-            &config_path(&bed),
+            &bed.config_file(),
             &[
                 "base-url",
                 "app-id",

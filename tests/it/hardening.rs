@@ -218,7 +218,7 @@ fn a_piped_secret_over_64_kib_is_refused_not_cut() {
     let bed = Bed::new();
     let before = bed.run_with_stdin(&["config", "set", "app-secret"], "first-secret-0001\n");
     assert_eq!(before.status.code(), Some(0), "{}", text(&before.stderr));
-    let config = bed.dir.path().join("config").join("config.toml");
+    let config = bed.config_file();
     let saved = std::fs::read(&config).unwrap();
     let long = format!("{}\n", "a".repeat(70 * 1024));
     let out = bed.run_with_stdin(&["config", "set", "app-secret"], &long);

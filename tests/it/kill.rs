@@ -42,17 +42,10 @@ fn kill_9_during_config_set_never_tears_the_file() {
     const RUNS: u32 = 200;
     const AIMED: u32 = 50;
     let bed = Bed::new();
-    let path = bed.dir.path().join("config").join("config.toml");
+    let path = bed.config_file();
     let dir = path.parent().unwrap().to_path_buf();
-    // Comments the person keeps in the file make it large, so that writing and syncing it
-    // takes long enough to be hit.
-    let padding = "# a note the person keeps in the file, about the sites and apps\n".repeat(8_000);
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(&path, format!("{padding}[default]\napp-id = \"1\"\n")).unwrap();
-    let started = Instant::now();
-    let out = bed.run(&["config", "set", "app-id", "2"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let span = started.elapsed();
+    // Large enough that writing and syncing it takes long enough to be hit.
+    let (padding, span) = bed.large_config(8_000);
 
     // One `config set` to `value`, killed once `kill_when` says so; the file must then hold
     // the old text or the whole new one.

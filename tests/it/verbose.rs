@@ -102,7 +102,7 @@ fn every_command_logs_its_steps_and_no_secret() {
     }
 
     // A profile whose secret lives in the config file.
-    let path = bed.dir.path().join("config").join("config.toml");
+    let path = bed.config_file();
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(
         &path,

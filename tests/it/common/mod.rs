@@ -188,6 +188,27 @@ impl Bed {
         self.dir.path().join("cache")
     }
 
+    /// The config file pipi reads in this bed.
+    pub fn config_file(&self) -> PathBuf {
+        self.dir.path().join("config").join("config.toml")
+    }
+
+    /// A config file made large by `lines` lines of the person's comments, so that writing
+    /// and syncing it takes a while, with `app-id` set by one `config set`. Returns the
+    /// comments, which every later version of the file starts with, and how long that one
+    /// `config set` took, to spread signals over a run.
+    pub fn large_config(&self, lines: usize) -> (String, std::time::Duration) {
+        let path = self.config_file();
+        let padding =
+            "# a note the person keeps in the file, about the sites and apps\n".repeat(lines);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, format!("{padding}[default]\napp-id = \"0\"\n")).unwrap();
+        let started = std::time::Instant::now();
+        let out = self.run(&["config", "set", "app-id", "1"]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        (padding, started.elapsed())
+    }
+
     pub fn cache_file(&self, profile: &str) -> PathBuf {
         self.cache_dir().join(format!("{profile}.json"))
     }
