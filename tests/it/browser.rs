@@ -284,13 +284,7 @@ fn chromium_signs_in_and_approves_with_clicks() {
     };
     // Nobody signed in, nothing approved: the site shows both pages.
     let bed = Bed::with(|c| c.auto_approve = false);
-    let child = bed
-        .pipi(&["login", "--timeout", "60"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let running = Running::new(child);
+    let running = Running::watch(&mut bed.pipi(&["login", "--timeout", "60"]));
     let url = bed.opened_url(&running).expect("pipi opened no URL");
     let driver = Driver::start(&chromedriver, &chromium);
     driver.go(&url);

@@ -176,13 +176,7 @@ fn trapping(bed: &Bed, signal: &str) -> Running {
         "trap 'echo got-{signal} >&2; exit 7' {signal}; echo ready >&2; \
          while :; do sleep 0.05; done"
     );
-    let child = bed
-        .pipi(&["exec", "--", "sh", "-c", &script])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    Running::new(child)
+    Running::watch(&mut bed.pipi(&["exec", "--", "sh", "-c", &script]))
 }
 
 #[test]
@@ -416,15 +410,7 @@ fn the_terminal_s_ctrl_c_reaches_the_command_once() {
 fn five_at_once(args: &[&str]) {
     let bed = Bed::new();
     let runs: Vec<Running> = (0..5)
-        .map(|_| {
-            let child = bed
-                .pipi(args)
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap();
-            Running::new(child)
-        })
+        .map(|_| Running::watch(&mut bed.pipi(args)))
         .collect();
     let waiting = "Another pipi is logging in on profile 'default': waiting for it to finish.";
     // The browser is held back until the four others wait for the one logging in, which

@@ -139,13 +139,7 @@ fn kill_9_during_login_never_tears_the_cache() {
     let mut span = Duration::ZERO;
     for _ in 0..3 {
         std::fs::write(&cache, &old_text).unwrap();
-        let child = bed
-            .pipi(&["login"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let running = crate::common::Running::new(child);
+        let running = crate::common::Running::watch(&mut bed.pipi(&["login"]));
         let url = bed.opened_url(&running).unwrap();
         let started = Instant::now();
         browse(&url);
@@ -157,13 +151,7 @@ fn kill_9_during_login_never_tears_the_cache() {
     let mut tally = Tally::default();
     for run in 0..RUNS {
         std::fs::write(&cache, &old_text).unwrap();
-        let child = bed
-            .pipi(&["login"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut running = crate::common::Running::new(child);
+        let mut running = crate::common::Running::watch(&mut bed.pipi(&["login"]));
         let url = bed.opened_url(&running).unwrap();
         let browser = std::thread::spawn(move || browse(&url));
         std::thread::sleep(span * 5 * run / (4 * RUNS));

@@ -9,8 +9,6 @@ use crate::common::{Bed, Browser, Terminal, free_port_both, has_ipv6, text};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::Output;
-#[cfg(target_os = "linux")]
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 /// The key in a redirect address.
@@ -512,19 +510,11 @@ fn a_flood_of_connections_and_junk_does_not_stop_the_listener() {
 fn the_listener_outlives_running_out_of_file_descriptors() {
     let bed = Bed::new();
     // pipi with room for only a few dozen files: the idle connections use them all up.
-    let child = bed
-        .command("sh")
-        .args([
-            "-c",
-            "ulimit -n 48 && exec \"$0\" login --no-browser",
-            crate::common::BIN,
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let running = Running::new(child);
+    let running = Running::spawn(bed.command("sh").args([
+        "-c",
+        "ulimit -n 48 && exec \"$0\" login --no-browser",
+        crate::common::BIN,
+    ]));
     let url = bed.opened_url(&running).unwrap();
     let addr = listener_addr(&bed);
     let held: Vec<_> = (0..80)

@@ -85,12 +85,7 @@ impl Mock {
         let dir = tempfile::tempdir().unwrap();
         let mut all = vec!["mock", "--port", "0"];
         all.extend_from_slice(args);
-        let child = bare(dir.path(), &all)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let running = Running::new(child);
+        let running = Running::watch(&mut bare(dir.path(), &all));
         assert!(
             running.wait_for("export PIPI_REDIRECT_URL="),
             "{:?}",

@@ -3,7 +3,7 @@
 
 use crate::common::{BIN, Bed, text};
 use pipi::emulator::{Fault, Generation};
-use std::process::{Output, Stdio};
+use std::process::Output;
 
 /// The secrets of a bed after a login: the app secret, the auth key the browser carried, and
 /// the token.
@@ -46,13 +46,7 @@ impl Secrets {
 fn login(bed: &Bed, args: &[&str]) -> (Output, String) {
     let mut all = args.to_vec();
     all.push("login");
-    let child = bed
-        .pipi(&all)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let running = crate::common::Running::new(child);
+    let running = crate::common::Running::watch(&mut bed.pipi(&all));
     let url = bed.opened_url(&running).expect("pipi opened no URL");
     let visit = crate::common::follow(&url);
     let out = running.finish();

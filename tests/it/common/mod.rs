@@ -243,13 +243,7 @@ impl Bed {
     }
 
     fn run_with_browser(&self, all: &[&str], browser: Browser) -> Login {
-        let child = self
-            .pipi(all)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let running = Running::new(child);
+        let running = Running::watch(&mut self.pipi(all));
         let visit = match browser {
             Browser::Follow => self.opened_url(&running).map(|url| follow(&url)),
             Browser::None => None,
@@ -313,8 +307,13 @@ impl Running {
     /// Starts `command` with stdin a pipe the test writes to, and stdout and stderr read as
     /// they come.
     pub fn spawn(command: &mut Command) -> Running {
+        Running::watch(command.stdin(Stdio::piped()))
+    }
+
+    /// Starts `command` with stdout and stderr read as they come, and stdin as the command
+    /// has it.
+    pub fn watch(command: &mut Command) -> Running {
         let child = command
-            .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
