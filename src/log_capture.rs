@@ -39,7 +39,11 @@ pub(crate) fn start(texts: &[&str]) {
         log::set_max_level(log::LevelFilter::Trace);
     }
     let mut guard = CAPTURE.0.lock().unwrap_or_else(PoisonError::into_inner);
-    guard.0.extend(texts.iter().map(|t| t.to_string()));
+    for text in texts {
+        if !guard.0.iter().any(|held| held == text) {
+            guard.0.push(text.to_string());
+        }
+    }
 }
 
 /// The records kept so far that contain `marker`.

@@ -3,7 +3,6 @@
 //! can run.
 
 use pipi::{PasteFrom, Progress};
-use std::time::Duration;
 
 /// One step of the login as a sentence for stderr.
 pub fn sentence(progress: &Progress<'_>) -> String {
@@ -30,7 +29,7 @@ pub fn sentence(progress: &Progress<'_>) -> String {
             waiting_for,
             timeout,
         } => {
-            let how_long = duration(*timeout);
+            let how_long = super::output::duration(*timeout);
             match (waiting_for.redirect_url, waiting_for.paste) {
                 (Some(url), false) => format!(
                     "Waiting up to {how_long} for the site to send the browser back to {url} (Ctrl-C to stop)..."
@@ -79,11 +78,6 @@ fn paste_instructions(from: PasteFrom<'_>) -> String {
               the key: a key works once."
             .to_string(),
     }
-}
-
-/// A duration for people, to the second: `42s`, `3m 5s`.
-fn duration(d: Duration) -> String {
-    humantime::format_duration(Duration::from_secs(d.as_secs())).to_string()
 }
 
 #[cfg(test)]

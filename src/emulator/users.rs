@@ -187,7 +187,7 @@ pub(crate) fn people_from_items(items: Vec<Value>) -> crate::Result<Vec<Map<Stri
 
 /// One person: an object whose values become strings or null as PHP would, with a
 /// non-empty `user_id`.
-pub(crate) fn parse_person(item: Value) -> crate::Result<Map<String, Value>> {
+fn parse_person(item: Value) -> crate::Result<Map<String, Value>> {
     let Value::Object(fields) = item else {
         bail!("expected an object");
     };

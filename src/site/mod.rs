@@ -413,7 +413,9 @@ impl Client {
         let answer = self
             .fetch(request, &what, secrets)
             .and_then(|raw| self.read_answer(raw, &what, started, secrets));
-        if let Err(e) = &answer {
+        if let Err(e) = answer.as_ref()
+            && log::log_enabled!(log::Level::Debug)
+        {
             let line = format!("failed after {}ms: {e:#}", started.elapsed().as_millis());
             log::debug!("{}", secrets.redact(&line));
         }
@@ -466,24 +468,9 @@ impl Client {
         started: Instant,
         secrets: &Known,
     ) -> Result<(String, Value)> {
-        let took = started.elapsed().as_millis();
-        let line = match (&raw.location, raw.is_redirect()) {
-            (location, true) => format!(
-                "answer: {} redirect to {} in {took}ms",
-                status_text(raw.status),
-                location
-                    .as_deref()
-                    .map_or_else(|| "nowhere".to_string(), without_query)
-            ),
-            _ => format!(
-                "answer: {} ({}, {} bytes{}) in {took}ms",
-                status_text(raw.status),
-                raw.content_type.as_deref().unwrap_or("no content type"),
-                raw.body.len(),
-                if raw.over_cap { " or more" } else { "" }
-            ),
-        };
-        log::debug!("{}", secrets.redact(&line));
+        if log::log_enabled!(log::Level::Debug) {
+            log_answer(&raw, started, secrets);
+        }
         trace_headers(
             "answer",
             raw.headers.iter().map(|(n, v)| (n.as_str(), v)),
@@ -496,6 +483,28 @@ impl Client {
         }
         classify_answer(what, &raw, secrets)
     }
+}
+
+/// The debug record of an answer: its status, and where it redirects or what it holds.
+fn log_answer(raw: &RawAnswer, started: Instant, secrets: &Known) {
+    let took = started.elapsed().as_millis();
+    let line = match (&raw.location, raw.is_redirect()) {
+        (location, true) => format!(
+            "answer: {} redirect to {} in {took}ms",
+            status_text(raw.status),
+            location
+                .as_deref()
+                .map_or_else(|| "nowhere".to_string(), without_query)
+        ),
+        _ => format!(
+            "answer: {} ({}, {} bytes{}) in {took}ms",
+            status_text(raw.status),
+            raw.content_type.as_deref().unwrap_or("no content type"),
+            raw.body.len(),
+            if raw.over_cap { " or more" } else { "" }
+        ),
+    };
+    log::debug!("{}", secrets.redact(&line));
 }
 
 /// Each header on a trace line of its own (`request header: name: value`), with the call's
@@ -617,13 +626,13 @@ pub(crate) fn classify_answer(
     secrets: &Known,
 ) -> Result<(String, Value)> {
     check_transport(what, raw, secrets)?;
-    let content_type = content_type(raw, secrets);
     let size = raw.body.len();
     // JSON is UTF-8, and PHP's json_encode refuses to write anything else: bytes that are
     // not come from something between pipi and the site.
     let Ok(text) = std::str::from_utf8(&raw.body) else {
         return Err(network(format!(
-            "{what}: the server's answer is not UTF-8 text ({content_type}, {size} bytes)"
+            "{what}: the server's answer is not UTF-8 text ({}, {size} bytes)",
+            content_type(raw, secrets)
         )));
     };
     let json: Value = serde_json::from_str(text).map_err(|e| {
@@ -632,7 +641,8 @@ pub(crate) fn classify_answer(
             _ => "is not JSON",
         };
         network(format!(
-            "{what}: the server's answer {why} ({content_type}, {size} bytes){}",
+            "{what}: the server's answer {why} ({}, {size} bytes){}",
+            content_type(raw, secrets),
             excerpt(&secrets.redact(text))
         ))
     })?;
@@ -647,7 +657,8 @@ pub(crate) fn classify_answer(
     Ok((text.to_string(), json))
 }
 
-/// The answer's content type for a message: masked, on one line, short.
+/// The answer's content type for a message: masked, on one line, short. Made only for an
+/// error, since masking scans the text for every secret of the call.
 fn content_type(raw: &RawAnswer, secrets: &Known) -> String {
     let said = raw.content_type.as_deref().unwrap_or("no content type");
     one_line(&secrets.redact(said), 60)
@@ -657,7 +668,6 @@ fn content_type(raw: &RawAnswer, secrets: &Known) -> String {
 /// connection, an HTTP error, a body over the cap, or none.
 fn check_transport(what: &str, raw: &RawAnswer, secrets: &Known) -> Result<()> {
     let status = status_text(raw.status);
-    let content_type = content_type(raw, secrets);
     if raw.is_redirect() {
         let location = raw.location.as_deref().map_or_else(
             || "nowhere".to_string(),
@@ -681,14 +691,16 @@ fn check_transport(what: &str, raw: &RawAnswer, secrets: &Known) -> Result<()> {
     let text = String::from_utf8_lossy(&raw.body);
     if !(200..300).contains(&raw.status) {
         return Err(network(format!(
-            "{what}: the server answered HTTP {status} ({content_type}, {size} bytes){}",
+            "{what}: the server answered HTTP {status} ({}, {size} bytes){}",
+            content_type(raw, secrets),
             excerpt(&secrets.redact(&text))
         )));
     }
     if raw.over_cap {
         return Err(network(format!(
-            "{what}: the server's answer is over {} KiB, too large to be the API's ({content_type})",
-            MAX_BODY / 1024
+            "{what}: the server's answer is over {} KiB, too large to be the API's ({})",
+            MAX_BODY / 1024,
+            content_type(raw, secrets)
         )));
     }
     if text.trim().is_empty() {

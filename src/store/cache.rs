@@ -153,9 +153,14 @@ impl TokenCache {
         self.change(|_| Ok(token.clone())).map(drop)
     }
 
+    /// The profile this cache is for: its file's name without `.json`.
+    fn profile(&self) -> std::borrow::Cow<'_, str> {
+        self.path.file_stem().unwrap_or_default().to_string_lossy()
+    }
+
     /// The record of the tokens this profile obtained lately, beside the cache file.
     fn issued(&self) -> IssuedTokens {
-        let profile = self.path.file_stem().unwrap_or_default().to_string_lossy();
+        let profile = self.profile();
         IssuedTokens::new(self.dir(), &profile)
     }
 
@@ -219,7 +224,7 @@ impl TokenCache {
     /// token, one logs in while the others wait, and then find its token. The lock is
     /// released when the value is dropped, or when its holder ends, even by `kill -9`.
     pub fn lock_login(&self, patience: Duration, mut on_wait: impl FnMut()) -> Result<LoginLock> {
-        let profile = self.path.file_stem().unwrap_or_default().to_string_lossy();
+        let profile = self.profile();
         let target = self.dir().join(format!("{profile}.login"));
         let mut take = || -> Result<LoginLock> {
             Ok(LoginLock {
