@@ -483,12 +483,6 @@ pub fn run_login(login: Login<'_>) -> Result<LoggedIn> {
                  URL for the app and set PIPI_REDIRECT_URL to it",
             )
             .into(),
-        ErrorKind::MalformedToken(_) if e.hint().is_none() => e
-            .with_hint(
-                "nothing was kept, and a token cached before is untouched; check the base URL: \
-                 a Sngine site sends 32 hex characters",
-            )
-            .into(),
         _ => e.into(),
     })
 }

@@ -173,6 +173,10 @@ impl Client {
                 Err(problem) => Err(Error::new(
                     ErrorKind::MalformedToken(problem.clone()),
                     format!("the site sent a token pipi does not accept: {problem}"),
+                )
+                .with_hint(
+                    "nothing was kept, and a token cached before is untouched; check the base \
+                     URL: a Sngine site sends 32 hex characters",
                 )),
             },
             _ => Err(Error::new(
