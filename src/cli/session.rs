@@ -267,7 +267,20 @@ pub fn paste_from_stdin() -> Paste {
 
 /// How much longer than its own login's timeout a run waits for another's login to end:
 /// that one may have started a little earlier, and saves its token after its wait.
-pub const LOGIN_LOCK_MARGIN: Duration = Duration::from_secs(60);
+const LOGIN_LOCK_MARGIN: Duration = Duration::from_secs(60);
+
+/// Takes this profile's turn to log in: waits, saying so once, while another pipi logs in
+/// on it, up to that login's `login_timeout` and a margin.
+pub fn login_turn(settings: &Settings, login_timeout: Duration) -> Result<pipi::LoginLock> {
+    let patience = login_timeout.saturating_add(LOGIN_LOCK_MARGIN);
+    let turn = token_cache(settings).lock_login(patience, || {
+        output::say(&format!(
+            "Another pipi is logging in on profile '{}': waiting for it to finish.",
+            settings.profile()
+        ))
+    })?;
+    Ok(turn)
+}
 
 /// The longest a command waits for a cached token to die before logging in again: the
 /// default `--min-left` (10 s) and the second of margin. A longer wait is not made
@@ -281,7 +294,7 @@ pub const MAX_WAIT: Duration = Duration::from_secs(11);
 /// Logins of one profile take turns: the profile's login lock is held from the second look
 /// at the cache to the end of the login, so that of several runs started at once with no
 /// token, one logs in (one browser) and the others, once it is done, find its token. They
-/// wait for the lock up to `patience`.
+/// wait for the lock as [`login_turn`] does, for a login of `login_timeout`.
 ///
 /// Within a token's lifetime the site hands back the same token, with its original date, to
 /// every new login: a token with a few seconds left cannot be swapped for a longer-lived one
@@ -291,7 +304,7 @@ pub const MAX_WAIT: Duration = Duration::from_secs(11);
 pub fn live_token(
     settings: &Settings,
     min_left: Duration,
-    patience: Duration,
+    login_timeout: Duration,
     log_in: impl FnOnce() -> Result<LoggedIn>,
 ) -> Result<CurrentToken> {
     if settings.env_token.is_some() {
@@ -306,11 +319,7 @@ pub fn live_token(
     if let Some(found) = long_enough(settings, first.as_ref(), min_left) {
         return Ok(found);
     }
-    let _turn = cache.lock_login(patience, || {
-        output::say(&format!(
-            "Another pipi is logging in on profile '{profile}': waiting for it to finish."
-        ))
-    })?;
+    let _turn = login_turn(settings, login_timeout)?;
     // The second look, with the lock: the run that held it may have just logged in.
     let cached = if first.is_some() {
         load_or_warn(&cache)

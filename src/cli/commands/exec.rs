@@ -42,11 +42,10 @@ pub fn run(settings: &Settings, args: &ExecArgs) -> Result<ExitCode> {
         ));
     };
     let timeout = Duration::from_secs(args.timeout);
-    let patience = timeout.saturating_add(session::LOGIN_LOCK_MARGIN);
     let current = session::live_token(
         settings,
         Duration::from_secs(args.min_left),
-        patience,
+        timeout,
         || {
             // stdin is the command's: a paste reader left behind would take its first line.
             let login = session::browser_login(settings, timeout, false)?.paste(Paste::Never);

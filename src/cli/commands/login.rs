@@ -17,15 +17,7 @@ pub fn run(settings: &Settings, args: &LoginArgs) -> Result<ExitCode> {
             .paste(session::paste_from_stdin());
     // Taken turns with the logins of `exec` and `token --login` on this profile, which
     // would otherwise race this one for the redirect URL's port.
-    let _turn = session::token_cache(settings).lock_login(
-        Duration::from_secs(args.timeout).saturating_add(session::LOGIN_LOCK_MARGIN),
-        || {
-            ui::say(&format!(
-                "Another pipi is logging in on profile '{}': waiting for it to finish.",
-                settings.profile()
-            ))
-        },
-    )?;
+    let _turn = session::login_turn(settings, Duration::from_secs(args.timeout))?;
     let done = session::run_login(login)?;
     session::say_logged_in(&done, settings.profile());
     if args.json || output.is_filtered() {

@@ -11,11 +11,10 @@ use std::time::Duration;
 pub fn run(settings: &Settings, args: &TokenArgs) -> Result<ExitCode> {
     let current = if args.login {
         let timeout = Duration::from_secs(300);
-        let patience = timeout.saturating_add(session::LOGIN_LOCK_MARGIN);
         session::live_token(
             settings,
             Duration::from_secs(args.min_left),
-            patience,
+            timeout,
             || {
                 let login = session::browser_login(settings, timeout, false)?
                     .paste(session::paste_from_stdin());
