@@ -153,6 +153,9 @@ fn a_cancelled_login_stops_and_leaves_the_cache_alone() {
     let dir = tempfile::tempdir().unwrap();
     let cache = TokenCache::new(dir.path(), "default");
     let seen = Mutex::new(Vec::new());
+    // The login is cancelled once it waits for the browser: when it shows the URL to open.
+    let (waiting, is_waiting) = std::sync::mpsc::channel();
+    let waiting = Mutex::new(waiting);
     let login = login(&site)
         .cache(cache.clone())
         .no_browser(NoBrowser::Asked)
@@ -160,11 +163,12 @@ fn a_cancelled_login_stops_and_leaves_the_cache_alone() {
         .on_progress(|step| {
             if let Progress::OpenUrl(url) = step {
                 seen.lock().unwrap().push(url.to_string());
+                let _ = waiting.lock().unwrap().send(());
             }
         });
     let cancel = login.cancel_handle();
     let stopper = std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(200));
+        is_waiting.recv().unwrap();
         assert!(!cancel.cancel(), "the first cancel is the first");
     });
     let err = login.run().unwrap_err();

@@ -352,25 +352,22 @@ impl Running {
         }
     }
 
-    /// Waits until a stderr line contains `needle`.
     /// Waits until a stderr line contains `needle`; false, after saying what pipi printed,
-    /// when it does not come or pipi ends first.
+    /// when it does not come: pipi's stderr closed without it, or 20 s went by. Every line
+    /// is waited for as it comes, so none is missed for having come late.
     pub fn wait_for(&self, needle: &str) -> bool {
         let deadline = Instant::now() + Duration::from_secs(20);
-        while Instant::now() < deadline {
-            self.drain();
+        loop {
             if self.seen.borrow().iter().any(|l| l.contains(needle)) {
                 return true;
             }
-            if self.exited() {
-                std::thread::sleep(Duration::from_millis(50));
-                self.drain();
-                if self.seen.borrow().iter().any(|l| l.contains(needle)) {
-                    return true;
-                }
-                break;
+            match self
+                .lines
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            {
+                Ok(line) => self.seen.borrow_mut().push(line),
+                Err(_) => break,
             }
-            std::thread::sleep(Duration::from_millis(10));
         }
         eprintln!(
             "pipi printed, without {needle:?}:\n{}",
