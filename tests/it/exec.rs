@@ -143,12 +143,14 @@ fn the_command_takes_pipi_s_place() {
 fn a_group_kill_reaches_the_command_exactly_once() {
     use std::os::unix::process::CommandExt;
     let bed = logged_in();
-    // Counts the SIGTERMs it gets, for two seconds after it is ready, and says how many.
+    // Waits up to a minute for a first SIGTERM, however late it comes, counts those that come in
+    // the second after it, and says how many.
     let counter = bed.dir.path().join("count-terms.sh");
     std::fs::write(
         &counter,
-        "n=0; trap 'n=$((n+1))' TERM; echo ready >&2; i=0\n\
-         while [ $i -lt 20 ]; do sleep 0.1; i=$((i+1)); done; echo \"terms=$n\"\n",
+        "n=0; trap 'n=$((n+1))' TERM; echo ready >&2\n\
+         i=0; while [ $n -eq 0 ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done\n\
+         i=0; while [ $i -lt 10 ]; do sleep 0.1; i=$((i+1)); done; echo \"terms=$n\"\n",
     )
     .unwrap();
     let mut command = bed.pipi(&["exec", "--", "sh", counter.to_str().unwrap()]);
@@ -357,12 +359,14 @@ fn the_terminal_s_ctrl_c_reaches_the_command_once() {
         );
         return;
     };
-    // The command counts the SIGINTs it gets, and says how many when it ends.
+    // The command waits up to a minute for a first SIGINT, however late it comes, counts those
+    // that come in the second after it, and says how many.
     let counter = bed.dir.path().join("count-ints.sh");
     std::fs::write(
         &counter,
-        "n=0; trap 'n=$((n+1))' INT; echo ready; i=0\n\
-         while [ $i -lt 30 ]; do sleep 0.1; i=$((i+1)); done; echo \"ints=$n\"\n",
+        "n=0; trap 'n=$((n+1))' INT; echo ready\n\
+         i=0; while [ $n -eq 0 ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done\n\
+         i=0; while [ $i -lt 10 ]; do sleep 0.1; i=$((i+1)); done; echo \"ints=$n\"\n",
     )
     .unwrap();
     let line = format!("{BIN} -v exec -- sh {}", counter.display());
@@ -395,6 +399,11 @@ fn the_terminal_s_ctrl_c_reaches_the_command_once() {
     while !screen.lock().unwrap().contains("ready") && std::time::Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(20));
     }
+    assert!(
+        screen.lock().unwrap().contains("ready"),
+        "the command never said it was ready: {}",
+        screen.lock().unwrap()
+    );
     // Ctrl-C typed at the terminal: the line discipline signals the foreground group.
     std::io::Write::write_all(child.stdin.as_mut().unwrap(), b"\x03").unwrap();
     let status = child.wait().unwrap();
