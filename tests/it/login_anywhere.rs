@@ -520,7 +520,16 @@ fn the_listener_outlives_running_out_of_file_descriptors() {
     let held: Vec<_> = (0..80)
         .map(|_| TcpStream::connect(&addr).unwrap())
         .collect();
-    std::thread::sleep(Duration::from_millis(200));
+    // Waits until pipi has taken them up to its limit, so that the browser comes while
+    // none is left.
+    let pid = running.child.id();
+    let open_files =
+        || std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, |files| files.count());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while open_files() < 46 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert!(open_files() >= 46, "pipi holds only {} files", open_files());
     let started = Instant::now();
     let visit = crate::common::follow(&url);
     println!(
