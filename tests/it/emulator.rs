@@ -1146,7 +1146,16 @@ fn wait_returns_once_shut_down_and_shutdown_cuts_slow_answers_short() {
                 .map(|response| response.status().as_u16())
         })
     };
-    thread::sleep(Duration::from_millis(100));
+    // Shut down once the slow request is in, held back.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !emulator
+        .requests()
+        .iter()
+        .any(|r| r.path == "/api/authorize")
+    {
+        assert!(Instant::now() < deadline, "the slow request never came");
+        thread::sleep(Duration::from_millis(5));
+    }
     let started = Instant::now();
     emulator.shutdown();
     waiter.join().unwrap();
