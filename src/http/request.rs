@@ -411,6 +411,24 @@ mod tests {
     }
 
     #[test]
+    fn a_chunk_size_line_past_its_limit_is_refused_without_waiting_for_its_end() {
+        let (mut client, server) = pair();
+        // A line that never ends, sixteen times the limit; the connection stays open, so
+        // only the bound can end the read early.
+        let writer = thread::spawn(move || {
+            let _ = client.write_all(b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5;");
+            let _ = client.write_all(&vec![b'a'; 16 * MAX_CHUNK_LINE]);
+            client
+        });
+        assert_eq!(
+            read_request(&server, soon()).unwrap_err(),
+            ReadError::Malformed
+        );
+        drop(server);
+        drop(writer.join().unwrap());
+    }
+
+    #[test]
     fn a_head_past_the_size_limit_is_answered_431() {
         let (mut client, server) = pair();
         // Written from a thread: the reader stops long before the writer would.
